@@ -1,0 +1,127 @@
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { ModelLoadError, UnsupportedModelError } from './errors';
+import { featureValue, isFeatureName, type FeatureName, type Ride } from './features';
+
+/** What the predict core needs from a model: rides in, one duration (minutes) per ride out. */
+export interface Model {
+  /** Most rides one `run` may take; callers split larger inputs. */
+  readonly maxRowsPerRun: number;
+  run(rides: readonly Ride[]): Promise<Float64Array>;
+}
+
+type InputElementType = 'string' | 'float32' | 'float64' | 'int64';
+
+interface InputSpec {
+  name: FeatureName;
+  type: InputElementType;
+  rank: 1 | 2;
+}
+
+/**
+ * Memory budget for one run's dense intermediates. A scikit-learn OneHotEncoder converted to
+ * ONNX materialises a float row as wide as its vocabulary (28k categories ≈ 114 KB per row),
+ * so the rows per run are derived from the widest encoder in the graph.
+ */
+const RUN_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
+const MAX_ROWS_PER_RUN = 8192;
+
+/**
+ * An ONNX regressor run by onnxruntime-node. Inputs are matched to features by name
+ * (`PU_DO`, `trip_distance`, `PULocationID`, `DOLocationID`); the first output is the duration.
+ */
+export class OnnxModel implements Model {
+  private constructor(
+    private readonly session: InferenceSession,
+    private readonly inputs: readonly InputSpec[],
+    private readonly outputName: string,
+    readonly maxRowsPerRun: number,
+  ) {}
+
+  /** Builds a session from model bytes; rejects models whose inputs the core cannot feed. */
+  static async fromBytes(bytes: Uint8Array): Promise<OnnxModel> {
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+    } catch (cause) {
+      throw new ModelLoadError(`model is not a loadable ONNX graph: ${(cause as Error).message}`, { cause });
+    }
+    const inputs = session.inputMetadata.map(toInputSpec);
+    const outputName = session.outputNames[0];
+    if (outputName === undefined) throw new UnsupportedModelError('model has no outputs');
+    return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
+  }
+
+  /** Input names and element types, for health checks and logs. */
+  describeInputs(): string {
+    return this.inputs.map((input) => `${input.name}:${input.type}`).join(', ');
+  }
+
+  async run(rides: readonly Ride[]): Promise<Float64Array> {
+    const feeds: Record<string, Tensor> = {};
+    for (const input of this.inputs) feeds[input.name] = buildTensor(input, rides);
+    const results = await this.session.run(feeds, [this.outputName]);
+    const output = results[this.outputName];
+    if (!output || output.size !== rides.length) {
+      throw new UnsupportedModelError(
+        `model output '${this.outputName}' has ${output?.size ?? 0} values for ${rides.length} rides`,
+      );
+    }
+    return Float64Array.from(output.data as ArrayLike<number>);
+  }
+}
+
+function toInputSpec(meta: InferenceSession.ValueMetadata): InputSpec {
+  if (!isFeatureName(meta.name)) {
+    throw new UnsupportedModelError(
+      `model input '${meta.name}' is not a feature the core provides (PU_DO, trip_distance, PULocationID, DOLocationID)`,
+    );
+  }
+  if (!meta.isTensor) throw new UnsupportedModelError(`model input '${meta.name}' is not a tensor`);
+  const type = meta.type;
+  if (type !== 'string' && type !== 'float32' && type !== 'float64' && type !== 'int64') {
+    throw new UnsupportedModelError(`model input '${meta.name}' has element type ${type}; supported: string, float, double, int64`);
+  }
+  if (meta.shape.length !== 1 && meta.shape.length !== 2) {
+    throw new UnsupportedModelError(`model input '${meta.name}' has rank ${meta.shape.length}; supported: [N] or [N,1]`);
+  }
+  if (meta.name === 'PU_DO' && type !== 'string') {
+    throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor, not ${type}`);
+  }
+  return { name: meta.name, type, rank: meta.shape.length };
+}
+
+function buildTensor(input: InputSpec, rides: readonly Ride[]): Tensor {
+  const dims = input.rank === 2 ? [rides.length, 1] : [rides.length];
+  const n = rides.length;
+  switch (input.type) {
+    case 'string': {
+      const data = new Array<string>(n);
+      for (let i = 0; i < n; i++) data[i] = String(featureValue(rides[i] as Ride, input.name));
+      return new Tensor('string', data, dims);
+    }
+    case 'float32':
+    case 'float64': {
+      const data = input.type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) data[i] = Number(featureValue(rides[i] as Ride, input.name));
+      return new Tensor(input.type, data, dims);
+    }
+    case 'int64': {
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(featureValue(rides[i] as Ride, input.name))));
+      return new Tensor('int64', data, dims);
+    }
+  }
+}
+
+/** Rows per run so that the widest one-hot encoding in the graph stays within the budget. */
+function rowsPerRunFor(bytes: Uint8Array): number {
+  const graph = onnx.ModelProto.decode(bytes).graph;
+  let width = 1;
+  for (const node of graph?.node ?? []) {
+    if (node.opType !== 'OneHotEncoder') continue;
+    const categories = node.attribute?.find((a) => a.name === 'cats_strings' || a.name === 'cats_int64s');
+    width = Math.max(width, (categories?.strings?.length ?? 0) + (categories?.ints?.length ?? 0));
+  }
+  return Math.max(1, Math.min(MAX_ROWS_PER_RUN, Math.floor(RUN_MEMORY_BUDGET_BYTES / (width * 4))));
+}

@@ -1,0 +1,33 @@
+import type { Model } from './model';
+import type { Ride } from './features';
+
+/** A loaded model plus the version string reported with each of its predictions. */
+export interface PredictService {
+  readonly modelVersion: string;
+  /** Durations in minutes, one per ride, in input order. */
+  predict(rides: readonly Ride[]): Promise<number[]>;
+}
+
+/**
+ * The predict core: rides in, durations out. Everything the adapters need from the model
+ * goes through here; it knows nothing of HTTP, Kinesis, S3 or Lambda.
+ *
+ * @example
+ * const service = createPredictService(await OnnxModel.fromBytes(bytes), 'v1');
+ * await service.predict([{ PULocationID: 10, DOLocationID: 50, trip_distance: 40 }]); // [54.2]
+ */
+export function createPredictService(model: Model, modelVersion: string): PredictService {
+  return {
+    modelVersion,
+    async predict(rides) {
+      // One model run per call, split only where a run would exceed the model's memory bound.
+      const step = model.maxRowsPerRun;
+      if (rides.length <= step) return Array.from(await model.run(rides));
+      const durations: number[] = [];
+      for (let start = 0; start < rides.length; start += step) {
+        for (const d of await model.run(rides.slice(start, start + step))) durations.push(d);
+      }
+      return durations;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { Ride } from './features';
+
+/**
+ * Trip records as published by NYC TLC (green `lpep_*`, yellow `tpep_*` datetimes) and the
+ * course's filter: a trip counts when its duration is between 1 and 60 minutes.
+ */
+export interface TripRecord {
+  pickup: Date | null;
+  dropoff: Date | null;
+  PULocationID: number | null;
+  DOLocationID: number | null;
+  trip_distance: number | null;
+}
+
+export const MIN_DURATION_MINUTES = 1;
+export const MAX_DURATION_MINUTES = 60;
+
+export type SkipReason = 'null_zone' | 'null_distance' | 'null_datetime' | 'invalid_value' | 'duration_out_of_range';
+
+export type TripClassification =
+  | { kind: 'kept'; ride: Ride; duration: number }
+  | { kind: 'skipped'; reason: SkipReason };
+
+/** Duration in minutes between pickup and drop-off. */
+export function tripDurationMinutes(pickup: Date, dropoff: Date): number {
+  return (dropoff.getTime() - pickup.getTime()) / 60_000;
+}
+
+/** Applies the course's filter to one record, saying why a record is not scored. */
+export function classifyTrip(trip: TripRecord): TripClassification {
+  if (trip.PULocationID === null || trip.DOLocationID === null) return { kind: 'skipped', reason: 'null_zone' };
+  if (trip.trip_distance === null) return { kind: 'skipped', reason: 'null_distance' };
+  if (trip.pickup === null || trip.dropoff === null) return { kind: 'skipped', reason: 'null_datetime' };
+  const duration = tripDurationMinutes(trip.pickup, trip.dropoff);
+  if (!(duration >= MIN_DURATION_MINUTES && duration <= MAX_DURATION_MINUTES)) {
+    return { kind: 'skipped', reason: 'duration_out_of_range' };
+  }
+  const { PULocationID, DOLocationID, trip_distance } = trip;
+  if (!Number.isInteger(PULocationID) || !Number.isInteger(DOLocationID) || PULocationID < 1 || DOLocationID < 1 || !Number.isFinite(trip_distance) || trip_distance < 0) {
+    return { kind: 'skipped', reason: 'invalid_value' };
+  }
+  return { kind: 'kept', ride: { PULocationID, DOLocationID, trip_distance }, duration };
+}
