@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { COURSE_RIDE, defaultModelBytes } from './support/fixtures';
+import { apiGatewayEvent } from './support/http-events';
+import { startS3Server, type LocalS3 } from './support/s3-server';
+
+type IndexModule = typeof import('../lambda/index');
+
+/** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
+function coldStart(env: Record<string, string>): IndexModule {
+  Object.assign(process.env, env);
+  let loaded: IndexModule | undefined;
+  jest.isolateModules(() => {
+    loaded = require('../lambda/index') as IndexModule;
+  });
+  return loaded as IndexModule;
+}
+
+describe('the Lambda handler for API Gateway events', () => {
+  let s3: LocalS3;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    await s3.createBucket('models');
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await s3.close();
+  });
+
+  const envFor = (key: string) => ({
+    MODEL_LOCATION: `s3://models/${key}`,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+
+  it('pulls the model from S3 on cold start and answers the course request', async () => {
+    await s3.put('models', 'v1/model.onnx', defaultModelBytes());
+    const { handler } = coldStart(envFor('v1/model.onnx'));
+
+    const result = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+
+    expect(result.statusCode).toBe(200);
+    const body = JSON.parse(result.body as string) as { duration: number; model_version: string };
+    expect(body.model_version).toBe(createHash('md5').update(defaultModelBytes()).digest('hex'));
+    expect(body.duration).toBeGreaterThan(0);
+  });
+
+  it('answers 503 while the model object is missing and recovers once it is uploaded', async () => {
+    const { handler } = coldStart(envFor('v2/model.onnx'));
+
+    const before = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+    await s3.put('models', 'v2/model.onnx', defaultModelBytes());
+    const after = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+
+    expect(before.statusCode).toBe(503);
+    expect(after.statusCode).toBe(200);
+  });
+
+  it('rejects an event of no known shape', async () => {
+    await s3.put('models', 'v1/model.onnx', defaultModelBytes());
+    const { handler } = coldStart(envFor('v1/model.onnx'));
+
+    await expect(handler({ hello: 'world' } as never)).rejects.toThrow(/unsupported event/);
+  });
+});

@@ -1,0 +1,99 @@
+import { ElemType, encodeModel, floatTensor, int64Tensor, node, valueInfo } from '../../models/training/onnx-graph';
+
+/**
+ * ONNX models shaped like scikit-learn's converter output, built in the tests so the core is
+ * checked against graphs it did not produce itself.
+ */
+
+export interface OneHotLinearSpec {
+  categories: string[];
+  /** one weight per category, then the trip_distance weight */
+  coefficients: number[];
+  intercept: number;
+}
+
+/**
+ * A per-column pipeline as skl2onnx converts it: OneHotEncoder(PU_DO) → Reshape → Concat with
+ * trip_distance → LinearRegressor, output `variable` [N,1].
+ */
+export function oneHotLinearModel(spec: OneHotLinearSpec): Uint8Array {
+  const c = spec.categories.length;
+  return encodeModel({
+    name: 'sklearn_pipeline',
+    inputs: [valueInfo('PU_DO', ElemType.STRING, [null, 1]), valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [int64Tensor('onehot_shape', [-1, c], [2])],
+    nodes: [
+      node({ op: 'OneHotEncoder', domain: 'ai.onnx.ml', inputs: ['PU_DO'], outputs: ['onehot'], attrs: { cats_strings: spec.categories, zeros: 1 }, ints: ['zeros'] }),
+      node({ op: 'Reshape', inputs: ['onehot', 'onehot_shape'], outputs: ['onehot_2d'] }),
+      node({ op: 'Concat', inputs: ['onehot_2d', 'trip_distance'], outputs: ['features'], attrs: { axis: 1 }, ints: ['axis'] }),
+      node({
+        op: 'LinearRegressor',
+        domain: 'ai.onnx.ml',
+        inputs: ['features'],
+        outputs: ['variable'],
+        attrs: { coefficients: spec.coefficients, intercepts: [spec.intercept] },
+      }),
+    ],
+  });
+}
+
+/**
+ * A one-tree TreeEnsembleRegressor over [PULocationID (int64), trip_distance (double)]:
+ *   trip_distance ≤ 2.5 → 5;  else PULocationID ≤ 100 → 15;  else 40.
+ */
+export function treeEnsembleModel(): Uint8Array {
+  return encodeModel({
+    name: 'tree_ensemble',
+    inputs: [valueInfo('PULocationID', ElemType.INT64, [null, 1]), valueInfo('trip_distance', ElemType.DOUBLE, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    nodes: [
+      node({ op: 'Cast', inputs: ['PULocationID'], outputs: ['pu_float'], attrs: { to: ElemType.FLOAT }, ints: ['to'] }),
+      node({ op: 'Cast', inputs: ['trip_distance'], outputs: ['distance_float'], attrs: { to: ElemType.FLOAT }, ints: ['to'] }),
+      node({ op: 'Concat', inputs: ['pu_float', 'distance_float'], outputs: ['features'], attrs: { axis: 1 }, ints: ['axis'] }),
+      node({
+        op: 'TreeEnsembleRegressor',
+        domain: 'ai.onnx.ml',
+        inputs: ['features'],
+        outputs: ['variable'],
+        attrs: {
+          n_targets: 1,
+          post_transform: 'NONE',
+          nodes_treeids: [0, 0, 0, 0, 0],
+          nodes_nodeids: [0, 1, 2, 3, 4],
+          nodes_featureids: [1, 0, 0, 0, 0],
+          nodes_modes: ['BRANCH_LEQ', 'LEAF', 'BRANCH_LEQ', 'LEAF', 'LEAF'],
+          nodes_values: [2.5, 0, 100, 0, 0],
+          nodes_truenodeids: [1, 0, 3, 0, 0],
+          nodes_falsenodeids: [2, 0, 4, 0, 0],
+          target_treeids: [0, 0, 0],
+          target_nodeids: [1, 3, 4],
+          target_ids: [0, 0, 0],
+          target_weights: [5, 15, 40],
+        },
+        ints: ['n_targets', 'nodes_treeids', 'nodes_nodeids', 'nodes_featureids', 'nodes_truenodeids', 'nodes_falsenodeids', 'target_treeids', 'target_nodeids', 'target_ids'],
+      }),
+    ],
+  });
+}
+
+/** duration = 2 · trip_distance, with rank-1 input and output [N]. */
+export function rankOneModel(): Uint8Array {
+  return encodeModel({
+    name: 'rank_one',
+    inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null])],
+    outputs: [valueInfo('minutes', ElemType.FLOAT, [null])],
+    initializers: [floatTensor('two', [2], [1])],
+    nodes: [node({ op: 'Mul', inputs: ['trip_distance', 'two'], outputs: ['minutes'] })],
+  });
+}
+
+/** A model asking for an input the core cannot provide. */
+export function modelWithInput(name: string, elemType = ElemType.FLOAT): Uint8Array {
+  return encodeModel({
+    name: 'unfeedable',
+    inputs: [valueInfo(name, elemType, [null, 1])],
+    outputs: [valueInfo('variable', elemType, [null, 1])],
+    nodes: [node({ op: 'Identity', inputs: [name], outputs: ['variable'] })],
+  });
+}
