@@ -4,5 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // The AWS SDK and Powertools keep module-level singletons that outlive a test file; Jest's soft
+  // global cleanup only warns about them.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   testTimeout: 60000,
 };

@@ -63,6 +63,7 @@ describe('the Lambda handler for API Gateway events', () => {
   it('rejects an event of no known shape', async () => {
     await s3.put('models', 'v1/model.onnx', defaultModelBytes());
     const { handler } = coldStart(envFor('v1/model.onnx'));
+    await handler(apiGatewayEvent({ method: 'GET', path: '/health' })); // let the cold-start load settle
 
     await expect(handler({ hello: 'world' } as never)).rejects.toThrow(/unsupported event/);
   });
