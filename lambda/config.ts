@@ -9,6 +9,8 @@ export interface Config {
   readonly modelVersion?: string;
   /** set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point S3 at a local server (path-style) */
   readonly s3Endpoint?: string;
+  /** the S3 client's own retry and socket settings (model fetch, dead letters, batch files) */
+  readonly s3: { readonly maxAttempts: number; readonly requestTimeoutMs: number; readonly connectionTimeoutMs: number };
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -34,6 +36,9 @@ const EnvSchema = z.object({
   RUN_ID: optionalText,
   AWS_ENDPOINT_URL_S3: optionalText,
   AWS_ENDPOINT_URL: optionalText,
+  S3_MAX_ATTEMPTS: positiveInt(3),
+  S3_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  S3_CONNECTION_TIMEOUT_MS: positiveInt(2000),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(9696),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
@@ -56,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelLocation: modelLocationFrom(e.MODEL_LOCATION, e.MODEL_BUCKET, e.MODEL_KEY),
     modelVersion: e.MODEL_VERSION ?? e.RUN_ID,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+    s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({ host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST }),
   });
 }

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
@@ -15,10 +16,20 @@ export interface Runtime {
 
 export const SERVICE_NAME = 'ride-duration-prediction';
 
-/** S3 client: the SDK's own retries; path-style when pointed at a local server. */
+/**
+ * S3 client: the SDK's own retries and socket timeouts, so an unreachable or stalled S3 costs a
+ * bounded time (then 503) instead of a hung cold start; path-style when pointed at a local server.
+ */
 export function createS3Client(config: Config): S3Client {
   return new S3Client({
-    maxAttempts: 3,
+    maxAttempts: config.s3.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: config.s3.connectionTimeoutMs,
+      requestTimeout: config.s3.requestTimeoutMs,
+      // Without this the SDK only logs a breached request timeout and waits forever on a stalled peer.
+      throwOnRequestTimeout: true,
+    }),
+    endpoint: config.s3Endpoint,
     forcePathStyle: config.s3Endpoint !== undefined,
     // Streamed uploads without aws-chunked framing, which local S3 servers store verbatim.
     requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -19,11 +19,12 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export async function startS3Server(): Promise<LocalS3> {
+/** Starts s3rver; `port` 0 lets the OS pick (pass a port to bring a server back where one was). */
+export async function startS3Server(port = 0): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
   const client = createTestS3Client(endpoint);
   return {
     endpoint,
