@@ -82,10 +82,10 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
   const valid = inbound.filter((item): item is Valid => item.decoded.ok);
   const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
   try {
-    const { service, durations } = await predictAll(valid, deps, stats);
-    if (deps.testRun) return testRunResponse(inbound, valid, durations, service.modelVersion);
+    const { version, durations } = await predictAll(valid, deps, stats);
+    if (deps.testRun) return testRunResponse(inbound, valid, durations, version);
     const firstFailed = await deadLetterPoison(inbound, deps, stats);
-    await writePredictions(valid, durations, service.modelVersion, firstFailed, deps, stats);
+    await writePredictions(valid, durations, version, firstFailed, deps, stats);
     const batchItemFailures = failuresFrom(inbound, firstFailed);
     stats.failed = batchItemFailures.length;
     return { batchItemFailures };
@@ -115,14 +115,15 @@ function shardIdOf(record: KinesisStreamRecord): string {
   return separator > 0 ? record.eventID.slice(0, separator) : record.eventID;
 }
 
-async function predictAll(valid: readonly Valid[], deps: KinesisDeps, stats: BatchStats) {
+/** One model run for every valid record; a batch of only poison records needs no model. */
+async function predictAll(valid: readonly Valid[], deps: KinesisDeps, stats: BatchStats): Promise<{ version: string; durations: number[] }> {
+  if (valid.length === 0) return { version: '', durations: [] };
   const service = await deps.getService();
-  if (valid.length === 0) return { service, durations: [] as number[] };
   const started = performance.now();
   const durations = await service.predict(valid.map((item) => item.decoded.event.ride));
   stats.modelMs = performance.now() - started;
   stats.predicted = durations.length;
-  return { service, durations };
+  return { version: service.modelVersion, durations };
 }
 
 function toPrediction(item: Valid, duration: number, version: string): PredictionRecord {
