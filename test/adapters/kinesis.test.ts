@@ -170,6 +170,17 @@ describe('handleKinesisEvent', () => {
     expect(await readAll(kinesis.client, streamName)).toHaveLength(0);
   });
 
+  it('dead-letters a batch of only poison records even while the model cannot be loaded', async () => {
+    const streamName = await freshStream();
+    const getService = () => Promise.reject(new ModelLoadError('model store unreachable'));
+    const event = kinesisEvent([kinesisRecordWithData('!', { sequenceNumber: '1' }), kinesisRecord({ ride_id: 2 }, { sequenceNumber: '2' })]);
+
+    const response = await handleKinesisEvent(event, depsFor(streamName, { getService }).deps);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(deadLetterLines().map((l) => l.sequenceNumber)).toEqual(['1', '2']);
+  });
+
   it('retries the entries the predictions stream throttles until every prediction is written exactly once', async () => {
     const streamName = await freshStream();
     const proxy = await startThrottlingProxy(kinesis.endpoint, (entry, timesSeen) => timesSeen < 2 && Number(entry.partitionKey) % 3 === 0);
