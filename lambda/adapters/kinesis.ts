@@ -105,7 +105,7 @@ function decodeInbound(record: KinesisStreamRecord, index: number): Inbound {
   return { index, record, shard: shardOf(record), decoded: decodeRideRecord(record.kinesis.data) };
 }
 
-/** Lambda sends one shard per batch; grouping by shard anyway keeps the local poller honest. */
+/** Lambda sends one shard per batch; grouping by shard keeps the rule right for any event. */
 function shardOf(record: KinesisStreamRecord): string {
   return `${record.eventSourceARN}#${shardIdOf(record)}`;
 }
