@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
+import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -17,6 +18,24 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly maxRidesPerRequest: number;
   };
+  readonly stream: {
+    /** PREDICTIONS_STREAM_NAME: where predictions are written (the course's default) */
+    readonly predictionsStreamName: string;
+    /** RIDE_EVENTS_STREAM_NAME: the input stream; only the local runner creates and polls it */
+    readonly rideEventsStreamName: string;
+    /** TEST_RUN=True (the course's switch): write nothing, return the predictions instead */
+    readonly testRun: boolean;
+    /** AWS_ENDPOINT_URL_KINESIS, else the course's KINESIS_ENDPOINT_URL */
+    readonly kinesisEndpoint?: string;
+    /** DEAD_LETTER_LOCATION: s3://bucket/prefix/ or a local directory; unset = poison records are reported failed */
+    readonly deadLetterLocation?: DeadLetterLocation;
+    /** LOCAL_KINESIS_PORT: where `npm run stream` serves its local Kinesis (and `stream:demo` finds it) */
+    readonly localKinesisPort: number;
+    /** STREAM_BATCH_SIZE: most records per shard the local poller hands the handler at once */
+    readonly localBatchSize: number;
+  };
+  /** POWERTOOLS_METRICS_NAMESPACE, with a default so EMF metrics always land in one place */
+  readonly metricsNamespace: string;
 }
 
 /** The model committed in models/, used when no location is configured. */
@@ -43,6 +62,19 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9696),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   MAX_RIDES_PER_REQUEST: positiveInt(10_000),
+  PREDICTIONS_STREAM_NAME: z.string().trim().min(1).default('ride_predictions'),
+  RIDE_EVENTS_STREAM_NAME: z.string().trim().min(1).default('ride_events'),
+  // The course compares with 'True'; other spellings of true are accepted, anything else is false.
+  TEST_RUN: z
+    .string()
+    .optional()
+    .transform((v) => v !== undefined && ['true', '1', 'yes'].includes(v.trim().toLowerCase())),
+  AWS_ENDPOINT_URL_KINESIS: optionalText,
+  KINESIS_ENDPOINT_URL: optionalText,
+  DEAD_LETTER_LOCATION: optionalText,
+  LOCAL_KINESIS_PORT: z.coerce.number().int().min(1).max(65535).default(4567),
+  STREAM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default('RideDurationPrediction'),
 });
 
 /**
@@ -63,6 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({ host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST }),
+    stream: Object.freeze({
+      predictionsStreamName: e.PREDICTIONS_STREAM_NAME,
+      rideEventsStreamName: e.RIDE_EVENTS_STREAM_NAME,
+      testRun: e.TEST_RUN,
+      kinesisEndpoint: e.AWS_ENDPOINT_URL_KINESIS ?? e.KINESIS_ENDPOINT_URL,
+      deadLetterLocation: e.DEAD_LETTER_LOCATION === undefined ? undefined : parseDeadLetterLocation(e.DEAD_LETTER_LOCATION),
+      localKinesisPort: e.LOCAL_KINESIS_PORT,
+      localBatchSize: e.STREAM_BATCH_SIZE,
+    }),
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
   });
 }
 

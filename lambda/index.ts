@@ -1,6 +1,7 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { handleApiGatewayEvent } from './adapters/http';
+import { handleKinesisEvent, type TestRunResponse } from './adapters/kinesis';
 import { createRuntime } from './runtime';
 
 /**
@@ -9,17 +10,24 @@ import { createRuntime } from './runtime';
  */
 const runtime = createRuntime(loadConfig(process.env));
 
-export type SupportedEvent = APIGatewayProxyEventV2;
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse;
 
 function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   const e = event as Partial<APIGatewayProxyEventV2> | null;
   return typeof e === 'object' && e !== null && e.version === '2.0' && typeof e.requestContext?.http?.method === 'string';
 }
 
+function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
+  const records = (event as Partial<KinesisStreamEvent> | null)?.Records;
+  return Array.isArray(records) && records.length > 0 && records.every((r) => r?.eventSource === 'aws:kinesis');
+}
+
 /** Routes each event kind to its adapter by the event's shape. */
-export async function handler(event: SupportedEvent, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
+  if (isKinesisEvent(event)) return handleKinesisEvent(event, runtime.stream);
   runtime.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
-  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0) event');
+  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0) or a Kinesis event');
 }

@@ -1,8 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
+import type { KinesisDeps } from './adapters/kinesis';
+import { createDeadLetterWriter } from './dead-letter';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
@@ -12,6 +16,15 @@ export interface Runtime {
   readonly models: ModelCache;
   readonly s3: S3Client;
   readonly http: HttpDeps;
+  readonly kinesis: KinesisClient;
+  readonly stream: KinesisDeps;
+}
+
+/** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
+export interface RuntimeOverrides {
+  logger?: Logger;
+  kinesis?: KinesisClient;
+  metrics?: KinesisDeps['metrics'];
 }
 
 export const SERVICE_NAME = 'ride-duration-prediction';
@@ -36,9 +49,24 @@ export function createS3Client(config: Config): S3Client {
   });
 }
 
+/**
+ * Kinesis client: HTTP/1.1 (the SDK's default HTTP/2 handler is not spoken by every local
+ * Kinesis, and HTTP/1.1 is fine against the real one), the SDK's own retries and timeouts.
+ */
+export function createKinesisClient(config: Config, extra: Partial<KinesisClientConfig> = {}): KinesisClient {
+  return new KinesisClient({
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true }),
+    ...(config.stream.kinesisEndpoint ? { endpoint: config.stream.kinesisEndpoint } : {}),
+    ...extra,
+  });
+}
+
 /** Builds the runtime and starts fetching the model at once, overlapping the rest of init. */
-export function createRuntime(config: Config, logger = new Logger({ serviceName: SERVICE_NAME })): Runtime {
+export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
+  const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
+  const kinesis = overrides.kinesis ?? createKinesisClient(config);
   const models = new ModelCache(async () => {
     const started = performance.now();
     const service = await loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion });
@@ -60,6 +88,16 @@ export function createRuntime(config: Config, logger = new Logger({ serviceName:
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
+    },
+    kinesis,
+    stream: {
+      getService: () => models.get(),
+      kinesis,
+      predictionsStreamName: config.stream.predictionsStreamName,
+      testRun: config.stream.testRun,
+      deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
+      logger,
+      metrics: overrides.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
     },
   };
 }

@@ -3,16 +3,19 @@ import { COURSE_RIDE, defaultModelBytes } from './support/fixtures';
 import { apiGatewayEvent } from './support/http-events';
 import { startS3Server, type LocalS3 } from './support/s3-server';
 
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
 type IndexModule = typeof import('../lambda/index');
+type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
-function coldStart(env: Record<string, string>): IndexModule {
+function coldStart(env: Record<string, string>): { handler: HttpHandler } {
   Object.assign(process.env, env);
   let loaded: IndexModule | undefined;
   jest.isolateModules(() => {
     loaded = require('../lambda/index') as IndexModule;
   });
-  return loaded as IndexModule;
+  return { handler: (loaded as IndexModule).handler as HttpHandler };
 }
 
 describe('the Lambda handler for API Gateway events', () => {

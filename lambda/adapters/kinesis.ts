@@ -1,0 +1,247 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { PredictService } from '../core/predict';
+import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
+import { decodeRideRecord, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
+import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
+
+/*
+ * Why not Powertools' BatchProcessor: it calls a handler per record (in parallel by default),
+ * and reports exactly the records that threw. Here all valid records must go through ONE model
+ * run and ONE ordered PutRecords sequence, and a failure must also report every later record of
+ * the shard (Lambda restarts the shard at the lowest reported sequence number; a later record
+ * reported as done would be written twice and out of order). Fitting that into a per-record
+ * handler would mean precomputing every outcome and replaying it, so the same contract
+ * (`batchItemFailures` by sequence number, ReportBatchItemFailures on the mapping) is built here
+ * directly, in the shape Powertools returns.
+ */
+
+export const MODEL_NAME = 'ride_duration_prediction_model';
+
+/** The output record, as the course's consumers read it. */
+export interface PredictionRecord {
+  model: typeof MODEL_NAME;
+  version: string;
+  prediction: { ride_duration: number; ride_id: RideId };
+}
+
+/** TEST_RUN=True: nothing is written; the predictions (and any poison records) are returned. */
+export interface TestRunResponse {
+  predictions: PredictionRecord[];
+  dead_letters?: DeadLetter[];
+}
+
+export interface KinesisDeps {
+  /** resolves to the loaded model; rejects while it cannot be loaded (→ the batch is retried) */
+  getService(): Promise<PredictService>;
+  kinesis: KinesisClient;
+  predictionsStreamName: string;
+  testRun: boolean;
+  /** unset when DEAD_LETTER_LOCATION is: poison records are then reported failed, never dropped */
+  deadLetters?: DeadLetterWriter;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
+  putRetry?: PutRetryPolicy;
+}
+
+/** One input record with its decoding and the shard it came from. */
+interface Inbound {
+  /** position in the event */
+  index: number;
+  record: KinesisStreamRecord;
+  shard: string;
+  decoded: DecodedRecord;
+}
+
+interface Valid extends Inbound {
+  decoded: { ok: true; event: RideEvent };
+}
+
+interface BatchStats {
+  predicted: number;
+  written: number;
+  deadLettered: number;
+  retried: number;
+  failed: number;
+  modelMs?: number;
+}
+
+/**
+ * Kinesis ride events → predictions stream. Decodes every record, predicts all valid ones in one
+ * model run, dead-letters poison records, writes predictions in shard order and reports what must
+ * be retried as `batchItemFailures`: for each shard, its first unfinished record and all after it.
+ *
+ * @example
+ * const response = await handleKinesisEvent(event, deps); // { batchItemFailures: [] }
+ */
+export async function handleKinesisEvent(event: KinesisStreamEvent, deps: KinesisDeps): Promise<KinesisStreamBatchResponse | TestRunResponse> {
+  const started = performance.now();
+  const inbound = event.Records.map(decodeInbound);
+  const valid = inbound.filter((item): item is Valid => item.decoded.ok);
+  const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
+  try {
+    const { version, durations } = await predictAll(valid, deps, stats);
+    if (deps.testRun) return testRunResponse(inbound, valid, durations, version);
+    const firstFailed = await deadLetterPoison(inbound, deps, stats);
+    await writePredictions(valid, durations, version, firstFailed, deps, stats);
+    const batchItemFailures = failuresFrom(inbound, firstFailed);
+    stats.failed = batchItemFailures.length;
+    return { batchItemFailures };
+  } catch (error) {
+    if (deps.testRun) throw error;
+    // Typically the model cannot be loaded or run, before anything is written. Reporting every
+    // record is safe in any case: at worst some are written twice, none is lost.
+    deps.logger.error('batch failed; reporting every record for retry', { error: error as Error });
+    stats.failed = inbound.length;
+    return { batchItemFailures: inbound.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
+  } finally {
+    summarize(inbound.length, stats, performance.now() - started, deps);
+  }
+}
+
+function decodeInbound(record: KinesisStreamRecord, index: number): Inbound {
+  return { index, record, shard: shardOf(record), decoded: decodeRideRecord(record.kinesis.data) };
+}
+
+/** Lambda sends one shard per batch; grouping by shard keeps the rule right for any event. */
+function shardOf(record: KinesisStreamRecord): string {
+  return `${record.eventSourceARN}#${shardIdOf(record)}`;
+}
+
+function shardIdOf(record: KinesisStreamRecord): string {
+  const separator = record.eventID.lastIndexOf(':');
+  return separator > 0 ? record.eventID.slice(0, separator) : record.eventID;
+}
+
+/** One model run for every valid record; a batch of only poison records needs no model. */
+async function predictAll(valid: readonly Valid[], deps: KinesisDeps, stats: BatchStats): Promise<{ version: string; durations: number[] }> {
+  if (valid.length === 0) return { version: '', durations: [] };
+  const service = await deps.getService();
+  const started = performance.now();
+  const durations = await service.predict(valid.map((item) => item.decoded.event.ride));
+  stats.modelMs = performance.now() - started;
+  stats.predicted = durations.length;
+  return { version: service.modelVersion, durations };
+}
+
+function toPrediction(item: Valid, duration: number, version: string): PredictionRecord {
+  return { model: MODEL_NAME, version, prediction: { ride_duration: duration, ride_id: item.decoded.event.rideId } };
+}
+
+function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], durations: readonly number[], version: string): TestRunResponse {
+  const predictions = valid.map((item, i) => toPrediction(item, durations[i] as number, version));
+  const deadLetters = inbound.flatMap(toDeadLetter);
+  return deadLetters.length === 0 ? { predictions } : { predictions, dead_letters: deadLetters };
+}
+
+function toDeadLetter({ record, decoded }: Inbound): DeadLetter[] {
+  if (decoded.ok) return [];
+  return [
+    {
+      ...decoded.poison,
+      eventSourceARN: record.eventSourceARN,
+      shardId: shardIdOf(record),
+      sequenceNumber: record.kinesis.sequenceNumber,
+      partitionKey: record.kinesis.partitionKey,
+      approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
+      data: record.kinesis.data,
+    },
+  ];
+}
+
+/**
+ * Writes the poison records before any prediction, so that if the dead letters cannot be
+ * written, each shard stops at its first poison record and nothing after it is written ahead.
+ * Resolves to, per shard, the index (in the event) of the first record that must be retried.
+ */
+async function deadLetterPoison(inbound: readonly Inbound[], deps: KinesisDeps, stats: BatchStats): Promise<Map<string, number>> {
+  const firstFailed = new Map<string, number>();
+  const poison = inbound.filter((item) => !item.decoded.ok);
+  if (poison.length === 0) return firstFailed;
+  const letters = poison.flatMap(toDeadLetter);
+  try {
+    if (!deps.deadLetters) throw new Error('DEAD_LETTER_LOCATION is not set');
+    const where = await deps.deadLetters.write(letters);
+    stats.deadLettered = letters.length;
+    deps.logger.warn('poison records dead-lettered', { count: letters.length, location: where, codes: countBy(letters, (l) => l.code) });
+  } catch (error) {
+    deps.logger.error('dead-letter write failed; poison records are reported for retry', { error: error as Error, count: letters.length });
+    for (const item of poison) if (!firstFailed.has(item.shard)) firstFailed.set(item.shard, item.index);
+  }
+  return firstFailed;
+}
+
+/** Writes the predictions of records before their shard's first failure; records new failures. */
+async function writePredictions(
+  valid: readonly Valid[],
+  durations: readonly number[],
+  version: string,
+  firstFailed: Map<string, number>,
+  deps: KinesisDeps,
+  stats: BatchStats,
+): Promise<void> {
+  const eventIndex: number[] = [];
+  const outgoing: OutgoingRecord[] = [];
+  valid.forEach((item, i) => {
+    const stop = firstFailed.get(item.shard);
+    if (stop !== undefined && item.index > stop) return;
+    eventIndex.push(item.index);
+    outgoing.push({
+      group: item.shard,
+      partitionKey: String(item.decoded.event.rideId),
+      data: Buffer.from(JSON.stringify(toPrediction(item, durations[i] as number, version))),
+    });
+  });
+  const outcome = await putRecordsInOrder(deps.kinesis, deps.predictionsStreamName, outgoing, deps.putRetry);
+  stats.written = outcome.written;
+  stats.retried = outcome.retried;
+  if (outcome.firstUnwritten.size > 0) {
+    deps.logger.error('predictions not written after retries; reporting them for retry', { stream: deps.predictionsStreamName, lastError: outcome.lastError });
+  }
+  for (const [shard, position] of outcome.firstUnwritten) {
+    const index = eventIndex[position] as number;
+    const earlier = firstFailed.get(shard);
+    if (earlier === undefined || index < earlier) firstFailed.set(shard, index);
+  }
+}
+
+/** For each shard with a failure: its first failed record and every later record of the shard. */
+function failuresFrom(inbound: readonly Inbound[], firstFailed: ReadonlyMap<string, number>): KinesisStreamBatchResponse['batchItemFailures'] {
+  return inbound
+    .filter((item) => {
+      const stop = firstFailed.get(item.shard);
+      return stop !== undefined && item.index >= stop;
+    })
+    .map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber }));
+}
+
+/** The one log line and the EMF metrics of a batch. */
+function summarize(records: number, stats: BatchStats, elapsedMs: number, deps: KinesisDeps): void {
+  deps.logger.info('kinesis batch', {
+    records,
+    predicted: stats.predicted,
+    written: stats.written,
+    deadLettered: stats.deadLettered,
+    retried: stats.retried,
+    failed: stats.failed,
+    ms: Math.round(elapsedMs),
+    ...(stats.modelMs === undefined ? {} : { modelMs: Math.round(stats.modelMs * 10) / 10 }),
+  });
+  const { metrics } = deps;
+  metrics.addMetric('Records', MetricUnit.Count, records);
+  metrics.addMetric('BatchSize', MetricUnit.Count, records);
+  metrics.addMetric('RecordsPredicted', MetricUnit.Count, stats.predicted);
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, stats.deadLettered);
+  metrics.addMetric('RecordsFailed', MetricUnit.Count, stats.failed);
+  metrics.addMetric('PutRecordsRetries', MetricUnit.Count, stats.retried);
+  if (stats.modelMs !== undefined) metrics.addMetric('ModelLatency', MetricUnit.Milliseconds, stats.modelMs);
+  metrics.publishStoredMetrics();
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}

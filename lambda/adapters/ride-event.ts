@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { InvalidRideError } from '../core/errors';
+import { parseRide, type Ride } from '../core/features';
+
+/** A ride id as producers send it; it becomes the output record's partition key. */
+export type RideId = number | string;
+
+/** A decoded input record: `{"ride": {...}, "ride_id": 256}`. */
+export interface RideEvent {
+  ride: Ride;
+  rideId: RideId;
+}
+
+/** Why a record cannot be predicted; `code` is stable, `reason` is for people. */
+export interface PoisonReason {
+  code: 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE';
+  reason: string;
+  field?: string;
+}
+
+export type DecodedRecord = { ok: true; event: RideEvent } | { ok: false; poison: PoisonReason };
+
+// Kinesis partition keys are 1–256 Unicode characters; the ride id must fit one.
+const MAX_PARTITION_KEY_LENGTH = 256;
+const RideIdSchema = z.union([z.number().finite(), z.string().min(1).max(MAX_PARTITION_KEY_LENGTH)]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes one Kinesis record's data (base64 → UTF-8 JSON → ride event). Never throws: a record
+ * that cannot be predicted comes back with the reason, for the dead letters.
+ *
+ * @example decodeRideRecord(Buffer.from('{"ride":{"PULocationID":130,"DOLocationID":205,"trip_distance":3.66},"ride_id":256}').toString('base64'))
+ */
+export function decodeRideRecord(data: string): DecodedRecord {
+  if (!BASE64.test(data)) return poison('NOT_BASE64', 'record data is not valid base64');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(utf8.decode(Buffer.from(data, 'base64')));
+  } catch {
+    return poison('NOT_JSON', 'record data is not UTF-8 JSON');
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return poison('NOT_JSON', 'record data must be a JSON object {"ride": {...}, "ride_id": ...}');
+  }
+  const { ride, ride_id: rideId } = payload as Record<string, unknown>;
+  const id = RideIdSchema.safeParse(rideId);
+  if (!id.success) {
+    const got = rideId === undefined ? 'it is missing' : `got ${JSON.stringify(rideId)?.slice(0, 80)}`;
+    return poison('INVALID_RIDE_ID', `ride_id must be a number or a string of 1–${MAX_PARTITION_KEY_LENGTH} characters; ${got}`, 'ride_id');
+  }
+  if (ride === undefined) return poison('INVALID_RIDE', 'ride is required', 'ride');
+  try {
+    return { ok: true, event: { ride: parseRide(ride, 'ride.'), rideId: id.data } };
+  } catch (error) {
+    if (!(error instanceof InvalidRideError)) throw error;
+    return poison('INVALID_RIDE', error.message, error.field?.replace(/\.$/, ''));
+  }
+}
+
+function poison(code: PoisonReason['code'], reason: string, field?: string): DecodedRecord {
+  return { ok: false, poison: field === undefined ? { code, reason } : { code, reason, field } };
+}

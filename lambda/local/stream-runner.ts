@@ -1,0 +1,66 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig, type Config } from '../config';
+import { handleKinesisEvent } from '../adapters/kinesis';
+import { describeDeadLetterLocation, parseDeadLetterLocation } from '../dead-letter';
+import { createRuntime } from '../runtime';
+import { KinesisPoller } from './kinesis-poller';
+import { createLocalKinesisClient, createStream, startLocalKinesis } from './local-kinesis';
+
+/** Where dead letters go locally when DEAD_LETTER_LOCATION is not set. */
+export const LOCAL_DEAD_LETTER_DIRECTORY = 'dead-letters';
+
+/**
+ * `npm run stream`: a whole streaming pipeline on this machine, no AWS account. Starts a Kinesis
+ * server (kinesalite, in memory) on 127.0.0.1:LOCAL_KINESIS_PORT (4567), creates the input
+ * stream (2 shards) and the predictions stream, and plays Lambda's event source mapping into
+ * the same adapter the Lambda handler dispatches Kinesis events to. Stop with Ctrl-C.
+ */
+async function main(): Promise<void> {
+  const loaded = loadConfig(process.env);
+  const local = await startLocalKinesis(loaded.stream.localKinesisPort);
+  const kinesis = createLocalKinesisClient(local.endpoint, 3);
+  const config: Config = {
+    ...loaded,
+    stream: { ...loaded.stream, kinesisEndpoint: local.endpoint, deadLetterLocation: loaded.stream.deadLetterLocation ?? parseDeadLetterLocation(LOCAL_DEAD_LETTER_DIRECTORY) },
+  };
+  const { rideEventsStreamName, predictionsStreamName, localBatchSize } = config.stream;
+  await createStream(kinesis, rideEventsStreamName, 2);
+  await createStream(kinesis, predictionsStreamName, 1);
+  const runtime = createRuntime(config, { kinesis });
+  const { logger } = runtime;
+  logger.info(`local Kinesis on ${local.endpoint}: ${rideEventsStreamName} (2 shards) → ${predictionsStreamName}; try \`npm run stream:demo\``, {
+    endpoint: local.endpoint,
+    deadLetters: describeDeadLetterLocation(config.stream.deadLetterLocation as NonNullable<Config['stream']['deadLetterLocation']>),
+    batchSize: localBatchSize,
+    testRun: config.stream.testRun,
+  });
+  const poller = await KinesisPoller.start({
+    kinesis,
+    streamName: rideEventsStreamName,
+    batchSize: localBatchSize,
+    handler: async (event) => logTestRun(await handleKinesisEvent(event, runtime.stream), logger),
+    onRedeliver: (shardId, from, attempt) => logger.warn('re-delivering from the first failed record', { shardId, sequenceNumber: from, attempt }),
+  });
+  const shutdown = () => {
+    poller.stop();
+    kinesis.destroy();
+    void local.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2_000).unref();
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  await poller.run();
+}
+
+/** TEST_RUN writes nothing, so the runner shows what would have been written. */
+function logTestRun(response: unknown, logger: Logger): unknown {
+  if (response && typeof response === 'object' && 'predictions' in response) logger.info('test run: predictions not written', { response });
+  return response;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`stream runner failed: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

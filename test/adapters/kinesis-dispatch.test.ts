@@ -1,0 +1,32 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT } from '../support/events';
+import { defaultService } from '../support/fixtures';
+
+type Handler = (event: KinesisStreamEvent) => Promise<unknown>;
+
+/** Loads lambda/index.ts as Lambda would, with the course's test-run environment. */
+function loadHandlerWith(env: Record<string, string>): Handler {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    let handler: Handler | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      handler = (require('../../lambda/index') as { handler: Handler }).handler;
+    });
+    return handler as Handler;
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('the Lambda handler', () => {
+  it("sends Kinesis events to the stream adapter and answers the course's test event with its predictions", async () => {
+    const handler = loadHandlerWith({ TEST_RUN: 'True', RUN_ID: 'Test123', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+    const [expected] = await (await defaultService()).predict([COURSE_EVENT_RIDE]);
+
+    const response = await handler(COURSE_KINESIS_EVENT);
+
+    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 } }] });
+  });
+});
