@@ -41,9 +41,9 @@ const ROUTES: Record<string, string> = { '/predict': 'POST', '/health': 'GET' };
  */
 export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const allowed = ROUTES[request.path];
-  if (!allowed) return json(404, { error: `no route for ${request.path}; try POST /predict` });
+  if (!allowed) return json(404, { error: 'no such route; try POST /predict or GET /health' });
   if (request.method !== allowed) {
-    return json(405, { error: `${request.path} accepts ${allowed}, not ${request.method}` }, { allow: allowed });
+    return json(405, { error: `${request.path} accepts ${allowed} only` }, { allow: allowed });
   }
   try {
     return request.path === '/health' ? await health(deps) : await predict(request, deps);
@@ -60,7 +60,7 @@ async function health(deps: HttpDeps): Promise<HttpResponse> {
 async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const contentType = request.headers['content-type'];
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
-    return json(415, { error: `content-type must be application/json, got ${contentType.slice(0, 100)}` });
+    return json(415, { error: 'content-type must be application/json' });
   }
   if (request.body.length > deps.maxBodyBytes) {
     return json(413, { error: `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}` });

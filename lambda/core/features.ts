@@ -60,7 +60,7 @@ function describeIssue(value: unknown, issue: z.core.$ZodIssue | undefined, fiel
   if (got === undefined) return `${field} is required`;
   if (typeof got !== 'number') return `${field} must be a number, got ${kindOf(got)}`;
   if (field.endsWith('trip_distance')) return Number.isFinite(got) ? `${field} must be ≥ 0` : `${field} must be a finite number`;
-  return Number.isInteger(got) ? `${field} must be a zone id ≥ 1` : `${field} must be an integer zone id, got ${got}`;
+  return Number.isInteger(got) ? `${field} must be a zone id ≥ 1` : `${field} must be an integer zone id`;
 }
 
 function kindOf(value: unknown): string {

@@ -44,11 +44,11 @@ describe('handleHttpRequest', () => {
     ['malformed JSON', 400, post('{"PULocationID": 10,'), { error: 'body is not valid JSON' }],
     ['an invalid ride', 400, post('{"PULocationID": 10, "DOLocationID": 50}'), { error: 'trip_distance is required', code: 'INVALID_RIDE', field: 'trip_distance' }],
     ['an empty body', 400, post(''), { error: 'body is not valid JSON' }],
-    ['a form body', 415, post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), { error: 'content-type must be application/json, got application/x-www-form-urlencoded' }],
+    ['a form body', 415, post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), { error: 'content-type must be application/json' }],
     ['a body over the limit', 413, post(' '.repeat(1025)), { error: 'body is 1025 bytes; the limit is 1024' }],
     ['too many rides', 413, post(JSON.stringify(Array(6).fill(COURSE_RIDE))), { error: '6 rides in one request; the limit is 5' }],
-    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no route for /nope; try POST /predict' }],
-    ['a GET on /predict', 405, { ...post(''), method: 'GET' }, { error: '/predict accepts POST, not GET' }],
+    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no such route; try POST /predict or GET /health' }],
+    ['a GET on /predict', 405, { ...post(''), method: 'GET' }, { error: '/predict accepts POST only' }],
   ])('answers %s with a %i and a JSON message', async (_case, status, request, body) => {
     const response = await handleHttpRequest(request, deps(async () => service));
 

@@ -25,7 +25,7 @@ describe('parseRide', () => {
     ['a missing field', { DOLocationID: 50, trip_distance: 1 }, 'PULocationID', 'PULocationID is required'],
     ['a string zone', { ...COURSE_RIDE, DOLocationID: '50' }, 'DOLocationID', 'DOLocationID must be a number, got a string'],
     ['a null distance', { ...COURSE_RIDE, trip_distance: null }, 'trip_distance', 'trip_distance must be a number, got null'],
-    ['a non-integer zone', { ...COURSE_RIDE, PULocationID: 10.5 }, 'PULocationID', 'PULocationID must be an integer zone id, got 10.5'],
+    ['a non-integer zone', { ...COURSE_RIDE, PULocationID: 10.5 }, 'PULocationID', 'PULocationID must be an integer zone id'],
     ['zone 0', { ...COURSE_RIDE, PULocationID: 0 }, 'PULocationID', 'PULocationID must be a zone id ≥ 1'],
     ['a negative zone', { ...COURSE_RIDE, DOLocationID: -3 }, 'DOLocationID', 'DOLocationID must be a zone id ≥ 1'],
     ['a negative distance', { ...COURSE_RIDE, trip_distance: -0.1 }, 'trip_distance', 'trip_distance must be ≥ 0'],
