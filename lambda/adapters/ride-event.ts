@@ -23,7 +23,6 @@ export type DecodedRecord = { ok: true; event: RideEvent } | { ok: false; poison
 // Kinesis partition keys are 1–256 Unicode characters; the ride id must fit one.
 const MAX_PARTITION_KEY_LENGTH = 256;
 const RideIdSchema = z.union([z.number().finite(), z.string().min(1).max(MAX_PARTITION_KEY_LENGTH)]);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -33,10 +32,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @example decodeRideRecord(Buffer.from('{"ride":{"PULocationID":130,"DOLocationID":205,"trip_distance":3.66},"ride_id":256}').toString('base64'))
  */
 export function decodeRideRecord(data: string): DecodedRecord {
-  if (!BASE64.test(data)) return poison('NOT_BASE64', 'record data is not valid base64');
+  // Node's base64 decoder skips bad characters silently; a canonical round trip proves the data
+  // was base64 (Lambda always delivers canonical, padded base64) at native speed even at 1 MB.
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.toString('base64') !== data) return poison('NOT_BASE64', 'record data is not valid base64');
   let payload: unknown;
   try {
-    payload = JSON.parse(utf8.decode(Buffer.from(data, 'base64')));
+    payload = JSON.parse(utf8.decode(bytes));
   } catch {
     return poison('NOT_JSON', 'record data is not UTF-8 JSON');
   }
