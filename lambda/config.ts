@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
+import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -15,7 +16,21 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly maxRidesPerRequest: number;
   };
+  readonly batch: {
+    /** BATCH_INPUT_TEMPLATE: trip file URI with {taxi_type} {year} {month} placeholders */
+    readonly inputTemplate: string;
+    /** BATCH_OUTPUT_TEMPLATE: output URI; {run_id} defaults to the model version */
+    readonly outputTemplate: string;
+    /** BATCH_TAXI_TYPE: what a scheduled run scores */
+    readonly scheduledTaxiType: TaxiType;
+    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
+    readonly chunkRows: number;
+  };
 }
+
+/** Local defaults: the course's layout under ./data and ./output. */
+export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
+export const DEFAULT_BATCH_OUTPUT_TEMPLATE = 'output/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet';
 
 /** The model committed in models/, used when no location is configured. */
 export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', 'models', 'model.onnx');
@@ -38,6 +53,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9696),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   MAX_RIDES_PER_REQUEST: positiveInt(10_000),
+  BATCH_INPUT_TEMPLATE: optionalText,
+  BATCH_OUTPUT_TEMPLATE: optionalText,
+  BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
+  BATCH_CHUNK_ROWS: positiveInt(131_072),
 });
 
 /**
@@ -57,6 +76,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelVersion: e.MODEL_VERSION ?? e.RUN_ID,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     http: Object.freeze({ host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST }),
+    batch: Object.freeze({
+      inputTemplate: e.BATCH_INPUT_TEMPLATE ?? DEFAULT_BATCH_INPUT_TEMPLATE,
+      outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
+      scheduledTaxiType: e.BATCH_TAXI_TYPE,
+      chunkRows: e.BATCH_CHUNK_ROWS,
+    }),
   });
 }
 

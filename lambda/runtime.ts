@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
+import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
@@ -11,6 +12,7 @@ export interface Runtime {
   readonly models: ModelCache;
   readonly s3: S3Client;
   readonly http: HttpDeps;
+  readonly batch: BatchDeps;
 }
 
 export const SERVICE_NAME = 'ride-duration-prediction';
@@ -49,6 +51,12 @@ export function createRuntime(config: Config, logger = new Logger({ serviceName:
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
+    },
+    batch: {
+      getService: () => models.get(),
+      s3,
+      settings: config.batch,
+      log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
 }

@@ -1,17 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PredictService } from '../core/predict';
 import type { SkipReason } from '../core/trips';
-import { openByteSource } from './byte-source';
-import { createCsvSink, openCsvTrips } from './csv';
+import { createCsvSink } from './csv';
 import { pad2, type BatchJob } from './job';
 import { describeDataLocation } from './locations';
-import { openParquetTrips } from './parquet-reader';
+import { openTripReader } from './open-trips';
 import { createParquetSink } from './parquet-writer';
 import type { ScoredSink } from './scored-chunk';
 import { scoreTrips } from './score-trips';
 import { stageOutput } from './staged-output';
-import { openTextLines } from './text-lines';
-import type { TripReader } from './trip-chunk';
 
 export interface BatchRunOptions {
   /** needed when the input or output is on S3 */
@@ -47,7 +44,7 @@ export interface BatchSummary {
  */
 export async function runBatchJob(job: BatchJob, service: PredictService, options: BatchRunOptions): Promise<BatchSummary> {
   const started = performance.now();
-  const reader = await openTripReader(job, options);
+  const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows });
   try {
     const staged = await stageOutput(job.output, options.s3);
     const sink = await createSink(job, staged.tempPath, reader.pickupColumn, service.modelVersion);
@@ -78,25 +75,6 @@ export async function runBatchJob(job: BatchJob, service: PredictService, option
     }
   } finally {
     await reader.close();
-  }
-}
-
-async function openTripReader(job: BatchJob, options: BatchRunOptions): Promise<TripReader> {
-  const where = describeDataLocation(job.input);
-  const readOptions = { taxiType: job.taxiType, chunkRows: options.chunkRows };
-  if (job.inputFormat === 'csv') {
-    const text = await openTextLines(job.input, options.s3);
-    return openCsvTrips(text, where, readOptions).catch((error: unknown) => {
-      text.close();
-      throw error;
-    });
-  }
-  const source = await openByteSource(job.input, options.s3);
-  try {
-    return await openParquetTrips(source, where, readOptions);
-  } catch (error) {
-    await source.close();
-    throw error;
   }
 }
 
