@@ -18,7 +18,8 @@ export interface ParquetTripOptions {
 const EPOCH_MS_PARSERS = {
   timestampFromMilliseconds: (v: bigint) => Number(v),
   timestampFromMicroseconds: (v: bigint) => Number(v) / 1_000,
-  timestampFromNanoseconds: (v: bigint) => Number(v) / 1_000_000,
+  // Nanoseconds since 1970 pass 2^53: drop to whole microseconds before leaving BigInt.
+  timestampFromNanoseconds: (v: bigint) => Number(v / 1_000n) / 1_000,
 };
 
 /**
