@@ -31,7 +31,9 @@ beforeAll(async () => {
     BATCH_OUTPUT_TEMPLATE: `s3://${BUCKET}/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet`,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
-  ({ handler } = await import('../../lambda/index'));
+  // Loaded after the environment is set: index.ts reads it once, at module load, as in Lambda.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ({ handler } = require('../../lambda/index') as typeof import('../../lambda/index'));
 });
 
 afterAll(async () => {
