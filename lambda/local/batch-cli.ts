@@ -8,6 +8,8 @@
  * Inputs and outputs are paths or s3:// URIs; a name ending in .csv means CSV, anything else
  * parquet. A progress bar goes to stderr on a terminal; the summary to stdout.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { isPredictError } from '../core/errors';
@@ -86,6 +88,7 @@ async function generate(argv: string[]): Promise<void> {
   if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED') throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
   const location = parseDataLocation(output);
   if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
+  mkdirSync(dirname(location.path) || '.', { recursive: true });
   const rows = syntheticMonth({ ...parseMonth(monthText), rows: positiveInt(rowsText, 'rows'), nullRate: Number(values['null-rate']) });
   const started = performance.now();
   const count =
