@@ -7,6 +7,12 @@ export type ParquetReaderModule = typeof import('hyparquet', { with: { 'resoluti
 export type ParquetWriterModule = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
 export type DecompressorsModule = typeof import('hyparquet-compressors', { with: { 'resolution-mode': 'import' } });
 
+type WriterOptions = ConstructorParameters<ParquetWriterModule['ParquetWriter']>[0];
+/** A schema element as hyparquet-writer takes it (its own copy of hyparquet's type). */
+export type WriterSchemaElement = WriterOptions['schema'][number];
+/** One column's values as hyparquet-writer takes them. */
+export type WriterColumnData = Parameters<InstanceType<ParquetWriterModule['ParquetWriter']>['write']>[0]['columnData'][number]['data'];
+
 export function loadParquetReader(): Promise<ParquetReaderModule> {
   return import('hyparquet');
 }

@@ -1,9 +1,6 @@
-import { loadParquetWriter, type ParquetWriterModule } from './parquet-modules';
+import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from './parquet-modules';
 import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
 
-type WriterOptions = ConstructorParameters<ParquetWriterModule['ParquetWriter']>[0];
-type SchemaElement = WriterOptions['schema'][number];
-type ColumnData = Parameters<InstanceType<ParquetWriterModule['ParquetWriter']>['write']>[0]['columnData'][number]['data'];
 
 /** Output schema: all columns required; the pickup time as TLC stores it (local, microseconds). */
 function outputSchema(pickupColumn: string): SchemaElement[] {

@@ -7,7 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { formatCsvTime } from '../../lambda/batch/csv';
-import { loadParquetWriter, type ParquetWriterModule } from '../../lambda/batch/parquet-modules';
+import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from '../../lambda/batch/parquet-modules';
 import { tripColumnNames, type TaxiType } from '../../lambda/batch/trip-chunk';
 import { generateTrips } from './synthetic-trips';
 
@@ -29,9 +29,6 @@ export interface TripFileOptions {
   zoneType?: 'INT32' | 'INT64' | 'DOUBLE';
 }
 
-type WriterOptions = ConstructorParameters<ParquetWriterModule['ParquetWriter']>[0];
-type SchemaElement = WriterOptions['schema'][number];
-type ColumnData = Parameters<InstanceType<ParquetWriterModule['ParquetWriter']>['write']>[0]['columnData'][number]['data'];
 
 const UNIT_FACTOR = { MILLIS: 1n, MICROS: 1_000n, NANOS: 1_000_000n } as const;
 
