@@ -1,7 +1,6 @@
 import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from './parquet-modules';
 import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
 
-
 /** Output schema: all columns required; the pickup time as TLC stores it (local, microseconds). */
 function outputSchema(pickupColumn: string): SchemaElement[] {
   const [rideId, pickup, pu, doZone, actual, predicted, diff, version] = outputColumnNames(pickupColumn) as [string, string, string, string, string, string, string, string];
