@@ -3,9 +3,11 @@ module.exports = {
   testEnvironment: '<rootDir>/test/support/node-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // The parquet libraries ship ES modules only; jest's CommonJS runtime needs them transformed.
   // The AWS SDK and Powertools keep module-level singletons that outlive a test file; Jest's soft
   // global cleanup only warns about them.
   testEnvironmentOptions: { globalsCleanup: 'off' },
   testTimeout: 60000,
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer|hyparquet-compressors|hysnappy)/)'],
 };

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
+import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -36,7 +37,21 @@ export interface Config {
   };
   /** POWERTOOLS_METRICS_NAMESPACE, with a default so EMF metrics always land in one place */
   readonly metricsNamespace: string;
+  readonly batch: {
+    /** BATCH_INPUT_TEMPLATE: trip file URI with {taxi_type} {year} {month} placeholders */
+    readonly inputTemplate: string;
+    /** BATCH_OUTPUT_TEMPLATE: output URI; {run_id} defaults to the model version */
+    readonly outputTemplate: string;
+    /** BATCH_TAXI_TYPE: what a scheduled run scores */
+    readonly scheduledTaxiType: TaxiType;
+    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
+    readonly chunkRows: number;
+  };
 }
+
+/** Local defaults: the course's layout under ./data and ./output. */
+export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
+export const DEFAULT_BATCH_OUTPUT_TEMPLATE = 'output/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet';
 
 /** The model committed in models/, used when no location is configured. */
 export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', 'models', 'model.onnx');
@@ -75,6 +90,10 @@ const EnvSchema = z.object({
   LOCAL_KINESIS_PORT: z.coerce.number().int().min(1).max(65535).default(4567),
   STREAM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default('RideDurationPrediction'),
+  BATCH_INPUT_TEMPLATE: optionalText,
+  BATCH_OUTPUT_TEMPLATE: optionalText,
+  BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
+  BATCH_CHUNK_ROWS: positiveInt(131_072),
 });
 
 /**
@@ -105,6 +124,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       localBatchSize: e.STREAM_BATCH_SIZE,
     }),
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    batch: Object.freeze({
+      inputTemplate: e.BATCH_INPUT_TEMPLATE ?? DEFAULT_BATCH_INPUT_TEMPLATE,
+      outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
+      scheduledTaxiType: e.BATCH_TAXI_TYPE,
+      chunkRows: e.BATCH_CHUNK_ROWS,
+    }),
   });
 }
 

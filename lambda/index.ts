@@ -2,6 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { loadConfig } from './config';
 import { handleApiGatewayEvent } from './adapters/http';
 import { handleKinesisEvent, type TestRunResponse } from './adapters/kinesis';
+import { handleBatchEvent, isBatchEvent } from './adapters/batch';
+import type { BatchSummary } from './batch/run-batch';
+import type { BatchRequest } from './batch/job';
 import { createRuntime } from './runtime';
 
 /**
@@ -10,8 +13,8 @@ import { createRuntime } from './runtime';
  */
 const runtime = createRuntime(loadConfig(process.env));
 
-export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse;
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary;
 
 function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   const e = event as Partial<APIGatewayProxyEventV2> | null;
@@ -28,6 +31,7 @@ export async function handler(event: SupportedEvent, context?: Context): Promise
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
   if (isKinesisEvent(event)) return handleKinesisEvent(event, runtime.stream);
+  if (isBatchEvent(event)) return handleBatchEvent(event, runtime.batch);
   runtime.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
-  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0) or a Kinesis event');
+  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis or a batch event');
 }

@@ -7,6 +7,7 @@ import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import { createDeadLetterWriter } from './dead-letter';
+import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
@@ -18,6 +19,7 @@ export interface Runtime {
   readonly http: HttpDeps;
   readonly kinesis: KinesisClient;
   readonly stream: KinesisDeps;
+  readonly batch: BatchDeps;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -98,6 +100,12 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
       logger,
       metrics: overrides.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
+    },
+    batch: {
+      getService: () => models.get(),
+      s3,
+      settings: config.batch,
+      log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
 }

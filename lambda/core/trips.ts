@@ -5,25 +5,30 @@ import type { Ride } from './features';
  * course's filter: a trip counts when its duration is between 1 and 60 minutes.
  */
 export interface TripRecord {
-  pickup: Date | null;
-  dropoff: Date | null;
+  pickup: TripInstant | null;
+  dropoff: TripInstant | null;
   PULocationID: number | null;
   DOLocationID: number | null;
   trip_distance: number | null;
 }
 
+/** A pickup or drop-off time: a Date, or epoch milliseconds (batch readers avoid a Date per row). */
+export type TripInstant = Date | number;
+
 export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 60;
 
-export type SkipReason = 'null_zone' | 'null_distance' | 'null_datetime' | 'invalid_value' | 'duration_out_of_range';
+/** Why a record is not scored; every skipped record is counted under one of these. */
+export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'invalid_value', 'duration_out_of_range'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type TripClassification =
   | { kind: 'kept'; ride: Ride; duration: number }
   | { kind: 'skipped'; reason: SkipReason };
 
 /** Duration in minutes between pickup and drop-off. */
-export function tripDurationMinutes(pickup: Date, dropoff: Date): number {
-  return (dropoff.getTime() - pickup.getTime()) / 60_000;
+export function tripDurationMinutes(pickup: TripInstant, dropoff: TripInstant): number {
+  return (Number(dropoff) - Number(pickup)) / 60_000;
 }
 
 /** Applies the course's filter to one record, saying why a record is not scored. */
@@ -32,6 +37,8 @@ export function classifyTrip(trip: TripRecord): TripClassification {
   if (trip.trip_distance === null) return { kind: 'skipped', reason: 'null_distance' };
   if (trip.pickup === null || trip.dropoff === null) return { kind: 'skipped', reason: 'null_datetime' };
   const duration = tripDurationMinutes(trip.pickup, trip.dropoff);
+  // An unparsable time (a CSV cell that is not a date) is a bad value, not a short trip.
+  if (!Number.isFinite(duration)) return { kind: 'skipped', reason: 'invalid_value' };
   if (!(duration >= MIN_DURATION_MINUTES && duration <= MAX_DURATION_MINUTES)) {
     return { kind: 'skipped', reason: 'duration_out_of_range' };
   }

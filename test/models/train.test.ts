@@ -4,11 +4,11 @@ import { train } from '../../models/training/train';
 import { fitLinearRegression, rmse } from '../../models/training/linear-regression';
 
 describe('training', () => {
-  it('reproduces the committed default model byte for byte', () => {
+  it('reproduces the committed default model byte for byte', async () => {
     const committed = readFileSync(resolve(__dirname, '../../models/model.onnx'));
     const sidecar = JSON.parse(readFileSync(resolve(__dirname, '../../models/model.json'), 'utf8')) as { model_version: string };
 
-    const result = train({ trainMonth: { year: 2021, month: 1 }, validateMonth: { year: 2021, month: 2 }, rows: 200_000 });
+    const result = await train({ train: [{ kind: 'synthetic', year: 2021, month: 1 }], validate: { kind: 'synthetic', year: 2021, month: 2 }, rows: 200_000 });
 
     expect(Buffer.from(result.bytes).equals(committed)).toBe(true);
     expect(result.version).toBe(sidecar.model_version);

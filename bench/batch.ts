@@ -1,0 +1,84 @@
+/**
+ * Batch scoring speed and memory: `npx tsx bench/batch.ts [--rows 200000,3000000] [--dir .tmp/bench-batch]`.
+ *
+ * For each size it generates a synthetic green month (parquet and CSV, same rows), then runs,
+ * each in its own process under /usr/bin/time -v (peak RSS):
+ *   - node parquet → parquet   (npm run batch)
+ *   - node CSV → CSV           (npm run batch)
+ *   - pandas + scikit-learn CSV → CSV, the course's score.py (bench/batch_pandas.py), when
+ *     /usr/bin/python3 has pandas and scikit-learn (Debian: python3-pandas python3-sklearn)
+ * and prints a markdown table. Rows/s counts input rows over the run's own timer (reading,
+ * filtering, predicting and writing; not process start or model load).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'lambda', 'local', 'batch-cli.ts');
+const PYTHON = '/usr/bin/python3';
+
+interface Measurement {
+  runner: string;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+}
+
+function timed(command: string, args: string[]): { stdout: string; peakRssMb: number } {
+  const run = spawnSync('/usr/bin/time', ['-v', command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+  return { stdout: run.stdout, peakRssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) };
+}
+
+function node(...args: string[]) {
+  return timed(process.execPath, ['--import', 'tsx', CLI, ...args]);
+}
+
+function ensureMonth(dir: string, rows: number, year: number, month: number, extension: string): string {
+  const path = join(dir, `green_tripdata_${year}-${String(month).padStart(2, '0')}_${rows}.${extension}`);
+  if (!existsSync(path)) node('generate', 'green', `${year}-${String(month).padStart(2, '0')}`, String(rows), path);
+  return path;
+}
+
+function nodeRun(runner: string, input: string, output: string, rows: number): Measurement {
+  const { stdout, peakRssMb } = node(input, output, '--month', '2021-02', '--json');
+  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number };
+  return { runner, rows, seconds: summary.seconds, rowsPerSecond: Math.round(summary.rows_read / summary.seconds), peakRssMb };
+}
+
+function pandasAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import pandas, sklearn'], { encoding: 'utf8' }).status === 0;
+}
+
+function pandasRun(model: string, input: string, output: string, rows: number): Measurement {
+  const { stdout, peakRssMb } = timed(PYTHON, [join(ROOT, 'bench', 'batch_pandas.py'), 'score', model, input, output, '2021', '2']);
+  const { seconds } = JSON.parse(stdout) as { seconds: number };
+  return { runner: 'pandas + scikit-learn, CSV → CSV', rows, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMb };
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000,3000000' }, dir: { type: 'string', default: join(ROOT, '.tmp', 'bench-batch') } } });
+  const dir = resolve(values.dir);
+  mkdirSync(dir, { recursive: true });
+  const sizes = values.rows.split(',').map(Number);
+  const withPandas = pandasAvailable();
+  const model = join(dir, 'sklearn-model.pkl');
+  if (withPandas && !existsSync(model)) timed(PYTHON, [join(ROOT, 'bench', 'batch_pandas.py'), 'train', ensureMonth(dir, 200_000, 2021, 1, 'csv'), model]);
+  const results: Measurement[] = [];
+  for (const rows of sizes) {
+    const parquet = ensureMonth(dir, rows, 2021, 2, 'parquet');
+    const csv = ensureMonth(dir, rows, 2021, 2, 'csv');
+    results.push(nodeRun('node (hyparquet), parquet → parquet', parquet, join(dir, `scored-${rows}.parquet`), rows));
+    results.push(nodeRun('node, CSV → CSV', csv, join(dir, `scored-${rows}.csv`), rows));
+    if (withPandas) results.push(pandasRun(model, csv, join(dir, `pandas-${rows}.csv`), rows));
+  }
+  console.log('| runner | rows | seconds | rows/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|');
+  for (const r of results) console.log(`| ${r.runner} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.peakRssMb} |`);
+  if (!withPandas) console.log('\n(pandas + scikit-learn not found at /usr/bin/python3; apt-get install python3-pandas python3-sklearn to compare)');
+}
+
+main();

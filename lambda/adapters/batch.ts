@@ -1,0 +1,46 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config';
+import type { PredictService } from '../core/predict';
+import { isPredictError } from '../core/errors';
+import { isBatchRequest, parseBatchRequest, resolveBatchJob } from '../batch/job';
+import { describeDataLocation } from '../batch/locations';
+import { runBatchJob, type BatchSummary } from '../batch/run-batch';
+
+export interface BatchDeps {
+  getService(): Promise<PredictService>;
+  s3: S3Client;
+  settings: Config['batch'];
+  log: {
+    info(message: string, extra?: Record<string, unknown>): void;
+    error(message: string, extra?: Record<string, unknown>): void;
+  };
+}
+
+/** `{taxi_type, year, month}`, `{input, output}` or an EventBridge Scheduled Event. */
+export const isBatchEvent = isBatchRequest;
+
+/**
+ * The batch entry point: event → job → one scored file → summary. A failed run throws (the
+ * invocation fails, so EventBridge's retries and alarms see it) after logging the error's
+ * code; nothing is left at the output location.
+ *
+ * @example await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2 }, runtime.batch)
+ */
+export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise<BatchSummary> {
+  try {
+    const request = parseBatchRequest(event);
+    const service = await deps.getService();
+    const job = resolveBatchJob(request, {
+      templates: { input: deps.settings.inputTemplate, output: deps.settings.outputTemplate },
+      scheduledTaxiType: deps.settings.scheduledTaxiType,
+      runId: service.modelVersion,
+    });
+    deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
+    const summary = await runBatchJob(job, service, { s3: deps.s3, chunkRows: deps.settings.chunkRows });
+    deps.log.info('batch job finished', { ...summary });
+    return summary;
+  } catch (error) {
+    deps.log.error('batch job failed', { code: isPredictError(error) ? error.code : 'UNEXPECTED', error: (error as Error).message });
+    throw error;
+  }
+}

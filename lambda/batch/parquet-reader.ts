@@ -1,0 +1,121 @@
+import type { FileMetaData, SchemaElement } from 'hyparquet' with { 'resolution-mode': 'import' };
+import { cacheRanges, type ByteSource } from './byte-source';
+import { TripFileError } from './errors';
+import { loadDecompressors, loadParquetReader } from './parquet-modules';
+import { requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
+
+export interface ParquetTripOptions {
+  /** what the job expects; otherwise told by the file's columns */
+  taxiType?: TaxiType;
+  /** most rows per chunk (one model run each); large row groups are read in slices */
+  chunkRows: number;
+}
+
+/**
+ * Times become epoch milliseconds instead of hyparquet's default Date objects: a number per
+ * row costs 8 bytes, a Date ~10 times more, and the scorer only subtracts them.
+ */
+const EPOCH_MS_PARSERS = {
+  timestampFromMilliseconds: (v: bigint) => Number(v),
+  timestampFromMicroseconds: (v: bigint) => Number(v) / 1_000,
+  // Nanoseconds since 1970 pass 2^53: drop to whole microseconds before leaving BigInt.
+  timestampFromNanoseconds: (v: bigint) => Number(v / 1_000n) / 1_000,
+};
+
+/**
+ * Opens a TLC trip parquet file: reads the footer, checks the five columns the job needs
+ * (names and types), and returns a reader that yields row slices of at most `chunkRows`.
+ */
+export async function openParquetTrips(source: ByteSource, where: string, options: ParquetTripOptions): Promise<TripReader> {
+  if (source.byteLength === 0) throw new TripFileError('the file is empty (0 bytes)', where);
+  const { parquetMetadataAsync, parquetSchema } = await loadParquetReader();
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(source);
+  } catch (cause) {
+    throw new TripFileError(`not a readable parquet file: ${(cause as Error).message}`, where, { cause });
+  }
+  const topLevel = new Map(parquetSchema(metadata).children.map((child) => [child.element.name, child.element]));
+  const taxiType = resolveTaxiType([...topLevel.keys()], where, options.taxiType);
+  const names = tripColumnNames(taxiType);
+  checkTimestampColumn(topLevel, names.pickup, where);
+  checkTimestampColumn(topLevel, names.dropoff, where);
+  for (const name of names.zonesAndDistance) checkNumericColumn(topLevel, name, where);
+  return {
+    taxiType,
+    pickupColumn: names.pickup,
+    totalRows: Number(metadata.num_rows),
+    chunks: () => readChunks(source, where, metadata, requiredColumns(names), options.chunkRows),
+    close: () => source.close(),
+  };
+}
+
+function describeType(element: SchemaElement): string {
+  if (element.num_children) return 'a nested group';
+  const annotation = element.logical_type?.type ?? element.converted_type;
+  return annotation ? `${element.type} (${annotation})` : String(element.type);
+}
+
+function checkTimestampColumn(columns: Map<string, SchemaElement>, name: string, where: string): void {
+  const element = columns.get(name) as SchemaElement;
+  const isTimestamp =
+    (element.type === 'INT64' && (element.logical_type?.type === 'TIMESTAMP' || element.converted_type === 'TIMESTAMP_MILLIS' || element.converted_type === 'TIMESTAMP_MICROS')) ||
+    (element.type === 'INT96' && !element.converted_type);
+  if (!isTimestamp || element.num_children) {
+    throw new TripFileError(`column ${name} must be a timestamp (INT64 TIMESTAMP or INT96), got ${describeType(element)}`, where);
+  }
+}
+
+const NUMERIC_TYPES = new Set(['INT32', 'INT64', 'FLOAT', 'DOUBLE']);
+const NUMERIC_ANNOTATIONS = new Set([undefined, 'INTEGER', 'INT_8', 'INT_16', 'INT_32', 'INT_64', 'UINT_8', 'UINT_16', 'UINT_32', 'UINT_64']);
+
+function checkNumericColumn(columns: Map<string, SchemaElement>, name: string, where: string): void {
+  const element = columns.get(name) as SchemaElement;
+  const annotation = element.logical_type?.type ?? element.converted_type;
+  if (element.num_children || !NUMERIC_TYPES.has(String(element.type)) || !NUMERIC_ANNOTATIONS.has(annotation)) {
+    throw new TripFileError(`column ${name} must be a number (INT32, INT64, FLOAT or DOUBLE), got ${describeType(element)}`, where);
+  }
+}
+
+async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number): AsyncGenerator<TripChunk> {
+  const { parquetRead } = await loadParquetReader();
+  const compressors = await loadDecompressors();
+  const file = cacheRanges(source);
+  let groupStart = 0;
+  for (const [group, rowGroup] of metadata.row_groups.entries()) {
+    const groupEnd = groupStart + Number(rowGroup.num_rows);
+    for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
+      const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
+      const values = columns.map(() => new Array<number | null>(rowEnd - rowStart).fill(null));
+      try {
+        await parquetRead({
+          file,
+          metadata,
+          columns,
+          rowStart,
+          rowEnd,
+          compressors,
+          parsers: EPOCH_MS_PARSERS,
+          useOffsetIndex: true,
+          onChunk: ({ columnName, columnData, rowStart: dataStart }) => copyInto(values[columns.indexOf(columnName)] as (number | null)[], columnData, dataStart - rowStart),
+        });
+      } catch (cause) {
+        throw new TripFileError(`cannot decode row group ${group} (rows ${rowStart}–${rowEnd - 1}): ${(cause as Error).message}`, where, { cause });
+      }
+      const [pickup, dropoff, PULocationID, DOLocationID, trip_distance] = values as [(number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+      yield { firstRow: rowStart, length: rowEnd - rowStart, pickup, dropoff, PULocationID, DOLocationID, trip_distance };
+    }
+    file.clear();
+    groupStart = groupEnd;
+  }
+}
+
+/** Copies decoded values (numbers, bigints, nulls) into `target`, from `offset` on, within bounds. */
+function copyInto(target: (number | null)[], data: ArrayLike<unknown>, offset: number): void {
+  const from = Math.max(0, -offset);
+  const to = Math.min(data.length, target.length - offset);
+  for (let i = from; i < to; i++) {
+    const value = data[i];
+    target[i + offset] = value === null || value === undefined ? null : Number(value);
+  }
+}

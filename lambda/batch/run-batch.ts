@@ -1,0 +1,83 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PredictService } from '../core/predict';
+import type { SkipReason } from '../core/trips';
+import { createCsvSink } from './csv';
+import { pad2, type BatchJob } from './job';
+import { describeDataLocation } from './locations';
+import { openTripReader } from './open-trips';
+import { createParquetSink } from './parquet-writer';
+import type { ScoredSink } from './scored-chunk';
+import { scoreTrips } from './score-trips';
+import { stageOutput } from './staged-output';
+
+export interface BatchRunOptions {
+  /** needed when the input or output is on S3 */
+  s3?: S3Client;
+  /** most rows per chunk, i.e. per model run */
+  chunkRows: number;
+  onProgress?(rowsRead: number, totalRows: number | undefined): void;
+}
+
+/** What a run reports (the Lambda's return value, the CLI's last line). */
+export interface BatchSummary {
+  input: string;
+  output: string;
+  run_id: string;
+  taxi_type: string;
+  year: number;
+  month: number;
+  model_version: string;
+  rows_read: number;
+  rows_kept: number;
+  rows_scored: number;
+  rows_skipped: Record<SkipReason, number>;
+  seconds: number;
+  rows_per_second: number;
+}
+
+/**
+ * Scores one trip file into one output file. The output appears only when the whole file
+ * was scored; on any error the temporary file is removed and the error passed on.
+ *
+ * @example
+ * const summary = await runBatchJob(job, service, { chunkRows: 131_072 });
+ */
+export async function runBatchJob(job: BatchJob, service: PredictService, options: BatchRunOptions): Promise<BatchSummary> {
+  const started = performance.now();
+  const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows });
+  try {
+    const staged = await stageOutput(job.output, options.s3);
+    const sink = await createSink(job, staged.tempPath, reader.pickupColumn, service.modelVersion);
+    try {
+      const counts = await scoreTrips({ reader, sink, service, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress });
+      await sink.finish();
+      await staged.commit();
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        input: describeDataLocation(job.input),
+        output: describeDataLocation(job.output),
+        run_id: job.runId,
+        taxi_type: reader.taxiType,
+        year: job.year,
+        month: job.month,
+        model_version: service.modelVersion,
+        rows_read: counts.rowsRead,
+        rows_kept: counts.rowsKept,
+        rows_scored: counts.rowsScored,
+        rows_skipped: counts.skipped,
+        seconds: Number(seconds.toFixed(3)),
+        rows_per_second: Math.round(counts.rowsRead / Math.max(seconds, 1e-9)),
+      };
+    } catch (error) {
+      sink.abort();
+      await staged.discard();
+      throw error;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+function createSink(job: BatchJob, path: string, pickupColumn: string, modelVersion: string): Promise<ScoredSink> | ScoredSink {
+  return job.outputFormat === 'csv' ? createCsvSink(path, pickupColumn, modelVersion) : createParquetSink(path, pickupColumn, modelVersion);
+}

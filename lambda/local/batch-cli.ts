@@ -1,0 +1,119 @@
+/**
+ * `npm run batch`: score a month of TLC trips on this machine, or make a synthetic month.
+ *
+ *   npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
+ *   npm run batch -- --taxi-type green --month 2021-02          # BATCH_INPUT/OUTPUT_TEMPLATE
+ *   npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate 0.01] [--row-group-size N] [--codec SNAPPY|GZIP|BROTLI|UNCOMPRESSED]
+ *
+ * Inputs and outputs are paths or s3:// URIs; a name ending in .csv means CSV, anything else
+ * parquet. A progress bar goes to stderr on a terminal; the summary to stdout.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { isPredictError } from '../core/errors';
+import { loadPredictService } from '../model-store';
+import { createS3Client } from '../runtime';
+import { BatchJobError } from '../batch/errors';
+import { parseBatchRequest, resolveBatchJob } from '../batch/job';
+import { runBatchJob, type BatchSummary } from '../batch/run-batch';
+import { formatOf, parseDataLocation } from '../batch/locations';
+import { createProgressBar } from './progress-bar';
+import { syntheticMonth, writeTripCsv, writeTripParquet } from '../../models/training/trip-file';
+
+const USAGE = `usage:
+  npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
+  npm run batch -- --taxi-type green --month 2021-02 [--run-id ID]     (BATCH_INPUT_TEMPLATE / BATCH_OUTPUT_TEMPLATE)
+  npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--row-group-size N] [--codec C]`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'generate') return generate(argv.slice(1));
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'taxi-type': { type: 'string' }, month: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
+  const config = loadConfig(process.env);
+  const s3 = createS3Client(config);
+  const service = await loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion });
+  const month = values.month === undefined ? undefined : parseMonth(values.month);
+  const [input, output] = positionals;
+  const request = parseBatchRequest({
+    ...(input !== undefined && output !== undefined ? { input, output } : {}),
+    ...(values['taxi-type'] !== undefined ? { taxi_type: values['taxi-type'] } : {}),
+    ...month,
+    ...(values['run-id'] !== undefined ? { run_id: values['run-id'] } : {}),
+  });
+  const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows } = config.batch;
+  const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: service.modelVersion });
+  const progress = createProgressBar(process.stderr);
+  try {
+    const summary = await runBatchJob(job, service, { s3, chunkRows, onProgress: progress.update });
+    progress.done();
+    process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
+  } finally {
+    progress.done();
+    s3.destroy();
+  }
+}
+
+function describeSummary(s: BatchSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const skipped = Object.entries(s.rows_skipped)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${n(count)}`)
+    .join(', ');
+  return [
+    `scored ${s.input} → ${s.output}`,
+    `  rows read ${n(s.rows_read)}, kept ${n(s.rows_kept)}, scored ${n(s.rows_scored)}`,
+    `  skipped ${n(s.rows_read - s.rows_kept)}${skipped ? ` (${skipped})` : ''}`,
+    `  ${n(s.rows_per_second)} rows/s in ${s.seconds} s; model ${s.model_version}, run ${s.run_id}, ${s.taxi_type} ${s.year}-${String(s.month).padStart(2, '0')}`,
+    '',
+  ].join('\n');
+}
+
+async function generate(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'null-rate': { type: 'string', default: '0.01' }, 'row-group-size': { type: 'string' }, codec: { type: 'string', default: 'SNAPPY' } },
+  });
+  const [taxiType, monthText, rowsText, output] = positionals;
+  if ((taxiType !== 'green' && taxiType !== 'yellow') || monthText === undefined || rowsText === undefined || output === undefined || positionals.length !== 4) {
+    throw new BatchJobError(USAGE);
+  }
+  const codec = values.codec;
+  if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED') throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
+  const location = parseDataLocation(output);
+  if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
+  mkdirSync(dirname(location.path) || '.', { recursive: true });
+  const rows = syntheticMonth({ ...parseMonth(monthText), rows: positiveInt(rowsText, 'rows'), nullRate: Number(values['null-rate']) });
+  const started = performance.now();
+  const count =
+    formatOf(location) === 'csv'
+      ? writeTripCsv(location.path, rows, taxiType)
+      : await writeTripParquet(location.path, rows, { taxiType, codec, ...(values['row-group-size'] ? { rowGroupSize: positiveInt(values['row-group-size'], '--row-group-size') } : {}) });
+  process.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function parseMonth(text: string): { year: number; month: number } {
+  const match = /^(\d{4})-(\d{2})$/.exec(text);
+  if (!match) throw new BatchJobError(`expected a month as YYYY-MM, got '${text}'`);
+  return { year: Number(match[1]), month: Number(match[2]) };
+}
+
+function positiveInt(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new BatchJobError(`${what} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    const code = isPredictError(error) ? ` [${error.code}]` : '';
+    process.stderr.write(`batch failed${code}: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

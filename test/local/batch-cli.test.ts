@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readParquet, scratchDirectory } from '../support/trip-fixtures';
+
+const CLI = resolve(__dirname, '..', '..', 'lambda', 'local', 'batch-cli.ts');
+const dir = scratchDirectory();
+afterAll(() => dir.remove());
+
+/** `npm run batch -- ...` as a user runs it (stdin/stdout/stderr are pipes, not a terminal). */
+function batch(...args: string[]) {
+  const env = { ...process.env, MODEL_LOCATION: '', MODEL_VERSION: '', RUN_ID: '' };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('npm run batch', () => {
+  const input = join(dir.path, 'green_tripdata_2021-02.parquet');
+  const output = join(dir.path, 'out', 'scored.parquet');
+
+  it('generates a synthetic TLC month and scores it, printing the summary and no progress bar when not on a terminal', async () => {
+    const generated = batch('generate', 'green', '2021-02', '5000', input, '--row-group-size', '2000');
+    const scored = batch(input, output);
+
+    expect(generated).toMatchObject({ status: 0, stdout: expect.stringContaining('wrote 5,000 synthetic green trips') });
+    expect(scored.status).toBe(0);
+    expect(scored.stdout).toMatch(/rows read 5,000, kept (\d|,)+, scored (\d|,)+/);
+    expect(scored.stdout).toMatch(/skipped .*duration_out_of_range/);
+    expect(scored.stdout).toMatch(/rows\/s .* model [0-9a-f]{12}, run [0-9a-f]{12}, green 2021-02/);
+    expect(scored.stderr).not.toContain('\r');
+    expect((await readParquet(output)).rowGroups).toBeGreaterThan(0);
+  });
+
+  it('exits 1 with the error code and writes nothing for a file that is not parquet', () => {
+    const bad = join(dir.path, 'green_tripdata_2021-03.parquet');
+    writeFileSync(bad, 'not parquet at all');
+
+    const run = batch(bad, join(dir.path, 'bad-out', 'x.parquet'));
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('batch failed [INVALID_TRIP_FILE]');
+    expect(existsSync(join(dir.path, 'bad-out', 'x.parquet'))).toBe(false);
+  });
+});
