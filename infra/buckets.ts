@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, CfnBucket, BucketEncryption, ObjectOwnership, type BucketProps, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from './nag';
 import { DEFAULT_MODEL_KEY, type PredictSettings } from './settings';
 
 /** Prefixes of the data bucket; the functions may touch only these. */
@@ -44,7 +45,7 @@ export class Buckets extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
     });
-    Validations.of(this.accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket; logging its own access would loop.' });
+    acknowledgeNag(this.accessLogs, 'AwsSolutions-S1', 'This is the access-log bucket; logging its own access would loop.');
     this.model = settings.modelBucketName
       ? Bucket.fromBucketName(this, 'Model', settings.modelBucketName)
       : new Bucket(this, 'Model', { ...privateBucketProps(this.accessLogs, 'model/'), versioned: true });
@@ -69,19 +70,21 @@ export class Buckets extends Construct {
     const handler = Stack.of(this).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
     const cdkOwned = "CDK's own BucketDeployment handler (copies the default model from the CDK assets bucket once per deploy)";
     for (const scope of [deployment, handler ?? deployment]) {
-      Validations.of(scope).acknowledge(
-        { id: 'AwsSolutions-L1', reason: `${cdkOwned}: its runtime is chosen by aws-cdk-lib.` },
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: `${cdkOwned}: logs only.` },
-        ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*'].map((action) => ({
-          id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason: `${cdkOwned}: read from the assets bucket, write to the model bucket, as CDK grants them.`,
-        })),
-        {
-          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
-          reason: `${cdkOwned}: reads the staged asset from the bootstrap assets bucket.`,
-        },
-        { id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.model)}.Arn>/*]`, reason: `${cdkOwned}: writes models/ into the model bucket.` },
+      acknowledgeNag(scope, 'AwsSolutions-L1', `${cdkOwned}: its runtime is chosen by aws-cdk-lib.`);
+      acknowledgeNag(
+        scope,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        `${cdkOwned}: the managed policy covers its own logs only.`,
       );
+      for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*']) {
+        acknowledgeNag(scope, `AwsSolutions-IAM5[Action::${action}]`, `${cdkOwned}: reads the assets bucket and writes the model bucket, as CDK grants it.`);
+      }
+      acknowledgeNag(
+        scope,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        `${cdkOwned}: reads the staged asset from the bootstrap assets bucket.`,
+      );
+      acknowledgeNag(scope, `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.model)}.Arn>/*]`, `${cdkOwned}: writes models/ into the model bucket.`);
     }
   }
 }

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { predictBundling } from './bundling';
+import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
@@ -50,9 +51,7 @@ export class PredictFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: predictBundling(settings.architecture),
     });
-    Validations.of(this).acknowledge(
-      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.' },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' },
-    );
+    acknowledgeNag(this, 'AwsSolutions-L1', 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.');
+    acknowledgeNag(this, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.');
   }
 }

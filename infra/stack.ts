@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { PredictAlarms, POWERTOOLS_SERVICE_NAME } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
+import { acknowledgeNag } from './nag';
 import { PredictFunction } from './predict-function';
 import { resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
@@ -89,6 +90,8 @@ export class PredictStack extends Stack {
    * Least privilege: each function reads the one model object; the predict function writes only
    * the predictions stream and the dead-letter prefix (reading the input stream is granted by
    * the event source mapping); the batch function reads trip data and writes predictions.
+   * S3 statements are hand-written: `grantRead`/`grantWrite` would add wildcard actions
+   * (`s3:GetObject*`, `s3:List*`) on the whole bucket.
    */
   private grantAccess(): void {
     const { model, data } = this.buckets;
@@ -102,19 +105,25 @@ export class PredictStack extends Stack {
     this.batch.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.tripData}*`)] }),
     );
+    // Output is written to a temporary key and then moved (copy + delete), so a failed run
+    // leaves no partial file: hence Get and Delete next to Put, on the predictions prefix only.
     this.batch.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)] }),
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)],
+      }),
     );
-    const data_ = logicalIdOf(data);
+    const dataId = logicalIdOf(data);
     for (const [role, prefixes] of [
       [this.predict.role, [DATA_PREFIXES.deadLetters]],
       [this.batch.role, [DATA_PREFIXES.tripData, DATA_PREFIXES.predictions]],
     ] as const) {
       for (const prefix of prefixes) {
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${data_}.Arn>/${prefix}*]`,
-          reason: `Only objects under ${prefix} of the data bucket, whose names vary per invocation or month.`,
-        });
+        acknowledgeNag(
+          role,
+          `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${prefix}*]`,
+          `Only objects under ${prefix} of the data bucket, whose names vary per invocation or month.`,
+        );
       }
     }
   }

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
 
 /**
@@ -27,10 +28,7 @@ export class PredictionStreams extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.onFailure).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself the event source mapping's on-failure destination (a dead-letter queue).",
-    });
+    acknowledgeNag(this.onFailure, 'AwsSolutions-SQS3', "This queue is itself the event source mapping's on-failure destination (a dead-letter queue).");
   }
 
   /**
