@@ -1,5 +1,5 @@
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { PredictSettings } from './settings';
 
 /** Node's name (process.arch) for a Lambda architecture: the onnxruntime binary directory. */
@@ -48,6 +48,7 @@ export function predictBundling(architecture: PredictSettings['architecture']): 
     format: OutputFormat.CJS,
     target: 'node22',
     minify: true,
+    logLevel: LogLevel.WARNING,
     sourceMap: true,
     sourcesContent: false,
     externalModules: ['onnxruntime-node'],
