@@ -139,5 +139,7 @@ export class PredictStack extends Stack {
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.streams.onFailure.queueUrl });
     new CfnOutput(this, 'PredictFunctionName', { value: this.predict.function.functionName });
     new CfnOutput(this, 'BatchFunctionName', { value: this.batch.function.functionName });
+    new CfnOutput(this, 'PredictLogGroupName', { value: this.predict.logGroup.logGroupName });
+    new CfnOutput(this, 'BatchLogGroupName', { value: this.batch.logGroup.logGroupName });
   }
 }
