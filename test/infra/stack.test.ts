@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import type { IConstruct } from 'constructs';
 import { addPredictStack } from '../../infra/predict-app';
 import type { PredictStack } from '../../infra/stack';
-import { createTestApp, type TestApp } from '../support/cdk-app';
+import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
 
 interface Synthesized {
   stack: PredictStack;
@@ -24,13 +22,6 @@ function synthesize(context: Record<string, unknown> = {}): Synthesized {
   return { stack, template: Template.fromStack(stack), testApp };
 }
 
-/** The logical id CloudFormation knows a construct's resource by. */
-function idOf(construct: IConstruct): string {
-  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
-  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(element).resolve(Stack.of(element).getLogicalId(element)) as string;
-}
-
 const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const objects = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arn(bucketId), suffix]] });
 
@@ -40,6 +31,14 @@ function statementsOf(template: Template, roleId: string): unknown[] {
   expect(policies).toHaveLength(1);
   return (policies[0] as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement;
 }
+
+/** What both functions get besides their own settings. */
+const SHARED_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
+  POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+};
 
 let defaults: Synthesized;
 
@@ -155,10 +154,7 @@ describe('the functions', () => {
       MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
       PREDICTIONS_STREAM_NAME: { Ref: idOf(stack.streams.output) },
       DEAD_LETTER_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.data) }, '/dead-letters/']] },
-      POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
-      POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
+      ...SHARED_ENVIRONMENT,
     });
   });
 
@@ -172,10 +168,7 @@ describe('the functions', () => {
         'Fn::Join': ['', ['s3://', data, '/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet']],
       },
       BATCH_TAXI_TYPE: 'green',
-      POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
-      POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
+      ...SHARED_ENVIRONMENT,
     });
   });
 

@@ -1,11 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { addPredictStack } from '../../infra/predict-app';
 import type { PredictSettings } from '../../infra/settings';
 import type { PredictStack } from '../../infra/stack';
-import { createTestApp } from './cdk-app';
+import { createTestApp, idOf } from './cdk-app';
 
 /** One function of the synthesized stack, as Lambda would receive it. */
 export interface SynthesizedFunction {
@@ -73,12 +72,6 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
 interface CfnResourceJson {
   Properties: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
-}
-
-function idOf(construct: IConstruct): string {
-  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
-  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(element).resolve(Stack.of(element).getLogicalId(element)) as string;
 }
 
 /**

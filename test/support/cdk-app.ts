@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 
 const CDK_JSON = resolve(__dirname, '..', '..', 'cdk.json');
 
@@ -30,4 +31,11 @@ export function createTestApp(options: { bundling?: boolean; context?: Record<st
     },
   });
   return { app, outdir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/** The logical id CloudFormation knows a construct's resource by. */
+export function idOf(construct: IConstruct): string {
+  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
+  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(element).resolve(Stack.of(element).getLogicalId(element)) as string;
 }
