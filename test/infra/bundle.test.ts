@@ -130,7 +130,11 @@ describe('the bundled asset under the Lambda runtime client', () => {
 
   /**
    * One line per event kind the asset serves: what to send and what must come back. Kinesis
-   * and batch events join this table once their adapters are merged.
+   * and batch events join this table once their adapters are merged, e.g.
+   *   { title: 'scores a Kinesis ride', event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
+   *     check: async (r) => expect(r.body).toEqual({ batchItemFailures: [] }) },
+   * (with a local Kinesis holding LOCAL.predictionsStream, its endpoint passed next to
+   * AWS_ENDPOINT_URL_S3 in beforeAll as AWS_ENDPOINT_URL_KINESIS).
    */
   const invocations: Array<{ title: string; event: () => unknown; check: (result: InvocationResult) => Promise<void> }> = [
     {
