@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { apiGatewayEvent } from '../test/support/api-gateway-event';
+import { apiGatewayEvent } from '../test/support/http-events';
 import { listFiles, synthesizeBundled } from '../test/support/bundled-asset';
 import { COURSE_RIDE } from '../test/support/fixtures';
 import { startLambdaProcess } from '../test/support/lambda-process';
@@ -86,13 +86,13 @@ export async function run(context: DeployContext) {
         environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
       });
       try {
-        const first = await runtimeApi.invoke(apiGatewayEvent('POST', '/predict', COURSE_RIDE));
+        const first = await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
         const coldMs = performance.now() - lambda.startedAt;
         if (first.kind !== 'response' || (first.body as { statusCode: number }).statusCode !== 200) {
           throw new Error(`first invocation failed: ${JSON.stringify(first)}\n${lambda.output()}`);
         }
         const warmStarted = performance.now();
-        await runtimeApi.invoke(apiGatewayEvent('POST', '/predict', COURSE_RIDE));
+        await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
         const warmMs = performance.now() - warmStarted;
         // Run 0 warms the OS file cache (as a reused Lambda host has it) and is not counted.
         if (i > 0) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeArch } from '../../infra/bundling';
-import { apiGatewayEvent } from '../support/api-gateway-event';
+import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
 import { COURSE_RIDE, defaultModelBytes, defaultService } from '../support/fixtures';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
   });
   // The first event is queued before the client asks for it: the process cold-starts to answer it.
-  firstInvocation = runtimeApi.invoke(apiGatewayEvent('GET', '/health'));
+  firstInvocation = runtimeApi.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
 });
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe('the bundled asset under the Lambda runtime client', () => {
   const invocations: Array<{ title: string; event: () => unknown; check: (result: InvocationResult) => Promise<void> }> = [
     {
       title: "answers the course's request from API Gateway with the in-process core's duration",
-      event: () => apiGatewayEvent('POST', '/predict', COURSE_RIDE),
+      event: () => apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }),
       check: async (result) => {
         const [expected] = await (await defaultService()).predict([COURSE_RIDE]);
         const { statusCode, body } = httpBody(result);
@@ -149,7 +149,7 @@ describe('the bundled asset under the Lambda runtime client', () => {
     },
     {
       title: 'answers 400 naming the field when a ride is invalid',
-      event: () => apiGatewayEvent('POST', '/predict', { ...COURSE_RIDE, trip_distance: -1 }),
+      event: () => apiGatewayEvent({ body: JSON.stringify({ ...COURSE_RIDE, trip_distance: -1 }) }),
       check: async (result) => {
         const { statusCode, body } = httpBody(result);
         expect(statusCode).toBe(400);
@@ -168,7 +168,7 @@ describe('the bundled asset under the Lambda runtime client', () => {
     const failed = await invoke({ something: 'else' });
     expect(failed.kind).toBe('error');
     expect(failed.body).toMatchObject({ errorMessage: expect.stringMatching(/unsupported event/) });
-    const { statusCode } = httpBody(await invoke(apiGatewayEvent('GET', '/health')));
+    const { statusCode } = httpBody(await invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
     expect(statusCode).toBe(200);
   });
 });
