@@ -1,0 +1,57 @@
+import type { Node } from 'constructs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import type { PredictSettings } from './settings';
+
+// `cdk -c key=value` hands every value over as a string; cdk.json may hold real numbers and booleans.
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false'])])
+  .transform((value) => value === true || value === 'true')
+  .optional();
+const text = z.string().trim().min(1).optional();
+const retention = z.coerce
+  .number()
+  .refine((days) => Object.values(RetentionDays).includes(days), 'not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)')
+  .optional();
+
+const ContextSchema = z.object({
+  architecture: z.enum(['x86_64', 'arm64']).optional(),
+  predictMemoryMb: int(128, 10240),
+  predictTimeoutSeconds: int(1, 900),
+  batchMemoryMb: int(128, 10240),
+  batchTimeoutSeconds: int(1, 900),
+  batchSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'an EventBridge cron(...) or rate(...) expression').optional(),
+  batchTaxiType: z.enum(['green', 'yellow', 'fhv', 'fhvhv']).optional(),
+  modelBucketName: text,
+  modelKey: text,
+  uploadDefaultModel: flag,
+  shardCount: int(1, 500),
+  streamBatchSize: int(1, 10000),
+  streamBatchingWindowSeconds: int(0, 300),
+  streamRetryAttempts: int(0, 10000),
+  streamMaxRecordAgeSeconds: int(60, 604800),
+  streamParallelizationFactor: int(1, 10),
+  streamStartingPosition: z.enum(['LATEST', 'TRIM_HORIZON']).optional(),
+  iteratorAgeAlarmSeconds: int(1, 604800),
+  apiRateLimit: int(1, 10000),
+  apiBurstLimit: int(1, 5000),
+  logRetentionDays: retention,
+  metricsNamespace: text,
+});
+
+/**
+ * Reads the stack's settings from CDK context (cdk.json or `cdk deploy -c key=value`), once.
+ * Throws naming the key that is wrong, before anything is synthesized.
+ *
+ * @example settingsFromContext(app.node) // { architecture: 'arm64' } for `-c architecture=arm64`
+ */
+export function settingsFromContext(node: Node): Partial<PredictSettings> {
+  const raw = Object.fromEntries(Object.keys(ContextSchema.shape).map((key) => [key, node.tryGetContext(key)]));
+  const parsed = ContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid context ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as Partial<PredictSettings>;
+}

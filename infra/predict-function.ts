@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { predictBundling } from './bundling';
+import { acknowledgeNag } from './nag';
+import type { PredictSettings } from './settings';
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+
+export interface PredictFunctionProps {
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Record<string, string>;
+  readonly settings: PredictSettings;
+}
+
+/**
+ * One function built from the one asset (lambda/index.ts, handler `index.handler`), with its own
+ * role (no managed policies: each permission is granted by the stack) and its own log group.
+ */
+export class PredictFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PredictFunctionProps) {
+    super(scope, id);
+    const { settings } = props;
+    this.logGroup = new LogGroup(this, 'Logs', { retention: settings.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${props.description} (execution role)` });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: resolve(PROJECT_ROOT, 'lambda', 'index.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
+      // onnxruntime-node 1.30 needs glibc ≥ 2.28 (Amazon Linux 2023); the code is tested on Node 22's API.
+      runtime: Runtime.NODEJS_22_X,
+      architecture: settings.architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: predictBundling(settings.architecture),
+    });
+    acknowledgeNag(this, 'AwsSolutions-L1', 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.');
+    acknowledgeNag(this, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.');
+  }
+}

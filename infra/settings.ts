@@ -1,0 +1,84 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Every name and size the stack can be given, flat so each one is also a `cdk -c key=value`
+ * context key. Defaults live in {@link DEFAULT_SETTINGS}; nothing else in infra/ picks a number.
+ */
+export interface PredictSettings {
+  /** Lambda CPU architecture of both functions; only that platform's onnxruntime binary is bundled */
+  readonly architecture: 'x86_64' | 'arm64';
+  /** web service + stream function */
+  readonly predictMemoryMb: number;
+  readonly predictTimeoutSeconds: number;
+  /** batch-scoring function (same asset, own sizing: a month of trips in one invocation) */
+  readonly batchMemoryMb: number;
+  readonly batchTimeoutSeconds: number;
+  /** EventBridge schedule of the batch run (the course's `0 3 2 * *`: 03:00 UTC on the 2nd) */
+  readonly batchSchedule: string;
+  /** taxi type the scheduled batch run scores (BATCH_TAXI_TYPE) */
+  readonly batchTaxiType: string;
+  /** serve a model from this existing bucket instead of creating one */
+  readonly modelBucketName?: string;
+  /** object key of the model the functions load (and may read: nothing else) */
+  readonly modelKey: string;
+  /** upload models/model.onnx to `models/model.onnx` on deploy, so a first deploy answers at once */
+  readonly uploadDefaultModel: boolean;
+  /** shards per Kinesis stream; unset = on-demand capacity */
+  readonly shardCount?: number;
+  readonly streamBatchSize: number;
+  readonly streamBatchingWindowSeconds: number;
+  /** retries of a failing batch (after bisecting) before it goes to the on-failure queue */
+  readonly streamRetryAttempts: number;
+  /** records older than this are sent to the on-failure queue instead of processed */
+  readonly streamMaxRecordAgeSeconds: number;
+  /** concurrent batches per shard (1–10); ordering is kept per partition key */
+  readonly streamParallelizationFactor: number;
+  readonly streamStartingPosition: 'LATEST' | 'TRIM_HORIZON';
+  /** alarm when the oldest unread ride event is older than this */
+  readonly iteratorAgeAlarmSeconds: number;
+  /** HTTP API stage throttling: steady requests per second and burst */
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  readonly logRetentionDays: RetentionDays;
+  /** POWERTOOLS_METRICS_NAMESPACE: where the functions' EMF metrics (and the dead-letter alarm) live */
+  readonly metricsNamespace: string;
+}
+
+/** The key models/model.onnx is uploaded to when {@link PredictSettings.uploadDefaultModel} is on. */
+export const DEFAULT_MODEL_KEY = 'models/model.onnx';
+
+/** Defaults: sized from the bundle test's measurements (see README, Deploy). */
+export const DEFAULT_SETTINGS: PredictSettings = Object.freeze({
+  architecture: 'x86_64',
+  // More memory buys more CPU: 1 GB keeps the cold start (model fetch + session) near one second.
+  predictMemoryMb: 1024,
+  // API Gateway's integration limit is 30 s; a stream batch of 100 rides takes milliseconds.
+  predictTimeoutSeconds: 30,
+  batchMemoryMb: 3008,
+  batchTimeoutSeconds: 900,
+  batchSchedule: 'cron(0 3 2 * ? *)',
+  batchTaxiType: 'green',
+  modelKey: DEFAULT_MODEL_KEY,
+  uploadDefaultModel: true,
+  streamBatchSize: 100,
+  streamBatchingWindowSeconds: 1,
+  streamRetryAttempts: 3,
+  streamMaxRecordAgeSeconds: 3600,
+  streamParallelizationFactor: 1,
+  streamStartingPosition: 'LATEST',
+  iteratorAgeAlarmSeconds: 60,
+  apiRateLimit: 50,
+  apiBurstLimit: 100,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+  metricsNamespace: 'RideDurationPrediction',
+});
+
+/**
+ * The defaults with the given values on top; `undefined` values keep the default. An existing
+ * model bucket is not written to unless `uploadDefaultModel` is asked for explicitly.
+ */
+export function resolveSettings(overrides: Partial<PredictSettings> = {}): PredictSettings {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const uploadDefaultModel = overrides.uploadDefaultModel ?? overrides.modelBucketName === undefined;
+  return Object.freeze({ ...DEFAULT_SETTINGS, ...given, uploadDefaultModel });
+}

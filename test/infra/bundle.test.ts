@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeArch } from '../../infra/bundling';
+import { apiGatewayEvent } from '../support/http-events';
+import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
+import { COURSE_RIDE, defaultModelBytes, defaultService } from '../support/fixtures';
+import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
+import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
+import { startS3Server, type LocalS3 } from '../support/s3-server';
+
+/**
+ * The asset `cdk deploy` would upload, built for real (esbuild, the afterBundling copy) and run
+ * as Lambda runs it: the aws-lambda-ric runtime client against a Runtime API on loopback, the
+ * model fetched from a local S3 server at MODEL_LOCATION, the environment taken from the template.
+ */
+
+const LOCAL = { modelBucket: 'models', dataBucket: 'ride-data', predictionsStream: 'ride_predictions' };
+const MB = 1024 * 1024;
+const ARCHITECTURE = hostArchitecture();
+const ELF_MACHINE = { x86_64: 62, arm64: 183 } as const;
+
+let bundled: BundledStack;
+let s3: LocalS3;
+let runtimeApi: LocalRuntimeApi;
+let lambda: LambdaProcess;
+let firstInvocation: Promise<InvocationResult>;
+
+beforeAll(async () => {
+  bundled = synthesizeBundled(LOCAL, ARCHITECTURE);
+  s3 = await startS3Server();
+  await s3.createBucket(LOCAL.modelBucket);
+  await s3.createBucket(LOCAL.dataBucket);
+  await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, defaultModelBytes());
+  runtimeApi = await startRuntimeApi();
+  const { predict } = bundled;
+  lambda = startLambdaProcess({
+    assetDir: predict.assetDir,
+    handler: predict.handler,
+    runtimeApi: runtimeApi.address,
+    memoryMb: predict.memoryMb,
+    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+  });
+  // The first event is queued before the client asks for it: the process cold-starts to answer it.
+  firstInvocation = runtimeApi.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+});
+
+afterAll(async () => {
+  await lambda?.stop();
+  await runtimeApi?.close();
+  await s3?.close();
+  bundled?.cleanup();
+});
+
+/** Invokes the running function; on a failure the function's own output explains why. */
+async function invoke(event: unknown): Promise<InvocationResult> {
+  try {
+    return await runtimeApi.invoke(event);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`);
+  }
+}
+
+function httpBody(result: InvocationResult): { statusCode: number; body: Record<string, unknown> } {
+  expect(result.kind).toBe('response');
+  const response = result.body as { statusCode: number; body: string };
+  return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+function elfMachine(path: string): number | undefined {
+  const header = Buffer.alloc(20);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ? header.readUInt16LE(18) : undefined;
+}
+
+describe('the bundled asset', () => {
+  it('is at most 60 MB unzipped (Lambda allows 250 MB)', () => {
+    const bytes = listFiles(bundled.predict.assetDir).reduce((sum, file) => sum + file.bytes, 0);
+    expect(bytes / MB).toBeLessThanOrEqual(60);
+  });
+
+  it('is one asset for both functions', () => {
+    expect(bundled.batch.assetDir).toBe(bundled.predict.assetDir);
+  });
+
+  it(`holds native binaries for linux/${nodeArch(ARCHITECTURE)} only, built for that machine`, () => {
+    const natives = listFiles(bundled.predict.assetDir).filter((f) => /\.(node|dll|dylib|so(\.\d+)*)$/.test(f.path));
+    expect(natives.map((f) => f.path).sort()).toEqual(
+      [
+        `node_modules/onnxruntime-node/bin/napi-v6/linux/${nodeArch(ARCHITECTURE)}/libonnxruntime.so.1`,
+        `node_modules/onnxruntime-node/bin/napi-v6/linux/${nodeArch(ARCHITECTURE)}/onnxruntime_binding.node`,
+      ].sort(),
+    );
+    for (const file of natives) expect(elfMachine(join(bundled.predict.assetDir, file.path))).toBe(ELF_MACHINE[ARCHITECTURE]);
+  });
+
+  it('carries only onnxruntime-node and onnxruntime-common next to the bundle', () => {
+    const packages = new Set(listFiles(join(bundled.predict.assetDir, 'node_modules')).map((f) => f.path.split('/')[0]));
+    expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
+  });
+
+  it('holds the other architecture\'s binaries, and only those, when built for it', () => {
+    const otherArchitecture = ARCHITECTURE === 'arm64' ? 'x86_64' : 'arm64';
+    const other = synthesizeBundled(LOCAL, otherArchitecture);
+    try {
+      const binaries = listFiles(other.predict.assetDir).filter((f) => f.path.includes('/bin/napi-v6/'));
+      expect(binaries.length).toBe(2);
+      for (const file of binaries) {
+        expect(file.path).toContain(`/linux/${nodeArch(otherArchitecture)}/`);
+        expect(elfMachine(join(other.predict.assetDir, file.path))).toBe(ELF_MACHINE[otherArchitecture]);
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+});
+
+describe('the bundled asset under the Lambda runtime client', () => {
+  it('cold-starts and answers GET /health with the version of the model it fetched from S3', async () => {
+    const { statusCode, body } = httpBody(await firstInvocation.catch((e: Error) => Promise.reject(new Error(`${e.message}\n${lambda.output()}`))));
+    expect(statusCode).toBe(200);
+    // s3rver's ETag is the MD5 of the bytes: the model came from the S3 location, not from disk.
+    expect(body).toEqual({ status: 'ok', model_version: createHash('md5').update(defaultModelBytes()).digest('hex') });
+  });
+
+  /**
+   * One line per event kind the asset serves: what to send and what must come back. Kinesis
+   * and batch events join this table once their adapters are merged, e.g.
+   *   { title: 'scores a Kinesis ride', event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
+   *     check: async (r) => expect(r.body).toEqual({ batchItemFailures: [] }) },
+   * (with a local Kinesis holding LOCAL.predictionsStream, its endpoint passed next to
+   * AWS_ENDPOINT_URL_S3 in beforeAll as AWS_ENDPOINT_URL_KINESIS).
+   */
+  const invocations: Array<{ title: string; event: () => unknown; check: (result: InvocationResult) => Promise<void> }> = [
+    {
+      title: "answers the course's request from API Gateway with the in-process core's duration",
+      event: () => apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }),
+      check: async (result) => {
+        const [expected] = await (await defaultService()).predict([COURSE_RIDE]);
+        const { statusCode, body } = httpBody(result);
+        expect(statusCode).toBe(200);
+        expect(body.duration).toBe(expected);
+      },
+    },
+    {
+      title: 'answers 400 naming the field when a ride is invalid',
+      event: () => apiGatewayEvent({ body: JSON.stringify({ ...COURSE_RIDE, trip_distance: -1 }) }),
+      check: async (result) => {
+        const { statusCode, body } = httpBody(result);
+        expect(statusCode).toBe(400);
+        expect(body).toMatchObject({ code: 'INVALID_RIDE', field: 'trip_distance' });
+      },
+    },
+  ];
+
+  it.each(invocations)('$title', async ({ event, check }) => {
+    await firstInvocation;
+    await check(await invoke(event()));
+  });
+
+  it('reports an event of unknown shape as a function error and keeps serving', async () => {
+    await firstInvocation;
+    const failed = await invoke({ something: 'else' });
+    expect(failed.kind).toBe('error');
+    expect(failed.body).toMatchObject({ errorMessage: expect.stringMatching(/unsupported event/) });
+    const { statusCode } = httpBody(await invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
+    expect(statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,400 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { addPredictStack } from '../../infra/predict-app';
+import type { PredictStack } from '../../infra/stack';
+import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
+
+interface Synthesized {
+  stack: PredictStack;
+  template: Template;
+  testApp: TestApp;
+}
+
+const apps: TestApp[] = [];
+
+/** Synthesizes the stack as `cdk synth` would (cdk-nag included), without building the asset. */
+function synthesize(context: Record<string, unknown> = {}): Synthesized {
+  const testApp = createTestApp({ context });
+  apps.push(testApp);
+  const stack = addPredictStack(testApp.app);
+  return { stack, template: Template.fromStack(stack), testApp };
+}
+
+const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const objects = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arn(bucketId), suffix]] });
+
+/** The statements of the inline policy attached to a role. */
+function statementsOf(template: Template, roleId: string): unknown[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+  expect(policies).toHaveLength(1);
+  return (policies[0] as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement;
+}
+
+/** What both functions get besides their own settings. */
+const SHARED_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
+  POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+let defaults: Synthesized;
+
+beforeAll(() => {
+  defaults = synthesize();
+});
+
+afterAll(() => {
+  for (const app of apps) app.cleanup();
+});
+
+describe('the model bucket', () => {
+  it('is versioned, encrypted, private, logged and kept when the stack is deleted', () => {
+    const { stack, template } = defaults;
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: { DestinationBucketName: { Ref: idOf(stack.buckets.accessLogs) } },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(idOf(stack.buckets.model)).toBe(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } }))[0]);
+  });
+
+  it('refuses every request that is not over TLS', () => {
+    const { stack, template } = defaults;
+    for (const bucket of [stack.buckets.model, stack.buckets.data, stack.buckets.accessLogs]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: idOf(bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Principal: { AWS: '*' } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('receives the default model under models/ on deploy, never pruning other models', () => {
+    const { stack, template } = defaults;
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: { Ref: idOf(stack.buckets.model) },
+      DestinationBucketKeyPrefix: 'models/',
+      Prune: false,
+      RetainOnDelete: true,
+    });
+  });
+
+  it('can be an existing bucket and key given as context, which the stack then leaves unwritten', () => {
+    const { template } = synthesize({ modelBucketName: 'my-models', modelKey: 'ride/v7.onnx' });
+    template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MODEL_LOCATION: 's3://my-models/ride/v7.onnx' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-models/ride/v7.onnx']] } },
+        ]),
+      },
+    });
+  });
+});
+
+describe('the data bucket', () => {
+  it('is encrypted, private, logged and kept when the stack is deleted', () => {
+    const { stack, template } = defaults;
+    expect(template.toJSON().Resources[idOf(stack.buckets.data)]).toMatchObject({
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: { DestinationBucketName: { Ref: idOf(stack.buckets.accessLogs) }, LogFilePrefix: 'data/' },
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('the functions', () => {
+  it('are two, both from the one asset, on nodejs22.x, handler index.handler, x86_64, traced', () => {
+    const { stack, template } = defaults;
+    const resources = template.toJSON().Resources;
+    const predict = resources[idOf(stack.predict.function)].Properties;
+    const batch = resources[idOf(stack.batch.function)].Properties;
+    for (const fn of [predict, batch]) {
+      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['x86_64'], TracingConfig: { Mode: 'Active' } });
+    }
+    expect(batch.Code).toEqual(predict.Code);
+  });
+
+  it('size the predict and batch functions separately', () => {
+    const { stack, template } = defaults;
+    const resources = template.toJSON().Resources;
+    expect(resources[idOf(stack.predict.function)].Properties).toMatchObject({ MemorySize: 1024, Timeout: 30 });
+    expect(resources[idOf(stack.batch.function)].Properties).toMatchObject({ MemorySize: 3008, Timeout: 900 });
+  });
+
+  it('run on arm64, sized from context, when asked', () => {
+    const { template } = synthesize({ architecture: 'arm64', predictMemoryMb: '2048', batchTimeoutSeconds: 600 });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
+    expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64']]);
+    expect(functions.map((f) => f.Properties.MemorySize).sort()).toEqual([2048, 3008]);
+    expect(functions.map((f) => f.Properties.Timeout).sort()).toEqual([30, 600]);
+  });
+
+  it('tell the predict function where the model, the predictions stream and the dead letters are', () => {
+    const { stack, template } = defaults;
+    expect(template.toJSON().Resources[idOf(stack.predict.function)].Properties.Environment.Variables).toEqual({
+      MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
+      PREDICTIONS_STREAM_NAME: { Ref: idOf(stack.streams.output) },
+      DEAD_LETTER_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.data) }, '/dead-letters/']] },
+      ...SHARED_ENVIRONMENT,
+    });
+  });
+
+  it('give the batch function URI templates with the placeholders the batch adapter fills in', () => {
+    const { stack, template } = defaults;
+    const data = { Ref: idOf(stack.buckets.data) };
+    expect(template.toJSON().Resources[idOf(stack.batch.function)].Properties.Environment.Variables).toEqual({
+      MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
+      BATCH_INPUT_TEMPLATE: { 'Fn::Join': ['', ['s3://', data, '/trip-data/{taxi_type}_tripdata_{year}-{month}.parquet']] },
+      BATCH_OUTPUT_TEMPLATE: {
+        'Fn::Join': ['', ['s3://', data, '/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet']],
+      },
+      BATCH_TAXI_TYPE: 'green',
+      ...SHARED_ENVIRONMENT,
+    });
+  });
+
+  it('keep their logs for a month', () => {
+    const { stack, template } = defaults;
+    const resources = template.toJSON().Resources;
+    for (const logGroup of [stack.predict.logGroup, stack.batch.logGroup, stack.api.accessLogs]) {
+      expect(resources[idOf(logGroup)].Properties.RetentionInDays).toBe(30);
+    }
+    expect(resources[idOf(stack.predict.function)].Properties.LoggingConfig).toEqual({ LogGroup: { Ref: idOf(stack.predict.logGroup) } });
+  });
+
+  it('run the batch monthly at 03:00 UTC on the 2nd, as the course did', () => {
+    const { stack, template } = defaults;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 2 * ? *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: arn(idOf(stack.batch.function)) })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arn(idOf(stack.batch.function)),
+      Principal: 'events.amazonaws.com',
+    });
+  });
+});
+
+describe('the HTTP API', () => {
+  it('routes POST /predict and GET /health to the predict function with payload 2.0', () => {
+    const { stack, template } = defaults;
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    expect(routes.sort()).toEqual(['GET /health', 'POST /predict']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arn(idOf(stack.predict.function)),
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles its stage and writes JSON access logs', () => {
+    const { stack, template } = defaults;
+    const stage = template.toJSON().Resources[idOf(stack.api.stage)].Properties;
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: arn(idOf(stack.api.accessLogs)) },
+    });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status' });
+  });
+
+  it('takes its throttling from context', () => {
+    const { template } = synthesize({ apiRateLimit: '5', apiBurstLimit: '10' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+});
+
+describe('the Kinesis streams', () => {
+  it('are two, encrypted with the aws/kinesis key, on-demand by default', () => {
+    const { template } = defaults;
+    template.resourceCountIs('AWS::Kinesis::Stream', 2);
+    template.allResourcesProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+    });
+  });
+
+  it('have a fixed number of shards when shardCount is given', () => {
+    const { template } = synthesize({ shardCount: '2' });
+    template.allResourcesProperties('AWS::Kinesis::Stream', { ShardCount: 2, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
+  });
+
+  it('feed the predict function with partial batch failures, bisecting, bounded retries and an on-failure queue', () => {
+    const { stack, template } = defaults;
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toEqual({
+      EventSourceArn: arn(idOf(stack.streams.input)),
+      FunctionName: { Ref: idOf(stack.predict.function) },
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      ParallelizationFactor: 1,
+      DestinationConfig: { OnFailure: { Destination: arn(idOf(stack.streams.onFailure)) } },
+    });
+  });
+
+  it('take the mapping knobs from context', () => {
+    const { template } = synthesize({ streamBatchSize: '500', streamParallelizationFactor: '4', streamStartingPosition: 'TRIM_HORIZON' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, ParallelizationFactor: 4, StartingPosition: 'TRIM_HORIZON' });
+  });
+
+  it('send failures to an encrypted queue that accepts TLS only', () => {
+    const { stack, template } = defaults;
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: idOf(stack.streams.onFailure) }],
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+  });
+});
+
+describe('the permissions', () => {
+  it('let the predict function read only the model object and write only the predictions stream and dead-letter prefix', () => {
+    const { stack, template } = defaults;
+    const model = idOf(stack.buckets.model);
+    const data = idOf(stack.buckets.data);
+    expect(statementsOf(template, idOf(stack.predict.role))).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.predict.logGroup)) },
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objects(model, '/models/model.onnx') },
+      { Effect: 'Allow', Action: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: arn(idOf(stack.streams.output)) },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/dead-letters/*') },
+      { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: arn(idOf(stack.streams.onFailure)) },
+      {
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamConsumer',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:ListShards',
+          'kinesis:ListStreams',
+          'kinesis:SubscribeToShard',
+        ],
+        Resource: arn(idOf(stack.streams.input)),
+      },
+    ]);
+  });
+
+  it('let the batch function read the model and trip data and write only under predictions/', () => {
+    const { stack, template } = defaults;
+    const data = idOf(stack.buckets.data);
+    expect(statementsOf(template, idOf(stack.batch.role))).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.batch.logGroup)) },
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/trip-data/*'), objects(idOf(stack.buckets.model), '/models/model.onnx')] },
+      { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objects(data, '/predictions/*') },
+    ]);
+  });
+
+  it('attach no managed policies to the functions', () => {
+    const { stack, template } = defaults;
+    const resources = template.toJSON().Resources;
+    for (const role of [stack.predict.role, stack.batch.role]) expect(resources[idOf(role)].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('operations', () => {
+  it('alarm on errors, throttles, iterator age and dead letters', () => {
+    const { template } = defaults;
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
+    expect(alarms.sort()).toEqual(
+      [
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Throttles',
+        'AWS/Lambda/Throttles',
+        'AWS/Lambda/IteratorAge',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'RideDurationPrediction/RecordsDeadLettered',
+      ].sort(),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RecordsDeadLettered',
+      Dimensions: [{ Name: 'service', Value: 'ride-duration-prediction' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
+  });
+
+  it('output the API URL, stream names, buckets and model key', () => {
+    const { stack, template } = defaults;
+    template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: idOf(stack.api.api) }])] }) });
+    template.hasOutput('InputStreamName', { Value: { Ref: idOf(stack.streams.input) } });
+    template.hasOutput('PredictionsStreamName', { Value: { Ref: idOf(stack.streams.output) } });
+    template.hasOutput('ModelBucketName', { Value: { Ref: idOf(stack.buckets.model) } });
+    template.hasOutput('ModelKey', { Value: 'models/model.onnx' });
+    template.hasOutput('DataBucketName', { Value: { Ref: idOf(stack.buckets.data) } });
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  interface PluginReport {
+    pluginName: string;
+    conclusion: string;
+    violations: unknown[];
+    suppressedViolations?: Array<{ ruleName: string; reason: string }>;
+  }
+  const reportOf = (outdir: string) =>
+    (JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: PluginReport[] }).pluginReports;
+
+  it('reports no finding that is not acknowledged', () => {
+    const reports = reportOf(defaults.testApp.outdir);
+    expect(reports.map((r) => r.pluginName)).toContain('AwsSolutions');
+    for (const report of reports) expect({ plugin: report.pluginName, conclusion: report.conclusion, violations: report.violations }).toEqual({
+      plugin: report.pluginName,
+      conclusion: 'success',
+      violations: [],
+    });
+  });
+
+  it('gives every acknowledged finding a reason a reviewer can read', () => {
+    const suppressed = reportOf(defaults.testApp.outdir).flatMap((r) => r.suppressedViolations ?? []);
+    expect(suppressed.length).toBeGreaterThan(5);
+    for (const { ruleName, reason } of suppressed) expect(`${ruleName}: ${reason}`).toMatch(/^AwsSolutions-\S+: .{30,}/);
+  });
+
+  it('fails the synth when a resource breaks a rule', () => {
+    const testApp = createTestApp();
+    apps.push(testApp);
+    const stack = addPredictStack(testApp.app);
+    new Bucket(stack, 'Unlogged');
+    expect(() => testApp.app.synth()).toThrow(/AwsSolutions-S1[\s\S]*Unlogged/);
+  });
+});
+
+describe('context', () => {
+  it('is refused with the key named when a value is invalid', () => {
+    expect(() => synthesize({ architecture: 'sparc' })).toThrow(/invalid context architecture/);
+    expect(() => synthesize({ logRetentionDays: '31' })).toThrow(/invalid context logRetentionDays/);
+  });
+});

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** The runtime interface client Lambda's own Node.js images run (its `aws-lambda-ric` bin). */
+export const RUNTIME_CLIENT = resolve(__dirname, '..', '..', 'node_modules', 'aws-lambda-ric', 'index.mjs');
+
+export interface LambdaProcessOptions {
+  /** the unzipped asset: Lambda's /var/task */
+  assetDir: string;
+  /** `file.export`, as in the function's Handler property */
+  handler: string;
+  /** host:port of the Runtime API */
+  runtimeApi: string;
+  /** the function's own environment (from the template, with local endpoints) */
+  environment: Record<string, string>;
+  functionName?: string;
+  memoryMb?: number;
+}
+
+/** A function container: the runtime client running the asset, with its output kept for failures. */
+export interface LambdaProcess {
+  readonly child: ChildProcess;
+  /** performance.now() when the process was spawned */
+  readonly startedAt: number;
+  /** everything it printed so far (stdout and stderr) */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the asset under aws-lambda-ric with the variables Lambda sets, and nothing from the
+ * test's own environment: no node_modules above the asset, no credentials but dummy ones.
+ */
+export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess {
+  const functionName = options.functionName ?? 'local-function';
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    LAMBDA_TASK_ROOT: options.assetDir,
+    LAMBDA_RUNTIME_DIR: options.assetDir,
+    _HANDLER: options.handler,
+    AWS_LAMBDA_RUNTIME_API: options.runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 1024),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: '2026/01/01/[$LATEST]local',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SESSION_TOKEN: 'local',
+    ...options.environment,
+  };
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [RUNTIME_CLIENT], { cwd: options.assetDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return {
+    child,
+    startedAt,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolveStop) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
+        child.kill('SIGTERM');
+      }),
+  };
+}
