@@ -105,13 +105,18 @@ export class PredictStack extends Stack {
     this.batch.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.tripData}*`)] }),
     );
-    // Output is written to a temporary key and then moved (copy + delete), so a failed run
-    // leaves no partial file: hence Get and Delete next to Put, on the predictions prefix only.
+    // Listing trip-data/ only lets a missing month surface as "not found" rather than "access denied".
     this.batch.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
-        resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)],
+        actions: ['s3:ListBucket'],
+        resources: [data.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${DATA_PREFIXES.tripData}*` } },
       }),
+    );
+    // The output is staged in /tmp and sent with one PutObject: S3 shows an object only once its
+    // upload completes, so a failed run leaves nothing partial and needs no Get or Delete.
+    this.batch.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)] }),
     );
     const dataId = logicalIdOf(data);
     for (const [role, prefixes] of [

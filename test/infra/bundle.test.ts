@@ -8,6 +8,11 @@ import { COURSE_RIDE, defaultModelBytes, defaultService } from '../support/fixtu
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { kinesisEvent, rideRecord } from '../support/events';
+import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
+import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
+import { readFileSync } from 'node:fs';
 
 /**
  * The asset `cdk deploy` would upload, built for real (esbuild, the afterBundling copy) and run
@@ -22,6 +27,7 @@ const ELF_MACHINE = { x86_64: 62, arm64: 183 } as const;
 
 let bundled: BundledStack;
 let s3: LocalS3;
+let kinesis: LocalKinesisServer;
 let runtimeApi: LocalRuntimeApi;
 let lambda: LambdaProcess;
 let firstInvocation: Promise<InvocationResult>;
@@ -32,6 +38,8 @@ beforeAll(async () => {
   await s3.createBucket(LOCAL.modelBucket);
   await s3.createBucket(LOCAL.dataBucket);
   await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, defaultModelBytes());
+  kinesis = await startKinesisServer();
+  await kinesis.createStream(LOCAL.predictionsStream);
   runtimeApi = await startRuntimeApi();
   const { predict } = bundled;
   lambda = startLambdaProcess({
@@ -39,7 +47,7 @@ beforeAll(async () => {
     handler: predict.handler,
     runtimeApi: runtimeApi.address,
     memoryMb: predict.memoryMb,
-    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint },
   });
   // The first event is queued before the client asks for it: the process cold-starts to answer it.
   firstInvocation = runtimeApi.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
@@ -48,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await lambda?.stop();
   await runtimeApi?.close();
+  await kinesis?.close();
   await s3?.close();
   bundled?.cleanup();
 });
@@ -128,14 +137,7 @@ describe('the bundled asset under the Lambda runtime client', () => {
     expect(body).toEqual({ status: 'ok', model_version: createHash('md5').update(defaultModelBytes()).digest('hex') });
   });
 
-  /**
-   * One line per event kind the asset serves: what to send and what must come back. Kinesis
-   * and batch events join this table once their adapters are merged, e.g.
-   *   { title: 'scores a Kinesis ride', event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
-   *     check: async (r) => expect(r.body).toEqual({ batchItemFailures: [] }) },
-   * (with a local Kinesis holding LOCAL.predictionsStream, its endpoint passed next to
-   * AWS_ENDPOINT_URL_S3 in beforeAll as AWS_ENDPOINT_URL_KINESIS).
-   */
+  /** One line per event kind the asset serves: what to send and what must come back. */
   const invocations: Array<{ title: string; event: () => unknown; check: (result: InvocationResult) => Promise<void> }> = [
     {
       title: "answers the course's request from API Gateway with the in-process core's duration",
@@ -156,6 +158,18 @@ describe('the bundled asset under the Lambda runtime client', () => {
         expect(body).toMatchObject({ code: 'INVALID_RIDE', field: 'trip_distance' });
       },
     },
+    {
+      title: 'scores a Kinesis ride onto the predictions stream',
+      event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
+      check: async (result) => {
+        const [expected] = await (await defaultService()).predict([COURSE_RIDE]);
+        expect(result.body).toEqual({ batchItemFailures: [] });
+        const written = (await readAll(kinesis.client, LOCAL.predictionsStream)).map((r) => JSON.parse(r.data.toString('utf8')) as unknown);
+        expect(written).toEqual([
+          { model: 'ride_duration_prediction_model', version: expect.any(String), prediction: { ride_duration: expected, ride_id: 256 } },
+        ]);
+      },
+    },
   ];
 
   it.each(invocations)('$title', async ({ event, check }) => {
@@ -170,5 +184,43 @@ describe('the bundled asset under the Lambda runtime client', () => {
     expect(failed.body).toMatchObject({ errorMessage: expect.stringMatching(/unsupported event/) });
     const { statusCode } = httpBody(await invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
     expect(statusCode).toBe(200);
+  });
+});
+
+describe('the bundled batch function under the Lambda runtime client', () => {
+  it('scores a month of trips from S3 into the predictions prefix, as its schedule would', async () => {
+    const api = await startRuntimeApi();
+    const { batch } = bundled;
+    const batchLambda = startLambdaProcess({
+      assetDir: batch.assetDir,
+      handler: batch.handler,
+      runtimeApi: api.address,
+      memoryMb: batch.memoryMb,
+      environment: { ...batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+    });
+    const scratch = scratchDirectory();
+    try {
+      const rows = fixtureRows(2_000);
+      const file = join(scratch.path, 'green.parquet');
+      await writeFixture(file, rows);
+      await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-02.parquet', readFileSync(file));
+
+      const result = await api.invoke({ taxi_type: 'green', year: 2021, month: 2, run_id: 'bundle-test' }).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- function output ---\n${batchLambda.output()}`);
+      });
+
+      if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${batchLambda.output()}`);
+      const kept = expectedFilter(rows).kept.length;
+      expect(result.body).toMatchObject({ rows_read: rows.length, rows_scored: kept, run_id: 'bundle-test' });
+      const object = await s3.client.send(
+        new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=02/bundle-test.parquet' }),
+      );
+      const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      expect(written.rows).toHaveLength(kept);
+    } finally {
+      scratch.remove();
+      await batchLambda.stop();
+      await api.close();
+    }
   });
 });

@@ -311,7 +311,8 @@ describe('the permissions', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.batch.logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/trip-data/*'), objects(idOf(stack.buckets.model), '/models/model.onnx')] },
-      { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objects(data, '/predictions/*') },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [data, 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'trip-data/*' } } },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/predictions/*') },
     ]);
   });
 
