@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: runs the benchmarks in registry.ts, writes BENCHMARKS.md, the chart
+ * (bench/charts/http.svg) and raw results (bench/results/*.json).
+ *
+ *   npm run bench                         # everything
+ *   npm run bench -- --only http,cold-start
+ *   npm run bench -- --smoke              # tiny sizes, fast; proves the suite runs
+ *   npm run bench -- --smoke --out /tmp/B.md   # write the report elsewhere (tests do)
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { renderHttpChart } from './chart';
+import { describeMachine } from './machine';
+import { checkPeer } from './peers/peer';
+import { BENCHES, type RegisteredBench } from './registry';
+import { renderReport } from './report';
+import { skippedSection, type BenchContext, type BenchModule, type Section } from './section';
+import type { HttpData } from './sections/http';
+
+export interface RunOptions {
+  smoke: boolean;
+  only?: string[];
+  /** BENCHMARKS.md path */
+  out: string;
+  /** chart path; its directory is created */
+  chart: string;
+  workDir: string;
+  conditions: string;
+}
+
+const ROOT = resolve(__dirname, '..');
+
+/** Loads one registered benchmark; absent optional modules and modules without run() become skipped sections. */
+async function runOne(bench: RegisteredBench, context: BenchContext): Promise<Section> {
+  const file = join(ROOT, 'bench', bench.module);
+  if (!existsSync(file)) return skippedSection(bench.id, bench.title, bench.optional ?? `${bench.module} is missing`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(file) as Partial<BenchModule>;
+  if (typeof module.run !== 'function') return skippedSection(bench.id, bench.title, `bench/${bench.module} does not export run(context): Promise<Section>`);
+  const started = Date.now();
+  try {
+    const section = await module.run(context);
+    context.log(`${bench.id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return section;
+  } catch (error) {
+    context.log(`${bench.id}: FAILED: ${(error as Error).stack ?? String(error)}`);
+    return skippedSection(bench.id, bench.title, `it failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
+  mkdirSync(options.workDir, { recursive: true });
+  const context: BenchContext = { smoke: options.smoke, root: ROOT, workDir: options.workDir, log: (m) => console.error(`[bench] ${m}`) };
+  const machine = describeMachine(ROOT);
+  const peer = await checkPeer();
+  const selected = BENCHES.filter((b) => !options.only || options.only.includes(b.id));
+  const sections: Section[] = [];
+  for (const bench of selected) {
+    const section = await runOne(bench, context);
+    sections.push(section);
+    writeFileSync(join(options.workDir, '..', `${section.id}.json`), `${JSON.stringify(section, null, 2)}\n`);
+  }
+  machine.loadAfter = loadavg();
+  const http = sections.find((s) => s.id === 'http' && !s.skipped)?.data as HttpData | undefined;
+  let chartPath: string | undefined;
+  if (http && http.points.length > 0) {
+    mkdirSync(dirname(options.chart), { recursive: true });
+    writeFileSync(options.chart, renderHttpChart(http.points, `${machine.cores} cores, ${http.tool}, median of rounds${options.smoke ? ' (smoke run)' : ''}`));
+    chartPath = relative(dirname(options.out), options.chart);
+  }
+  const report = renderReport({ generatedAt: new Date(), smoke: options.smoke, machine, peerVersions: peer.versions, sections, chartPath, conditions: options.conditions });
+  writeFileSync(options.out, report);
+  return sections;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      chart: { type: 'string' },
+      conditions: { type: 'string' },
+    },
+  });
+  const out = resolve(values.out ?? join(ROOT, 'BENCHMARKS.md'));
+  const sections = await runBenchmarks({
+    smoke: values.smoke,
+    only: values.only?.split(',').map((s) => s.trim()),
+    out,
+    chart: resolve(values.chart ?? join(dirname(out), values.out ? 'http.svg' : join('bench', 'charts', 'http.svg'))),
+    workDir: join(ROOT, 'bench', 'results', 'work'),
+    conditions: values.conditions ?? 'Other work may have been running on the machine meanwhile (not checked).',
+  });
+  const missed = sections.flatMap((s) => s.targets.filter((t) => !t.met));
+  console.log(`wrote ${out}: ${sections.length} sections, ${missed.length} target(s) missed${missed.length ? `: ${missed.map((t) => t.name).join('; ')}` : ''}`);
+}
+
+if (require.main === module) void main();
