@@ -14,6 +14,8 @@ export interface Config {
     readonly port: number;
     readonly maxBodyBytes: number;
     readonly maxRidesPerRequest: number;
+    /** WEB_CONCURRENCY: server processes for `npm start` (node:cluster when > 1); 1 = this process only */
+    readonly workers: number;
   };
 }
 
@@ -38,6 +40,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9696),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   MAX_RIDES_PER_REQUEST: positiveInt(10_000),
+  WEB_CONCURRENCY: positiveInt(1),
 });
 
 /**
@@ -56,7 +59,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelLocation: modelLocationFrom(e.MODEL_LOCATION, e.MODEL_BUCKET, e.MODEL_KEY),
     modelVersion: e.MODEL_VERSION ?? e.RUN_ID,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
-    http: Object.freeze({ host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST }),
+    http: Object.freeze({
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST,
+      workers: e.WEB_CONCURRENCY,
+    }),
   });
 }
 
