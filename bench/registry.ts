@@ -17,7 +17,7 @@ export const BENCHES: readonly RegisteredBench[] = [
   { id: 'model-call', title: 'Model call (in process)', module: 'sections/model-call.ts' },
   { id: 'api-handler', title: 'API handler (in process)', module: 'sections/api-handler.ts' },
   { id: 'http', title: 'HTTP: ours vs the course\'s Flask + gunicorn', module: 'sections/http.ts' },
-  { id: 'cold-start', title: 'Cold start (local server, model from local S3)', module: 'sections/cold-start.ts' },
+  { id: 'cold-start', title: 'Cold start: process start → first prediction, model from a local S3 server', module: 'sections/cold-start.ts' },
   {
     id: 'kinesis',
     title: 'Kinesis handler per 100- and 1,000-record event',
@@ -25,6 +25,7 @@ export const BENCHES: readonly RegisteredBench[] = [
     optional: 'bench/kinesis-handler.ts (from the streaming work) is not in this checkout',
   },
   { id: 'batch', title: 'Batch: ours vs the course\'s pandas scorer', module: 'sections/batch.ts' },
+  { id: 'optimisations', title: 'What each optimisation bought (in process, before vs after)', module: 'sections/optimisations.ts' },
   {
     id: 'deploy',
     title: 'Deploy size and bundled-asset cold start',

@@ -5,7 +5,7 @@
  *   npm run bench                         # everything
  *   npm run bench -- --only http,cold-start
  *   npm run bench -- --smoke              # tiny sizes, fast; proves the suite runs
- *   npm run bench -- --smoke --out /tmp/B.md   # write the report elsewhere (tests do)
+ *   npm run bench -- --smoke --out /tmp/B.md --work /tmp/w   # report and scratch files elsewhere (tests do)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -41,7 +41,8 @@ async function runOne(bench: RegisteredBench, context: BenchContext): Promise<Se
   if (typeof module.run !== 'function') return skippedSection(bench.id, bench.title, `bench/${bench.module} does not export run(context): Promise<Section>`);
   const started = Date.now();
   try {
-    const section = await module.run(context);
+    // The registry's title heads the section, so the report reads the same whether it ran or not.
+    const section = { ...(await module.run(context)), title: bench.title };
     context.log(`${bench.id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return section;
   } catch (error) {
@@ -60,7 +61,7 @@ export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
   for (const bench of selected) {
     const section = await runOne(bench, context);
     sections.push(section);
-    writeFileSync(join(options.workDir, '..', `${section.id}.json`), `${JSON.stringify(section, null, 2)}\n`);
+    writeFileSync(join(options.workDir, `${section.id}.json`), `${JSON.stringify(section, null, 2)}\n`);
   }
   machine.loadAfter = loadavg();
   const http = sections.find((s) => s.id === 'http' && !s.skipped)?.data as HttpData | undefined;
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       chart: { type: 'string' },
       conditions: { type: 'string' },
+      work: { type: 'string' },
     },
   });
   const out = resolve(values.out ?? join(ROOT, 'BENCHMARKS.md'));
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     only: values.only?.split(',').map((s) => s.trim()),
     out,
     chart: resolve(values.chart ?? join(dirname(out), values.out ? 'http.svg' : join('bench', 'charts', 'http.svg'))),
-    workDir: join(ROOT, 'bench', 'results', 'work'),
+    workDir: resolve(values.work ?? join(ROOT, 'bench', 'results', 'work')),
     conditions: values.conditions ?? 'Other work may have been running on the machine meanwhile (not checked).',
   });
   const missed = sections.flatMap((s) => s.targets.filter((t) => !t.met));

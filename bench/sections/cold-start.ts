@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startS3Server } from '../../test/support/s3-server';
-import { bundleServer } from '../build';
+import { bundleEnv, bundleServer } from '../build';
 import { COURSE_RIDE } from '../rides';
 import { freePort, postJson, stopProcess } from '../servers';
 import type { BenchContext, Section } from '../section';
@@ -52,6 +52,7 @@ export async function run(context: BenchContext): Promise<Section> {
     await s3.put('models', 'ride-duration/model.onnx', new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
+      ...bundleEnv(context.root),
       HOST: '127.0.0.1',
       MODEL_LOCATION: 's3://models/ride-duration/model.onnx',
       AWS_ENDPOINT_URL_S3: s3.endpoint,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OnnxModel } from '../../lambda/core/model';
 import type { Ride } from '../../lambda/core/features';
-import { bundleServer } from '../build';
+import { bundleEnv, bundleServer } from '../build';
+import { groupCpuSeconds } from '../load/process-cpu';
 import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';
 import { GUNICORN, checkPeer, probeRides, trainPeer } from '../peers/peer';
 import { COURSE_RIDE } from '../rides';
@@ -33,7 +34,13 @@ export interface HttpPoint {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** server CPU (all its processes) per request, µs; undefined without /proc */
+  cpuMicrosPerRequest?: number;
   rounds: number;
+}
+
+interface Measured extends LoadResult {
+  cpuSeconds?: number;
 }
 
 export interface HttpData {
@@ -53,6 +60,7 @@ function ourConfigs(context: BenchContext, serverJs: string): ServerConfig[] {
       url,
       env: {
         ...process.env,
+        ...bundleEnv(context.root),
         HOST: '127.0.0.1',
         PORT: String(port),
         WEB_CONCURRENCY: String(workers),
@@ -145,14 +153,23 @@ export async function run(context: BenchContext): Promise<Section> {
     const connections = context.smoke ? [1, 16] : [1, 16, 64];
     const rounds = context.smoke ? 1 : 3;
     const seconds = context.smoke ? 1 : 5;
-    const results = new Map<string, LoadResult[]>();
+    const results = new Map<string, Measured[]>();
+    for (const config of configs) {
+      // Warm-up: JIT, every gunicorn/cluster worker up, connection pools.
+      const server = servers.get(config.id) as RunningServer;
+      await load({ url: `${server.url}/predict`, body: JSON.stringify(COURSE_RIDE), connections: 16, seconds: context.smoke ? 1 : 2, workDir: context.workDir });
+    }
     const body = JSON.stringify(COURSE_RIDE);
     for (let round = 0; round < rounds; round++) {
       for (const c of connections) {
         for (const config of configs) {
           const server = servers.get(config.id) as RunningServer;
           context.log(`http: round ${round + 1}/${rounds}, ${c} connections, ${config.label}`);
-          const result = await load({ url: `${server.url}/predict`, body, connections: c, seconds, workDir: context.workDir });
+          const group = server.process.pid as number;
+          const cpuBefore = groupCpuSeconds(group);
+          const loaded = await load({ url: `${server.url}/predict`, body, connections: c, seconds, workDir: context.workDir });
+          const cpuAfter = groupCpuSeconds(group);
+          const result: Measured = { ...loaded, cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
           const key = `${config.id}@${c}`;
           results.set(key, [...(results.get(key) ?? []), result]);
           await sleep(context.smoke ? 100 : 1000); // let closed connections drain before the next side
@@ -190,7 +207,7 @@ function interleave<T>(a: T[], b: T[]): T[] {
   return out;
 }
 
-function aggregate(configs: ServerConfig[], connections: number[], results: Map<string, LoadResult[]>): HttpPoint[] {
+function aggregate(configs: ServerConfig[], connections: number[], results: Map<string, Measured[]>): HttpPoint[] {
   const points: HttpPoint[] = [];
   for (const config of configs) {
     for (const c of connections) {
@@ -209,6 +226,9 @@ function aggregate(configs: ServerConfig[], connections: number[], results: Map<
         p50Ms: summarize(runs.map((r) => r.p50Ms)).median,
         p99Ms: summarize(runs.map((r) => r.p99Ms)).median,
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        cpuMicrosPerRequest: runs.every((r) => r.cpuSeconds !== undefined)
+          ? summarize(runs.map((r) => ((r.cpuSeconds as number) * 1e6) / Math.max(1, r.requests))).median
+          : undefined,
         rounds: runs.length,
       });
     }
@@ -228,7 +248,7 @@ function httpTables(points: HttpPoint[], connections: number[]): Table[] {
     const peerAtC = atC.filter((p) => p.side === 'peer').sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
     return {
       caption: `${c} connection${c === 1 ? '' : 's'}`,
-      columns: ['server', 'keep-alive', 'req/s median (min–max)', 'p50 ms', 'p99 ms', 'errors', '× best peer here', '× peer\'s best overall'],
+      columns: ['server', 'keep-alive', 'req/s median (min–max)', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', '× best peer here', '× peer\'s best overall'],
       rows: atC.map((p) => [
         p.label,
         p.keepAlive,
@@ -236,6 +256,7 @@ function httpTables(points: HttpPoint[], connections: number[]): Table[] {
         fmt(p.p50Ms),
         fmt(p.p99Ms),
         p.errors,
+        p.cpuMicrosPerRequest === undefined ? 'n/a' : fmt(p.cpuMicrosPerRequest),
         peerAtC ? `${fmt(p.requestsPerSecond / peerAtC.requestsPerSecond)}×` : '—',
         best ? `${fmt(p.requestsPerSecond / best.requestsPerSecond)}×` : '—',
       ]),
@@ -274,6 +295,8 @@ function httpMethod(useWrk: boolean, rounds: number, seconds: number, connection
     `${useWrk ? 'wrk (one thread)' : 'autocannon'} POSTs the course's ride \`${JSON.stringify(COURSE_RIDE)}\` to \`/predict\` for ${seconds} s per run, ` +
     `at ${connections.join(', ')} connections, against each server in turn (ours and the course's alternate within every round), ${rounds} round${rounds === 1 ? '' : 's'}; ` +
     'figures are the median over rounds (req/s also min–max), errors are summed (socket errors, timeouts, non-2xx). ' +
+    'Server CPU per request is the user + system time of all the server\'s processes during the run (from /proc) over the requests served: ' +
+    'steadier than req/s when other work shares the machine. ' +
     'Load generator and servers share the machine\'s 2 cores. Ours is `lambda/local/server.ts` bundled by esbuild and run by node; ' +
     'the course\'s is bench/peers/predict.py under gunicorn, its model trained by bench/peers/train.py on the same generated rows as ours.'
   );

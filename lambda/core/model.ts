@@ -31,7 +31,7 @@ const ONE_HOT_ENCODER = 'OneHotEncoder';
  * (their hand-offs cost more than the work), sequential execution, and no spinning threads
  * burning a core that the HTTP server or a second cluster worker needs.
  */
-const SESSION_OPTIONS: InferenceSession.SessionOptions = {
+export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'all',
   executionMode: 'sequential',
   intraOpNumThreads: 1,
