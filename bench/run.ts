@@ -7,10 +7,11 @@
  *   npm run bench -- --smoke              # tiny sizes, fast; proves the suite runs
  *   npm run bench -- --smoke --out /tmp/B.md --work /tmp/w   # report and scratch files elsewhere (tests do)
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { renderHttpChart } from './chart';
 import { describeMachine } from './machine';
 import { checkPeer } from './peers/peer';
@@ -31,11 +32,13 @@ export interface RunOptions {
 }
 
 const ROOT = resolve(__dirname, '..');
+const exec = promisify(execFile);
 
 /** Loads one registered benchmark; absent optional modules and modules without run() become skipped sections. */
 async function runOne(bench: RegisteredBench, context: BenchContext): Promise<Section> {
   const file = join(ROOT, 'bench', bench.module);
   if (!existsSync(file)) return skippedSection(bench.id, bench.title, bench.optional ?? `${bench.module} is missing`);
+  if (bench.script) return runScript(bench, file, context);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(file) as Partial<BenchModule>;
   if (typeof module.run !== 'function') return skippedSection(bench.id, bench.title, `bench/${bench.module} does not export run(context): Promise<Section>`);
@@ -47,6 +50,32 @@ async function runOne(bench: RegisteredBench, context: BenchContext): Promise<Se
     return section;
   } catch (error) {
     context.log(`${bench.id}: FAILED: ${(error as Error).stack ?? String(error)}`);
+    return skippedSection(bench.id, bench.title, `it failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Runs a standalone bench script in its own process and keeps what it prints. */
+async function runScript(bench: RegisteredBench, file: string, context: BenchContext): Promise<Section> {
+  const script = bench.script as NonNullable<RegisteredBench['script']>;
+  const args = context.smoke ? script.smokeArgs : script.args;
+  const command = `npx tsx bench/${bench.module}${args.length ? ` ${args.join(' ')}` : ''}`;
+  context.log(`${bench.id}: ${command}`);
+  try {
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 16 << 20 });
+    const output = stdout.trim();
+    const isMarkdown = output.split('\n').some((line) => line.startsWith('|'));
+    return {
+      id: bench.id,
+      title: bench.title,
+      method: `${script.method}\n\n${isMarkdown ? output : `\`\`\`text\n${output}\n\`\`\``}`,
+      tables: [],
+      notes: [],
+      targets: script.targets?.(output) ?? [],
+      commands: [command],
+      data: { output },
+    };
+  } catch (error) {
+    context.log(`${bench.id}: FAILED: ${(error as Error).message}`);
     return skippedSection(bench.id, bench.title, `it failed: ${(error as Error).message.split('\n')[0]}`);
   }
 }
