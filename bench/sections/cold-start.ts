@@ -87,7 +87,19 @@ export async function run(context: BenchContext): Promise<Section> {
         },
       ],
       notes: [],
-      targets: [{ name: 'cold start to first prediction (local S3)', target: '≤ 300 ms', measured: `${fmt(total.median)} ms`, met: total.median <= 300 }],
+      targets: [
+        {
+          name: 'cold start to first prediction (local S3)',
+          target: '≤ 300 ms',
+          measured: `${fmt(total.median)} ms`,
+          met: total.median <= 300,
+          note:
+            total.median > 300
+              ? `${fmt(listening.median)} ms until listening (node start + loading the bundle: zod, the S3 client, Powertools, onnxruntime)` +
+                (load ? `, ${fmt(load.median)} ms fetching the model and creating the ONNX session, on the same thread` : '')
+              : undefined,
+        },
+      ],
       commands: ['npm run bench -- --only cold-start'],
       data: { total, listening, load },
     };

@@ -275,18 +275,37 @@ function httpTargets(points: HttpPoint[]): TargetCheck[] {
   const at16 = bestOurs(points, 16, 'rps');
   if (at16 && best) {
     const ratio = at16.requestsPerSecond / best.requestsPerSecond;
+    const cpu = at16.cpuMicrosPerRequest !== undefined && best.cpuMicrosPerRequest !== undefined ? best.cpuMicrosPerRequest / at16.cpuMicrosPerRequest : undefined;
     targets.push({
       name: 'HTTP, 16 connections: req/s vs the peer\'s best configuration',
       target: '≥ 10×',
       measured: `${fmt(ratio)}× (${fmt(at16.requestsPerSecond)} vs ${fmt(best.requestsPerSecond)} req/s: ${at16.label} vs ${best.label} at ${best.connections} connections)`,
       met: ratio >= 10,
+      note:
+        cpu === undefined
+          ? undefined
+          : `server CPU per request ${fmt(at16.cpuMicrosPerRequest as number)} µs vs ${fmt(best.cpuMicrosPerRequest as number)} µs (${fmt(cpu)}× less); req/s also depends on how much of the 2 cores each side gets next to wrk and other work`,
     });
   }
   if (at16) {
-    targets.push({ name: 'HTTP, 16 connections: p99', target: '≤ 5 ms', measured: `${fmt(at16.p99Ms)} ms (${at16.label})`, met: at16.p99Ms <= 5 });
+    targets.push({
+      name: 'HTTP, 16 connections: p99',
+      target: '≤ 5 ms',
+      measured: `${fmt(at16.p99Ms)} ms (${at16.label}; p50 ${fmt(at16.p50Ms)} ms)`,
+      met: at16.p99Ms <= 5,
+      note: at16.p99Ms > 5 ? 'the tail is set by scheduling: 16 connections, the server and wrk on 2 cores' : undefined,
+    });
   }
   const at1 = bestOurs(points, 1, 'p50');
-  if (at1) targets.push({ name: 'HTTP, 1 connection: p50', target: '≤ 0.2 ms', measured: `${fmt(at1.p50Ms)} ms (${at1.label})`, met: at1.p50Ms <= 0.2 });
+  if (at1) {
+    targets.push({
+      name: 'HTTP, 1 connection: p50',
+      target: '≤ 0.2 ms',
+      measured: `${fmt(at1.p50Ms)} ms (${at1.label})`,
+      met: at1.p50Ms <= 0.2,
+      note: at1.cpuMicrosPerRequest === undefined ? undefined : `server CPU per request at 1 connection: ${fmt(at1.cpuMicrosPerRequest)} µs`,
+    });
+  }
   return targets;
 }
 
