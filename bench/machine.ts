@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Summary } from './stats';
 
 /** What the figures were measured on; printed at the top of BENCHMARKS.md. */
 export interface MachineInfo {
@@ -13,6 +14,8 @@ export interface MachineInfo {
   onnxruntime: string;
   loadBefore: number[];
   loadAfter?: number[];
+  /** 1-minute load average sampled every 5 s during the run */
+  loadDuring?: Summary;
   wrk?: string;
 }
 

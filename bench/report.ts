@@ -29,7 +29,12 @@ export function renderReport(input: ReportInput): string {
     `- CPU: ${machine.cpu}, ${machine.cores} cores; ${machine.memoryGb} GB RAM; Linux ${machine.kernel}`,
     `- Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}${machine.wrk ? `, wrk ${machine.wrk}` : ''}`,
     `- Course stack: ${Object.entries(input.peerVersions).map(([k, v]) => `${k} ${v}`).join(', ') || 'not installed'}`,
-    `- Load average before / after: ${machine.loadBefore.map((n) => n.toFixed(2)).join(' ')} / ${(machine.loadAfter ?? []).map((n) => n.toFixed(2)).join(' ')}. ${input.conditions}`,
+    `- Load average (1, 5, 15 min) before / after: ${machine.loadBefore.map((n) => n.toFixed(2)).join(' ')} / ${(machine.loadAfter ?? []).map((n) => n.toFixed(2)).join(' ')}` +
+      (machine.loadDuring
+        ? `; 1-minute load during the run, sampled every 5 s: median ${machine.loadDuring.median.toFixed(2)}, max ${machine.loadDuring.max.toFixed(2)} ` +
+          `(the suite alone — a server, wrk or a scorer — accounts for up to about 2 on this ${machine.cores}-core machine).`
+        : '.'),
+    `- ${input.conditions}`,
     '',
     '## Reproduce',
     '',

@@ -19,6 +19,7 @@ import { BENCHES, type RegisteredBench } from './registry';
 import { renderReport } from './report';
 import { skippedSection, type BenchContext, type BenchModule, type Section } from './section';
 import type { HttpData } from './sections/http';
+import { summarize } from './stats';
 
 export interface RunOptions {
   smoke: boolean;
@@ -86,13 +87,19 @@ export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
   const machine = describeMachine(ROOT);
   const peer = await checkPeer();
   const selected = BENCHES.filter((b) => !options.only || options.only.includes(b.id));
+  // The 1-minute load average every 5 s: the report shows whether other work shared the machine.
+  const loads: number[] = [loadavg()[0] as number];
+  const sampler = setInterval(() => loads.push(loadavg()[0] as number), 5000);
+  sampler.unref();
   const sections: Section[] = [];
   for (const bench of selected) {
     const section = await runOne(bench, context);
     sections.push(section);
     writeFileSync(join(options.workDir, `${section.id}.json`), `${JSON.stringify(section, null, 2)}\n`);
   }
+  clearInterval(sampler);
   machine.loadAfter = loadavg();
+  machine.loadDuring = summarize(loads);
   const http = sections.find((s) => s.id === 'http' && !s.skipped)?.data as HttpData | undefined;
   let chartPath: string | undefined;
   if (http && http.points.length > 0) {
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
     out,
     chart: resolve(values.chart ?? join(dirname(out), values.out ? 'http.svg' : join('bench', 'charts', 'http.svg'))),
     workDir: resolve(values.work ?? join(ROOT, 'bench', 'results', 'work')),
-    conditions: values.conditions ?? 'Other work may have been running on the machine meanwhile (not checked).',
+    conditions: values.conditions ?? 'Whether other work shared the machine was not recorded beyond the load averages above.',
   });
   const missed = sections.flatMap((s) => s.targets.filter((t) => !t.met));
   console.log(`wrote ${out}: ${sections.length} sections, ${missed.length} target(s) missed${missed.length ? `: ${missed.map((t) => t.name).join('; ')}` : ''}`);
