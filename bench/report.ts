@@ -53,6 +53,9 @@ export function renderReport(input: ReportInput): string {
       lines.push(`Not measured: ${section.skipped}.`, '');
       continue;
     }
+    if (section.measuredAt) {
+      lines.push(`_Measured ${section.measuredAt}${section.load ? `; 1-minute load average meanwhile: median ${section.load.median.toFixed(2)}, max ${section.load.max.toFixed(2)}` : ''}._`, '');
+    }
     lines.push(section.method, '');
     if (section.id === 'http' && input.chartPath) lines.push(`![req/s and p99 by connections, ours vs the course's stack](${input.chartPath})`, '');
     for (const t of section.tables) {

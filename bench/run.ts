@@ -8,7 +8,7 @@
  *   npm run bench -- --smoke --out /tmp/B.md --work /tmp/w   # report and scratch files elsewhere (tests do)
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs, promisify } from 'node:util';
@@ -92,10 +92,21 @@ export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
   const sampler = setInterval(() => loads.push(loadavg()[0] as number), 5000);
   sampler.unref();
   const sections: Section[] = [];
-  for (const bench of selected) {
+  for (const bench of BENCHES) {
+    const saved = join(options.workDir, `${bench.id}.json`);
+    if (!selected.includes(bench)) {
+      // --only: the other sections keep their last results, each dated in the report.
+      if (existsSync(saved)) sections.push(JSON.parse(readFileSync(saved, 'utf8')) as Section);
+      continue;
+    }
+    const first = loads.length;
+    const measuredAt = new Date().toISOString();
     const section = await runOne(bench, context);
-    sections.push(section);
-    writeFileSync(join(options.workDir, `${section.id}.json`), `${JSON.stringify(section, null, 2)}\n`);
+    const during = loads.slice(first);
+    const load = summarize(during.length > 0 ? during : [loadavg()[0] as number]);
+    const dated: Section = { ...section, measuredAt, load: { median: load.median, max: load.max } };
+    sections.push(dated);
+    writeFileSync(saved, `${JSON.stringify(dated, null, 2)}\n`);
   }
   clearInterval(sampler);
   machine.loadAfter = loadavg();
@@ -104,7 +115,7 @@ export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
   let chartPath: string | undefined;
   if (http && http.points.length > 0) {
     mkdirSync(dirname(options.chart), { recursive: true });
-    writeFileSync(options.chart, renderHttpChart(http.points, `${machine.cores} cores, ${http.tool}, median of rounds${options.smoke ? ' (smoke run)' : ''}`));
+    writeFileSync(options.chart, renderHttpChart(http.points.filter((p) => p.side !== 'reference'), `${machine.cores} cores, ${http.tool}, median of rounds${options.smoke ? ' (smoke run)' : ''}`));
     chartPath = relative(dirname(options.out), options.chart);
   }
   const report = renderReport({ generatedAt: new Date(), smoke: options.smoke, machine, peerVersions: peer.versions, sections, chartPath, conditions: options.conditions });

@@ -40,6 +40,9 @@ export interface Section {
   data?: unknown;
   /** set when the section could not run (missing peer, missing entry point) */
   skipped?: string;
+  /** when it ran, and the machine's 1-minute load average meanwhile (set by run.ts) */
+  measuredAt?: string;
+  load?: { median: number; max: number };
 }
 
 export interface BenchContext {

@@ -15,7 +15,8 @@ import { fmt, summarize } from '../stats';
 /** One server set-up under load: ours (1 process or a 2-worker cluster) or a gunicorn configuration. */
 interface ServerConfig {
   id: string;
-  side: 'ours' | 'peer';
+  /** reference: the bare node:http ceiling, not a contender */
+  side: 'ours' | 'peer' | 'reference';
   label: string;
   keepAlive: string;
   start(): Promise<RunningServer>;
@@ -24,7 +25,7 @@ interface ServerConfig {
 /** Medians over rounds for one configuration at one connection count. */
 export interface HttpPoint {
   config: string;
-  side: 'ours' | 'peer';
+  side: 'ours' | 'peer' | 'reference';
   label: string;
   keepAlive: string;
   connections: number;
@@ -76,6 +77,26 @@ function ourConfigs(context: BenchContext, serverJs: string): ServerConfig[] {
   ];
 }
 
+/** node:http doing nothing (bench/ceiling-server.ts): how fast any node:http server can be here. */
+function ceilingConfig(context: BenchContext): ServerConfig {
+  return {
+    id: 'ceiling',
+    side: 'reference',
+    label: 'reference: bare node:http, no work (ceiling)',
+    keepAlive: 'yes',
+    async start() {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      return startServer('ceiling', process.execPath, ['--import', 'tsx', join(context.root, 'bench', 'ceiling-server.ts')], {
+        cwd: context.root,
+        url,
+        env: { ...process.env, PORT: String(port) },
+        ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
+      });
+    },
+  };
+}
+
 function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
   const start = (name: string, extra: string[]) => async () => {
     const port = await freePort();
@@ -108,6 +129,7 @@ async function checkAgreement(servers: Map<string, RunningServer>, configs: Serv
   let peerMatches = true;
   let maxDifference = 0;
   for (const config of configs) {
+    if (config.side === 'reference') continue;
     const server = servers.get(config.id) as RunningServer;
     const expected = config.side === 'ours' ? ours : (peer as number[]);
     for (const [i, ride] of probes.entries()) {
@@ -144,6 +166,7 @@ export async function run(context: BenchContext): Promise<Section> {
     peerExpected = trained.expected;
     configs = interleave(configs, peerConfigs(context, trained.modelDir));
   }
+  configs.push(ceilingConfig(context));
   if (context.smoke) configs = configs.filter((c) => c.id === 'ours-1' || c.id === 'peer-1');
 
   const servers = new Map<string, RunningServer>();
@@ -276,6 +299,10 @@ function httpTargets(points: HttpPoint[]): TargetCheck[] {
   if (at16 && best) {
     const ratio = at16.requestsPerSecond / best.requestsPerSecond;
     const cpu = at16.cpuMicrosPerRequest !== undefined && best.cpuMicrosPerRequest !== undefined ? best.cpuMicrosPerRequest / at16.cpuMicrosPerRequest : undefined;
+    const ceiling = points.find((p) => p.side === 'reference' && p.connections === 16);
+    const ceilingNote = ceiling
+      ? `; bare node:http doing no work reaches ${fmt(ceiling.requestsPerSecond)} req/s here (${fmt(ceiling.requestsPerSecond / best.requestsPerSecond)}× the peer's best), ours is at ${fmt((100 * at16.requestsPerSecond) / ceiling.requestsPerSecond)}% of that ceiling`
+      : '';
     targets.push({
       name: 'HTTP, 16 connections: req/s vs the peer\'s best configuration',
       target: '≥ 10×',
@@ -284,7 +311,7 @@ function httpTargets(points: HttpPoint[]): TargetCheck[] {
       note:
         cpu === undefined
           ? undefined
-          : `server CPU per request ${fmt(at16.cpuMicrosPerRequest as number)} µs vs ${fmt(best.cpuMicrosPerRequest as number)} µs (${fmt(cpu)}× less); req/s also depends on how much of the 2 cores each side gets next to wrk and other work`,
+          : `server CPU per request ${fmt(at16.cpuMicrosPerRequest as number)} µs vs ${fmt(best.cpuMicrosPerRequest as number)} µs (${fmt(cpu)}× less); req/s also depends on how much of the 2 cores each side gets next to wrk and other work${ceilingNote}`,
     });
   }
   if (at16) {
