@@ -18,6 +18,8 @@ export interface Config {
     readonly port: number;
     readonly maxBodyBytes: number;
     readonly maxRidesPerRequest: number;
+    /** WEB_CONCURRENCY: server processes for `npm start` (node:cluster when > 1); 1 = this process only */
+    readonly workers: number;
   };
   readonly stream: {
     /** PREDICTIONS_STREAM_NAME: where predictions are written (the course's default) */
@@ -94,6 +96,7 @@ const EnvSchema = z.object({
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
   BATCH_CHUNK_ROWS: positiveInt(131_072),
+  WEB_CONCURRENCY: positiveInt(1),
 });
 
 /**
@@ -113,7 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelVersion: e.MODEL_VERSION ?? e.RUN_ID,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
-    http: Object.freeze({ host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST }),
+    http: Object.freeze({
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST,
+      workers: e.WEB_CONCURRENCY,
+    }),
     stream: Object.freeze({
       predictionsStreamName: e.PREDICTIONS_STREAM_NAME,
       rideEventsStreamName: e.RIDE_EVENTS_STREAM_NAME,

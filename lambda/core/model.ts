@@ -1,5 +1,4 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
 import { ModelLoadError, UnsupportedModelError } from './errors';
 import { featureValue, isFeatureName, type FeatureName, type Ride } from './features';
 
@@ -25,6 +24,20 @@ interface InputSpec {
  */
 const RUN_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
 const MAX_ROWS_PER_RUN = 8192;
+const ONE_HOT_ENCODER = 'OneHotEncoder';
+
+/**
+ * A lookup graph this small is fastest on the calling thread: no intra/inter-op thread pools
+ * (their hand-offs cost more than the work), sequential execution, and no spinning threads
+ * burning a core that the HTTP server or a second cluster worker needs.
+ */
+export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
 
 /**
  * An ONNX regressor run by onnxruntime-node. Inputs are matched to features by name
@@ -42,7 +55,7 @@ export class OnnxModel implements Model {
   static async fromBytes(bytes: Uint8Array): Promise<OnnxModel> {
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+      session = await InferenceSession.create(bytes, SESSION_OPTIONS);
     } catch (cause) {
       throw new ModelLoadError(`model is not a loadable ONNX graph: ${(cause as Error).message}`, { cause });
     }
@@ -114,8 +127,16 @@ function buildTensor(input: InputSpec, rides: readonly Ride[]): Tensor {
   }
 }
 
-/** Rows per run so that the widest one-hot encoding in the graph stays within the budget. */
+/**
+ * Rows per run so that the widest one-hot encoding in the graph stays within the budget.
+ * Decoding the whole protobuf costs ~150 ms on a 31k-category model, so it is done only when
+ * the op type's name occurs in the bytes at all (a node's op_type is stored as plain text).
+ */
 function rowsPerRunFor(bytes: Uint8Array): number {
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(ONE_HOT_ENCODER) === -1) return MAX_ROWS_PER_RUN;
+  // Loaded here, not at module load: only models with a one-hot encoder pay for protobufjs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
   const graph = onnx.ModelProto.decode(bytes).graph;
   let width = 1;
   for (const node of graph?.node ?? []) {

@@ -1,3 +1,4 @@
+import { CoalescingModel } from './coalescing-model';
 import type { Model } from './model';
 import type { Ride } from './features';
 
@@ -10,17 +11,20 @@ export interface PredictService {
 
 /**
  * The predict core: rides in, durations out. Everything the adapters need from the model
- * goes through here; it knows nothing of HTTP, Kinesis, S3 or Lambda.
+ * goes through here; it knows nothing of HTTP, Kinesis, S3 or Lambda. Calls made in the
+ * same event-loop turn (concurrent HTTP requests) share one model run (CoalescingModel).
  *
  * @example
  * const service = createPredictService(await OnnxModel.fromBytes(bytes), 'v1');
  * await service.predict([{ PULocationID: 10, DOLocationID: 50, trip_distance: 40 }]); // [54.2]
  */
-export function createPredictService(model: Model, modelVersion: string): PredictService {
+export function createPredictService(inner: Model, modelVersion: string): PredictService {
+  const model = new CoalescingModel(inner);
   return {
     modelVersion,
     async predict(rides) {
-      // One model run per call, split only where a run would exceed the model's memory bound.
+      // At most one model run per call (shared with concurrent calls), split only where a run
+      // would exceed the model's memory bound.
       const step = model.maxRowsPerRun;
       if (rides.length <= step) return Array.from(await model.run(rides));
       const durations: number[] = [];

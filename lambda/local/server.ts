@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../config';
+import cluster from 'node:cluster';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig, type Config } from '../config';
 import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../adapters/http';
-import { createRuntime } from '../runtime';
+import { SERVICE_NAME, createRuntime } from '../runtime';
+import { runCluster } from './cluster';
 
 /**
  * The web service on node:http, for `npm start` and the Dockerfile: the same adapter the
@@ -69,10 +72,22 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.writeHead(status, headers).end(body);
 }
 
-/** `npm start`: serve on HOST:PORT (127.0.0.1:9696) until SIGINT/SIGTERM, then drain and exit. */
+/**
+ * `npm start`: serve on HOST:PORT (127.0.0.1:9696) until SIGINT/SIGTERM, then drain and exit.
+ * With WEB_CONCURRENCY > 1, a cluster of that many server processes shares the port.
+ */
 async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  if (config.http.workers > 1 && cluster.isPrimary) {
+    runCluster(config.http.workers, new Logger({ serviceName: SERVICE_NAME }));
+    return;
+  }
+  await serve(config);
+}
+
+async function serve(config: Config): Promise<void> {
   const started = performance.now();
-  const runtime = createRuntime(loadConfig(process.env));
+  const runtime = createRuntime(config);
   const { host, port } = runtime.config.http;
   const server = createHttpServer(runtime.http);
   await new Promise<void>((resolve) => server.listen(port, host, resolve));

@@ -43,8 +43,12 @@ export async function startS3Server(port = 0): Promise<LocalS3> {
   };
 }
 
-/** An S3 client for the local server: path-style, dummy credentials, no retries unless asked. */
-export function createTestS3Client(endpoint: string, maxAttempts = 1): S3Client {
+/**
+ * An S3 client for the local server: path-style, dummy credentials. It retries (the SDK's own
+ * policy) because s3rver closes idle keep-alive sockets after 5 s, and a request sent on one
+ * just as it closes fails with ECONNRESET, as it would against any server.
+ */
+export function createTestS3Client(endpoint: string, maxAttempts = 3): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',

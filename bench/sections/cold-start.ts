@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startS3Server } from '../../test/support/s3-server';
+import { bundleEnv, bundleServer } from '../build';
+import { COURSE_RIDE } from '../rides';
+import { freePort, postJson, stopProcess } from '../servers';
+import type { BenchContext, Section } from '../section';
+import { fmt, fmtSummary, summarize } from '../stats';
+
+interface ColdStart {
+  totalMs: number;
+  listeningMs: number;
+  modelLoadMs?: number;
+}
+
+/** One cold start: spawn the server, wait for its "listening" log line, POST /predict, stop it. */
+async function coldStart(serverJs: string, env: NodeJS.ProcessEnv): Promise<ColdStart> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [serverJs], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  try {
+    let output = '';
+    let modelLoadMs: number | undefined;
+    const listening = new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const line of output.split('\n')) {
+          if (line.includes('"model loaded"')) modelLoadMs = (JSON.parse(line) as { loadMs?: number }).loadMs;
+          if (line.includes('listening on')) resolve(performance.now() - started);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    });
+    const listeningMs = await listening;
+    const reply = await postJson(`http://127.0.0.1:${port}/predict`, COURSE_RIDE);
+    const totalMs = performance.now() - started;
+    if (reply.status !== 200) throw new Error(`first prediction answered ${reply.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the "model loaded" line arrive
+    return { totalMs, listeningMs, modelLoadMs };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+/** Process start → first prediction, the model fetched from a local S3 server (s3rver). */
+export async function run(context: BenchContext): Promise<Section> {
+  const serverJs = await bundleServer(context.root, context.workDir);
+  const s3 = await startS3Server();
+  try {
+    await s3.createBucket('models');
+    await s3.put('models', 'ride-duration/model.onnx', new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      ...bundleEnv(context.root),
+      HOST: '127.0.0.1',
+      MODEL_LOCATION: 's3://models/ride-duration/model.onnx',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const runs = context.smoke ? 1 : 10;
+    await coldStart(serverJs, env); // warms the OS file cache, as a reused Lambda host would have it
+    const results: ColdStart[] = [];
+    for (let i = 0; i < runs; i++) results.push(await coldStart(serverJs, env));
+    const total = summarize(results.map((r) => r.totalMs));
+    const listening = summarize(results.map((r) => r.listeningMs));
+    const loads = results.flatMap((r) => (r.modelLoadMs === undefined ? [] : [r.modelLoadMs]));
+    const load = loads.length > 0 ? summarize(loads) : undefined;
+    return {
+      id: 'cold-start',
+      title: 'Cold start: process start → first prediction (model from local S3)',
+      method:
+        'Spawns `node bench/results/work/server.js` (lambda/local/server.ts bundled by esbuild) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
+        'waits for its "listening" log line, then POSTs the course\'s ride; the clock runs from spawn to the 200 reply. The model fetch starts at ' +
+        `process start (createRuntime warms the cache), so it overlaps module loading. ${runs} runs after one warm-up run; median (min–max).`,
+      tables: [
+        {
+          columns: ['phase', 'ms'],
+          rows: [
+            ['spawn → listening', fmtSummary(listening)],
+            ['model fetch + session (server\'s own log)', load ? fmtSummary(load) : 'n/a'],
+            ['spawn → first prediction', fmtSummary(total)],
+          ],
+        },
+      ],
+      notes: [],
+      targets: [
+        {
+          name: 'cold start to first prediction (local S3)',
+          target: '≤ 300 ms',
+          measured: `${fmt(total.median)} ms`,
+          met: total.median <= 300,
+          note:
+            total.median > 300
+              ? `${fmt(listening.median)} ms until listening (node start + loading the bundle: zod, the S3 client, Powertools, onnxruntime)` +
+                (load ? `, ${fmt(load.median)} ms fetching the model and creating the ONNX session, on the same thread` : '')
+              : undefined,
+        },
+      ],
+      commands: ['npm run bench -- --only cold-start'],
+      data: { total, listening, load },
+    };
+  } finally {
+    await s3.close();
+  }
+}

@@ -1,0 +1,365 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OnnxModel } from '../../lambda/core/model';
+import type { Ride } from '../../lambda/core/features';
+import { bundleEnv, bundleServer } from '../build';
+import { groupCpuSeconds } from '../load/process-cpu';
+import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';
+import { GUNICORN, checkPeer, probeRides, trainPeer } from '../peers/peer';
+import { COURSE_RIDE } from '../rides';
+import { freePort, postJson, startServer, type RunningServer } from '../servers';
+import type { BenchContext, Section, Table, TargetCheck } from '../section';
+import { fmt, summarize } from '../stats';
+
+/** One server set-up under load: ours (1 process or a 2-worker cluster) or a gunicorn configuration. */
+interface ServerConfig {
+  id: string;
+  /** reference: the bare node:http ceiling, not a contender */
+  side: 'ours' | 'peer' | 'reference';
+  label: string;
+  keepAlive: string;
+  start(): Promise<RunningServer>;
+}
+
+/** Medians over rounds for one configuration at one connection count. */
+export interface HttpPoint {
+  config: string;
+  side: 'ours' | 'peer' | 'reference';
+  label: string;
+  keepAlive: string;
+  connections: number;
+  requestsPerSecond: number;
+  rpsMin: number;
+  rpsMax: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** server CPU (all its processes) per request, µs; undefined without /proc */
+  cpuMicrosPerRequest?: number;
+  rounds: number;
+}
+
+interface Measured extends LoadResult {
+  cpuSeconds?: number;
+}
+
+export interface HttpData {
+  tool: string;
+  points: HttpPoint[];
+  agreement?: { oursMatches: boolean; peerMatches: boolean; maxDifferenceMinutes: number; probes: number };
+}
+
+const HEALTH_OK = async (url: string) => (await fetch(url)).status === 200;
+
+function ourConfigs(context: BenchContext, serverJs: string): ServerConfig[] {
+  const start = (workers: number) => async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return startServer(`ours ×${workers}`, process.execPath, [serverJs], {
+      cwd: context.root,
+      url,
+      env: {
+        ...process.env,
+        ...bundleEnv(context.root),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        WEB_CONCURRENCY: String(workers),
+        MODEL_LOCATION: join(context.root, 'models', 'model.onnx'),
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+      },
+      ready: () => HEALTH_OK(`${url}/health`),
+    });
+  };
+  return [
+    { id: 'ours-1', side: 'ours', label: 'ours, 1 process', keepAlive: 'yes', start: start(1) },
+    { id: 'ours-2', side: 'ours', label: 'ours, cluster of 2 workers', keepAlive: 'yes', start: start(2) },
+  ];
+}
+
+/** node:http doing nothing (bench/ceiling-server.ts): how fast any node:http server can be here. */
+function ceilingConfig(context: BenchContext): ServerConfig {
+  return {
+    id: 'ceiling',
+    side: 'reference',
+    label: 'reference: bare node:http, no work (ceiling)',
+    keepAlive: 'yes',
+    async start() {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      return startServer('ceiling', process.execPath, ['--import', 'tsx', join(context.root, 'bench', 'ceiling-server.ts')], {
+        cwd: context.root,
+        url,
+        env: { ...process.env, PORT: String(port) },
+        ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
+      });
+    },
+  };
+}
+
+function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
+  const start = (name: string, extra: string[]) => async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return startServer(name, GUNICORN, ['--bind', `127.0.0.1:${port}`, '--chdir', modelDir, '--pythonpath', join(context.root, 'bench', 'peers'), '--log-level', 'warning', ...extra, 'predict:app'], {
+      cwd: modelDir,
+      url,
+      env: process.env,
+      ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
+    });
+  };
+  // Sync workers answer one request per connection and close it (gunicorn's sync worker has
+  // no keep-alive); gthread keeps connections open, the peer's best case on this machine.
+  return [
+    { id: 'peer-1', side: 'peer', label: 'course: gunicorn, 1 sync worker', keepAlive: 'no (sync worker closes)', start: start('gunicorn 1', ['--workers', '1']) },
+    { id: 'peer-2', side: 'peer', label: 'course: gunicorn, 2 sync workers', keepAlive: 'no (sync worker closes)', start: start('gunicorn 2', ['--workers', '2']) },
+    {
+      id: 'peer-2t',
+      side: 'peer',
+      label: 'course: gunicorn, 2 gthread workers × 4 threads',
+      keepAlive: 'yes (5 s)',
+      start: start('gunicorn 2 gthread', ['--workers', '2', '--worker-class', 'gthread', '--threads', '4', '--keep-alive', '5']),
+    },
+  ];
+}
+
+/** Every probe through HTTP must equal what the same model predicts in process. */
+async function checkAgreement(servers: Map<string, RunningServer>, configs: ServerConfig[], probes: Ride[], ours: number[], peer: number[] | undefined) {
+  let oursMatches = true;
+  let peerMatches = true;
+  let maxDifference = 0;
+  for (const config of configs) {
+    if (config.side === 'reference') continue;
+    const server = servers.get(config.id) as RunningServer;
+    const expected = config.side === 'ours' ? ours : (peer as number[]);
+    for (const [i, ride] of probes.entries()) {
+      const { status, body } = await postJson(`${server.url}/predict`, ride);
+      const got = (body as { duration?: unknown } | undefined)?.duration;
+      const want = expected[i] as number;
+      const ok = status === 200 && typeof got === 'number' && Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want));
+      if (!ok && config.side === 'ours') oursMatches = false;
+      if (!ok && config.side === 'peer') peerMatches = false;
+    }
+  }
+  if (peer) for (const [i, want] of ours.entries()) maxDifference = Math.max(maxDifference, Math.abs(want - (peer[i] as number)));
+  return { oursMatches, peerMatches, maxDifferenceMinutes: maxDifference, probes: probes.length };
+}
+
+export async function run(context: BenchContext): Promise<Section> {
+  const notes: string[] = [];
+  const peer = await checkPeer();
+  if (!peer.available) notes.push(`Peer not measured: ${peer.reason}. Ours is measured alone.`);
+  const useWrk = await hasWrk();
+  if (!useWrk) notes.push('wrk is not installed; autocannon (in the benchmark process, sharing the CPU) generated the load. Install wrk for fair figures.');
+  const load = useWrk ? runWrk : runAutocannon;
+
+  const probes = probeRides(context.smoke);
+  const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
+  const oursExpected = Array.from(await model.run(probes));
+  context.log('http: bundling the server');
+  const serverJs = await bundleServer(context.root, context.workDir);
+  let configs = ourConfigs(context, serverJs);
+  let peerExpected: number[] | undefined;
+  if (peer.available) {
+    context.log('http: training the course model on the same generated rows');
+    const trained = await trainPeer(context);
+    peerExpected = trained.expected;
+    configs = interleave(configs, peerConfigs(context, trained.modelDir));
+  }
+  configs.push(ceilingConfig(context));
+  if (context.smoke) configs = configs.filter((c) => c.id === 'ours-1' || c.id === 'peer-1');
+
+  const servers = new Map<string, RunningServer>();
+  try {
+    for (const config of configs) servers.set(config.id, await config.start());
+    const agreement = await checkAgreement(servers, configs, probes, oursExpected, peerExpected);
+    const connections = context.smoke ? [1, 16] : [1, 16, 64];
+    const rounds = context.smoke ? 1 : 3;
+    const seconds = context.smoke ? 1 : 5;
+    const results = new Map<string, Measured[]>();
+    for (const config of configs) {
+      // Warm-up: JIT, every gunicorn/cluster worker up, connection pools.
+      const server = servers.get(config.id) as RunningServer;
+      await load({ url: `${server.url}/predict`, body: JSON.stringify(COURSE_RIDE), connections: 16, seconds: context.smoke ? 1 : 2, workDir: context.workDir });
+    }
+    const body = JSON.stringify(COURSE_RIDE);
+    for (let round = 0; round < rounds; round++) {
+      for (const c of connections) {
+        for (const config of configs) {
+          const server = servers.get(config.id) as RunningServer;
+          context.log(`http: round ${round + 1}/${rounds}, ${c} connections, ${config.label}`);
+          const group = server.process.pid as number;
+          const cpuBefore = groupCpuSeconds(group);
+          const loaded = await load({ url: `${server.url}/predict`, body, connections: c, seconds, workDir: context.workDir });
+          const cpuAfter = groupCpuSeconds(group);
+          const result: Measured = { ...loaded, cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+          const key = `${config.id}@${c}`;
+          results.set(key, [...(results.get(key) ?? []), result]);
+          await sleep(context.smoke ? 100 : 1000); // let closed connections drain before the next side
+        }
+      }
+    }
+    const points = aggregate(configs, connections, results);
+    const data: HttpData = { tool: useWrk ? 'wrk' : 'autocannon', points, agreement };
+    return {
+      id: 'http',
+      title: 'HTTP: ours vs the course\'s Flask + gunicorn',
+      method: httpMethod(useWrk, rounds, seconds, connections),
+      tables: httpTables(points, connections),
+      notes: [...notes, ...agreementNotes(agreement, peer.available)],
+      targets: httpTargets(points),
+      commands: [
+        'npm run bench -- --only http',
+        `wrk -t1 -c<connections> -d${seconds}s --timeout 5s --latency -s post.lua http://127.0.0.1:<port>/predict   # post.lua POSTs ${body}`,
+        'node bench/results/work/server.js   # with WEB_CONCURRENCY=1|2, MODEL_LOCATION=models/model.onnx',
+        'gunicorn --bind 127.0.0.1:<port> --workers 1|2 [--worker-class gthread --threads 4 --keep-alive 5] --chdir bench/results/work/peer --pythonpath bench/peers predict:app',
+      ],
+      data,
+    };
+  } finally {
+    for (const server of servers.values()) await server.stop();
+  }
+}
+
+function interleave<T>(a: T[], b: T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (i < a.length) out.push(a[i] as T);
+    if (i < b.length) out.push(b[i] as T);
+  }
+  return out;
+}
+
+function aggregate(configs: ServerConfig[], connections: number[], results: Map<string, Measured[]>): HttpPoint[] {
+  const points: HttpPoint[] = [];
+  for (const config of configs) {
+    for (const c of connections) {
+      const runs = results.get(`${config.id}@${c}`) ?? [];
+      if (runs.length === 0) continue;
+      const rps = summarize(runs.map((r) => r.requestsPerSecond));
+      points.push({
+        config: config.id,
+        side: config.side,
+        label: config.label,
+        keepAlive: config.keepAlive,
+        connections: c,
+        requestsPerSecond: rps.median,
+        rpsMin: rps.min,
+        rpsMax: rps.max,
+        p50Ms: summarize(runs.map((r) => r.p50Ms)).median,
+        p99Ms: summarize(runs.map((r) => r.p99Ms)).median,
+        errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        cpuMicrosPerRequest: runs.every((r) => r.cpuSeconds !== undefined)
+          ? summarize(runs.map((r) => ((r.cpuSeconds as number) * 1e6) / Math.max(1, r.requests))).median
+          : undefined,
+        rounds: runs.length,
+      });
+    }
+  }
+  return points;
+}
+
+/** The peer's best configuration: its highest req/s at any connection count. */
+export function peerBest(points: HttpPoint[]): HttpPoint | undefined {
+  return points.filter((p) => p.side === 'peer').sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
+}
+
+function httpTables(points: HttpPoint[], connections: number[]): Table[] {
+  const best = peerBest(points);
+  return connections.map((c) => {
+    const atC = points.filter((p) => p.connections === c);
+    const peerAtC = atC.filter((p) => p.side === 'peer').sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
+    return {
+      caption: `${c} connection${c === 1 ? '' : 's'}`,
+      columns: ['server', 'keep-alive', 'req/s median (min–max)', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', '× best peer here', '× peer\'s best overall'],
+      rows: atC.map((p) => [
+        p.label,
+        p.keepAlive,
+        `${fmt(p.requestsPerSecond)} (${fmt(p.rpsMin)}–${fmt(p.rpsMax)})`,
+        fmt(p.p50Ms),
+        fmt(p.p99Ms),
+        p.errors,
+        p.cpuMicrosPerRequest === undefined ? 'n/a' : fmt(p.cpuMicrosPerRequest),
+        peerAtC ? `${fmt(p.requestsPerSecond / peerAtC.requestsPerSecond)}×` : '—',
+        best ? `${fmt(p.requestsPerSecond / best.requestsPerSecond)}×` : '—',
+      ]),
+    };
+  });
+}
+
+function bestOurs(points: HttpPoint[], connections: number, by: 'rps' | 'p50'): HttpPoint | undefined {
+  const ours = points.filter((p) => p.side === 'ours' && p.connections === connections);
+  return ours.sort((a, b) => (by === 'rps' ? b.requestsPerSecond - a.requestsPerSecond : a.p50Ms - b.p50Ms))[0];
+}
+
+function httpTargets(points: HttpPoint[]): TargetCheck[] {
+  const targets: TargetCheck[] = [];
+  const best = peerBest(points);
+  const at16 = bestOurs(points, 16, 'rps');
+  if (at16 && best) {
+    const ratio = at16.requestsPerSecond / best.requestsPerSecond;
+    const cpu = at16.cpuMicrosPerRequest !== undefined && best.cpuMicrosPerRequest !== undefined ? best.cpuMicrosPerRequest / at16.cpuMicrosPerRequest : undefined;
+    const ceiling = points.find((p) => p.side === 'reference' && p.connections === 16);
+    const ceilingNote = ceiling
+      ? `; bare node:http doing no work reaches ${fmt(ceiling.requestsPerSecond)} req/s here (${fmt(ceiling.requestsPerSecond / best.requestsPerSecond)}× the peer's best), ours is at ${fmt((100 * at16.requestsPerSecond) / ceiling.requestsPerSecond)}% of that ceiling`
+      : '';
+    targets.push({
+      name: 'HTTP, 16 connections: req/s vs the peer\'s best configuration',
+      target: '≥ 10×',
+      measured: `${fmt(ratio)}× (${fmt(at16.requestsPerSecond)} vs ${fmt(best.requestsPerSecond)} req/s: ${at16.label} vs ${best.label} at ${best.connections} connections)`,
+      met: ratio >= 10,
+      note:
+        cpu === undefined
+          ? undefined
+          : `server CPU per request ${fmt(at16.cpuMicrosPerRequest as number)} µs vs ${fmt(best.cpuMicrosPerRequest as number)} µs (${fmt(cpu)}× less); req/s also depends on how much of the 2 cores each side gets next to wrk and other work${ceilingNote}`,
+    });
+  }
+  if (at16) {
+    targets.push({
+      name: 'HTTP, 16 connections: p99',
+      target: '≤ 5 ms',
+      measured: `${fmt(at16.p99Ms)} ms (${at16.label}; p50 ${fmt(at16.p50Ms)} ms)`,
+      met: at16.p99Ms <= 5,
+      note: at16.p99Ms > 5 ? 'the tail is set by scheduling: 16 connections, the server and wrk on 2 cores' : undefined,
+    });
+  }
+  const at1 = bestOurs(points, 1, 'p50');
+  if (at1) {
+    targets.push({
+      name: 'HTTP, 1 connection: p50',
+      target: '≤ 0.2 ms',
+      measured: `${fmt(at1.p50Ms)} ms (${at1.label})`,
+      met: at1.p50Ms <= 0.2,
+      note: at1.cpuMicrosPerRequest === undefined ? undefined : `server CPU per request at 1 connection: ${fmt(at1.cpuMicrosPerRequest)} µs`,
+    });
+  }
+  return targets;
+}
+
+function httpMethod(useWrk: boolean, rounds: number, seconds: number, connections: number[]): string {
+  return (
+    `${useWrk ? 'wrk (one thread)' : 'autocannon'} POSTs the course's ride \`${JSON.stringify(COURSE_RIDE)}\` to \`/predict\` for ${seconds} s per run, ` +
+    `at ${connections.join(', ')} connections, against each server in turn (ours and the course's alternate within every round), ${rounds} round${rounds === 1 ? '' : 's'}; ` +
+    'figures are the median over rounds (req/s also min–max), errors are summed (socket errors, timeouts, non-2xx). ' +
+    'Server CPU per request is the user + system time of all the server\'s processes during the run (from /proc) over the requests served: ' +
+    'steadier than req/s when other work shares the machine. ' +
+    'Load generator and servers share the machine\'s 2 cores. Ours is `lambda/local/server.ts` bundled by esbuild and run by node; ' +
+    'the course\'s is bench/peers/predict.py under gunicorn, its model trained by bench/peers/train.py on the same generated rows as ours.'
+  );
+}
+
+function agreementNotes(agreement: HttpData['agreement'], peerAvailable: boolean): string[] {
+  if (!agreement) return [];
+  const notes = [
+    `Before loading, ${agreement.probes} rides (the course's and ${agreement.probes - 1} from the training month) were sent to every server: ` +
+      `ours ${agreement.oursMatches ? 'returned' : 'did NOT return'} exactly what its model predicts in process (float32 tolerance)` +
+      (peerAvailable ? `; the course's ${agreement.peerMatches ? 'returned' : 'did NOT return'} what its pickled model predicts in process.` : '.'),
+  ];
+  if (peerAvailable) {
+    notes.push(
+      `The two models are fitted on the same rows by different solvers (ours: ridge 1e-6 + conjugate gradient, exported as float32; ` +
+        `scikit-learn: LinearRegression's sparse lsqr), so they agree closely but not bit for bit: largest difference on these rides ${fmt(agreement.maxDifferenceMinutes)} min.`,
+    );
+  }
+  return notes;
+}
