@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { TripFileError } from './errors';
 import type { TextLines } from './text-lines';
 import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
-import { requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
+import { UNREADABLE, emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
 /**
  * TLC trip records as CSV (the format TLC published before 2022): a header row naming the
@@ -28,27 +28,30 @@ export async function openCsvTrips(text: TextLines, where: string, options: { ta
 
 async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: number[], chunkRows: number): AsyncGenerator<TripChunk> {
   const [pickupAt, dropoffAt, puAt, doAt, distanceAt] = indexes as [number, number, number, number, number];
-  let chunk = emptyColumns();
+  let columns = emptyTripColumns(chunkRows);
+  let n = 0;
   let firstRow = 0;
   for await (const line of lines) {
     if (line === '') continue;
     const cells = splitCsvLine(line);
-    chunk.pickup.push(parseCsvTime(cells[pickupAt]));
-    chunk.dropoff.push(parseCsvTime(cells[dropoffAt]));
-    chunk.PULocationID.push(parseCsvNumber(cells[puAt]));
-    chunk.DOLocationID.push(parseCsvNumber(cells[doAt]));
-    chunk.trip_distance.push(parseCsvNumber(cells[distanceAt]));
-    if (chunk.pickup.length === chunkRows) {
-      yield { firstRow, length: chunkRows, ...chunk };
-      firstRow += chunkRows;
-      chunk = emptyColumns();
+    columns.pickup[n] = timeCell(cells[pickupAt]);
+    columns.dropoff[n] = timeCell(cells[dropoffAt]);
+    columns.PULocationID[n] = parseCsvNumber(cells[puAt]) ?? Number.NaN;
+    columns.DOLocationID[n] = parseCsvNumber(cells[doAt]) ?? Number.NaN;
+    columns.trip_distance[n] = parseCsvNumber(cells[distanceAt]) ?? Number.NaN;
+    if (++n === chunkRows) {
+      yield { firstRow, length: n, ...columns };
+      firstRow += n;
+      n = 0;
+      columns = emptyTripColumns(chunkRows);
     }
   }
-  if (chunk.pickup.length > 0) yield { firstRow, length: chunk.pickup.length, ...chunk };
+  if (n > 0) yield { firstRow, length: n, ...sliceColumns(columns, n) };
 }
 
-function emptyColumns() {
-  return { pickup: [] as (number | null)[], dropoff: [] as (number | null)[], PULocationID: [] as (number | null)[], DOLocationID: [] as (number | null)[], trip_distance: [] as (number | null)[] };
+function sliceColumns(columns: ReturnType<typeof emptyTripColumns>, n: number): ReturnType<typeof emptyTripColumns> {
+  const { pickup, dropoff, PULocationID, DOLocationID, trip_distance } = columns;
+  return { pickup: pickup.subarray(0, n), dropoff: dropoff.subarray(0, n), PULocationID: PULocationID.subarray(0, n), DOLocationID: DOLocationID.subarray(0, n), trip_distance: trip_distance.subarray(0, n) };
 }
 
 /** Splits one CSV line; `"a,b"` is one cell and `""` inside quotes is a quote. */
@@ -72,13 +75,22 @@ export function splitCsvLine(line: string): string[] {
   return cells;
 }
 
-/** '' is null; anything else that is not a number becomes NaN, which the filter counts as invalid. */
+/** '' is null; anything else that is not a number is UNREADABLE, which the filter counts as invalid. */
 function parseCsvNumber(cell: string | undefined): number | null {
   const text = cell?.trim() ?? '';
-  return text === '' ? null : Number(text);
+  if (text === '') return null;
+  const value = Number(text);
+  return Number.isNaN(value) ? UNREADABLE : value;
 }
 
 const CSV_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
+
+/** A time cell as a chunk stores it: NaN when empty, UNREADABLE when not a time. */
+function timeCell(cell: string | undefined): number {
+  const ms = parseCsvTime(cell);
+  if (ms === null) return Number.NaN;
+  return Number.isNaN(ms) ? UNREADABLE : ms;
+}
 
 /** Epoch ms of a `YYYY-MM-DD HH:MM:SS[.fff]` cell; '' is null, anything else NaN. */
 export function parseCsvTime(cell: string | undefined): number | null {

@@ -2,7 +2,7 @@ import type { FileMetaData, SchemaElement } from 'hyparquet' with { 'resolution-
 import { cacheRanges, type ByteSource } from './byte-source';
 import { TripFileError } from './errors';
 import { loadDecompressors, loadParquetReader } from './parquet-modules';
-import { requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
+import { emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
 export interface ParquetTripOptions {
   /** what the job expects; otherwise told by the file's columns */
@@ -86,7 +86,9 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
     const groupEnd = groupStart + Number(rowGroup.num_rows);
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
       const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
-      const values = columns.map(() => new Array<number | null>(rowEnd - rowStart).fill(null));
+      const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart) };
+      // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance.
+      const targets = [chunk.pickup, chunk.dropoff, chunk.PULocationID, chunk.DOLocationID, chunk.trip_distance];
       try {
         await parquetRead({
           file,
@@ -97,25 +99,24 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
           compressors,
           parsers: EPOCH_MS_PARSERS,
           useOffsetIndex: true,
-          onChunk: ({ columnName, columnData, rowStart: dataStart }) => copyInto(values[columns.indexOf(columnName)] as (number | null)[], columnData, dataStart - rowStart),
+          onChunk: ({ columnName, columnData, rowStart: dataStart }) => copyInto(targets[columns.indexOf(columnName)] as Float64Array, columnData, dataStart - rowStart),
         });
       } catch (cause) {
         throw new TripFileError(`cannot decode row group ${group} (rows ${rowStart}–${rowEnd - 1}): ${(cause as Error).message}`, where, { cause });
       }
-      const [pickup, dropoff, PULocationID, DOLocationID, trip_distance] = values as [(number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
-      yield { firstRow: rowStart, length: rowEnd - rowStart, pickup, dropoff, PULocationID, DOLocationID, trip_distance };
+      yield chunk;
     }
     file.clear();
     groupStart = groupEnd;
   }
 }
 
-/** Copies decoded values (numbers, bigints, nulls) into `target`, from `offset` on, within bounds. */
-function copyInto(target: (number | null)[], data: ArrayLike<unknown>, offset: number): void {
+/** Copies decoded values (numbers, bigints; nulls stay NaN) into `target`, from `offset` on, within bounds. */
+function copyInto(target: Float64Array, data: ArrayLike<unknown>, offset: number): void {
   const from = Math.max(0, -offset);
   const to = Math.min(data.length, target.length - offset);
   for (let i = from; i < to; i++) {
     const value = data[i];
-    target[i + offset] = value === null || value === undefined ? null : Number(value);
+    if (value !== null && value !== undefined) target[i + offset] = Number(value);
   }
 }

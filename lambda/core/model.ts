@@ -1,13 +1,15 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { ModelLoadError, UnsupportedModelError } from './errors';
-import { featureValue, isFeatureName, type FeatureName, type Ride } from './features';
+import { featureValue, featureValueAt, isFeatureName, type FeatureName, type Ride, type RideColumns } from './features';
 
 /** What the predict core needs from a model: rides in, one duration (minutes) per ride out. */
 export interface Model {
   /** Most rides one `run` may take; callers split larger inputs. */
   readonly maxRowsPerRun: number;
   run(rides: readonly Ride[]): Promise<Float64Array>;
+  /** The same as `run`, for rides given column by column (at most maxRowsPerRun). */
+  runColumns(columns: RideColumns): Promise<Float64Array>;
 }
 
 type InputElementType = 'string' | 'float32' | 'float64' | 'int64';
@@ -69,6 +71,18 @@ export class OnnxModel implements Model {
     }
     return Float64Array.from(output.data as ArrayLike<number>);
   }
+
+  async runColumns(columns: RideColumns): Promise<Float64Array> {
+    const n = columns.PULocationID.length;
+    const feeds: Record<string, Tensor> = {};
+    for (const input of this.inputs) feeds[input.name] = buildTensorFrom(input, n, (i) => featureValueAt(columns, i, input.name));
+    const results = await this.session.run(feeds, [this.outputName]);
+    const output = results[this.outputName];
+    if (!output || output.size !== n) {
+      throw new UnsupportedModelError(`model output '${this.outputName}' has ${output?.size ?? 0} values for ${n} rides`);
+    }
+    return output.data instanceof Float64Array ? output.data : Float64Array.from(output.data as ArrayLike<number>);
+  }
 }
 
 function toInputSpec(meta: InferenceSession.ValueMetadata): InputSpec {
@@ -109,6 +123,29 @@ function buildTensor(input: InputSpec, rides: readonly Ride[]): Tensor {
     case 'int64': {
       const data = new BigInt64Array(n);
       for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(featureValue(rides[i] as Ride, input.name))));
+      return new Tensor('int64', data, dims);
+    }
+  }
+}
+
+/** An input tensor of `n` rows whose row `i` holds `valueAt(i)`. */
+function buildTensorFrom(input: InputSpec, n: number, valueAt: (i: number) => string | number): Tensor {
+  const dims = input.rank === 2 ? [n, 1] : [n];
+  switch (input.type) {
+    case 'string': {
+      const data = new Array<string>(n);
+      for (let i = 0; i < n; i++) data[i] = String(valueAt(i));
+      return new Tensor('string', data, dims);
+    }
+    case 'float32':
+    case 'float64': {
+      const data = input.type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) data[i] = Number(valueAt(i));
+      return new Tensor(input.type, data, dims);
+    }
+    case 'int64': {
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(valueAt(i))));
       return new Tensor('int64', data, dims);
     }
   }
