@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { TripFileError } from './errors';
 import type { TextLines } from './text-lines';
+import { rideIdOf } from './ride-ids';
 import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
 import { UNREADABLE, emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
@@ -117,7 +118,7 @@ export function createCsvSink(path: string, pickupColumn: string, modelVersion: 
     async write(chunk: ScoredChunk) {
       const lines = new Array<string>(chunk.length);
       for (let i = 0; i < chunk.length; i++) {
-        lines[i] = `${chunk.rideId[i]},${formatCsvTime(chunk.pickup[i] as number)},${chunk.PULocationID[i]},${chunk.DOLocationID[i]},${chunk.actualDuration[i]},${chunk.predictedDuration[i]},${chunk.diff[i]},${modelVersion}\n`;
+        lines[i] = `${rideIdOf(chunk.rideIdPrefix, chunk.inputRow[i] as number)},${formatCsvTime(chunk.pickup[i] as number)},${chunk.PULocationID[i]},${chunk.DOLocationID[i]},${chunk.actualDuration[i]},${chunk.predictedDuration[i]},${chunk.diff[i]},${modelVersion}\n`;
       }
       writeSync(fd, lines.join(''));
     },

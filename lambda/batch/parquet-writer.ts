@@ -1,4 +1,5 @@
 import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from './parquet-modules';
+import { encodeRideIds } from './ride-ids';
 import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
 
 /** Output schema: all columns required; the pickup time as TLC stores it (local, microseconds). */
@@ -32,7 +33,7 @@ export async function createParquetSink(path: string, pickupColumn: string, mode
       if (chunk.length === 0) return;
       const micros = new Array<bigint>(chunk.length);
       for (let i = 0; i < chunk.length; i++) micros[i] = BigInt(Math.round((chunk.pickup[i] as number) * 1000));
-      const data: ColumnData[] = [chunk.rideId as string[], micros, chunk.PULocationID, chunk.DOLocationID, chunk.actualDuration, chunk.predictedDuration, chunk.diff, new Array<string>(chunk.length).fill(modelVersion)];
+      const data: ColumnData[] = [encodeRideIds(chunk.rideIdPrefix, chunk.inputRow), micros, chunk.PULocationID, chunk.DOLocationID, chunk.actualDuration, chunk.predictedDuration, chunk.diff, new Array<string>(chunk.length).fill(modelVersion)];
       await writer.write({ columnData: names.map((name, i) => ({ name, data: data[i] as ColumnData })), rowGroupSize: chunk.length });
     },
     async finish() {

@@ -46,14 +46,14 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
 function toScoredChunk(chunk: TripChunk, kept: KeptTrips, predictions: Float64Array, rideIdPrefix: string): ScoredChunk {
   const n = kept.length;
   if (predictions.length !== n) throw new Error(`the model returned ${predictions.length} predictions for ${n} rides`);
-  const rideId = new Array<string>(n);
+  const inputRow = new Float64Array(n);
   const pickup = new Float64Array(n);
   const diff = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const position = kept.positions[j] as number;
-    rideId[j] = rideIdPrefix + (chunk.firstRow + position);
+    inputRow[j] = chunk.firstRow + position;
     pickup[j] = chunk.pickup[position] as number;
     diff[j] = (kept.duration[j] as number) - (predictions[j] as number);
   }
-  return { length: n, rideId, pickup, PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, actualDuration: kept.duration, predictedDuration: predictions, diff };
+  return { length: n, rideIdPrefix, inputRow, pickup, PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, actualDuration: kept.duration, predictedDuration: predictions, diff };
 }
