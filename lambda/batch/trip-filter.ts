@@ -25,6 +25,9 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   const n = chunk.length;
   const { pickup, dropoff, PULocationID: pu, DOLocationID: doZone, trip_distance: distance } = chunk;
   const positions = new Int32Array(n);
+  const keptPu = new Int32Array(n);
+  const keptDo = new Int32Array(n);
+  const keptDistance = new Float64Array(n);
   const duration = new Float64Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
@@ -34,15 +37,17 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
       continue;
     }
     positions[kept] = i;
+    keptPu[kept] = pu[i] as number;
+    keptDo[kept] = doZone[i] as number;
+    keptDistance[kept] = distance[i] as number;
     duration[kept++] = ((dropoff[i] as number) - (pickup[i] as number)) / 60_000;
   }
-  const keptPositions = positions.subarray(0, kept);
   return {
     length: kept,
-    positions: keptPositions,
-    PULocationID: Int32Array.from(keptPositions, (i) => pu[i] as number),
-    DOLocationID: Int32Array.from(keptPositions, (i) => doZone[i] as number),
-    trip_distance: Float64Array.from(keptPositions, (i) => distance[i] as number),
+    positions: positions.subarray(0, kept),
+    PULocationID: keptPu.subarray(0, kept),
+    DOLocationID: keptDo.subarray(0, kept),
+    trip_distance: keptDistance.subarray(0, kept),
     duration: duration.subarray(0, kept),
   };
 }
