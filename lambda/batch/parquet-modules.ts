@@ -67,3 +67,11 @@ export async function loadPageDecoders(): Promise<PageDecoders> {
     getMaxDefinitionLevel: schema.getMaxDefinitionLevel,
   };
 }
+
+/**
+ * Loads every parquet module ahead of a run (the CLI does it while the model loads), so a
+ * run's own time is reading and scoring, not module loading.
+ */
+export async function preloadParquetModules(): Promise<void> {
+  await Promise.all([loadParquetReader(), loadParquetWriter(), loadDecompressors(), loadPageDecoders()]);
+}

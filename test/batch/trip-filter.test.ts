@@ -11,8 +11,17 @@ const zone = fc.oneof(fc.integer({ min: 1, max: 265 }), fc.constantFrom(Number.N
 const distance = fc.oneof(fc.double({ min: 0, max: 80, noNaN: true }), fc.constantFrom(Number.NaN, UNREADABLE, -1, -0));
 const row = fc.record({ pickup: fc.constant(T0), dropoff: time, PULocationID: zone, DOLocationID: zone, trip_distance: distance, nullPickup: fc.boolean() });
 
-function chunkOf(rows: fc.RecordValue<{ pickup: number; dropoff: number; PULocationID: number; DOLocationID: number; trip_distance: number; nullPickup: boolean }>[]): TripChunk {
-  const column = (pick: (r: (typeof rows)[number]) => number) => Float64Array.from(rows, pick);
+interface Row {
+  pickup: number;
+  dropoff: number;
+  PULocationID: number;
+  DOLocationID: number;
+  trip_distance: number;
+  nullPickup: boolean;
+}
+
+function chunkOf(rows: Row[]): TripChunk {
+  const column = (pick: (r: Row) => number) => Float64Array.from(rows, pick);
   return {
     firstRow: 0,
     length: rows.length,
