@@ -77,6 +77,21 @@ function pandasRun(model: string, input: string, output: string, rows: number): 
   return { runner: 'pandas + scikit-learn, CSV → CSV', rows, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMb };
 }
 
+/**
+ * One run of ours for the benchmark suite (`npm run bench`, its batch section): generate `rows`
+ * synthetic trips as parquet (once per size), score them with the bundled CLI in a fresh
+ * process, and report rows, the run's own seconds and the process's peak RSS.
+ */
+export async function measureOurBatch(options: { rows: number; year: number; month: number; nullRate: number; workDir: string }): Promise<{ rowsIn: number; rowsScored: number; seconds: number; peakRssBytes: number }> {
+  const month = `${options.year}-${String(options.month).padStart(2, '0')}`;
+  const input = join(options.workDir, `green_tripdata_${month}_${options.rows}_${options.nullRate}.parquet`);
+  if (!existsSync(input)) node('generate', 'green', month, String(options.rows), input, '--null-rate', String(options.nullRate));
+  const cli = bundleCli(options.workDir);
+  const { stdout, peakRssMb } = bundled(cli, input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
+  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number; rows_scored: number };
+  return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, peakRssBytes: peakRssMb * 1024 * 1024 };
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000,3000000' }, dir: { type: 'string', default: join(ROOT, '.tmp', 'bench-batch') } } });
   const dir = resolve(values.dir);
@@ -99,4 +114,5 @@ function main(): void {
   if (!withPandas) console.log('\n(pandas + scikit-learn not found at /usr/bin/python3; apt-get install python3-pandas python3-sklearn to compare)');
 }
 
-main();
+// A script when run, a module when the benchmark suite imports measureOurBatch.
+if (require.main === module) main();
