@@ -8,12 +8,18 @@
  *   - pandas + scikit-learn CSV → CSV, the course's score.py (bench/batch_pandas.py), when
  *     /usr/bin/python3 has pandas and scikit-learn (Debian: python3-pandas python3-sklearn)
  * and prints a markdown table. Rows/s counts input rows over the run's own timer (reading,
- * filtering, predicting and writing; not process start or model load).
+ * filtering, predicting and writing; not process start, module or model load).
+ *
+ * The node runs use the CLI bundled by esbuild (onnxruntime-node external), the shape the
+ * Lambda asset runs in: under tsx (`npm run batch`) the same run carries ~35 MB more RSS for
+ * the TypeScript loader, which is not part of the scorer.
  */
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleEnv } from './build';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'lambda', 'local', 'batch-cli.ts');
@@ -27,8 +33,8 @@ interface Measurement {
   peakRssMb: number;
 }
 
-function timed(command: string, args: string[]): { stdout: string; peakRssMb: number } {
-  const run = spawnSync('/usr/bin/time', ['-v', command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function timed(command: string, args: string[], env?: Record<string, string>): { stdout: string; peakRssMb: number } {
+  const run = spawnSync('/usr/bin/time', ['-v', command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(env ? { env: { ...process.env, ...env } } : {}) });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
   return { stdout: run.stdout, peakRssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) };
@@ -38,14 +44,27 @@ function node(...args: string[]) {
   return timed(process.execPath, ['--import', 'tsx', CLI, ...args]);
 }
 
+/** The CLI as one CommonJS file, as esbuild bundles the Lambda asset. */
+function bundleCli(dir: string): string {
+  const outfile = join(dir, 'batch-cli.js');
+  buildSync({ entryPoints: [CLI], bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node'], outfile, logLevel: 'warning' });
+  return outfile;
+}
+
+function bundled(cli: string, ...args: string[]) {
+  // The bundle may live outside the repository: the model path is given rather than derived,
+  // and NODE_PATH lets the external onnxruntime-node addon resolve from the repository.
+  return timed(process.execPath, [cli, ...args], { ...bundleEnv(ROOT), MODEL_LOCATION: join(ROOT, 'models', 'model.onnx') });
+}
+
 function ensureMonth(dir: string, rows: number, year: number, month: number, extension: string): string {
   const path = join(dir, `green_tripdata_${year}-${String(month).padStart(2, '0')}_${rows}.${extension}`);
   if (!existsSync(path)) node('generate', 'green', `${year}-${String(month).padStart(2, '0')}`, String(rows), path);
   return path;
 }
 
-function nodeRun(runner: string, input: string, output: string, rows: number): Measurement {
-  const { stdout, peakRssMb } = node(input, output, '--month', '2021-02', '--json');
+function nodeRun(cli: string, runner: string, input: string, output: string, rows: number): Measurement {
+  const { stdout, peakRssMb } = bundled(cli, input, output, '--month', '2021-02', '--json');
   const summary = JSON.parse(stdout) as { seconds: number; rows_read: number };
   return { runner, rows, seconds: summary.seconds, rowsPerSecond: Math.round(summary.rows_read / summary.seconds), peakRssMb };
 }
@@ -60,6 +79,21 @@ function pandasRun(model: string, input: string, output: string, rows: number): 
   return { runner: 'pandas + scikit-learn, CSV → CSV', rows, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMb };
 }
 
+/**
+ * One run of ours for the benchmark suite (`npm run bench`, its batch section): generate `rows`
+ * synthetic trips as parquet (once per size), score them with the bundled CLI in a fresh
+ * process, and report rows, the run's own seconds and the process's peak RSS.
+ */
+export async function measureOurBatch(options: { rows: number; year: number; month: number; nullRate: number; workDir: string }): Promise<{ rowsIn: number; rowsScored: number; seconds: number; peakRssBytes: number }> {
+  const month = `${options.year}-${String(options.month).padStart(2, '0')}`;
+  const input = join(options.workDir, `green_tripdata_${month}_${options.rows}_${options.nullRate}.parquet`);
+  if (!existsSync(input)) node('generate', 'green', month, String(options.rows), input, '--null-rate', String(options.nullRate));
+  const cli = bundleCli(options.workDir);
+  const { stdout, peakRssMb } = bundled(cli, input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
+  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number; rows_scored: number };
+  return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, peakRssBytes: peakRssMb * 1024 * 1024 };
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000,3000000' }, dir: { type: 'string', default: join(ROOT, '.tmp', 'bench-batch') } } });
   const dir = resolve(values.dir);
@@ -68,12 +102,13 @@ function main(): void {
   const withPandas = pandasAvailable();
   const model = join(dir, 'sklearn-model.pkl');
   if (withPandas && !existsSync(model)) timed(PYTHON, [join(ROOT, 'bench', 'batch_pandas.py'), 'train', ensureMonth(dir, 200_000, 2021, 1, 'csv'), model]);
+  const cli = bundleCli(dir);
   const results: Measurement[] = [];
   for (const rows of sizes) {
     const parquet = ensureMonth(dir, rows, 2021, 2, 'parquet');
     const csv = ensureMonth(dir, rows, 2021, 2, 'csv');
-    results.push(nodeRun('node (hyparquet), parquet → parquet', parquet, join(dir, `scored-${rows}.parquet`), rows));
-    results.push(nodeRun('node, CSV → CSV', csv, join(dir, `scored-${rows}.csv`), rows));
+    results.push(nodeRun(cli, 'node (hyparquet), parquet → parquet', parquet, join(dir, `scored-${rows}.parquet`), rows));
+    results.push(nodeRun(cli, 'node, CSV → CSV', csv, join(dir, `scored-${rows}.csv`), rows));
     if (withPandas) results.push(pandasRun(model, csv, join(dir, `pandas-${rows}.csv`), rows));
   }
   console.log('| runner | rows | seconds | rows/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|');
@@ -81,4 +116,5 @@ function main(): void {
   if (!withPandas) console.log('\n(pandas + scikit-learn not found at /usr/bin/python3; apt-get install python3-pandas python3-sklearn to compare)');
 }
 
-main();
+// A script when run, a module when the benchmark suite imports measureOurBatch.
+if (require.main === module) main();

@@ -27,6 +27,7 @@ function timed(service: PredictService, spent: { ms: number }): PredictService {
         spent.ms += performance.now() - started;
       }
     },
+    predictColumns: (columns) => service.predictColumns(columns),
   };
 }
 

@@ -54,25 +54,3 @@ async function openS3Source(s3: S3Client, bucket: string, key: string): Promise<
     close: async () => undefined,
   };
 }
-
-/**
- * Remembers the ranges fetched for one row group, so reading a large row group in several
- * slices fetches each column chunk once; `clear()` at the next row group keeps memory bounded.
- */
-export function cacheRanges(source: ByteSource): ByteSource & { clear(): void } {
-  const cache = new Map<string, Promise<ArrayBuffer>>();
-  return {
-    byteLength: source.byteLength,
-    slice(start, end) {
-      const key = `${start}:${end}`;
-      let hit = cache.get(key);
-      if (!hit) {
-        hit = source.slice(start, end);
-        cache.set(key, hit);
-      }
-      return hit;
-    },
-    clear: () => cache.clear(),
-    close: () => source.close(),
-  };
-}

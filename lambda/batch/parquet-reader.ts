@@ -1,8 +1,9 @@
-import type { FileMetaData, SchemaElement } from 'hyparquet' with { 'resolution-mode': 'import' };
-import { cacheRanges, type ByteSource } from './byte-source';
+import type { ColumnChunk, FileMetaData, SchemaElement } from 'hyparquet' with { 'resolution-mode': 'import' };
+import type { ByteSource } from './byte-source';
+import { ColumnCursor, columnByteRange, columnDecoder } from './column-cursor';
 import { TripFileError } from './errors';
-import { loadDecompressors, loadParquetReader } from './parquet-modules';
-import { requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
+import { loadDecompressors, loadPageDecoders, loadParquetReader, type PageDecoders } from './parquet-modules';
+import { emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
 export interface ParquetTripOptions {
   /** what the job expects; otherwise told by the file's columns */
@@ -78,44 +79,50 @@ function checkNumericColumn(columns: Map<string, SchemaElement>, name: string, w
 }
 
 async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number): AsyncGenerator<TripChunk> {
-  const { parquetRead } = await loadParquetReader();
+  const { parquetSchema } = await loadParquetReader();
+  const decoders = await loadPageDecoders();
   const compressors = await loadDecompressors();
-  const file = cacheRanges(source);
+  const schemaTree = parquetSchema(metadata);
   let groupStart = 0;
   for (const [group, rowGroup] of metadata.row_groups.entries()) {
     const groupEnd = groupStart + Number(rowGroup.num_rows);
+    const cursors = await openCursors(source, where, group, rowGroup.columns, columns, (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders);
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
       const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
-      const values = columns.map(() => new Array<number | null>(rowEnd - rowStart).fill(null));
+      const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart) };
+      // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance.
+      const targets = [chunk.pickup, chunk.dropoff, chunk.PULocationID, chunk.DOLocationID, chunk.trip_distance];
       try {
-        await parquetRead({
-          file,
-          metadata,
-          columns,
-          rowStart,
-          rowEnd,
-          compressors,
-          parsers: EPOCH_MS_PARSERS,
-          useOffsetIndex: true,
-          onChunk: ({ columnName, columnData, rowStart: dataStart }) => copyInto(values[columns.indexOf(columnName)] as (number | null)[], columnData, dataStart - rowStart),
-        });
+        cursors.forEach((cursor, i) => cursor.read(targets[i] as Float64Array));
       } catch (cause) {
         throw new TripFileError(`cannot decode row group ${group} (rows ${rowStart}–${rowEnd - 1}): ${(cause as Error).message}`, where, { cause });
       }
-      const [pickup, dropoff, PULocationID, DOLocationID, trip_distance] = values as [(number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
-      yield { firstRow: rowStart, length: rowEnd - rowStart, pickup, dropoff, PULocationID, DOLocationID, trip_distance };
+      yield chunk;
     }
-    file.clear();
     groupStart = groupEnd;
   }
 }
 
-/** Copies decoded values (numbers, bigints, nulls) into `target`, from `offset` on, within bounds. */
-function copyInto(target: (number | null)[], data: ArrayLike<unknown>, offset: number): void {
-  const from = Math.max(0, -offset);
-  const to = Math.min(data.length, target.length - offset);
-  for (let i = from; i < to; i++) {
-    const value = data[i];
-    target[i + offset] = value === null || value === undefined ? null : Number(value);
-  }
+/** One cursor per needed column (in `columns` order), its column chunk fetched in one read. */
+async function openCursors(
+  source: ByteSource,
+  where: string,
+  group: number,
+  chunks: ColumnChunk[],
+  columns: string[],
+  decoderOf: (chunk: ColumnChunk) => ReturnType<typeof columnDecoder>,
+  decoders: PageDecoders,
+): Promise<ColumnCursor[]> {
+  return Promise.all(
+    columns.map(async (name) => {
+      const chunk = chunks.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name);
+      try {
+        if (!chunk) throw new Error(`no column chunk for ${name}`);
+        const { start, end } = columnByteRange(chunk);
+        return new ColumnCursor(decoders, decoderOf(chunk), await source.slice(start, end));
+      } catch (cause) {
+        throw new TripFileError(`cannot read row group ${group}: ${(cause as Error).message}`, where, { cause });
+      }
+    }),
+  );
 }

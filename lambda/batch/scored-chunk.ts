@@ -4,8 +4,10 @@
  */
 export interface ScoredChunk {
   readonly length: number;
-  /** `YYYY/MM_<row index in the input file>` */
-  readonly rideId: readonly string[];
+  /** `YYYY/MM_`: each ride's id is this plus its row (see ride-ids.ts) */
+  readonly rideIdPrefix: string;
+  /** each ride's 0-based row index in the input file */
+  readonly inputRow: Float64Array;
   /** epoch milliseconds */
   readonly pickup: Float64Array;
   readonly PULocationID: Int32Array;

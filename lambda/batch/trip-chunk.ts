@@ -43,29 +43,44 @@ export function resolveTaxiType(columns: readonly string[], where: string, expec
 }
 
 /**
- * A run of consecutive input rows, column by column. Times are epoch milliseconds; a null
- * is a missing value in the file.
+ * A run of consecutive input rows, column by column, as typed arrays (no object per row).
+ * Times are epoch milliseconds. NaN marks a value missing from the file (a parquet null, an
+ * empty CSV cell); a value present but unusable (a CSV cell that is not a number or a time)
+ * is stored as Infinity, which the filter counts as invalid, never as missing.
  */
 export interface TripChunk {
   /** position of the chunk's first row in the input file, 0-based */
   readonly firstRow: number;
   readonly length: number;
-  readonly pickup: ArrayLike<number | null>;
-  readonly dropoff: ArrayLike<number | null>;
-  readonly PULocationID: ArrayLike<number | null>;
-  readonly DOLocationID: ArrayLike<number | null>;
-  readonly trip_distance: ArrayLike<number | null>;
+  readonly pickup: Float64Array;
+  readonly dropoff: Float64Array;
+  readonly PULocationID: Float64Array;
+  readonly DOLocationID: Float64Array;
+  readonly trip_distance: Float64Array;
 }
 
-/** Row `i` of a chunk as the core's trip record. */
+/** A chunk's five columns, allocated for `length` rows and filled with NaN (all missing). */
+export function emptyTripColumns(length: number): Pick<TripChunk, 'pickup' | 'dropoff' | 'PULocationID' | 'DOLocationID' | 'trip_distance'> {
+  const column = () => new Float64Array(length).fill(Number.NaN);
+  return { pickup: column(), dropoff: column(), PULocationID: column(), DOLocationID: column(), trip_distance: column() };
+}
+
+/** A cell that is present but not a number: kept distinct from a missing one (see TripChunk). */
+export const UNREADABLE = Number.POSITIVE_INFINITY;
+
+/** Row `i` of a chunk as the core's trip record (NaN becomes null). */
 export function tripAt(chunk: TripChunk, i: number): TripRecord {
   return {
-    pickup: chunk.pickup[i] ?? null,
-    dropoff: chunk.dropoff[i] ?? null,
-    PULocationID: chunk.PULocationID[i] ?? null,
-    DOLocationID: chunk.DOLocationID[i] ?? null,
-    trip_distance: chunk.trip_distance[i] ?? null,
+    pickup: orNull(chunk.pickup[i]),
+    dropoff: orNull(chunk.dropoff[i]),
+    PULocationID: orNull(chunk.PULocationID[i]),
+    DOLocationID: orNull(chunk.DOLocationID[i]),
+    trip_distance: orNull(chunk.trip_distance[i]),
   };
+}
+
+function orNull(value: number | undefined): number | null {
+  return value === undefined || Number.isNaN(value) ? null : value;
 }
 
 /** A trip file opened for reading, chunk by chunk. */

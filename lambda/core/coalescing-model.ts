@@ -1,4 +1,4 @@
-import type { Ride } from './features';
+import type { Ride, RideColumns } from './features';
 import type { Model } from './model';
 
 interface Waiting {
@@ -27,6 +27,11 @@ export class CoalescingModel implements Model {
 
   constructor(private readonly inner: Model) {
     this.maxRowsPerRun = inner.maxRowsPerRun;
+  }
+
+  /** Column input comes from the batch job, one large call at a time: nothing to merge. */
+  runColumns(columns: RideColumns): Promise<Float64Array> {
+    return this.inner.runColumns(columns);
   }
 
   run(rides: readonly Ride[]): Promise<Float64Array> {

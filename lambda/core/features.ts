@@ -13,6 +13,16 @@ export const RideSchema = z.object({
 
 export type Ride = z.infer<typeof RideSchema>;
 
+/**
+ * Many rides column by column (the batch job's shape): the same fields as Ride, validated by
+ * the caller, without an object per ride. All three columns have the same length.
+ */
+export interface RideColumns {
+  readonly PULocationID: ArrayLike<number>;
+  readonly DOLocationID: ArrayLike<number>;
+  readonly trip_distance: ArrayLike<number>;
+}
+
 /** Features the core can provide to a model, by the input name the model uses. */
 export const FEATURE_NAMES = ['PU_DO', 'trip_distance', 'PULocationID', 'DOLocationID'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -29,6 +39,11 @@ export function puDo(ride: Ride): string {
 /** A feature's value for one ride, as a string or a number. */
 export function featureValue(ride: Ride, name: FeatureName): string | number {
   return name === 'PU_DO' ? puDo(ride) : ride[name];
+}
+
+/** Ride `i` of `columns`: a feature's value as `featureValue` gives it for one ride. */
+export function featureValueAt(columns: RideColumns, i: number, name: FeatureName): string | number {
+  return name === 'PU_DO' ? `${columns.PULocationID[i]}_${columns.DOLocationID[i]}` : (columns[name][i] as number);
 }
 
 /**

@@ -1,12 +1,14 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ModelLoadError, UnsupportedModelError } from './errors';
-import { featureValue, isFeatureName, type FeatureName, type Ride } from './features';
+import { featureValue, featureValueAt, isFeatureName, type FeatureName, type Ride, type RideColumns } from './features';
 
 /** What the predict core needs from a model: rides in, one duration (minutes) per ride out. */
 export interface Model {
   /** Most rides one `run` may take; callers split larger inputs. */
   readonly maxRowsPerRun: number;
   run(rides: readonly Ride[]): Promise<Float64Array>;
+  /** The same as `run`, for rides given column by column (at most maxRowsPerRun). */
+  runColumns(columns: RideColumns): Promise<Float64Array>;
 }
 
 type InputElementType = 'string' | 'float32' | 'float64' | 'int64';
@@ -70,17 +72,24 @@ export class OnnxModel implements Model {
     return this.inputs.map((input) => `${input.name}:${input.type}`).join(', ');
   }
 
-  async run(rides: readonly Ride[]): Promise<Float64Array> {
+  run(rides: readonly Ride[]): Promise<Float64Array> {
+    return this.runRows(rides.length, (i, name) => featureValue(rides[i] as Ride, name));
+  }
+
+  runColumns(columns: RideColumns): Promise<Float64Array> {
+    return this.runRows(columns.PULocationID.length, (i, name) => featureValueAt(columns, i, name));
+  }
+
+  /** One session run over `n` rows; row `i`'s feature `name` is `valueAt(i, name)`. */
+  private async runRows(n: number, valueAt: (i: number, name: FeatureName) => string | number): Promise<Float64Array> {
     const feeds: Record<string, Tensor> = {};
-    for (const input of this.inputs) feeds[input.name] = buildTensor(input, rides);
+    for (const input of this.inputs) feeds[input.name] = buildTensor(input, n, (i) => valueAt(i, input.name));
     const results = await this.session.run(feeds, [this.outputName]);
     const output = results[this.outputName];
-    if (!output || output.size !== rides.length) {
-      throw new UnsupportedModelError(
-        `model output '${this.outputName}' has ${output?.size ?? 0} values for ${rides.length} rides`,
-      );
+    if (!output || output.size !== n) {
+      throw new UnsupportedModelError(`model output '${this.outputName}' has ${output?.size ?? 0} values for ${n} rides`);
     }
-    return Float64Array.from(output.data as ArrayLike<number>);
+    return output.data instanceof Float64Array ? output.data : Float64Array.from(output.data as ArrayLike<number>);
   }
 }
 
@@ -104,24 +113,24 @@ function toInputSpec(meta: InferenceSession.ValueMetadata): InputSpec {
   return { name: meta.name, type, rank: meta.shape.length };
 }
 
-function buildTensor(input: InputSpec, rides: readonly Ride[]): Tensor {
-  const dims = input.rank === 2 ? [rides.length, 1] : [rides.length];
-  const n = rides.length;
+/** An input tensor of `n` rows whose row `i` holds `valueAt(i)`. */
+function buildTensor(input: InputSpec, n: number, valueAt: (i: number) => string | number): Tensor {
+  const dims = input.rank === 2 ? [n, 1] : [n];
   switch (input.type) {
     case 'string': {
       const data = new Array<string>(n);
-      for (let i = 0; i < n; i++) data[i] = String(featureValue(rides[i] as Ride, input.name));
+      for (let i = 0; i < n; i++) data[i] = String(valueAt(i));
       return new Tensor('string', data, dims);
     }
     case 'float32':
     case 'float64': {
       const data = input.type === 'float32' ? new Float32Array(n) : new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = Number(featureValue(rides[i] as Ride, input.name));
+      for (let i = 0; i < n; i++) data[i] = Number(valueAt(i));
       return new Tensor(input.type, data, dims);
     }
     case 'int64': {
       const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(featureValue(rides[i] as Ride, input.name))));
+      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(valueAt(i))));
       return new Tensor('int64', data, dims);
     }
   }

@@ -1,12 +1,14 @@
 import { CoalescingModel } from './coalescing-model';
 import type { Model } from './model';
-import type { Ride } from './features';
+import type { Ride, RideColumns } from './features';
 
 /** A loaded model plus the version string reported with each of its predictions. */
 export interface PredictService {
   readonly modelVersion: string;
   /** Durations in minutes, one per ride, in input order. */
   predict(rides: readonly Ride[]): Promise<number[]>;
+  /** The same for rides given column by column (the batch job): no object per ride. */
+  predictColumns(columns: RideColumns): Promise<Float64Array>;
 }
 
 /**
@@ -33,5 +35,21 @@ export function createPredictService(inner: Model, modelVersion: string): Predic
       }
       return durations;
     },
+    async predictColumns(columns) {
+      const n = columns.PULocationID.length;
+      const step = model.maxRowsPerRun;
+      if (n <= step) return model.runColumns(columns);
+      const durations = new Float64Array(n);
+      for (let start = 0; start < n; start += step) {
+        durations.set(await model.runColumns(sliceColumns(columns, start, Math.min(n, start + step))), start);
+      }
+      return durations;
+    },
   };
+}
+
+function sliceColumns(columns: RideColumns, start: number, end: number): RideColumns {
+  const slice = (column: ArrayLike<number>): ArrayLike<number> =>
+    ArrayBuffer.isView(column) ? (column as Float64Array).subarray(start, end) : (Array.prototype.slice.call(column, start, end) as number[]);
+  return { PULocationID: slice(columns.PULocationID), DOLocationID: slice(columns.DOLocationID), trip_distance: slice(columns.trip_distance) };
 }

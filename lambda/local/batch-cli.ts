@@ -17,6 +17,7 @@ import { loadPredictService } from '../model-store';
 import { createS3Client } from '../runtime';
 import { BatchJobError } from '../batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../batch/job';
+import { preloadParquetModules } from '../batch/parquet-modules';
 import { runBatchJob, type BatchSummary } from '../batch/run-batch';
 import { formatOf, parseDataLocation } from '../batch/locations';
 import { createProgressBar } from './progress-bar';
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
   const config = loadConfig(process.env);
   const s3 = createS3Client(config);
-  const service = await loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion });
+  const [service] = await Promise.all([loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion }), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({

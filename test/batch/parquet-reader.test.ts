@@ -2,7 +2,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TripFileError } from '../../lambda/batch/errors';
 import { openTripReader } from '../../lambda/batch/open-trips';
-import type { TripChunk, TripReader } from '../../lambda/batch/trip-chunk';
+import { tripAt, type TripChunk, type TripReader } from '../../lambda/batch/trip-chunk';
 import type { TripFileRow } from '../../models/training/trip-file';
 import { fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
@@ -23,16 +23,14 @@ async function readAll(reader: TripReader): Promise<TripChunk[]> {
   return chunks;
 }
 
-/** The chunks' rows, back in the shape they were written. */
+/** The chunks' rows (NaN read back as null by tripAt), in the shape they were written. */
 function rowsOf(chunks: TripChunk[]): TripFileRow[] {
   return chunks.flatMap((c) =>
-    Array.from({ length: c.length }, (_, i) => ({
-      pickup: c.pickup[i] === null ? null : new Date(c.pickup[i] as number),
-      dropoff: c.dropoff[i] === null ? null : new Date(c.dropoff[i] as number),
-      PULocationID: c.PULocationID[i] ?? null,
-      DOLocationID: c.DOLocationID[i] ?? null,
-      trip_distance: c.trip_distance[i] ?? null,
-    })),
+    Array.from({ length: c.length }, (_, i) => {
+      const trip = tripAt(c, i);
+      const time = (t: number | Date | null) => (t === null ? null : new Date(t));
+      return { ...trip, pickup: time(trip.pickup), dropoff: time(trip.dropoff) };
+    }),
   );
 }
 

@@ -207,7 +207,8 @@ describe('runBatchJob with bad input', () => {
     let calls = 0;
     const failsOnThirdChunk: PredictService = {
       modelVersion: 'flaky',
-      predict: (rides) => (++calls === 3 ? Promise.reject(Object.assign(new Error('model crashed'), { code: 'X' })) : service.predict(rides)),
+      predict: (rides) => service.predict(rides),
+      predictColumns: (columns) => (++calls === 3 ? Promise.reject(Object.assign(new Error('model crashed'), { code: 'X' })) : service.predictColumns(columns)),
     };
 
     const error = await runBatchJob(job(path, output(), { year: 2021, month: 2 }), failsOnThirdChunk, options).catch((e: Error) => e);

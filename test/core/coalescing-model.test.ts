@@ -14,6 +14,10 @@ function recordingModel(maxRowsPerRun = 8192, fail?: Error): Model & { runs: num
       if (fail) throw fail;
       return Float64Array.from(rides, (r) => r.trip_distance * 2);
     },
+    async runColumns(columns) {
+      runs.push(columns.trip_distance.length);
+      return Float64Array.from(columns.trip_distance, (d) => d * 2);
+    },
   };
 }
 
@@ -73,5 +77,17 @@ describe('CoalescingModel', () => {
     const together = await Promise.all(rides.map((r) => service.predict([r])));
 
     expect(together.flat()).toEqual(alone);
+  });
+});
+
+describe('CoalescingModel with column input', () => {
+  it('passes a column batch straight to the inner model as one run', async () => {
+    const inner = recordingModel();
+    const model = new CoalescingModel(inner);
+
+    const durations = await model.runColumns({ PULocationID: [1, 2], DOLocationID: [3, 4], trip_distance: [1.5, 2] });
+
+    expect(Array.from(durations)).toEqual([3, 4]);
+    expect(inner.runs).toEqual([2]);
   });
 });

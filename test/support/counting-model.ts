@@ -12,6 +12,10 @@ export async function countingService(version = 'test-version'): Promise<{ servi
       runs++;
       return model.run(rides);
     },
+    runColumns(columns) {
+      runs++;
+      return model.runColumns(columns);
+    },
   };
   return { service: createPredictService(counting, version), runs: () => runs };
 }
