@@ -4,9 +4,9 @@
  * Run: `npx tsx bench/kinesis-handler.ts` (prints medians; ~30 s).
  */
 import { handleKinesisEvent, type KinesisDeps } from '../lambda/adapters/kinesis';
-import type { PredictService } from '../lambda/core/predict';
+import type { ModelSet } from '../lambda/models/model-set';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from '../lambda/local/local-kinesis';
-import { defaultService } from '../test/support/fixtures';
+import { defaultModels } from '../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../test/support/events';
 
 const SIZES = [100, 1_000];
@@ -16,18 +16,17 @@ const WARMUP = 5;
 // Logs and EMF lines are left out: they go to stdout in Lambda and would measure the terminal here.
 const quiet = { info() {}, warn() {}, error() {}, addMetric() {}, publishStoredMetrics() {} };
 
-function timed(service: PredictService, spent: { ms: number }): PredictService {
+function timed(service: ModelSet, spent: { ms: number }): ModelSet {
   return {
-    modelVersion: service.modelVersion,
-    async predict(rides) {
+    ...service,
+    async predict(batch, names) {
       const started = performance.now();
       try {
-        return await service.predict(rides);
+        return await service.predict(batch, names);
       } finally {
         spent.ms += performance.now() - started;
       }
     },
-    predictColumns: (columns) => service.predictColumns(columns),
   };
 }
 
@@ -42,9 +41,9 @@ async function main(): Promise<void> {
   const kinesis = createLocalKinesisClient(local.endpoint, 3);
   await createStream(kinesis, 'bench_predictions', 1);
   const spent = { ms: 0 };
-  const service = timed(await defaultService('bench'), spent);
+  const service = timed(await defaultModels('bench'), spent);
   const deps: { -readonly [K in keyof KinesisDeps]: KinesisDeps[K] } = {
-    getService: async () => service,
+    getModels: async () => service,
     kinesis,
     predictionsStreamName: 'bench_predictions',
     testRun: false,

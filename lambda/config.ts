@@ -1,14 +1,19 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseModelLocation, type ModelLocation } from './model-store';
+import { parseModelLocation, type ModelSpec } from './model-store';
+import { MODEL_NAME_PATTERN } from './models/served-model';
+import { PRIMARY_MODEL } from './models/model-set';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
-  readonly modelLocation: ModelLocation;
-  /** MODEL_VERSION, else RUN_ID (the course's name): reported instead of the store's version */
-  readonly modelVersion?: string;
+  /**
+   * MODELS (`name=location,...`), else MODEL_LOCATION / MODEL_BUCKET+MODEL_KEY as one model
+   * named `duration`, else the shipped models. MODEL_VERSION, else RUN_ID (the course's name),
+   * is the version of `duration` (or of the only model); other models report their own.
+   */
+  readonly models: readonly ModelSpec[];
   /** set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point S3 at a local server (path-style) */
   readonly s3Endpoint?: string;
   /** the S3 client's own retry and socket settings (model fetch, dead letters, batch files) */
@@ -58,6 +63,9 @@ export const DEFAULT_BATCH_OUTPUT_TEMPLATE = 'output/taxi_type={taxi_type}/year=
 /** The model committed in models/, used when no location is configured. */
 export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', 'models', 'model.onnx');
 
+/** What `npm start` serves with nothing configured: the shipped models, by name. */
+export const DEFAULT_MODELS: Readonly<Record<string, string>> = { [PRIMARY_MODEL]: DEFAULT_MODEL_PATH };
+
 const optionalText = z
   .string()
   .optional()
@@ -65,6 +73,7 @@ const optionalText = z
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const EnvSchema = z.object({
+  MODELS: optionalText,
   MODEL_LOCATION: optionalText,
   MODEL_BUCKET: optionalText,
   MODEL_KEY: optionalText,
@@ -112,8 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const e = parsed.data;
   return Object.freeze({
-    modelLocation: modelLocationFrom(e.MODEL_LOCATION, e.MODEL_BUCKET, e.MODEL_KEY),
-    modelVersion: e.MODEL_VERSION ?? e.RUN_ID,
+    models: Object.freeze(modelSpecsFrom(e)),
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({
@@ -142,9 +150,50 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   });
 }
 
-function modelLocationFrom(location?: string, bucket?: string, key?: string): ModelLocation {
-  if (location) return parseModelLocation(location);
-  if (bucket && key) return { kind: 's3', bucket, key };
-  if (bucket || key) throw new Error('invalid environment: MODEL_BUCKET and MODEL_KEY must be set together');
-  return { kind: 'file', path: DEFAULT_MODEL_PATH };
+type Env = z.infer<typeof EnvSchema>;
+
+function modelSpecsFrom(e: Env): ModelSpec[] {
+  const versionOverride = e.MODEL_VERSION ?? e.RUN_ID;
+  if (e.MODELS !== undefined && (e.MODEL_LOCATION || e.MODEL_BUCKET || e.MODEL_KEY)) {
+    throw new Error('invalid environment: set MODELS or MODEL_LOCATION / MODEL_BUCKET+MODEL_KEY, not both');
+  }
+  const pairs = e.MODELS !== undefined ? parseModelsVariable(e.MODELS) : singleModel(e) ?? Object.entries(DEFAULT_MODELS).map(([name, path]) => ({ name, text: path }));
+  // The override names one model's version: `duration`, or the only model there is.
+  const overridden = pairs.length === 1 ? pairs[0]?.name : PRIMARY_MODEL;
+  return pairs.map(({ name, text }) => {
+    let location;
+    try {
+      location = typeof text === 'string' ? parseModelLocation(text) : text;
+    } catch (error) {
+      throw new Error(`invalid environment: MODELS: '${name}=${String(text)}': ${(error as Error).message}`);
+    }
+    return name === overridden && versionOverride !== undefined ? { name, location, versionOverride } : { name, location };
+  });
+}
+
+function singleModel(e: Env): { name: string; text: string | ModelSpec['location'] }[] | undefined {
+  if (e.MODEL_LOCATION) return [{ name: PRIMARY_MODEL, text: e.MODEL_LOCATION }];
+  if (e.MODEL_BUCKET && e.MODEL_KEY) return [{ name: PRIMARY_MODEL, text: { kind: 's3', bucket: e.MODEL_BUCKET, key: e.MODEL_KEY } }];
+  if (e.MODEL_BUCKET || e.MODEL_KEY) throw new Error('invalid environment: MODEL_BUCKET and MODEL_KEY must be set together');
+  return undefined;
+}
+
+/**
+ * `MODELS=duration=s3://bucket/duration.onnx,cost=models/cost/model.onnx`: comma-separated
+ * `name=location` pairs; names `[a-z0-9_]+`, each once. The error names the bad pair.
+ */
+export function parseModelsVariable(text: string): { name: string; text: string }[] {
+  const seen = new Set<string>();
+  return text.split(',').map((raw) => {
+    const pair = raw.trim();
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? '' : pair.slice(0, eq).trim();
+    const location = eq === -1 ? '' : pair.slice(eq + 1).trim();
+    if (!MODEL_NAME_PATTERN.test(name) || location === '') {
+      throw new Error(`invalid environment: MODELS: '${pair}' must be name=location with a name of lower-case letters, digits and _`);
+    }
+    if (seen.has(name)) throw new Error(`invalid environment: MODELS: '${pair}' repeats the name '${name}'`);
+    seen.add(name);
+    return { name, text: location };
+  });
 }

@@ -8,13 +8,13 @@ import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import { createDeadLetterWriter } from './dead-letter';
 import type { BatchDeps } from './adapters/batch';
-import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
+import { ModelSetCache, describeModelLocation, loadServedModel } from './model-store';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
-  readonly models: ModelCache;
+  readonly models: ModelSetCache;
   readonly s3: S3Client;
   readonly http: HttpDeps;
   readonly kinesis: KinesisClient;
@@ -69,31 +69,35 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
   const kinesis = overrides.kinesis ?? createKinesisClient(config);
-  const models = new ModelCache(async () => {
+  // Every model starts loading at once; each is fetched once and cached on its own.
+  const models = new ModelSetCache(config.models, async (spec) => {
     const started = performance.now();
-    const service = await loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion });
+    const model = await loadServedModel(spec, s3);
     logger.info('model loaded', {
-      location: describeModelLocation(config.modelLocation),
-      modelVersion: service.modelVersion,
+      model: model.name,
+      location: describeModelLocation(spec.location),
+      modelVersion: model.version,
       loadMs: Math.round(performance.now() - started),
     });
-    return service;
+    return model;
   });
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
+  const getModels = () => models.get();
   return {
     config,
     logger,
     models,
     s3,
     http: {
-      getService: () => models.get(),
+      getModels,
+      modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
     },
     kinesis,
     stream: {
-      getService: () => models.get(),
+      getModels,
       kinesis,
       predictionsStreamName: config.stream.predictionsStreamName,
       testRun: config.stream.testRun,
@@ -102,7 +106,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       metrics: overrides.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
     },
     batch: {
-      getService: () => models.get(),
+      getModels,
       s3,
       settings: config.batch,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },

@@ -4,26 +4,50 @@ describe('loadConfig', () => {
   it('defaults to the committed model and port 9696 on loopback', () => {
     const config = loadConfig({});
 
-    expect(config.modelLocation).toEqual({ kind: 'file', path: DEFAULT_MODEL_PATH });
+    expect(config.models).toEqual([{ name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } }]);
     expect(config.http).toMatchObject({ host: '127.0.0.1', port: 9696, maxBodyBytes: 1048576 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads MODEL_LOCATION as the course did', () => {
-    expect(loadConfig({ MODEL_LOCATION: 's3://bucket/path/model.onnx' }).modelLocation).toEqual({ kind: 's3', bucket: 'bucket', key: 'path/model.onnx' });
+    expect(loadConfig({ MODEL_LOCATION: 's3://bucket/path/model.onnx' }).models).toEqual([{ name: 'duration', location: { kind: 's3', bucket: 'bucket', key: 'path/model.onnx' } }]);
   });
 
   it('accepts MODEL_BUCKET with MODEL_KEY', () => {
-    expect(loadConfig({ MODEL_BUCKET: 'b', MODEL_KEY: 'k.onnx' }).modelLocation).toEqual({ kind: 's3', bucket: 'b', key: 'k.onnx' });
+    expect(loadConfig({ MODEL_BUCKET: 'b', MODEL_KEY: 'k.onnx' }).models).toEqual([{ name: 'duration', location: { kind: 's3', bucket: 'b', key: 'k.onnx' } }]);
   });
 
   it('refuses MODEL_BUCKET without MODEL_KEY', () => {
     expect(() => loadConfig({ MODEL_BUCKET: 'b' })).toThrow('MODEL_BUCKET and MODEL_KEY must be set together');
   });
 
-  it('takes MODEL_VERSION, else the course RUN_ID', () => {
-    expect(loadConfig({ RUN_ID: 'abc' }).modelVersion).toBe('abc');
-    expect(loadConfig({ RUN_ID: 'abc', MODEL_VERSION: 'v9' }).modelVersion).toBe('v9');
+  it('takes MODEL_VERSION, else the course RUN_ID, as the version of the one model', () => {
+    expect(loadConfig({ RUN_ID: 'abc' }).models[0]?.versionOverride).toBe('abc');
+    expect(loadConfig({ RUN_ID: 'abc', MODEL_VERSION: 'v9' }).models[0]?.versionOverride).toBe('v9');
+  });
+
+  it('reads MODELS as name=location pairs in order, the version override going to duration only', () => {
+    const config = loadConfig({ MODELS: 'cost=s3://b/cost/model.onnx, duration=models/model.onnx,tip_2=s3://b/1/abc/artifacts/model', RUN_ID: 'r1' });
+
+    expect(config.models).toEqual([
+      { name: 'cost', location: { kind: 's3', bucket: 'b', key: 'cost/model.onnx' } },
+      { name: 'duration', location: { kind: 'file', path: 'models/model.onnx' }, versionOverride: 'r1' },
+      { name: 'tip_2', location: { kind: 's3', bucket: 'b', key: '1/abc/artifacts/model' } },
+    ]);
+  });
+
+  it.each([
+    ['a pair without =', 'duration=models/model.onnx,cost', "'cost'"],
+    ['an upper-case name', 'Duration=models/model.onnx', "'Duration=models/model.onnx'"],
+    ['an empty location', 'duration=', "'duration='"],
+    ['a name given twice', 'a=x.onnx,a=y.onnx', "'a=y.onnx' repeats the name 'a'"],
+    ['a bad s3 location', 'a=s3://bucket', "'a=s3://bucket'"],
+  ])('stops start-up on %s, naming the bad pair', (_case, MODELS, named) => {
+    expect(() => loadConfig({ MODELS })).toThrow(named);
+  });
+
+  it('refuses MODELS together with MODEL_LOCATION', () => {
+    expect(() => loadConfig({ MODELS: 'a=x.onnx', MODEL_LOCATION: 'y.onnx' })).toThrow(/MODELS or MODEL_LOCATION/);
   });
 
   it('names the variable that is wrong', () => {

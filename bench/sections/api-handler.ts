@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleApiGatewayEvent, type HttpDeps } from '../../lambda/adapters/http';
-import { OnnxModel } from '../../lambda/core/model';
-import { createPredictService } from '../../lambda/core/predict';
+import { OnnxModel } from '../../lambda/models/onnx-model';
+import { createServedModel } from '../../lambda/models/served-model';
+import { createModelSet } from '../../lambda/models/model-set';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';
@@ -36,9 +37,9 @@ export function predictEvent(body: string): APIGatewayProxyEventV2 {
 /** `handleApiGatewayEvent` per request: what one warm Lambda invocation costs in our code. */
 export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const service = createPredictService(model, 'bench');
+  const service = createModelSet([createServedModel({ name: 'duration', version: 'bench', runner: model, source: 'bench' })]);
   const deps: HttpDeps = {
-    getService: () => Promise.resolve(service),
+    getModels: () => Promise.resolve(service),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => context.log(`unexpected: ${String(error)}`),

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OnnxModel } from '../../lambda/core/model';
+import { OnnxModel } from '../../lambda/models/onnx-model';
+import { batchOf } from '../../test/support/fixtures';
 import type { Ride } from '../../lambda/core/features';
 import { bundleEnv, bundleServer } from '../build';
 import { groupCpuSeconds } from '../load/process-cpu';
@@ -155,7 +156,7 @@ export async function run(context: BenchContext): Promise<Section> {
 
   const probes = probeRides(context.smoke);
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const oursExpected = Array.from(await model.run(probes));
+  const oursExpected = Array.from(await model.run([batchOf(probes)]));
   context.log('http: bundling the server');
   const serverJs = await bundleServer(context.root, context.workDir);
   let configs = ourConfigs(context, serverJs);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OnnxModel } from '../../lambda/core/model';
+import { OnnxModel } from '../../lambda/models/onnx-model';
+import { batchOf } from '../../test/support/fixtures';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';
 import { trainingRides } from '../rides';
@@ -8,8 +9,8 @@ import { trainingRides } from '../rides';
 /** The predict core's model call (`OnnxModel.run`), for 1 ride and for 1,000 rides. */
 export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const one = trainingRides(1);
-  const thousand = trainingRides(1000);
+  const one = [batchOf(trainingRides(1))];
+  const thousand = [batchOf(trainingRides(1000))];
   const samples = context.smoke ? 3 : 200;
   await sampleMicros(() => model.run(one), 1, context.smoke ? 100 : 5000); // warm-up: JIT and the session's arena
   await sampleMicros(() => model.run(thousand), 1, context.smoke ? 5 : 200);

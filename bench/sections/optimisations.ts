@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { OnnxModel, SESSION_OPTIONS } from '../../lambda/core/model';
-import { createPredictService } from '../../lambda/core/predict';
+import { OnnxModel, SESSION_OPTIONS } from '../../lambda/models/onnx-model';
+import { createServedModel } from '../../lambda/models/served-model';
+import { batchOf } from '../../test/support/fixtures';
 import { trainingRides } from '../rides';
 import type { BenchContext, Section } from '../section';
 import { fmt, sampleMicros, summarize, type Summary } from '../stats';
@@ -32,8 +33,8 @@ function syncMicros(fn: () => unknown, iterations: number): number {
 export async function run(context: BenchContext): Promise<Section> {
   const bytes = new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx')));
   const model = await OnnxModel.fromBytes(bytes);
-  const service = createPredictService(model, 'bench');
-  const rides = trainingRides(16);
+  const service = createServedModel({ name: 'duration', version: 'bench', runner: model, source: 'bench' });
+  const rides = trainingRides(16).map((r) => batchOf([r]));
   const rounds = context.smoke ? 2 : 30;
   const loops = context.smoke ? 20 : 300;
 
@@ -41,7 +42,7 @@ export async function run(context: BenchContext): Promise<Section> {
   const [separate, coalesced] = await ab(
     rounds,
     async () => (await sampleMicros(() => Promise.all(rides.map((r) => model.run([r]))), 1, loops))[0] as number,
-    async () => (await sampleMicros(() => Promise.all(rides.map((r) => service.predict([r]))), 1, loops))[0] as number,
+    async () => (await sampleMicros(() => Promise.all(rides.map((r) => service.predict(r))), 1, loops))[0] as number,
   );
 
   // 2. Session options: the skeleton's (all optimisations, 1 intra-op thread) vs SESSION_OPTIONS.
@@ -71,7 +72,7 @@ export async function run(context: BenchContext): Promise<Section> {
       {
         columns: ['change', 'measure', 'before', 'after', 'gain'],
         rows: [
-          row('coalesce concurrent requests into one model run (CoalescingModel)', '16 single-ride predictions in one event-loop turn, per ride', { ...separate, median: separate.median / 16 }, { ...coalesced, median: coalesced.median / 16 }, 'µs'),
+          row('coalesce concurrent requests into one model run (Coalescer)', '16 single-ride predictions in one event-loop turn, per ride', { ...separate, median: separate.median / 16 }, { ...coalesced, median: coalesced.median / 16 }, 'µs'),
           row('session options: sequential, no inter-op pool, no spinning', 'one session.run, 1 ride', oldOptions, newOptions, 'µs'),
           row('size runs by scanning the model bytes, not decoding the protobuf', 'model load step', decode, scan, 'ms'),
         ],

@@ -1,13 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
-import type { PredictService } from '../core/predict';
+import type { ModelSet } from '../models/model-set';
 import { isPredictError } from '../core/errors';
 import { isBatchRequest, parseBatchRequest, resolveBatchJob } from '../batch/job';
 import { describeDataLocation } from '../batch/locations';
 import { runBatchJob, type BatchSummary } from '../batch/run-batch';
 
 export interface BatchDeps {
-  getService(): Promise<PredictService>;
+  /** the model set a run uses throughout (one snapshot per job) */
+  getModels(): Promise<ModelSet>;
   s3: S3Client;
   settings: Config['batch'];
   log: {
@@ -29,14 +30,14 @@ export const isBatchEvent = isBatchRequest;
 export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise<BatchSummary> {
   try {
     const request = parseBatchRequest(event);
-    const service = await deps.getService();
+    const set = await deps.getModels();
     const job = resolveBatchJob(request, {
       templates: { input: deps.settings.inputTemplate, output: deps.settings.outputTemplate },
       scheduledTaxiType: deps.settings.scheduledTaxiType,
-      runId: service.modelVersion,
+      runId: set.require(set.primary).version,
     });
     deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
-    const summary = await runBatchJob(job, service, { s3: deps.s3, chunkRows: deps.settings.chunkRows });
+    const summary = await runBatchJob(job, set, { s3: deps.s3, chunkRows: deps.settings.chunkRows });
     deps.log.info('batch job finished', { ...summary });
     return summary;
   } catch (error) {

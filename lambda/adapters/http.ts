@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isPredictError } from '../core/errors';
-import { parseRides } from '../core/features';
-import type { PredictService } from '../core/predict';
+import { isPredictError, unhandledCode, type PredictError } from '../core/errors';
+import type { ModelSet } from '../models/model-set';
+import type { PredictionObserver, SetPrediction } from '../models/observers';
+import type { ModelStatus } from '../model-store/model-set-cache';
+import { buildOpenApiDocument } from './openapi';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -10,6 +12,8 @@ export interface HttpRequest {
   /** lower-case names */
   headers: Readonly<Record<string, string | undefined>>;
   body: Buffer;
+  /** API Gateway's request id when there is one (for capture) */
+  requestId?: string;
 }
 
 export interface HttpResponse {
@@ -19,12 +23,16 @@ export interface HttpResponse {
 }
 
 export interface HttpDeps {
-  /** resolves to the loaded model; rejects (→ 503) while it cannot be loaded */
-  getService(): Promise<PredictService>;
+  /** resolves to the loaded model set (one snapshot per request); rejects (→ 503) while a model cannot be loaded */
+  getModels(): Promise<ModelSet>;
+  /** each configured model's load state, for /health while the set is not loaded */
+  modelStatus?(): ModelStatus[];
   maxBodyBytes: number;
   maxRidesPerRequest: number;
   /** told about unexpected failures, which answer 500 without details */
   onUnexpectedError(error: unknown): void;
+  /** the capture seam: told about every request's inputs and predictions */
+  onPredictions?: PredictionObserver;
 }
 
 const BASE_HEADERS = {
@@ -33,28 +41,45 @@ const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-const ROUTES: Record<string, string> = { '/predict': 'POST', '/health': 'GET' };
+const PREDICT_ONE = /^\/predict\/([^/]+)$/;
+
+/** The method each route accepts; `/predict/<name>` shares `/predict`'s. */
+function routeMethod(path: string): string | undefined {
+  if (path === '/predict' || PREDICT_ONE.test(path)) return 'POST';
+  if (path === '/health' || path === '/openapi.json') return 'GET';
+  return undefined;
+}
 
 /**
- * The web service, transport-neutral: `POST /predict` and `GET /health`.
- * Client mistakes get a 4xx with `{"error": ...}` naming the field; never a stack trace.
+ * The web service, transport-neutral: `POST /predict` (every model), `POST /predict/<name>`
+ * (one model), `GET /health`, `GET /openapi.json`. Client mistakes get a 4xx with
+ * `{"error", "code", "field"}` naming the field; never a stack trace, never the value sent.
  */
 export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
-  const allowed = ROUTES[request.path];
-  if (!allowed) return json(404, { error: 'no such route; try POST /predict or GET /health' });
+  const allowed = routeMethod(request.path);
+  if (!allowed) return json(404, { error: 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json' });
   if (request.method !== allowed) {
     return json(405, { error: `${request.path} accepts ${allowed} only` }, { allow: allowed });
   }
   try {
-    return request.path === '/health' ? await health(deps) : await predict(request, deps);
+    if (request.path === '/health') return await health(deps);
+    if (request.path === '/openapi.json') return json(200, buildOpenApiDocument(await deps.getModels()));
+    return await predict(request, deps);
   } catch (error) {
     return errorResponse(error, deps);
   }
 }
 
 async function health(deps: HttpDeps): Promise<HttpResponse> {
-  const service = await deps.getService();
-  return json(200, { status: 'ok', model_version: service.modelVersion });
+  let set: ModelSet;
+  try {
+    set = await deps.getModels();
+  } catch (error) {
+    if (!isPredictError(error)) throw error;
+    return json(503, { status: 'unavailable', code: error.code, models: deps.modelStatus?.() ?? [] }, { 'retry-after': '1' });
+  }
+  const models = set.names.map((name) => ({ name, version: set.require(name).version, state: 'loaded' }));
+  return json(200, { status: 'ok', model_version: set.require(set.primary).version, models });
 }
 
 async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
@@ -74,25 +99,70 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   if (Array.isArray(payload) && payload.length > deps.maxRidesPerRequest) {
     return json(413, { error: `${payload.length} rides in one request; the limit is ${deps.maxRidesPerRequest}` });
   }
-  const { rides, isArray } = parseRides(payload);
-  const service = await deps.getService();
-  const durations = await service.predict(rides);
-  const results = durations.map((duration) => ({ duration, model_version: service.modelVersion }));
-  return json(200, isArray ? results : results[0]);
+  // One snapshot for the whole request: a swap meanwhile cannot mix versions in this reply.
+  const set = await deps.getModels();
+  const one = PREDICT_ONE.exec(request.path)?.[1];
+  const names = one === undefined ? set.names : [set.require(one).name];
+  const { batch, isArray } = set.requestParser(names).parse(payload);
+  const prediction = await set.predict(batch, names);
+  if (deps.onPredictions) observe(deps, request, batch.length, { batch, prediction });
+  const replies = toReplies(prediction, names, set, one !== undefined, batch.length);
+  return json(200, isArray ? replies : replies[0]);
+}
+
+/**
+ * One reply per row: each model's output under its name, `model_version` (the primary model's,
+ * or the one model's for /predict/<name>) and, for the whole set, every `model_versions`.
+ */
+function toReplies(prediction: SetPrediction, names: readonly string[], set: ModelSet, single: boolean, n: number): Record<string, unknown>[] {
+  const primary = single ? (names[0] as string) : set.primary;
+  const modelVersion = prediction.versions[primary];
+  const replies = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) {
+    const reply: Record<string, unknown> = {};
+    for (const name of names) reply[name] = (prediction.outputs[name] as Float64Array)[i];
+    reply.model_version = modelVersion;
+    if (!single) reply.model_versions = prediction.versions;
+    replies[i] = reply;
+  }
+  return replies;
+}
+
+function observe(deps: HttpDeps, request: HttpRequest, n: number, event: { batch: Parameters<PredictionObserver>[0]['batch']; prediction: SetPrediction }): void {
+  const id = request.requestId ?? 'local';
+  try {
+    deps.onPredictions?.({ source: 'http', requestIds: n === 1 ? [id] : Array.from({ length: n }, (_, i) => `${id}#${i}`), ...event });
+  } catch (error) {
+    deps.onUnexpectedError(error);
+  }
 }
 
 function errorResponse(error: unknown, deps: HttpDeps): HttpResponse {
-  if (isPredictError(error)) {
-    switch (error.code) {
-      case 'INVALID_RIDE':
-        return json(400, { error: error.message, code: error.code, ...('field' in error && error.field ? { field: error.field } : {}) });
-      case 'MODEL_LOAD_FAILED':
-      case 'UNSUPPORTED_MODEL':
-        return json(503, { error: 'model not available, retry shortly', code: error.code }, { 'retry-after': '1' });
-    }
-  }
+  if (isPredictError(error)) return mapPredictError(error, deps);
   deps.onUnexpectedError(error);
   return json(500, { error: 'internal error' });
+}
+
+/** Every code has a status here: a new code is a type error until it is mapped. */
+function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
+  const code = error.code;
+  switch (code) {
+    case 'INVALID_RIDE':
+    case 'MISSING_INPUT':
+      return json(400, { error: error.message, code, ...('field' in error && typeof error.field === 'string' ? { field: error.field } : {}) });
+    case 'UNKNOWN_MODEL':
+      return json(404, { error: error.message, code });
+    case 'MODEL_LOAD_FAILED':
+    case 'UNSUPPORTED_MODEL':
+      return json(503, { error: 'model not available, retry shortly', code }, { 'retry-after': '1' });
+    case 'INVALID_TRIP_FILE':
+    case 'TRIP_FILE_NOT_FOUND':
+    case 'INVALID_BATCH_JOB':
+      deps.onUnexpectedError(error);
+      return json(500, { error: 'internal error' });
+    default:
+      return unhandledCode(code);
+  }
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
@@ -107,7 +177,7 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  return { method: event.requestContext.http.method.toUpperCase(), path, headers, body };
+  return { method: event.requestContext.http.method.toUpperCase(), path, headers, body, requestId: event.requestContext.requestId };
 }
 
 export async function handleApiGatewayEvent(event: APIGatewayProxyEventV2, deps: HttpDeps): Promise<APIGatewayProxyStructuredResultV2> {

@@ -2,9 +2,11 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { PredictService } from '../core/predict';
+import type { ModelSet } from '../models/model-set';
+import type { PredictionObserver, SetPrediction } from '../models/observers';
+import { toBatch } from '../models/request-schema';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
-import { decodeRideRecord, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
+import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
 
 /*
@@ -20,11 +22,16 @@ import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './o
 
 export const MODEL_NAME = 'ride_duration_prediction_model';
 
-/** The output record, as the course's consumers read it. */
+/**
+ * The output record, as the course's consumers read it: `version` is the primary model's
+ * (duration's), `prediction` holds `ride_<name>` for every model, and `versions` names the
+ * version of each model that answered.
+ */
 export interface PredictionRecord {
   model: typeof MODEL_NAME;
   version: string;
-  prediction: { ride_duration: number; ride_id: RideId };
+  prediction: { ride_id: RideId } & Record<`ride_${string}`, number | RideId>;
+  versions: Record<string, string>;
 }
 
 /** TEST_RUN=True: nothing is written; the predictions (and any poison records) are returned. */
@@ -34,8 +41,10 @@ export interface TestRunResponse {
 }
 
 export interface KinesisDeps {
-  /** resolves to the loaded model; rejects while it cannot be loaded (→ the batch is retried) */
-  getService(): Promise<PredictService>;
+  /** resolves to the loaded model set (one snapshot per batch); rejects while a model cannot be loaded (→ the batch is retried) */
+  getModels(): Promise<ModelSet>;
+  /** the capture seam: told about every batch's rides and predictions */
+  onPredictions?: PredictionObserver;
   kinesis: KinesisClient;
   predictionsStreamName: string;
   testRun: boolean;
@@ -78,14 +87,18 @@ interface BatchStats {
  */
 export async function handleKinesisEvent(event: KinesisStreamEvent, deps: KinesisDeps): Promise<KinesisStreamBatchResponse | TestRunResponse> {
   const started = performance.now();
-  const inbound = event.Records.map(decodeInbound);
-  const valid = inbound.filter((item): item is Valid => item.decoded.ok);
+  const envelopes = event.Records.map((record) => decodeRideEnvelope(record.kinesis.data));
   const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
+  let inbound: Inbound[] = [];
   try {
-    const { version, durations } = await predictAll(valid, deps, stats);
-    if (deps.testRun) return testRunResponse(inbound, valid, durations, version);
+    // One snapshot of the models for the whole batch; a batch of only bad envelopes needs none.
+    const set = envelopes.some((e) => e.ok) ? await deps.getModels() : undefined;
+    inbound = event.Records.map((record, index) => decodeInbound(record, index, envelopes[index] as DecodedEnvelope, set));
+    const valid = inbound.filter((item): item is Valid => item.decoded.ok);
+    const predicted = await predictAll(valid, set, deps, stats);
+    if (deps.testRun) return testRunResponse(inbound, valid, predicted);
     const firstFailed = await deadLetterPoison(inbound, deps, stats);
-    await writePredictions(valid, durations, version, firstFailed, deps, stats);
+    await writePredictions(valid, predicted, firstFailed, deps, stats);
     const batchItemFailures = failuresFrom(inbound, firstFailed);
     stats.failed = batchItemFailures.length;
     return { batchItemFailures };
@@ -94,15 +107,16 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     // Typically the model cannot be loaded or run, before anything is written. Reporting every
     // record is safe in any case: at worst some are written twice, none is lost.
     deps.logger.error('batch failed; reporting every record for retry', { error: error as Error });
-    stats.failed = inbound.length;
-    return { batchItemFailures: inbound.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
+    stats.failed = event.Records.length;
+    return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
   } finally {
-    summarize(inbound.length, stats, performance.now() - started, deps);
+    summarize(event.Records.length, stats, performance.now() - started, deps);
   }
 }
 
-function decodeInbound(record: KinesisStreamRecord, index: number): Inbound {
-  return { index, record, shard: shardOf(record), decoded: decodeRideRecord(record.kinesis.data) };
+function decodeInbound(record: KinesisStreamRecord, index: number, envelope: DecodedEnvelope, set: ModelSet | undefined): Inbound {
+  const decoded: DecodedRecord = envelope.ok && set ? checkRide(envelope, set.requestParser()) : (envelope as DecodedRecord);
+  return { index, record, shard: shardOf(record), decoded };
 }
 
 /** Lambda sends one shard per batch; grouping by shard keeps the rule right for any event. */
@@ -115,23 +129,40 @@ function shardIdOf(record: KinesisStreamRecord): string {
   return separator > 0 ? record.eventID.slice(0, separator) : record.eventID;
 }
 
-/** One model run for every valid record; a batch of only poison records needs no model. */
-async function predictAll(valid: readonly Valid[], deps: KinesisDeps, stats: BatchStats): Promise<{ version: string; durations: number[] }> {
-  if (valid.length === 0) return { version: '', durations: [] };
-  const service = await deps.getService();
+/** Every model's predictions for the valid records of a batch, and the version `version` names. */
+interface Predicted {
+  prediction: SetPrediction;
+  primary: string;
+}
+
+/** One run per model for every valid record; a batch of only poison records needs no model. */
+async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats): Promise<Predicted> {
+  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '' };
   const started = performance.now();
-  const durations = await service.predict(valid.map((item) => item.decoded.event.ride));
+  const batch = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
+  const prediction = await set.predict(batch);
   stats.modelMs = performance.now() - started;
-  stats.predicted = durations.length;
-  return { version: service.modelVersion, durations };
+  stats.predicted = valid.length;
+  if (deps.onPredictions) {
+    try {
+      deps.onPredictions({ source: 'stream', requestIds: valid.map((item) => String(item.decoded.event.rideId)), batch, prediction });
+    } catch (error) {
+      deps.logger.error('prediction observer failed', { error: error as Error });
+    }
+  }
+  return { prediction, primary: set.primary };
 }
 
-function toPrediction(item: Valid, duration: number, version: string): PredictionRecord {
-  return { model: MODEL_NAME, version, prediction: { ride_duration: duration, ride_id: item.decoded.event.rideId } };
+/** Record `i` of the valid ones as the course's output record, with every model's prediction. */
+function toPrediction(item: Valid, i: number, { prediction, primary }: Predicted): PredictionRecord {
+  const fields: Record<string, number | RideId> = {};
+  for (const [name, outputs] of Object.entries(prediction.outputs)) fields[`ride_${name}`] = outputs[i] as number;
+  fields.ride_id = item.decoded.event.rideId;
+  return { model: MODEL_NAME, version: prediction.versions[primary] as string, prediction: fields as PredictionRecord['prediction'], versions: { ...prediction.versions } };
 }
 
-function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], durations: readonly number[], version: string): TestRunResponse {
-  const predictions = valid.map((item, i) => toPrediction(item, durations[i] as number, version));
+function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], predicted: Predicted): TestRunResponse {
+  const predictions = valid.map((item, i) => toPrediction(item, i, predicted));
   const deadLetters = inbound.flatMap(toDeadLetter);
   return deadLetters.length === 0 ? { predictions } : { predictions, dead_letters: deadLetters };
 }
@@ -176,8 +207,7 @@ async function deadLetterPoison(inbound: readonly Inbound[], deps: KinesisDeps, 
 /** Writes the predictions of records before their shard's first failure; records new failures. */
 async function writePredictions(
   valid: readonly Valid[],
-  durations: readonly number[],
-  version: string,
+  predicted: Predicted,
   firstFailed: Map<string, number>,
   deps: KinesisDeps,
   stats: BatchStats,
@@ -191,7 +221,7 @@ async function writePredictions(
     outgoing.push({
       group: item.shard,
       partitionKey: String(item.decoded.event.rideId),
-      data: Buffer.from(JSON.stringify(toPrediction(item, durations[i] as number, version))),
+      data: Buffer.from(JSON.stringify(toPrediction(item, i, predicted))),
     });
   });
   const outcome = await putRecordsInOrder(deps.kinesis, deps.predictionsStreamName, outgoing, deps.putRetry);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { InvalidRideError } from '../core/errors';
-import { parseRide, type Ride } from '../core/features';
+import type { RequestParser } from '../models/request-schema';
+
+/** A ride's fields as the models' request schema parsed them. */
+export type Ride = Record<string, string | number>;
 
 /** A ride id as producers send it; it becomes the output record's partition key. */
 export type RideId = number | string;
@@ -13,12 +16,15 @@ export interface RideEvent {
 
 /** Why a record cannot be predicted; `code` is stable, `reason` is for people. */
 export interface PoisonReason {
-  code: 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE';
+  code: 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE' | 'MISSING_INPUT';
   reason: string;
   field?: string;
 }
 
 export type DecodedRecord = { ok: true; event: RideEvent } | { ok: false; poison: PoisonReason };
+
+/** A record whose envelope is sound; its ride is not checked against the models yet. */
+export type DecodedEnvelope = { ok: true; ride: unknown; rideId: RideId } | { ok: false; poison: PoisonReason };
 
 // Kinesis partition keys are 1–256 Unicode characters; the ride id must fit one.
 const MAX_PARTITION_KEY_LENGTH = 256;
@@ -26,12 +32,29 @@ const RideIdSchema = z.union([z.number().finite(), z.string().min(1).max(MAX_PAR
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes one Kinesis record's data (base64 → UTF-8 JSON → ride event). Never throws: a record
- * that cannot be predicted comes back with the reason, for the dead letters.
+ * Decodes one Kinesis record's data (base64 → UTF-8 JSON → ride event) and checks the ride
+ * against the models' request schema. Never throws: a record that cannot be predicted comes
+ * back with the reason, for the dead letters.
  *
- * @example decodeRideRecord(Buffer.from('{"ride":{"PULocationID":130,"DOLocationID":205,"trip_distance":3.66},"ride_id":256}').toString('base64'))
+ * @example decodeRideRecord(Buffer.from('{"ride":{"PULocationID":130,"DOLocationID":205,"trip_distance":3.66},"ride_id":256}').toString('base64'), set.requestParser())
  */
-export function decodeRideRecord(data: string): DecodedRecord {
+export function decodeRideRecord(data: string, parser: RequestParser): DecodedRecord {
+  const envelope = decodeRideEnvelope(data);
+  return envelope.ok ? checkRide(envelope, parser) : envelope;
+}
+
+/** The ride of a sound envelope, checked against the models' fields (a missing one is named). */
+export function checkRide(envelope: { ride: unknown; rideId: RideId }, parser: RequestParser): DecodedRecord {
+  try {
+    return { ok: true, event: { ride: parser.parseOne(envelope.ride, 'ride.'), rideId: envelope.rideId } };
+  } catch (error) {
+    if (!(error instanceof InvalidRideError)) throw error;
+    return poison(error.code, error.message, error.field?.replace(/\.$/, ''));
+  }
+}
+
+/** The envelope only: base64, UTF-8 JSON, a ride_id and a ride (checked later, with the models). */
+export function decodeRideEnvelope(data: string): DecodedEnvelope {
   // Node's base64 decoder skips bad characters silently; a canonical round trip proves the data
   // was base64 (Lambda always delivers canonical, padded base64) at native speed even at 1 MB.
   const bytes = Buffer.from(data, 'base64');
@@ -52,14 +75,9 @@ export function decodeRideRecord(data: string): DecodedRecord {
     return poison('INVALID_RIDE_ID', `ride_id must be a number or a string of 1–${MAX_PARTITION_KEY_LENGTH} characters; ${got}`, 'ride_id');
   }
   if (ride === undefined) return poison('INVALID_RIDE', 'ride is required', 'ride');
-  try {
-    return { ok: true, event: { ride: parseRide(ride, 'ride.'), rideId: id.data } };
-  } catch (error) {
-    if (!(error instanceof InvalidRideError)) throw error;
-    return poison('INVALID_RIDE', error.message, error.field?.replace(/\.$/, ''));
-  }
+  return { ok: true, ride, rideId: id.data };
 }
 
-function poison(code: PoisonReason['code'], reason: string, field?: string): DecodedRecord {
+function poison(code: PoisonReason['code'], reason: string, field?: string): { ok: false; poison: PoisonReason } {
   return { ok: false, poison: field === undefined ? { code, reason } : { code, reason, field } };
 }

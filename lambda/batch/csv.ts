@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { TripFileError } from './errors';
 import type { TextLines } from './text-lines';
 import { rideIdOf } from './ride-ids';
-import { outputColumnNames, type ScoredChunk, type ScoredSink } from './scored-chunk';
+import { outputColumnNames, type OutputLayout, type ScoredChunk, type ScoredSink } from './scored-chunk';
 import { UNREADABLE, emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
 /**
@@ -22,14 +22,17 @@ export async function openCsvTrips(text: TextLines, where: string, options: { ta
   return {
     taxiType,
     pickupColumn: names.pickup,
-    chunks: () => readCsvChunks(lines, indexes, options.chunkRows),
+    columns: header,
+    chunks: (extra: readonly string[] = []) => readCsvChunks(lines, indexes, options.chunkRows, extra.map((name) => ({ name, at: header.indexOf(name) }))),
     close: async () => text.close(),
   };
 }
 
-async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: number[], chunkRows: number): AsyncGenerator<TripChunk> {
+async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: number[], chunkRows: number, extraAt: readonly { name: string; at: number }[]): AsyncGenerator<TripChunk> {
   const [pickupAt, dropoffAt, puAt, doAt, distanceAt] = indexes as [number, number, number, number, number];
+  const emptyExtra = () => Object.fromEntries(extraAt.map(({ name }) => [name, new Float64Array(chunkRows).fill(Number.NaN)]));
   let columns = emptyTripColumns(chunkRows);
+  let extra = emptyExtra();
   let n = 0;
   let firstRow = 0;
   for await (const line of lines) {
@@ -40,14 +43,16 @@ async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: num
     columns.PULocationID[n] = parseCsvNumber(cells[puAt]) ?? Number.NaN;
     columns.DOLocationID[n] = parseCsvNumber(cells[doAt]) ?? Number.NaN;
     columns.trip_distance[n] = parseCsvNumber(cells[distanceAt]) ?? Number.NaN;
+    for (const { name, at } of extraAt) (extra[name] as Float64Array)[n] = parseCsvNumber(cells[at]) ?? Number.NaN;
     if (++n === chunkRows) {
-      yield { firstRow, length: n, ...columns };
+      yield { firstRow, length: n, ...columns, extra };
       firstRow += n;
       n = 0;
       columns = emptyTripColumns(chunkRows);
+      extra = emptyExtra();
     }
   }
-  if (n > 0) yield { firstRow, length: n, ...sliceColumns(columns, n) };
+  if (n > 0) yield { firstRow, length: n, ...sliceColumns(columns, n), extra: Object.fromEntries(Object.entries(extra).map(([name, column]) => [name, column.subarray(0, n)])) };
 }
 
 function sliceColumns(columns: ReturnType<typeof emptyTripColumns>, n: number): ReturnType<typeof emptyTripColumns> {
@@ -172,10 +177,14 @@ function dayText(day: number): string {
 
 const LINES_PER_WRITE = 4096;
 
-/** Scored rows as CSV with the course's column names; numbers round-trip exactly. */
-export function createCsvSink(path: string, pickupColumn: string, modelVersion: string): ScoredSink {
+/**
+ * Scored rows as CSV with the course's column names; numbers round-trip exactly; an empty
+ * target is an empty cell; model_versions is one quoted JSON cell.
+ */
+export function createCsvSink(path: string, layout: OutputLayout): ScoredSink {
   const fd = openSync(path, 'w');
-  writeSync(fd, `${outputColumnNames(pickupColumn).join(',')}\n`);
+  writeSync(fd, `${outputColumnNames(layout).join(',')}\n`);
+  const tail = `${layout.modelVersion},"${layout.modelVersions.replaceAll('"', '""')}"\n`;
   return {
     async write(chunk: ScoredChunk) {
       // A few thousand lines per write: one chunk's text at once (~15 MB) raised the peak RSS by a third.
@@ -183,7 +192,12 @@ export function createCsvSink(path: string, pickupColumn: string, modelVersion: 
         const end = Math.min(chunk.length, start + LINES_PER_WRITE);
         let text = '';
         for (let i = start; i < end; i++) {
-          text += `${rideIdOf(chunk.rideIdPrefix, chunk.inputRow[i] as number)},${formatCsvTime(chunk.pickup[i] as number)},${chunk.PULocationID[i]},${chunk.DOLocationID[i]},${chunk.actualDuration[i]},${chunk.predictedDuration[i]},${chunk.diff[i]},${modelVersion}\n`;
+          text += `${rideIdOf(chunk.rideIdPrefix, chunk.inputRow[i] as number)},${formatCsvTime(chunk.pickup[i] as number)},`;
+          for (const column of chunk.numeric) {
+            const value = column[i] as number;
+            text += Number.isNaN(value) ? ',' : `${value},`;
+          }
+          text += tail;
         }
         writeSync(fd, text);
       }

@@ -46,7 +46,11 @@ export async function openParquetTrips(source: ByteSource, where: string, option
     taxiType,
     pickupColumn: names.pickup,
     totalRows: Number(metadata.num_rows),
-    chunks: () => readChunks(source, where, metadata, requiredColumns(names), options.chunkRows),
+    columns: [...topLevel.keys()],
+    chunks: (extra: readonly string[] = []) => {
+      for (const name of extra) checkNumericColumn(topLevel, name, where);
+      return readChunks(source, where, metadata, [...requiredColumns(names), ...extra], options.chunkRows, extra);
+    },
     close: () => source.close(),
   };
 }
@@ -78,7 +82,7 @@ function checkNumericColumn(columns: Map<string, SchemaElement>, name: string, w
   }
 }
 
-async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number): AsyncGenerator<TripChunk> {
+async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number, extraNames: readonly string[]): AsyncGenerator<TripChunk> {
   const { parquetSchema } = await loadParquetReader();
   const decoders = await loadPageDecoders();
   const compressors = await loadDecompressors();
@@ -89,9 +93,10 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
     const cursors = await openCursors(source, where, group, rowGroup.columns, columns, (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders);
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
       const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
-      const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart) };
-      // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance.
-      const targets = [chunk.pickup, chunk.dropoff, chunk.PULocationID, chunk.DOLocationID, chunk.trip_distance];
+      const extra = Object.fromEntries(extraNames.map((name) => [name, new Float64Array(rowEnd - rowStart).fill(Number.NaN)]));
+      const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart), extra };
+      // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance, then the extra columns.
+      const targets = [chunk.pickup, chunk.dropoff, chunk.PULocationID, chunk.DOLocationID, chunk.trip_distance, ...extraNames.map((name) => extra[name] as Float64Array)];
       try {
         cursors.forEach((cursor, i) => cursor.read(targets[i] as Float64Array));
       } catch (cause) {

@@ -1,13 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PredictService } from '../core/predict';
+import type { ModelSet } from '../models/model-set';
 import type { SkipReason } from '../core/trips';
 import { createCsvSink } from './csv';
 import { pad2, type BatchJob } from './job';
 import { describeDataLocation } from './locations';
 import { openTripReader } from './open-trips';
 import { createParquetSink } from './parquet-writer';
-import type { ScoredSink } from './scored-chunk';
-import { scoreTrips } from './score-trips';
+import type { OutputLayout, ScoredSink } from './scored-chunk';
+import { planScoring, scoreTrips } from './score-trips';
 import { stageOutput } from './staged-output';
 
 export interface BatchRunOptions {
@@ -27,6 +27,7 @@ export interface BatchSummary {
   year: number;
   month: number;
   model_version: string;
+  model_versions: Record<string, string>;
   rows_read: number;
   rows_kept: number;
   rows_scored: number;
@@ -40,16 +41,18 @@ export interface BatchSummary {
  * was scored; on any error the temporary file is removed and the error passed on.
  *
  * @example
- * const summary = await runBatchJob(job, service, { chunkRows: 131_072 });
+ * const summary = await runBatchJob(job, await models.get(), { chunkRows: 131_072 });
  */
-export async function runBatchJob(job: BatchJob, service: PredictService, options: BatchRunOptions): Promise<BatchSummary> {
+export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRunOptions): Promise<BatchSummary> {
   const started = performance.now();
   const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows });
   try {
+    // Before any output exists: a model input the file lacks fails the run here, naming it.
+    const plan = planScoring(set, reader.columns, reader.pickupColumn, describeDataLocation(job.input));
     const staged = await stageOutput(job.output, options.s3);
-    const sink = await createSink(job, staged.tempPath, reader.pickupColumn, service.modelVersion);
+    const sink = await createSink(job, staged.tempPath, plan.layout);
     try {
-      const counts = await scoreTrips({ reader, sink, service, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress });
+      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress });
       await sink.finish();
       await staged.commit();
       const seconds = (performance.now() - started) / 1000;
@@ -60,7 +63,8 @@ export async function runBatchJob(job: BatchJob, service: PredictService, option
         taxi_type: reader.taxiType,
         year: job.year,
         month: job.month,
-        model_version: service.modelVersion,
+        model_version: plan.layout.modelVersion,
+        model_versions: JSON.parse(plan.layout.modelVersions) as Record<string, string>,
         rows_read: counts.rowsRead,
         rows_kept: counts.rowsKept,
         rows_scored: counts.rowsScored,
@@ -78,6 +82,6 @@ export async function runBatchJob(job: BatchJob, service: PredictService, option
   }
 }
 
-function createSink(job: BatchJob, path: string, pickupColumn: string, modelVersion: string): Promise<ScoredSink> | ScoredSink {
-  return job.outputFormat === 'csv' ? createCsvSink(path, pickupColumn, modelVersion) : createParquetSink(path, pickupColumn, modelVersion);
+function createSink(job: BatchJob, path: string, layout: OutputLayout): Promise<ScoredSink> | ScoredSink {
+  return job.outputFormat === 'csv' ? createCsvSink(path, layout) : createParquetSink(path, layout);
 }

@@ -1,39 +1,80 @@
-import type { PredictService } from '../core/predict';
+import { MissingInputError } from '../core/errors';
 import { SKIP_REASONS, type SkipReason } from '../core/trips';
-import type { ScoredChunk, ScoredSink } from './scored-chunk';
+import type { InputBatch, InputColumn } from '../models/input-batch';
+import type { RequestField } from '../models/model-input';
+import { PRIMARY_MODEL, type ModelSet } from '../models/model-set';
+import type { SetPrediction } from '../models/observers';
+import { outputLayout, type OutputLayout, type ScoredChunk, type ScoredSink } from './scored-chunk';
 import type { TripChunk, TripReader } from './trip-chunk';
-import { filterTrips, type KeptTrips } from './trip-filter';
+import { filterTrips, type ExtraColumns, type KeptTrips } from './trip-filter';
 
 /** What a scoring pass did with every input row. */
 export interface ScoreCounts {
   rowsRead: number;
-  /** passed the course's filter (1–60 min, no nulls) */
+  /** passed the course's filter (1–60 min, no nulls) and every model input's checks */
   rowsKept: number;
   /** predicted and written; equals rowsKept when the run succeeds */
   rowsScored: number;
   skipped: Record<SkipReason, number>;
 }
 
+/** The fields every trip file has, which the course's filter already checks. */
+const COURSE_FIELDS = new Set(['PULocationID', 'DOLocationID', 'trip_distance']);
+
+/** Which columns a run reads beyond the course's, and the output they give. */
+export interface ScoringPlan {
+  readonly extra: ExtraColumns;
+  readonly layout: OutputLayout;
+}
+
+/**
+ * Plans a run of `set` over a file with `columns`: every model input must be a numeric column
+ * of the file (else MissingInputError naming the column and the model); a model's target
+ * column is read when the file has it.
+ */
+export function planScoring(set: ModelSet, columns: readonly string[], pickupColumn: string, where: string): ScoringPlan {
+  const present = new Set(columns);
+  const inputs: RequestField[] = [];
+  for (const field of set.fields) {
+    if (COURSE_FIELDS.has(field.name)) continue;
+    const users = set.names.filter((name) => set.require(name).fields.some((f) => f.name === field.name));
+    if (!present.has(field.name)) {
+      throw new MissingInputError(`${where}: missing column ${field.name}, which the model${users.length > 1 ? 's' : ''} ${users.join(', ')} need${users.length > 1 ? '' : 's'}`, field.name);
+    }
+    if (field.kind === 'string') throw new MissingInputError(`${where}: column ${field.name} is text; the batch job feeds models numeric columns only (model ${users.join(', ')})`, field.name);
+    inputs.push(field);
+  }
+  const models = set.names.map((name) => {
+    const { version, info } = set.require(name);
+    return info.target !== undefined && present.has(info.target) && name !== PRIMARY_MODEL ? { name, version, target: info.target } : { name, version };
+  });
+  const targets = [...new Set(models.flatMap((m): string[] => ('target' in m && m.target !== undefined ? [m.target] : [])))].filter((t) => !inputs.some((f) => f.name === t));
+  return { extra: { inputs, targets }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name)) };
+}
+
 export interface ScoreTripsOptions {
   reader: TripReader;
   sink: ScoredSink;
-  service: PredictService;
+  set: ModelSet;
+  plan: ScoringPlan;
   /** `YYYY/MM_`: a ride's id is this plus its row index in the input */
   rideIdPrefix: string;
   onProgress?(rowsRead: number, totalRows: number | undefined): void;
 }
 
 /**
- * The scoring loop: each chunk of input rows is filtered, predicted in one call to the core,
- * and written before the next chunk is read, so memory holds one chunk at a time.
+ * The scoring loop: each chunk of input rows is filtered, predicted by every model in one run
+ * each, and written before the next chunk is read, so memory holds one chunk at a time.
  */
 export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCounts> {
-  const { reader, sink, service, rideIdPrefix } = options;
+  const { reader, sink, set, plan, rideIdPrefix } = options;
   const counts: ScoreCounts = { rowsRead: 0, rowsKept: 0, rowsScored: 0, skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number> };
-  for await (const chunk of reader.chunks()) {
-    const kept = filterTrips(chunk, counts.skipped);
-    const predictions = kept.length > 0 ? await service.predictColumns(kept) : new Float64Array(0);
-    const scored = toScoredChunk(chunk, kept, predictions, rideIdPrefix);
+  const extraNames = [...plan.extra.inputs.map((f) => f.name), ...plan.extra.targets];
+  for await (const chunk of reader.chunks(extraNames)) {
+    const kept = filterTrips(chunk, counts.skipped, plan.extra);
+    const batch = toInputBatch(kept, plan);
+    const prediction = kept.length > 0 ? await set.predict(batch) : undefined;
+    const scored = toScoredChunk(chunk, kept, prediction, plan, rideIdPrefix);
     await sink.write(scored);
     counts.rowsRead += chunk.length;
     counts.rowsKept += kept.length;
@@ -43,17 +84,52 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
   return counts;
 }
 
-function toScoredChunk(chunk: TripChunk, kept: KeptTrips, predictions: Float64Array, rideIdPrefix: string): ScoredChunk {
+function toInputBatch(kept: KeptTrips, plan: ScoringPlan): InputBatch {
+  const columns: Record<string, InputColumn> = { PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, trip_distance: kept.trip_distance };
+  for (const field of plan.extra.inputs) columns[field.name] = kept.extra[field.name] as Float64Array;
+  return { length: kept.length, columns };
+}
+
+function toScoredChunk(chunk: TripChunk, kept: KeptTrips, prediction: SetPrediction | undefined, plan: ScoringPlan, rideIdPrefix: string): ScoredChunk {
   const n = kept.length;
-  if (predictions.length !== n) throw new Error(`the model returned ${predictions.length} predictions for ${n} rides`);
   const inputRow = new Float64Array(n);
   const pickup = new Float64Array(n);
-  const diff = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const position = kept.positions[j] as number;
     inputRow[j] = chunk.firstRow + position;
     pickup[j] = chunk.pickup[position] as number;
-    diff[j] = (kept.duration[j] as number) - (predictions[j] as number);
   }
-  return { length: n, rideIdPrefix, inputRow, pickup, PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, actualDuration: kept.duration, predictedDuration: predictions, diff };
+  const values = new Map<string, Float64Array | Int32Array>([
+    ['PULocationID', kept.PULocationID],
+    ['DOLocationID', kept.DOLocationID],
+    ['trip_distance', kept.trip_distance],
+    ['actual_duration', kept.duration],
+  ]);
+  for (const field of plan.extra.inputs) values.set(field.name, kept.extra[field.name] as Float64Array);
+  for (const column of plan.layout.numeric) {
+    if (values.has(column.name)) continue;
+    values.set(column.name, derivedColumn(column.name, n, kept, prediction, plan));
+  }
+  return { length: n, rideIdPrefix, inputRow, pickup, numeric: plan.layout.numeric.map((c) => values.get(c.name) as Float64Array | Int32Array) };
+}
+
+/** predicted_<name>, diff (duration), actual_<name> and diff_<name> (a target column). */
+function derivedColumn(name: string, n: number, kept: KeptTrips, prediction: SetPrediction | undefined, plan: ScoringPlan): Float64Array {
+  const outputOf = (model: string): Float64Array => {
+    const output = prediction?.outputs[model] ?? new Float64Array(0);
+    if (output.length !== n) throw new Error(`the model ${model} returned ${output.length} predictions for ${n} rides`);
+    return output;
+  };
+  if (name === 'diff') return difference(kept.duration, outputOf(PRIMARY_MODEL));
+  const [kind, model] = [name.slice(0, name.indexOf('_')), name.slice(name.indexOf('_') + 1)];
+  if (kind === 'predicted') return outputOf(model);
+  const target = plan.layout.targets[model] as string;
+  if (kind === 'actual') return kept.extra[target] as Float64Array;
+  return difference(kept.extra[target] as Float64Array, outputOf(model));
+}
+
+function difference(actual: Float64Array, predicted: Float64Array): Float64Array {
+  const diff = new Float64Array(actual.length);
+  for (let i = 0; i < actual.length; i++) diff[i] = (actual[i] as number) - (predicted[i] as number);
+  return diff;
 }

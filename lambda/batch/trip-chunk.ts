@@ -57,6 +57,8 @@ export interface TripChunk {
   readonly PULocationID: Float64Array;
   readonly DOLocationID: Float64Array;
   readonly trip_distance: Float64Array;
+  /** further numeric columns the models need (or predict), by name, when asked for */
+  readonly extra?: Readonly<Record<string, Float64Array>>;
 }
 
 /** A chunk's five columns, allocated for `length` rows and filled with NaN (all missing). */
@@ -90,6 +92,9 @@ export interface TripReader {
   readonly pickupColumn: string;
   /** known up front for parquet (footer); undefined for CSV */
   readonly totalRows?: number;
-  chunks(): AsyncIterable<TripChunk>;
+  /** every column the file has (header, or parquet top-level names) */
+  readonly columns: readonly string[];
+  /** The rows in chunks, with `extraColumns` (numeric, present in `columns`) in each chunk's `extra`. */
+  chunks(extraColumns?: readonly string[]): AsyncIterable<TripChunk>;
   close(): Promise<void>;
 }

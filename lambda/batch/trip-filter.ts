@@ -1,4 +1,5 @@
 import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type SkipReason } from '../core/trips';
+import { acceptsNumber, type RequestField } from '../models/model-input';
 import type { TripChunk } from './trip-chunk';
 
 /** The rows of a chunk that pass the course's filter, compacted column by column. */
@@ -11,7 +12,17 @@ export interface KeptTrips {
   readonly trip_distance: Float64Array;
   /** actual duration, minutes */
   readonly duration: Float64Array;
+  /** the chunk's extra columns, compacted the same way (model inputs, and targets which may be NaN) */
+  readonly extra: Readonly<Record<string, Float64Array>>;
 }
+
+/** Extra columns a filter checks: model inputs must be present and valid; targets may be empty. */
+export interface ExtraColumns {
+  readonly inputs: readonly RequestField[];
+  readonly targets: readonly string[];
+}
+
+const NO_EXTRA: ExtraColumns = { inputs: [], targets: [] };
 
 /** The output stores zone ids as INT32 (TLC ids are 1–265); larger ids would wrap, so they are invalid. */
 const INT32_MAX = 2 ** 31 - 1;
@@ -21,8 +32,12 @@ const INT32_MAX = 2 ** 31 - 1;
  * the same checks in the same order, NaN standing for a missing value. Every skipped row is
  * counted in `skipped` under its reason.
  */
-export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number>): KeptTrips {
+export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number>, extra: ExtraColumns = NO_EXTRA): KeptTrips {
   const n = chunk.length;
+  const inputColumns = extra.inputs.map((field) => chunk.extra?.[field.name] as Float64Array);
+  const keptExtra: Record<string, Float64Array> = {};
+  for (const name of [...extra.inputs.map((f) => f.name), ...extra.targets]) keptExtra[name] = new Float64Array(n);
+  const targetPairs = extra.targets.map((name) => [chunk.extra?.[name] as Float64Array, keptExtra[name] as Float64Array] as const);
   const { pickup, dropoff, PULocationID: pu, DOLocationID: doZone, trip_distance: distance } = chunk;
   const positions = new Int32Array(n);
   const keptPu = new Int32Array(n);
@@ -31,11 +46,13 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   const duration = new Float64Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const reason = skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number);
+    const reason = skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number) ?? extraSkipReason(extra.inputs, inputColumns, i);
     if (reason !== undefined) {
       skipped[reason]++;
       continue;
     }
+    for (let c = 0; c < inputColumns.length; c++) (keptExtra[(extra.inputs[c] as RequestField).name] as Float64Array)[kept] = (inputColumns[c] as Float64Array)[i] as number;
+    for (const [from, to] of targetPairs) to[kept] = from[i] as number;
     positions[kept] = i;
     keptPu[kept] = pu[i] as number;
     keptDo[kept] = doZone[i] as number;
@@ -49,7 +66,18 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
     DOLocationID: keptDo.subarray(0, kept),
     trip_distance: keptDistance.subarray(0, kept),
     duration: duration.subarray(0, kept),
+    extra: Object.fromEntries(Object.entries(keptExtra).map(([name, column]) => [name, column.subarray(0, kept)])),
   };
+}
+
+/** A model input other than the course's: empty (NaN) is `null_input`, outside its field's kind or range `invalid_value`. */
+function extraSkipReason(fields: readonly RequestField[], columns: readonly Float64Array[], i: number): SkipReason | undefined {
+  for (let c = 0; c < fields.length; c++) {
+    const value = (columns[c] as Float64Array)[i] as number;
+    if (Number.isNaN(value)) return 'null_input';
+    if (!acceptsNumber(fields[c] as RequestField, value)) return 'invalid_value';
+  }
+  return undefined;
 }
 
 function skipReason(pickup: number, dropoff: number, pu: number, doZone: number, distance: number): SkipReason | undefined {

@@ -18,8 +18,8 @@ export type TripInstant = Date | number;
 export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 60;
 
-/** Why a record is not scored; every skipped record is counted under one of these. */
-export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'invalid_value', 'duration_out_of_range'] as const;
+/** Why a record is not scored; every skipped record is counted under one of these (`null_input`: a model input other than the course's is empty). */
+export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'null_input', 'invalid_value', 'duration_out_of_range'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type TripClassification =

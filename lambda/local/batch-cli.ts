@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { isPredictError } from '../core/errors';
-import { loadPredictService } from '../model-store';
+import { ModelSetCache, loadServedModel } from '../model-store';
 import { createS3Client } from '../runtime';
 import { BatchJobError } from '../batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../batch/job';
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
   const config = loadConfig(process.env);
   const s3 = createS3Client(config);
-  const [service] = await Promise.all([loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion }), preloadParquetModules()]);
+  const [set] = await Promise.all([new ModelSetCache(config.models, (spec) => loadServedModel(spec, s3)).get(), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({
@@ -48,10 +48,10 @@ async function main(argv: string[]): Promise<void> {
     ...(values['run-id'] !== undefined ? { run_id: values['run-id'] } : {}),
   });
   const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows } = config.batch;
-  const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: service.modelVersion });
+  const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: set.require(set.primary).version });
   const progress = createProgressBar(process.stderr);
   try {
-    const summary = await runBatchJob(job, service, { s3, chunkRows, onProgress: progress.update });
+    const summary = await runBatchJob(job, set, { s3, chunkRows, onProgress: progress.update });
     progress.done();
     process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {

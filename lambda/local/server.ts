@@ -94,7 +94,7 @@ async function serve(config: Config): Promise<void> {
   const address = server.address() as AddressInfo;
   runtime.logger.info(`listening on http://${address.address}:${address.port}`, { host: address.address, port: address.port });
   runtime.models.get().then(
-    (service) => runtime.logger.info('ready', { modelVersion: service.modelVersion, startupMs: Math.round(performance.now() - started) }),
+    (set) => runtime.logger.info('ready', { models: Object.fromEntries(set.names.map((name) => [name, set.require(name).version])), startupMs: Math.round(performance.now() - started) }),
     () => undefined, // already logged by the runtime; requests answer 503 and retry the load
   );
   const shutdown = (signal: string) => {

@@ -146,12 +146,14 @@ async function main(): Promise<void> {
   writeFileSync(out, result.bytes);
   const sidecar = {
     model_version: result.version,
+    unit: 'minutes',
     train_rmse: Number(result.trainRmse.toFixed(4)),
     validation_rmse: Number(result.validationRmse.toFixed(4)),
     train_rows: result.trainRows,
     validation_rows: result.validationRows,
     pu_do_categories: result.vocabularySize,
-    inputs: { PU_DO: 'string [N,1]', trip_distance: 'float [N,1]' },
+    // The runtime reads `min` as a request constraint (lambda/models/sidecar.ts): trip_distance < 0 is a 400.
+    inputs: { PU_DO: 'string [N,1]', trip_distance: { type: 'float [N,1]', min: 0, unit: 'miles' } },
     output: { variable: 'float [N,1], minutes' },
   };
   writeFileSync(out.replace(/\.onnx$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { handleBatchEvent, type BatchDeps } from '../../lambda/adapters/batch';
-import type { PredictService } from '../../lambda/core/predict';
+import type { ModelSet } from '../../lambda/models/model-set';
 import { writeTripCsv } from '../../models/training/trip-file';
-import { defaultService } from '../support/fixtures';
+import { defaultModels, predictDurations } from '../support/fixtures';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
@@ -12,12 +12,12 @@ const BUCKET = 'nyc-tlc';
 const rows = fixtureRows(2_000);
 const dir = scratchDirectory();
 let s3: LocalS3;
-let service: PredictService;
+let service: ModelSet;
 const logged: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
 
 function deps(): BatchDeps {
   return {
-    getService: async () => service,
+    getModels: async () => service,
     s3: s3.client,
     settings: {
       inputTemplate: `s3://${BUCKET}/trip-data/{taxi_type}_tripdata_{year}-{month}.parquet`,
@@ -40,7 +40,7 @@ async function keysUnder(prefix: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  service = await defaultService('model-v1');
+  service = await defaultModels('model-v1');
   s3 = await startS3Server();
   await s3.createBucket(BUCKET);
   const local = join(dir.path, 'green.parquet');
@@ -76,7 +76,7 @@ describe('handleBatchEvent against a local S3 server', () => {
 
   it("stores the core's predictions with ride ids and an exact diff", async () => {
     const { kept } = expectedFilter(rows);
-    const predictions = await service.predict(kept.map((k) => k.ride));
+    const predictions = await predictDurations(service, kept.map((k) => k.ride));
 
     await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2 }, deps());
     const { rows: written } = await readParquet(await objectBytes(outputKey));
@@ -107,7 +107,7 @@ describe('handleBatchEvent against a local S3 server', () => {
     );
 
     const text = new TextDecoder().decode(await objectBytes('adhoc/scored.csv'));
-    expect(text.split('\n')[0]).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,actual_duration,predicted_duration,diff,model_version');
+    expect(text.split('\n')[0]).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions');
     expect(text.trim().split('\n')).toHaveLength(summary.rows_scored + 1);
   });
 

@@ -1,12 +1,12 @@
 import { handleApiGatewayEvent, handleHttpRequest, type HttpDeps } from '../../lambda/adapters/http';
 import { ModelLoadError } from '../../lambda/core/errors';
-import type { PredictService } from '../../lambda/core/predict';
-import { COURSE_RIDE, defaultService } from '../support/fixtures';
+import type { ModelSet } from '../../lambda/models/model-set';
+import { COURSE_RIDE, defaultModels, predictDurations } from '../support/fixtures';
 import { apiGatewayEvent } from '../support/http-events';
 
-function deps(getService: () => Promise<PredictService>, overrides: Partial<HttpDeps> = {}): HttpDeps & { unexpected: unknown[] } {
+function deps(getModels: () => Promise<ModelSet>, overrides: Partial<HttpDeps> = {}): HttpDeps & { unexpected: unknown[] } {
   const unexpected: unknown[] = [];
-  return { getService, maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: (e) => unexpected.push(e), unexpected, ...overrides };
+  return { getModels, maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: (e) => unexpected.push(e), unexpected, ...overrides };
 }
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => ({
@@ -17,9 +17,9 @@ const post = (body: string, headers: Record<string, string> = { 'content-type': 
 });
 
 describe('handleHttpRequest', () => {
-  let service: PredictService;
+  let service: ModelSet;
   beforeAll(async () => {
-    service = await defaultService('v-test');
+    service = await defaultModels('v-test');
   });
 
   it('answers the course request with a duration and the model version', async () => {
@@ -27,8 +27,8 @@ describe('handleHttpRequest', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
-    const [expected] = await service.predict([COURSE_RIDE]);
-    expect(JSON.parse(response.body)).toEqual({ duration: expected, model_version: 'v-test' });
+    const [expected] = await predictDurations(service, [COURSE_RIDE]);
+    expect(JSON.parse(response.body)).toEqual({ duration: expected, model_version: 'v-test', model_versions: { duration: 'v-test' } });
   });
 
   it('answers an array with an array in the same order', async () => {
@@ -36,18 +36,18 @@ describe('handleHttpRequest', () => {
 
     const response = await handleHttpRequest(post(JSON.stringify(rides)), deps(async () => service));
 
-    const expected = await service.predict(rides);
-    expect(JSON.parse(response.body)).toEqual(expected.map((duration) => ({ duration, model_version: 'v-test' })));
+    const expected = await predictDurations(service, rides);
+    expect(JSON.parse(response.body)).toEqual(expected.map((duration) => ({ duration, model_version: 'v-test', model_versions: { duration: 'v-test' } })));
   });
 
   it.each([
     ['malformed JSON', 400, post('{"PULocationID": 10,'), { error: 'body is not valid JSON' }],
-    ['an invalid ride', 400, post('{"PULocationID": 10, "DOLocationID": 50}'), { error: 'trip_distance is required', code: 'INVALID_RIDE', field: 'trip_distance' }],
+    ['an invalid ride', 400, post('{"PULocationID": 10, "DOLocationID": 50}'), { error: 'trip_distance is required', code: 'MISSING_INPUT', field: 'trip_distance' }],
     ['an empty body', 400, post(''), { error: 'body is not valid JSON' }],
     ['a form body', 415, post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), { error: 'content-type must be application/json' }],
     ['a body over the limit', 413, post(' '.repeat(1025)), { error: 'body is 1025 bytes; the limit is 1024' }],
     ['too many rides', 413, post(JSON.stringify(Array(6).fill(COURSE_RIDE))), { error: '6 rides in one request; the limit is 5' }],
-    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no such route; try POST /predict or GET /health' }],
+    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json' }],
     ['a GET on /predict', 405, { ...post(''), method: 'GET' }, { error: '/predict accepts POST only' }],
   ])('answers %s with a %i and a JSON message', async (_case, status, request, body) => {
     const response = await handleHttpRequest(request, deps(async () => service));
@@ -96,14 +96,14 @@ describe('handleHttpRequest', () => {
   it('reports health with the model version', async () => {
     const response = await handleHttpRequest({ ...post(''), method: 'GET', path: '/health' }, deps(async () => service));
 
-    expect(JSON.parse(response.body)).toEqual({ status: 'ok', model_version: 'v-test' });
+    expect(JSON.parse(response.body)).toEqual({ status: 'ok', model_version: 'v-test', models: [{ name: 'duration', version: 'v-test', state: 'loaded' }] });
   });
 });
 
 describe('handleApiGatewayEvent', () => {
-  let service: PredictService;
+  let service: ModelSet;
   beforeAll(async () => {
-    service = await defaultService('v-apigw');
+    service = await defaultModels('v-apigw');
   });
 
   it('decodes a base64 body', async () => {

@@ -1,6 +1,6 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT } from '../support/events';
-import { defaultService } from '../support/fixtures';
+import { defaultModels, predictDurations } from '../support/fixtures';
 
 type Handler = (event: KinesisStreamEvent) => Promise<unknown>;
 
@@ -23,10 +23,10 @@ function loadHandlerWith(env: Record<string, string>): Handler {
 describe('the Lambda handler', () => {
   it("sends Kinesis events to the stream adapter and answers the course's test event with its predictions", async () => {
     const handler = loadHandlerWith({ TEST_RUN: 'True', RUN_ID: 'Test123', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
-    const [expected] = await (await defaultService()).predict([COURSE_EVENT_RIDE]);
+    const [expected] = await predictDurations(await defaultModels(), [COURSE_EVENT_RIDE]);
 
     const response = await handler(COURSE_KINESIS_EVENT);
 
-    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 } }] });
+    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 }, versions: { duration: 'Test123' } }] });
   });
 });

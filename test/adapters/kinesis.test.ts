@@ -1,13 +1,14 @@
+import { predictDurations } from '../support/fixtures';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { handleKinesisEvent, MODEL_NAME, type KinesisDeps, type PredictionRecord, type TestRunResponse } from '../../lambda/adapters/kinesis';
 import { ModelLoadError } from '../../lambda/core/errors';
-import type { PredictService } from '../../lambda/core/predict';
+import type { ModelSet } from '../../lambda/models/model-set';
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { createLocalKinesisClient } from '../../lambda/local/local-kinesis';
-import { countingService } from '../support/counting-model';
+import { countingModels } from '../support/counting-model';
 import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT, kinesisEvent, kinesisRecord, kinesisRecordWithData, rideNumber, rideRecord } from '../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
@@ -18,14 +19,14 @@ const SHARD_1 = 'shardId-000000000001';
 const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 
 let kinesis: LocalKinesisServer;
-let service: PredictService;
+let service: ModelSet;
 let runs: () => number;
 let streamCount = 0;
 let scratch: string;
 
 beforeAll(async () => {
   kinesis = await startKinesisServer();
-  ({ service, runs } = await countingService('v-test'));
+  ({ set: service, runs } = await countingModels('v-test'));
 });
 afterAll(() => kinesis.close());
 beforeEach(() => {
@@ -44,7 +45,7 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
   const logger = recordingLogger();
   const metrics = recordingMetrics();
   const deps: KinesisDeps = {
-    getService: async () => service,
+    getModels: async () => service,
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun: false,
@@ -79,12 +80,12 @@ function failedIds(response: unknown): string[] {
 describe('handleKinesisEvent', () => {
   it("returns the course's prediction shape for the course's test event under TEST_RUN, writing nothing", async () => {
     const streamName = await freshStream();
-    const { deps } = depsFor(streamName, { testRun: true, getService: async () => ({ ...service, modelVersion: 'Test123' }) });
-    const [expected] = await service.predict([COURSE_EVENT_RIDE]);
+    const { deps } = depsFor(streamName, { testRun: true, getModels: async () => (await countingModels('Test123')).set });
+    const [expected] = await predictDurations(service, [COURSE_EVENT_RIDE]);
 
     const response = await handleKinesisEvent(COURSE_KINESIS_EVENT, deps);
 
-    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 } }] });
+    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 }, versions: { duration: 'Test123' } }] });
     expect(expected).toBeGreaterThan(0);
     expect(await readAll(kinesis.client, streamName)).toHaveLength(0);
   });
@@ -93,15 +94,15 @@ describe('handleKinesisEvent', () => {
     const streamName = await freshStream();
     const rides = [rideNumber(1), rideNumber(2), rideNumber(3)];
     const event = kinesisEvent([rideRecord(101, rides[0]), rideRecord('ride-102', rides[1]), rideRecord(103, rides[2])]);
-    const durations = await service.predict(rides);
+    const durations = await predictDurations(service, rides);
 
     const response = await handleKinesisEvent(event, depsFor(streamName).deps);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await predictionsIn(streamName)).toEqual([
-      { partitionKey: '101', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[0], ride_id: 101 } } },
-      { partitionKey: 'ride-102', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[1], ride_id: 'ride-102' } } },
-      { partitionKey: '103', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[2], ride_id: 103 } } },
+      { partitionKey: '101', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[0], ride_id: 101 }, versions: { duration: 'v-test' } } },
+      { partitionKey: 'ride-102', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[1], ride_id: 'ride-102' }, versions: { duration: 'v-test' } } },
+      { partitionKey: '103', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[2], ride_id: 103 }, versions: { duration: 'v-test' } } },
     ]);
   });
 
@@ -161,10 +162,10 @@ describe('handleKinesisEvent', () => {
 
   it('reports every record and writes nothing when the model cannot be loaded', async () => {
     const streamName = await freshStream();
-    const getService = () => Promise.reject(new ModelLoadError('cannot fetch model from s3://models/model.onnx: NoSuchKey'));
+    const getModels = () => Promise.reject(new ModelLoadError('cannot fetch model from s3://models/model.onnx: NoSuchKey'));
     const event = kinesisEvent([rideRecord(1, rideNumber(1), { sequenceNumber: '1' }), kinesisRecordWithData('!', { sequenceNumber: '2' })]);
 
-    const response = await handleKinesisEvent(event, depsFor(streamName, { getService }).deps);
+    const response = await handleKinesisEvent(event, depsFor(streamName, { getModels }).deps);
 
     expect(failedIds(response)).toEqual(['1', '2']);
     expect(await readAll(kinesis.client, streamName)).toHaveLength(0);
@@ -172,10 +173,10 @@ describe('handleKinesisEvent', () => {
 
   it('dead-letters a batch of only poison records even while the model cannot be loaded', async () => {
     const streamName = await freshStream();
-    const getService = () => Promise.reject(new ModelLoadError('model store unreachable'));
+    const getModels = () => Promise.reject(new ModelLoadError('model store unreachable'));
     const event = kinesisEvent([kinesisRecordWithData('!', { sequenceNumber: '1' }), kinesisRecord({ ride_id: 2 }, { sequenceNumber: '2' })]);
 
-    const response = await handleKinesisEvent(event, depsFor(streamName, { getService }).deps);
+    const response = await handleKinesisEvent(event, depsFor(streamName, { getModels }).deps);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(deadLetterLines().map((l) => l.sequenceNumber)).toEqual(['1', '2']);

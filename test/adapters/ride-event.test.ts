@@ -1,4 +1,12 @@
-import { decodeRideRecord } from '../../lambda/adapters/ride-event';
+import { decodeRideRecord as decode } from '../../lambda/adapters/ride-event';
+import type { RequestParser } from '../../lambda/models/request-schema';
+import { defaultModels } from '../support/fixtures';
+
+let parser: RequestParser;
+beforeAll(async () => {
+  parser = (await defaultModels()).requestParser();
+});
+const decodeRideRecord = (data: string) => decode(data, parser);
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const ride = { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 };
@@ -24,6 +32,7 @@ describe('decodeRideRecord', () => {
     ['a ride_id too long to be a partition key', b64(JSON.stringify({ ride, ride_id: 'x'.repeat(257) })), 'INVALID_RIDE_ID'],
     ['an object ride_id', b64(JSON.stringify({ ride, ride_id: { id: 1 } })), 'INVALID_RIDE_ID'],
     ['a missing ride', b64(JSON.stringify({ ride_id: 1 })), 'INVALID_RIDE'],
+    ['a ride without a field a model needs', b64(JSON.stringify({ ride: { PULocationID: 1, DOLocationID: 2 }, ride_id: 1 })), 'MISSING_INPUT'],
     ['a ride with a text zone', b64(JSON.stringify({ ride: { ...ride, PULocationID: '130' }, ride_id: 1 })), 'INVALID_RIDE'],
   ])('marks %s as poison', (_, data, code) => {
     const decoded = decodeRideRecord(data);

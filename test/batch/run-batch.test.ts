@@ -1,20 +1,20 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPredictError } from '../../lambda/core/errors';
-import type { PredictService } from '../../lambda/core/predict';
+import type { ModelSet } from '../../lambda/models/model-set';
 import { parseBatchRequest, resolveBatchJob, type BatchJob } from '../../lambda/batch/job';
 import { runBatchJob } from '../../lambda/batch/run-batch';
 import { writeTripCsv } from '../../models/training/trip-file';
-import { defaultService } from '../support/fixtures';
+import { defaultModels, predictDurations } from '../support/fixtures';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
 
 const rows = fixtureRows(3_000);
-let service: PredictService;
+let service: ModelSet;
 beforeAll(async () => {
-  service = await defaultService('model-v1');
+  service = await defaultModels('model-v1');
 });
 
 function job(input: string, output: string, extra: Record<string, unknown> = {}): BatchJob {
@@ -49,16 +49,18 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
       { name: 'lpep_pickup_datetime', type: 'INT64', logical: 'TIMESTAMP', required: true },
       { name: 'PULocationID', type: 'INT32', logical: undefined, required: true },
       { name: 'DOLocationID', type: 'INT32', logical: undefined, required: true },
+      { name: 'trip_distance', type: 'DOUBLE', logical: undefined, required: true },
       { name: 'actual_duration', type: 'DOUBLE', logical: undefined, required: true },
       { name: 'predicted_duration', type: 'DOUBLE', logical: undefined, required: true },
       { name: 'diff', type: 'DOUBLE', logical: undefined, required: true },
       { name: 'model_version', type: 'BYTE_ARRAY', logical: 'UTF8', required: true },
+      { name: 'model_versions', type: 'BYTE_ARRAY', logical: 'UTF8', required: true },
     ]);
   });
 
   it("writes one row per kept trip with the core's prediction, an exact diff and the model version", async () => {
     const { kept } = expectedFilter(rows);
-    const predictions = await service.predict(kept.map((k) => k.ride));
+    const predictions = await predictDurations(service, kept.map((k) => k.ride));
 
     await runBatchJob(job(input, output), service, options);
     const { rows: written } = await readParquet(output);
@@ -69,10 +71,12 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
         lpep_pickup_datetime: k.pickup,
         PULocationID: k.ride.PULocationID,
         DOLocationID: k.ride.DOLocationID,
+        trip_distance: k.ride.trip_distance,
         actual_duration: k.duration,
         predicted_duration: predictions[j],
         diff: k.duration - (predictions[j] as number),
         model_version: 'model-v1',
+        model_versions: '{"duration":"model-v1"}',
       })),
     );
   });
@@ -104,17 +108,18 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
   it('writes CSV when the output name ends in .csv, with the same numbers', async () => {
     const csvOutput = join(dir.path, 'out', 'scored.csv');
     const { kept } = expectedFilter(rows);
-    const predictions = await service.predict(kept.map((k) => k.ride));
+    const predictions = await predictDurations(service, kept.map((k) => k.ride));
 
     await runBatchJob(job(input, csvOutput), service, options);
     const [header, first] = readFileSync(csvOutput, 'utf8').split('\n');
     const cells = (first as string).split(',');
 
-    expect(header).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,actual_duration,predicted_duration,diff,model_version');
+    expect(header).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions');
     expect(cells[0]).toBe('2021/02_0');
     expect(cells[1]).toBe('2021-02-03 08:00:00');
-    expect(Number(cells[5])).toBe(predictions[0]);
-    expect(Number(cells[6])).toBe(12 - (predictions[0] as number));
+    expect(Number(cells[6])).toBe(predictions[0]);
+    expect(Number(cells[7])).toBe(12 - (predictions[0] as number));
+    expect((first as string).endsWith(',model-v1,"{""duration"":""model-v1""}"')).toBe(true);
   });
 });
 
@@ -154,7 +159,7 @@ describe('runBatchJob with bad input', () => {
   const outDir = () => join(dir.path, 'bad-out');
   const output = () => join(outDir(), 'run.parquet');
 
-  async function failure(input: string, svc: PredictService = service): Promise<{ code: string; message: string }> {
+  async function failure(input: string, svc: ModelSet = service): Promise<{ code: string; message: string }> {
     const error = await runBatchJob(job(input, output(), { year: 2021, month: 2 }), svc, options).then(
       () => new Error('expected the run to fail'),
       (e: unknown) => e,
@@ -205,10 +210,9 @@ describe('runBatchJob with bad input', () => {
     mkdirSync(outDir(), { recursive: true });
     writeFileSync(output(), 'previous run');
     let calls = 0;
-    const failsOnThirdChunk: PredictService = {
-      modelVersion: 'flaky',
-      predict: (rides) => service.predict(rides),
-      predictColumns: (columns) => (++calls === 3 ? Promise.reject(Object.assign(new Error('model crashed'), { code: 'X' })) : service.predictColumns(columns)),
+    const failsOnThirdChunk: ModelSet = {
+      ...service,
+      predict: (batch, names) => (++calls === 3 ? Promise.reject(Object.assign(new Error('model crashed'), { code: 'X' })) : service.predict(batch, names)),
     };
 
     const error = await runBatchJob(job(path, output(), { year: 2021, month: 2 }), failsOnThirdChunk, options).catch((e: Error) => e);

@@ -51,8 +51,9 @@ describe('the model store when S3 misbehaves at cold start', () => {
       const response = await predict(runtime);
 
       expect(response.statusCode).toBe(503);
-      // The cold-start load and this request share one load: S3_MAX_ATTEMPTS connections, no more.
-      expect(stalled.connections()).toBe(2);
+      // The cold-start load and this request share one load: S3_MAX_ATTEMPTS connections for each
+      // object it reads (the model and its sidecar, fetched concurrently), no more.
+      expect(stalled.connections()).toBe(4);
     } finally {
       await stalled.close();
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COURSE_RIDE, defaultModelBytes, defaultService } from '../support/fixtures';
+import { COURSE_RIDE, defaultModelBytes, defaultModels, predictDurations } from '../support/fixtures';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -133,8 +133,9 @@ describe('the bundled asset under the Lambda runtime client', () => {
   it('cold-starts and answers GET /health with the version of the model it fetched from S3', async () => {
     const { statusCode, body } = httpBody(await firstInvocation.catch((e: Error) => Promise.reject(new Error(`${e.message}\n${lambda.output()}`))));
     expect(statusCode).toBe(200);
-    // s3rver's ETag is the MD5 of the bytes: the model came from the S3 location, not from disk.
-    expect(body).toEqual({ status: 'ok', model_version: createHash('md5').update(defaultModelBytes()).digest('hex') });
+    // The asset holds no model: it came from S3, versioned by its bytes exactly as on disk.
+    const version = createHash('sha256').update(defaultModelBytes()).digest('hex').slice(0, 12);
+    expect(body).toEqual({ status: 'ok', model_version: version, models: [{ name: 'duration', version, state: 'loaded' }] });
   });
 
   /** One line per event kind the asset serves: what to send and what must come back. */
@@ -143,7 +144,7 @@ describe('the bundled asset under the Lambda runtime client', () => {
       title: "answers the course's request from API Gateway with the in-process core's duration",
       event: () => apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }),
       check: async (result) => {
-        const [expected] = await (await defaultService()).predict([COURSE_RIDE]);
+        const [expected] = await predictDurations(await defaultModels(), [COURSE_RIDE]);
         const { statusCode, body } = httpBody(result);
         expect(statusCode).toBe(200);
         expect(body.duration).toBe(expected);
@@ -162,11 +163,11 @@ describe('the bundled asset under the Lambda runtime client', () => {
       title: 'scores a Kinesis ride onto the predictions stream',
       event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
       check: async (result) => {
-        const [expected] = await (await defaultService()).predict([COURSE_RIDE]);
+        const [expected] = await predictDurations(await defaultModels(), [COURSE_RIDE]);
         expect(result.body).toEqual({ batchItemFailures: [] });
         const written = (await readAll(kinesis.client, LOCAL.predictionsStream)).map((r) => JSON.parse(r.data.toString('utf8')) as unknown);
         expect(written).toEqual([
-          { model: 'ride_duration_prediction_model', version: expect.any(String), prediction: { ride_duration: expected, ride_id: 256 } },
+          { model: 'ride_duration_prediction_model', version: expect.any(String), prediction: { ride_duration: expected, ride_id: 256 }, versions: { duration: expect.any(String) } },
         ]);
       },
     },

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { COURSE_RIDE, defaultService } from '../support/fixtures';
+import { COURSE_RIDE, defaultModels, predictDurations } from '../support/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -41,7 +41,7 @@ describe('npm start with WEB_CONCURRENCY=2', () => {
       const ports = new Set(listening(server.lines).map((l) => l.port));
       expect(ports.size).toBe(1);
       const [port] = [...ports];
-      const expected = (await (await defaultService()).predict([COURSE_RIDE]))[0];
+      const expected = (await predictDurations(await defaultModels(), [COURSE_RIDE]))[0];
 
       const replies = await Promise.all(
         Array.from({ length: 8 }, () =>

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createHttpServer } from '../../lambda/local/server';
 import type { HttpDeps } from '../../lambda/adapters/http';
-import { COURSE_RIDE, defaultService } from '../support/fixtures';
+import { COURSE_RIDE, defaultModels, predictDurations } from '../support/fixtures';
 
 describe('the local web server over real HTTP', () => {
   let server: Server;
@@ -12,9 +12,9 @@ describe('the local web server over real HTTP', () => {
   let expected: number;
 
   beforeAll(async () => {
-    const service = await defaultService('v-local');
-    [expected] = (await service.predict([COURSE_RIDE])) as [number];
-    const deps: HttpDeps = { getService: async () => service, maxBodyBytes: 4096, maxRidesPerRequest: 100, onUnexpectedError: () => undefined };
+    const service = await defaultModels('v-local');
+    [expected] = (await predictDurations(service, [COURSE_RIDE])) as [number];
+    const deps: HttpDeps = { getModels: async () => service, maxBodyBytes: 4096, maxRidesPerRequest: 100, onUnexpectedError: () => undefined };
     server = createHttpServer(deps);
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -29,15 +29,15 @@ describe('the local web server over real HTTP', () => {
 
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
-    expect(await response.json()).toEqual({ duration: expected, model_version: 'v-local' });
+    expect(await response.json()).toEqual({ duration: expected, model_version: 'v-local', model_versions: { duration: 'v-local' } });
   });
 
   it('answers an array of rides with an array', async () => {
     const response = await postJson(JSON.stringify([COURSE_RIDE, COURSE_RIDE]));
 
     expect(await response.json()).toEqual([
-      { duration: expected, model_version: 'v-local' },
-      { duration: expected, model_version: 'v-local' },
+      { duration: expected, model_version: 'v-local', model_versions: { duration: 'v-local' } },
+      { duration: expected, model_version: 'v-local', model_versions: { duration: 'v-local' } },
     ]);
   });
 

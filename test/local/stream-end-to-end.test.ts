@@ -6,7 +6,7 @@ import { handleKinesisEvent, type KinesisDeps, type PredictionRecord } from '../
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { createLocalKinesisClient } from '../../lambda/local/local-kinesis';
 import { KinesisPoller } from '../../lambda/local/kinesis-poller';
-import { defaultService } from '../support/fixtures';
+import { defaultModels } from '../support/fixtures';
 import { rideNumber } from '../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer, type ReadRecord } from '../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
@@ -44,9 +44,9 @@ async function putRides(inputStream: string): Promise<ReadRecord[]> {
 }
 
 async function deps(outputStream: string, client: KinesisClient = kinesis.client): Promise<KinesisDeps> {
-  const service = await defaultService('v-e2e');
+  const service = await defaultModels('v-e2e');
   return {
-    getService: async () => service,
+    getModels: async () => service,
     kinesis: client,
     predictionsStreamName: outputStream,
     testRun: false,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { handleApiGatewayEvent, handleHttpRequest, type HttpDeps, type HttpResponse } from '../../lambda/adapters/http';
-import type { PredictService } from '../../lambda/core/predict';
-import { defaultService } from '../support/fixtures';
+import type { ModelSet } from '../../lambda/models/model-set';
+import { defaultModels } from '../support/fixtures';
 import { apiGatewayEvent } from '../support/http-events';
 
 /**
@@ -65,12 +65,12 @@ function assertWellFormed(response: HttpResponse): void {
 }
 
 describe('the web service under generated input', () => {
-  let service: PredictService;
+  let service: ModelSet;
   const unexpected: unknown[] = [];
   let deps: HttpDeps;
   beforeAll(async () => {
-    service = await defaultService('v-fuzz');
-    deps = { getService: async () => service, maxBodyBytes: 64 * 1024, maxRidesPerRequest: 1000, onUnexpectedError: (e) => unexpected.push(e) };
+    service = await defaultModels('v-fuzz');
+    deps = { getModels: async () => service, maxBodyBytes: 64 * 1024, maxRidesPerRequest: 1000, onUnexpectedError: (e) => unexpected.push(e) };
   });
 
   it(`answers ${RUNS} generated requests with 2xx/4xx JSON and no echo`, async () => {

@@ -5,11 +5,11 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 import fc from 'fast-check';
 import { handleKinesisEvent, type KinesisDeps, type PredictionRecord } from '../../lambda/adapters/kinesis';
 import type { Ride } from '../../lambda/core/features';
-import type { PredictService } from '../../lambda/core/predict';
+import type { ModelSet } from '../../lambda/models/model-set';
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { KinesisPoller } from '../../lambda/local/kinesis-poller';
 import { createRandom } from '../../models/training/synthetic-trips';
-import { defaultService } from '../support/fixtures';
+import { defaultModels, predictDurations } from '../support/fixtures';
 import { kinesisEvent, kinesisRecordWithData, rideNumber } from '../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
@@ -61,10 +61,10 @@ function records(firstId: number): fc.Arbitrary<Generated[]> {
 describe('the stream adapter under generated records', () => {
   let kinesis: LocalKinesisServer;
   let scratch: string;
-  let service: PredictService;
+  let service: ModelSet;
   beforeAll(async () => {
     kinesis = await startKinesisServer();
-    service = await defaultService('v-fuzz');
+    service = await defaultModels('v-fuzz');
     scratch = mkdtempSync(join(tmpdir(), 'stream-fuzz-'));
   });
   afterAll(async () => {
@@ -74,7 +74,7 @@ describe('the stream adapter under generated records', () => {
 
   function deps(outputStream: string, deadLetterDir: string): KinesisDeps {
     return {
-      getService: async () => service,
+      getModels: async () => service,
       kinesis: kinesis.client,
       predictionsStreamName: outputStream,
       testRun: false,
@@ -114,7 +114,7 @@ describe('the stream adapter under generated records', () => {
     const valid = sent.filter((g): g is Extract<Generated, { valid: true }> & { sequenceNumber: string } => g.valid);
     const poison = sent.filter((g) => !g.valid);
     const output = (await readAll(kinesis.client, 'fuzz_predictions')).map((r) => JSON.parse(r.data.toString('utf8')) as PredictionRecord);
-    const expected = await service.predict(valid.map((g) => g.ride));
+    const expected = await predictDurations(service, valid.map((g) => g.ride));
     const byId = new Map(output.map((o) => [o.prediction.ride_id, o.prediction.ride_duration]));
     const letters = deadLetters(dlq);
 

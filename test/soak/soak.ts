@@ -21,7 +21,8 @@ import { handleKinesisEvent, type PredictionRecord } from '../../lambda/adapters
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { KinesisPoller } from '../../lambda/local/kinesis-poller';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from '../../lambda/local/local-kinesis';
-import { loadPredictService } from '../../lambda/model-store';
+import { loadServedModel } from '../../lambda/model-store';
+import { createModelSet } from '../../lambda/models/model-set';
 import { DEFAULT_MODEL_PATH } from '../../lambda/config';
 import { putPayloads, readAll } from '../support/kinesis-server';
 import { rideNumber } from '../support/events';
@@ -106,9 +107,9 @@ async function soakStream(): Promise<Outcome> {
     await createStream(kinesis, 'soak_predictions', 2);
     const entries = Array.from({ length: RECORDS }, (_, i) => ({ partitionKey: String(i), data: JSON.stringify({ ride: rideNumber(i), ride_id: i }) }));
     await putPayloads(kinesis, 'soak_rides', entries);
-    const service = await loadPredictService({ location: { kind: 'file', path: DEFAULT_MODEL_PATH } });
+    const service = createModelSet([await loadServedModel({ name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } })]);
     const deps = {
-      getService: async () => service,
+      getModels: async () => service,
       kinesis,
       predictionsStreamName: 'soak_predictions',
       testRun: false,

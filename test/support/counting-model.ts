@@ -1,21 +1,20 @@
-import { OnnxModel, type Model } from '../../lambda/core/model';
-import { createPredictService, type PredictService } from '../../lambda/core/predict';
-import { defaultModelBytes } from './fixtures';
+import { OnnxModel } from '../../lambda/models/onnx-model';
+import { createServedModel } from '../../lambda/models/served-model';
+import { createModelSet, type ModelSet } from '../../lambda/models/model-set';
+import { defaultModelBytes, defaultSidecar } from './fixtures';
 
-/** The real default model, counting how many times it runs. */
-export async function countingService(version = 'test-version'): Promise<{ service: PredictService; runs: () => number }> {
+/** The real default model as the set's `duration`, counting how many times it runs. */
+export async function countingModels(version = 'test-version'): Promise<{ set: ModelSet; runs: () => number }> {
   const model = await OnnxModel.fromBytes(defaultModelBytes());
   let runs = 0;
-  const counting: Model = {
+  const counting = {
+    inputs: model.inputs,
     maxRowsPerRun: model.maxRowsPerRun,
-    run(rides) {
+    run(segments: Parameters<OnnxModel['run']>[0]) {
       runs++;
-      return model.run(rides);
-    },
-    runColumns(columns) {
-      runs++;
-      return model.runColumns(columns);
+      return model.run(segments);
     },
   };
-  return { service: createPredictService(counting, version), runs: () => runs };
+  const served = createServedModel({ name: 'duration', version, runner: counting, sidecar: defaultSidecar(), source: 'test' });
+  return { set: createModelSet([served]), runs: () => runs };
 }

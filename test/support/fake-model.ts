@@ -1,18 +1,20 @@
-import type { Ride, RideColumns } from '../../lambda/core/features';
-import type { Model } from '../../lambda/core/model';
+import type { InputBatch } from '../../lambda/models/input-batch';
+import type { ModelInput } from '../../lambda/models/model-input';
+import type { SegmentRunner } from '../../lambda/models/coalescer';
 
-/** A Model that returns `PULocationID + trip_distance` and records every run's size. */
-export class RecordingModel implements Model {
+/** A runner over [PULocationID, trip_distance] returning `PULocationID + trip_distance`; records every run's size. */
+export class RecordingRunner implements SegmentRunner {
   readonly runSizes: number[] = [];
+  readonly inputs: readonly ModelInput[] = [
+    { name: 'PULocationID', type: 'int64', rank: 2 },
+    { name: 'trip_distance', type: 'float64', rank: 2 },
+  ];
   constructor(readonly maxRowsPerRun = 8192) {}
 
-  async run(rides: readonly Ride[]): Promise<Float64Array> {
-    this.runSizes.push(rides.length);
-    return Float64Array.from(rides, (r) => r.PULocationID + r.trip_distance);
-  }
-
-  async runColumns(columns: RideColumns): Promise<Float64Array> {
-    this.runSizes.push(columns.PULocationID.length);
-    return Float64Array.from(columns.PULocationID, (pu, i) => pu + (columns.trip_distance[i] as number));
+  async run(segments: readonly InputBatch[]): Promise<Float64Array> {
+    const out: number[] = [];
+    for (const s of segments) for (let i = 0; i < s.length; i++) out.push(Number(s.columns.PULocationID?.[i]) + Number(s.columns.trip_distance?.[i]));
+    this.runSizes.push(out.length);
+    return Float64Array.from(out);
   }
 }

@@ -97,3 +97,52 @@ export function modelWithInput(name: string, elemType = ElemType.FLOAT): Uint8Ar
     nodes: [node({ op: 'Identity', inputs: [name], outputs: ['variable'] })],
   });
 }
+
+/**
+ * A model with an input the course's request lacks: `fare = 2 · trip_distance + 3 · passenger_count`,
+ * passenger_count an int64 [N,1], trip_distance a float [N,1]; e.g. (4 miles, 2 passengers) → 14.
+ */
+export function passengerModel(): Uint8Array {
+  return encodeModel({
+    name: 'passenger_fare',
+    inputs: [valueInfo('passenger_count', ElemType.INT64, [null, 1]), valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('fare', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('two', [2], [1]), floatTensor('three', [3], [1])],
+    nodes: [
+      node({ op: 'Cast', inputs: ['passenger_count'], outputs: ['passengers'], attrs: { to: ElemType.FLOAT }, ints: ['to'] }),
+      node({ op: 'Mul', inputs: ['trip_distance', 'two'], outputs: ['distance_part'] }),
+      node({ op: 'Mul', inputs: ['passengers', 'three'], outputs: ['passenger_part'] }),
+      node({ op: 'Add', inputs: ['distance_part', 'passenger_part'], outputs: ['fare'] }),
+    ],
+  });
+}
+
+/** The MLmodel text `mlflow.onnx.log_model` writes for a model with these signature inputs. */
+export function mlmodelYaml(runId: string, signatureInputs?: { name: string; type: string }[], data = 'model.onnx'): string {
+  const lines = [
+    'artifact_path: model',
+    'flavors:',
+    '  onnx:',
+    '    code: null',
+    `    data: ${data}`,
+    '    onnx_version: 1.16.1',
+    '    providers:',
+    '    - CPUExecutionProvider',
+    '  python_function:',
+    '    data: model.onnx',
+    '    env:',
+    '      conda: conda.yaml',
+    '      virtualenv: python_env.yaml',
+    '    loader_module: mlflow.onnx',
+    '    python_version: 3.10.12',
+    'mlflow_version: 2.14.1',
+    'model_size_bytes: 1234',
+    'model_uuid: 4b2c1f0e9d8a4c7b8e6f5a4d3c2b1a09',
+    `run_id: ${runId}`,
+  ];
+  if (signatureInputs) {
+    lines.push('signature:', `  inputs: '${JSON.stringify(signatureInputs.map((i) => ({ type: i.type, name: i.name, required: true })))}'`, `  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'`, '  params: null');
+  }
+  lines.push('utc_time_created: "2024-06-20 10:11:12.123456"');
+  return `${lines.join('\n')}\n`;
+}

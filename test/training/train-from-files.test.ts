@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { OnnxModel } from '../../lambda/core/model';
+import { OnnxModel } from '../../lambda/models/onnx-model';
+import { batchOf } from '../support/fixtures';
 import { train, parseTrainingSource } from '../../models/training/train';
 import { writeTripCsv } from '../../models/training/trip-file';
 import { expectedFilter, fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
@@ -41,7 +42,7 @@ describe('training from TLC trip files', () => {
     const { bytes } = await train(options());
 
     const model = await OnnxModel.fromBytes(bytes);
-    const durations = await model.run([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }]);
+    const durations = await model.run([batchOf([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }])]);
 
     expect(durations).toHaveLength(1);
     expect(Number.isFinite(durations[0])).toBe(true);

@@ -1,9 +1,9 @@
 import { onnx } from 'onnx-proto';
-import { ModelLoadError, UnsupportedModelError } from '../../lambda/core/errors';
+import { ModelLoadError } from '../../lambda/core/errors';
 import type { Ride } from '../../lambda/core/features';
-import { OnnxModel } from '../../lambda/core/model';
+import { OnnxModel } from '../../lambda/models/onnx-model';
 import { ElemType } from '../../models/training/onnx-graph';
-import { defaultModelBytes } from '../support/fixtures';
+import { batchOf, defaultModelBytes } from '../support/fixtures';
 import { modelWithInput, oneHotLinearModel, rankOneModel, treeEnsembleModel } from '../support/onnx-models';
 
 const ride = (PULocationID: number, DOLocationID: number, trip_distance: number): Ride => ({ PULocationID, DOLocationID, trip_distance });
@@ -22,7 +22,7 @@ describe('OnnxModel with the default model', () => {
     const known = vocabulary.slice(0, 3).map((pair) => pair.split('_').map(Number));
     const rides = [...known.map(([pu, d]) => ride(pu as number, d as number, 2.5)), ride(264, 265, 7)];
 
-    const durations = await model.run(rides);
+    const durations = await model.run([batchOf(rides)]);
 
     rides.forEach((r, i) => {
       const index = vocabulary.indexOf(`${r.PULocationID}_${r.DOLocationID}`);
@@ -36,7 +36,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('runs a OneHotEncoder + LinearRegressor pipeline', async () => {
     const model = await OnnxModel.fromBytes(oneHotLinearModel({ categories: ['1_2', '3_4'], coefficients: [10, 20, 0.5], intercept: 1 }));
 
-    const durations = await model.run([ride(1, 2, 4), ride(3, 4, 0), ride(9, 9, 2)]);
+    const durations = await model.run([batchOf([ride(1, 2, 4), ride(3, 4, 0), ride(9, 9, 2)])]);
 
     // 10 + 0.5·4 + 1; 20 + 0 + 1; unknown pair: 0.5·2 + 1
     expect(Array.from(durations)).toEqual([13, 21, 2]);
@@ -45,7 +45,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('runs a TreeEnsembleRegressor with int64 and double inputs', async () => {
     const model = await OnnxModel.fromBytes(treeEnsembleModel());
 
-    const durations = await model.run([ride(50, 1, 1), ride(50, 1, 3), ride(150, 1, 3), ride(150, 1, 2.5)]);
+    const durations = await model.run([batchOf([ride(50, 1, 1), ride(50, 1, 3), ride(150, 1, 3), ride(150, 1, 2.5)])]);
 
     expect(Array.from(durations)).toEqual([5, 15, 40, 5]);
   });
@@ -53,7 +53,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('feeds rank-1 inputs and reads a rank-1 output', async () => {
     const model = await OnnxModel.fromBytes(rankOneModel());
 
-    expect(Array.from(await model.run([ride(1, 1, 1.5), ride(1, 1, 4)]))).toEqual([3, 8]);
+    expect(Array.from(await model.run([batchOf([ride(1, 1, 1.5), ride(1, 1, 4)])]))).toEqual([3, 8]);
   });
 
   it('bounds rows per run by the one-hot width so dense intermediates stay within 64 MB', async () => {
@@ -65,10 +65,9 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
 });
 
 describe('OnnxModel rejects what it cannot serve, at load', () => {
-  it('names an input that is not a feature', async () => {
-    await expect(OnnxModel.fromBytes(modelWithInput('passenger_count'))).rejects.toThrow(
-      new UnsupportedModelError("model input 'passenger_count' is not a feature the core provides (PU_DO, trip_distance, PULocationID, DOLocationID)"),
-    );
+  it('accepts any named input and reports it with its element type', async () => {
+    const model = await OnnxModel.fromBytes(modelWithInput('passenger_count', ElemType.INT64));
+    expect(model.inputs).toEqual([{ name: 'passenger_count', type: 'int64', rank: 2 }]);
   });
 
   it('refuses a PU_DO input that is not a string tensor', async () => {

@@ -1,23 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ModelLoadError, UnsupportedModelError } from './errors';
-import { featureValue, featureValueAt, isFeatureName, type FeatureName, type Ride, type RideColumns } from './features';
-
-/** What the predict core needs from a model: rides in, one duration (minutes) per ride out. */
-export interface Model {
-  /** Most rides one `run` may take; callers split larger inputs. */
-  readonly maxRowsPerRun: number;
-  run(rides: readonly Ride[]): Promise<Float64Array>;
-  /** The same as `run`, for rides given column by column (at most maxRowsPerRun). */
-  runColumns(columns: RideColumns): Promise<Float64Array>;
-}
-
-type InputElementType = 'string' | 'float32' | 'float64' | 'int64';
-
-interface InputSpec {
-  name: FeatureName;
-  type: InputElementType;
-  rank: 1 | 2;
-}
+import { ModelLoadError, UnsupportedModelError } from '../core/errors';
+import type { InputBatch, InputColumn } from './input-batch';
+import { PU_DO, type ElementType, type ModelInput } from './model-input';
 
 /**
  * Memory budget for one run's dense intermediates. A scikit-learn OneHotEncoder converted to
@@ -27,6 +11,8 @@ interface InputSpec {
 const RUN_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
 const MAX_ROWS_PER_RUN = 8192;
 const ONE_HOT_ENCODER = 'OneHotEncoder';
+
+const ONNX_TYPES: Readonly<Record<string, ElementType>> = { string: 'string', float32: 'float32', float64: 'float64', int32: 'int32', int64: 'int64' };
 
 /**
  * A lookup graph this small is fastest on the calling thread: no intra/inter-op thread pools
@@ -42,14 +28,19 @@ export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
 };
 
 /**
- * An ONNX regressor run by onnxruntime-node. Inputs are matched to features by name
- * (`PU_DO`, `trip_distance`, `PULocationID`, `DOLocationID`); the first output is the duration.
+ * An ONNX regressor run by onnxruntime-node. Each input is fed from the request field of the
+ * same name (PU_DO from the two zone fields); the first output is the prediction.
+ *
+ * @example
+ * const model = await OnnxModel.fromBytes(bytes);
+ * await model.run([{ length: 1, columns: { PULocationID: Float64Array.of(10), DOLocationID: Float64Array.of(50), trip_distance: Float64Array.of(40) } }]);
  */
-export class OnnxModel implements Model {
+export class OnnxModel {
   private constructor(
     private readonly session: InferenceSession,
-    private readonly inputs: readonly InputSpec[],
+    readonly inputs: readonly ModelInput[],
     private readonly outputName: string,
+    /** most rows one `run` may take; callers split larger inputs */
     readonly maxRowsPerRun: number,
   ) {}
 
@@ -61,76 +52,93 @@ export class OnnxModel implements Model {
     } catch (cause) {
       throw new ModelLoadError(`model is not a loadable ONNX graph: ${(cause as Error).message}`, { cause });
     }
-    const inputs = session.inputMetadata.map(toInputSpec);
+    const inputs = session.inputMetadata.map(toModelInput);
     const outputName = session.outputNames[0];
     if (outputName === undefined) throw new UnsupportedModelError('model has no outputs');
     return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
   }
 
-  /** Input names and element types, for health checks and logs. */
-  describeInputs(): string {
-    return this.inputs.map((input) => `${input.name}:${input.type}`).join(', ');
-  }
-
-  run(rides: readonly Ride[]): Promise<Float64Array> {
-    return this.runRows(rides.length, (i, name) => featureValue(rides[i] as Ride, name));
-  }
-
-  runColumns(columns: RideColumns): Promise<Float64Array> {
-    return this.runRows(columns.PULocationID.length, (i, name) => featureValueAt(columns, i, name));
-  }
-
-  /** One session run over `n` rows; row `i`'s feature `name` is `valueAt(i, name)`. */
-  private async runRows(n: number, valueAt: (i: number, name: FeatureName) => string | number): Promise<Float64Array> {
+  /**
+   * One session run over the rows of `segments` taken end to end (the coalescer hands several
+   * requests' batches without copying them together); one output per row.
+   */
+  async run(segments: readonly InputBatch[]): Promise<Float64Array> {
+    let n = 0;
+    for (const segment of segments) n += segment.length;
     const feeds: Record<string, Tensor> = {};
-    for (const input of this.inputs) feeds[input.name] = buildTensor(input, n, (i) => valueAt(i, input.name));
+    for (const input of this.inputs) feeds[input.name] = buildTensor(input, n, segments);
     const results = await this.session.run(feeds, [this.outputName]);
     const output = results[this.outputName];
     if (!output || output.size !== n) {
-      throw new UnsupportedModelError(`model output '${this.outputName}' has ${output?.size ?? 0} values for ${n} rides`);
+      throw new UnsupportedModelError(`model output '${this.outputName}' has ${output?.size ?? 0} values for ${n} rows`);
     }
     return output.data instanceof Float64Array ? output.data : Float64Array.from(output.data as ArrayLike<number>);
   }
 }
 
-function toInputSpec(meta: InferenceSession.ValueMetadata): InputSpec {
-  if (!isFeatureName(meta.name)) {
-    throw new UnsupportedModelError(
-      `model input '${meta.name}' is not a feature the core provides (PU_DO, trip_distance, PULocationID, DOLocationID)`,
-    );
-  }
+function toModelInput(meta: InferenceSession.ValueMetadata): ModelInput {
   if (!meta.isTensor) throw new UnsupportedModelError(`model input '${meta.name}' is not a tensor`);
-  const type = meta.type;
-  if (type !== 'string' && type !== 'float32' && type !== 'float64' && type !== 'int64') {
-    throw new UnsupportedModelError(`model input '${meta.name}' has element type ${type}; supported: string, float, double, int64`);
+  const type = ONNX_TYPES[meta.type];
+  if (type === undefined) {
+    throw new UnsupportedModelError(`model input '${meta.name}' has element type ${meta.type}; supported: string, float, double, int32, int64`);
   }
   if (meta.shape.length !== 1 && meta.shape.length !== 2) {
     throw new UnsupportedModelError(`model input '${meta.name}' has rank ${meta.shape.length}; supported: [N] or [N,1]`);
   }
-  if (meta.name === 'PU_DO' && type !== 'string') {
-    throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor, not ${type}`);
-  }
+  if (meta.name === PU_DO && type !== 'string') throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor, not ${type}`);
   return { name: meta.name, type, rank: meta.shape.length };
 }
 
-/** An input tensor of `n` rows whose row `i` holds `valueAt(i)`. */
-function buildTensor(input: InputSpec, n: number, valueAt: (i: number) => string | number): Tensor {
+/** The column a segment holds for `name`; callers validated the batch against the model's fields. */
+function columnOf(segment: InputBatch, name: string): InputColumn {
+  const column = segment.columns[name];
+  if (column === undefined) throw new UnsupportedModelError(`no column '${name}' in the model's input batch`);
+  return column;
+}
+
+/** An input tensor of `n` rows filled from the segments' columns, in order. */
+function buildTensor(input: ModelInput, n: number, segments: readonly InputBatch[]): Tensor {
   const dims = input.rank === 2 ? [n, 1] : [n];
+  if (input.name === PU_DO) {
+    const data = new Array<string>(n);
+    let at = 0;
+    for (const segment of segments) {
+      const pu = columnOf(segment, 'PULocationID');
+      const dropoff = columnOf(segment, 'DOLocationID');
+      for (let i = 0; i < segment.length; i++) data[at++] = `${pu[i]}_${dropoff[i]}`;
+    }
+    return new Tensor('string', data, dims);
+  }
   switch (input.type) {
     case 'string': {
       const data = new Array<string>(n);
-      for (let i = 0; i < n; i++) data[i] = String(valueAt(i));
+      let at = 0;
+      for (const segment of segments) {
+        const column = columnOf(segment, input.name);
+        for (let i = 0; i < segment.length; i++) data[at++] = String(column[i]);
+      }
       return new Tensor('string', data, dims);
     }
     case 'float32':
-    case 'float64': {
-      const data = input.type === 'float32' ? new Float32Array(n) : new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = Number(valueAt(i));
+    case 'float64':
+    case 'int32': {
+      const data = input.type === 'float32' ? new Float32Array(n) : input.type === 'float64' ? new Float64Array(n) : new Int32Array(n);
+      let at = 0;
+      for (const segment of segments) {
+        const column = columnOf(segment, input.name);
+        if (ArrayBuffer.isView(column)) data.set(column.subarray(0, segment.length), at);
+        else for (let i = 0; i < segment.length; i++) data[at + i] = Number(column[i]);
+        at += segment.length;
+      }
       return new Tensor(input.type, data, dims);
     }
     case 'int64': {
       const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = BigInt(Math.trunc(Number(valueAt(i))));
+      let at = 0;
+      for (const segment of segments) {
+        const column = columnOf(segment, input.name);
+        for (let i = 0; i < segment.length; i++) data[at++] = BigInt(Math.trunc(Number(column[i])));
+      }
       return new Tensor('int64', data, dims);
     }
   }

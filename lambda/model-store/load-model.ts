@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ModelLoadError, isPredictError } from '../core/errors';
+import { OnnxModel } from '../models/onnx-model';
+import { createServedModel, type ServedModel } from '../models/served-model';
+import { parseSidecar, type ModelSidecar } from '../models/sidecar';
+import { isDirectory, readModelFile, readOptionalFile } from './file';
+import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
+import { parseMLmodel, type MLmodel } from './mlflow';
+import { fetchOptionalS3Object, fetchS3Object } from './s3';
+
+/** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
+export interface ModelSpec {
+  readonly name: string;
+  readonly location: ModelLocation;
+  /** MODEL_VERSION / RUN_ID: wins over the sidecar, the MLmodel and the hash */
+  readonly versionOverride?: string;
+}
+
+/** Reads the files of one model directory (a folder or an S3 prefix). */
+interface Store {
+  read(name: string): Promise<Uint8Array>;
+  readOptional(name: string): Promise<Uint8Array | undefined>;
+  describe(name: string): string;
+}
+
+/** What a location resolves to: the store, the model file's name in it, and the MLmodel if any. */
+interface Resolved {
+  store: Store;
+  modelFile: string;
+  mlmodel?: MLmodel;
+}
+
+/**
+ * Loads one model: fetches its bytes (and sidecar, and MLmodel for an MLflow directory), builds
+ * the ONNX session and the ServedModel. Version: the override, else the sidecar's
+ * `model_version`, else the MLflow `run_id`, else the first 12 hex digits of the bytes' sha256
+ * (the same wherever the bytes are stored).
+ */
+export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<ServedModel> {
+  const where = describeModelLocation(spec.location);
+  let resolved: Resolved;
+  let bytes: Uint8Array;
+  let sidecarBytes: Uint8Array | undefined;
+  try {
+    resolved = await resolveLocation(spec.location, s3);
+    [bytes, sidecarBytes] = await Promise.all([resolved.store.read(resolved.modelFile), resolved.store.readOptional(sidecarNameFor(resolved.modelFile))]);
+  } catch (cause) {
+    if (isPredictError(cause)) throw cause;
+    throw new ModelLoadError(`cannot fetch model '${spec.name}' from ${where}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const sidecar: ModelSidecar | undefined = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));
+    const runner = await OnnxModel.fromBytes(bytes);
+    const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? contentVersion(bytes);
+    return createServedModel({
+      name: spec.name,
+      version,
+      runner,
+      source: resolved.store.describe(resolved.modelFile),
+      ...(sidecar ? { sidecar } : {}),
+      ...(resolved.mlmodel?.signature ? { signature: resolved.mlmodel.signature } : {}),
+    });
+  } catch (cause) {
+    if (isPredictError(cause)) throw cause;
+    throw new ModelLoadError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The version of bytes with no other name: a short sha256, identical on disk and on S3. */
+export function contentVersion(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+}
+
+async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+  if (location.kind === 'file') {
+    if (!(await isDirectory(location.path))) {
+      return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
+    }
+    return withMLmodel(fileStore(location.path));
+  }
+  if (!s3) throw new Error('no S3 client configured');
+  if (isModelObjectKey(location.key)) {
+    const slash = location.key.lastIndexOf('/');
+    return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
+  }
+  return withMLmodel(s3Store(s3, location.bucket, `${location.key}/`));
+}
+
+async function withMLmodel(store: Store): Promise<Resolved> {
+  const text = await store.readOptional('MLmodel');
+  if (text === undefined) {
+    throw new ModelLoadError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);
+  }
+  let mlmodel: MLmodel;
+  try {
+    mlmodel = parseMLmodel(Buffer.from(text).toString('utf8'), store.describe('MLmodel'));
+  } catch (cause) {
+    throw new ModelLoadError((cause as Error).message, { cause });
+  }
+  return { store, modelFile: mlmodel.modelFile, mlmodel };
+}
+
+function fileStore(dir: string): Store {
+  return {
+    read: (name) => readModelFile(join(dir, name)),
+    readOptional: (name) => readOptionalFile(join(dir, name)),
+    describe: (name) => join(dir, name),
+  };
+}
+
+function s3Store(s3: S3Client, bucket: string, prefix: string): Store {
+  return {
+    read: (name) => fetchS3Object(s3, bucket, `${prefix}${name}`),
+    readOptional: (name) => fetchOptionalS3Object(s3, bucket, `${prefix}${name}`),
+    describe: (name) => `s3://${bucket}/${prefix}${name}`,
+  };
+}
