@@ -7,6 +7,7 @@ import { PredictAlarms, POWERTOOLS_SERVICE_NAME } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
 import { acknowledgeNag } from './nag';
+import { Monitoring, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';
 import { resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
@@ -28,6 +29,7 @@ export class PredictStack extends Stack {
   readonly predict: PredictFunction;
   readonly batch: PredictFunction;
   readonly api: PredictApi;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: PredictStackProps = {}) {
     super(scope, id, props);
@@ -69,6 +71,16 @@ export class PredictStack extends Stack {
       },
     });
     this.grantAccess();
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dataBucket: data,
+      referenceBucket: model,
+      referenceKey: referenceProfileKey(settings.modelKey),
+      producers: [this.predict.role, this.batch.role],
+      settings,
+    });
+    for (const fn of [this.predict, this.batch]) {
+      for (const [name, value] of Object.entries(this.monitoring.captureEnvironment)) fn.function.addEnvironment(name, value);
+    }
     this.streams.connect(this.predict.function);
     this.api = new PredictApi(this, 'Web', this.predict.function, settings);
     new Rule(this, 'MonthlyBatch', {
