@@ -5,6 +5,8 @@ import { MODEL_NAME_PATTERN } from './models/served-model';
 import { PRIMARY_MODEL } from './models/model-set';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
+import { parseCaptureLocation } from './capture/location';
+import type { CaptureSettings } from './capture/settings';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -54,6 +56,8 @@ export interface Config {
     /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
     readonly chunkRows: number;
   };
+  /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
+  readonly capture: CaptureSettings;
 }
 
 /** Local defaults: the course's layout under ./data and ./output. */
@@ -106,6 +110,16 @@ const EnvSchema = z.object({
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
   BATCH_CHUNK_ROWS: positiveInt(131_072),
   WEB_CONCURRENCY: positiveInt(1),
+  CAPTURE_LOCATION: optionalText,
+  CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  CAPTURE_MAX_HELD_RECORDS: positiveInt(10_000),
+  CAPTURE_MAX_HELD_BYTES: positiveInt(8 * 1024 * 1024),
+  CAPTURE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  CAPTURE_FLUSH_TIMEOUT_MS: positiveInt(100),
+  CAPTURE_BATCH_ROWS_PER_CHUNK: positiveInt(1000),
+  CAPTURE_FILE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  CAPTURE_FILE_MAX_SECONDS: positiveInt(600),
+  AWS_ENDPOINT_URL_FIREHOSE: optionalText,
 });
 
 /**
@@ -146,6 +160,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
       scheduledTaxiType: e.BATCH_TAXI_TYPE,
       chunkRows: e.BATCH_CHUNK_ROWS,
+    }),
+    capture: Object.freeze({
+      location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),
+      sampleRate: e.CAPTURE_SAMPLE_RATE,
+      maxHeldRecords: e.CAPTURE_MAX_HELD_RECORDS,
+      maxHeldBytes: e.CAPTURE_MAX_HELD_BYTES,
+      flushIntervalMs: e.CAPTURE_FLUSH_INTERVAL_MS,
+      flushTimeoutMs: e.CAPTURE_FLUSH_TIMEOUT_MS,
+      maxBatchRecordsPerChunk: e.CAPTURE_BATCH_ROWS_PER_CHUNK,
+      maxFileBytes: e.CAPTURE_FILE_MAX_BYTES,
+      maxFileSeconds: e.CAPTURE_FILE_MAX_SECONDS,
+      firehoseEndpoint: e.AWS_ENDPOINT_URL_FIREHOSE ?? e.AWS_ENDPOINT_URL,
     }),
   });
 }

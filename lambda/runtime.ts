@@ -9,6 +9,7 @@ import type { KinesisDeps } from './adapters/kinesis';
 import { createDeadLetterWriter } from './dead-letter';
 import type { BatchDeps } from './adapters/batch';
 import { ModelSetCache, describeModelLocation, loadServedModel } from './model-store';
+import { createCapture, type Capture } from './capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly kinesis: KinesisClient;
   readonly stream: KinesisDeps;
   readonly batch: BatchDeps;
+  /** prediction capture; undefined when CAPTURE_LOCATION is not set */
+  readonly capture?: Capture;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -83,13 +86,21 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   });
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   const getModels = () => models.get();
+  const capture = createCapture(config.capture, {
+    logger,
+    metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
+  });
+  // The capture seam of every adapter (lambda/models/observers.ts); nothing when capture is off.
+  const onPredictions = capture ? { onPredictions: capture.observe } : {};
   return {
+    capture,
     config,
     logger,
     models,
     s3,
     http: {
       getModels,
+      ...onPredictions,
       modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
@@ -98,6 +109,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     kinesis,
     stream: {
       getModels,
+      ...onPredictions,
       kinesis,
       predictionsStreamName: config.stream.predictionsStreamName,
       testRun: config.stream.testRun,

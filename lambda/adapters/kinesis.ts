@@ -7,6 +7,7 @@ import type { PredictionObserver, SetPrediction } from '../models/observers';
 import { toBatch } from '../models/request-schema';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
+import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
 
 /*
@@ -87,13 +88,14 @@ interface BatchStats {
  */
 export async function handleKinesisEvent(event: KinesisStreamEvent, deps: KinesisDeps): Promise<KinesisStreamBatchResponse | TestRunResponse> {
   const started = performance.now();
-  const envelopes = event.Records.map((record) => decodeRideEnvelope(record.kinesis.data));
+  // Records are read defensively: a malformed one is dead-lettered, never a TypeError for the batch.
+  const envelopes = (Array.isArray(event.Records) ? (event.Records as unknown[]) : []).map(readRecordEnvelope);
+  const rides = envelopes.map(decodeEnvelope);
   const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
-  let inbound: Inbound[] = [];
   try {
     // One snapshot of the models for the whole batch; a batch of only bad envelopes needs none.
-    const set = envelopes.some((e) => e.ok) ? await deps.getModels() : undefined;
-    inbound = event.Records.map((record, index) => decodeInbound(record, index, envelopes[index] as DecodedEnvelope, set));
+    const set = rides.some((e) => e.ok) ? await deps.getModels() : undefined;
+    const inbound = envelopes.map((envelope, index) => decodeInbound(envelope, index, rides[index] as DecodedEnvelope, set));
     const valid = inbound.filter((item): item is Valid => item.decoded.ok);
     const predicted = await predictAll(valid, set, deps, stats);
     if (deps.testRun) return testRunResponse(inbound, valid, predicted);
@@ -107,15 +109,22 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     // Typically the model cannot be loaded or run, before anything is written. Reporting every
     // record is safe in any case: at worst some are written twice, none is lost.
     deps.logger.error('batch failed; reporting every record for retry', { error: error as Error });
-    stats.failed = event.Records.length;
-    return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
+    stats.failed = envelopes.length;
+    // A record without a sequence number is reported as '', which makes Lambda retry the whole batch.
+    return { batchItemFailures: envelopes.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
   } finally {
-    summarize(event.Records.length, stats, performance.now() - started, deps);
+    summarize(envelopes.length, stats, performance.now() - started, deps);
   }
 }
 
-function decodeInbound(record: KinesisStreamRecord, index: number, envelope: DecodedEnvelope, set: ModelSet | undefined): Inbound {
-  const decoded: DecodedRecord = envelope.ok && set ? checkRide(envelope, set.requestParser()) : (envelope as DecodedRecord);
+/** The record's envelope and JSON (no model needed yet). */
+function decodeEnvelope({ record, malformed }: RecordEnvelope): DecodedEnvelope {
+  return malformed ? { ok: false, poison: malformed } : decodeRideEnvelope(record.kinesis.data);
+}
+
+/** The record with its ride checked against the models' request schema. */
+function decodeInbound({ record }: RecordEnvelope, index: number, ride: DecodedEnvelope, set: ModelSet | undefined): Inbound {
+  const decoded: DecodedRecord = ride.ok && set ? checkRide(ride, set.requestParser()) : (ride as DecodedRecord);
   return { index, record, shard: shardOf(record), decoded };
 }
 

@@ -16,7 +16,11 @@ export interface RideEvent {
 
 /** Why a record cannot be predicted; `code` is stable, `reason` is for people. */
 export interface PoisonReason {
-  code: 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE' | 'MISSING_INPUT';
+  /**
+   * INVALID_RECORD: the event record itself is malformed (no `kinesis`, `data` not a string);
+   * MISSING_INPUT: the ride lacks a field some loaded model needs
+   */
+  code: 'INVALID_RECORD' | 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE' | 'MISSING_INPUT';
   reason: string;
   field?: string;
 }
