@@ -7,6 +7,7 @@ import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
 import { parseCaptureLocation } from './capture/location';
 import type { CaptureSettings } from './capture/settings';
+import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -53,12 +54,21 @@ export interface Config {
     readonly outputTemplate: string;
     /** BATCH_TAXI_TYPE: what a scheduled run scores */
     readonly scheduledTaxiType: TaxiType;
-    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
+    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory (at most 4,194,304) */
     readonly chunkRows: number;
+    /** BATCH_MAX_LINE_CHARS: longest CSV line read (a TLC line is ~200 characters); longer fails the run */
+    readonly maxLineChars: number;
+    /** BATCH_MAX_PAGE_VALUES: most values one parquet page may decode to; a larger page fails the run */
+    readonly maxPageValues: number;
   };
   /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
   readonly capture: CaptureSettings;
+  /** MONITOR_*: the scheduled monitor; undefined unless MONITOR_CAPTURE_LOCATION is set */
+  readonly monitor?: MonitorSettings;
 }
+
+/** BATCH_CHUNK_ROWS' ceiling: a chunk's columns, filter and output arrays are ~200 bytes a row. */
+export const MAX_CHUNK_ROWS = 4_194_304;
 
 /** Local defaults: the course's layout under ./data and ./output. */
 export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
@@ -108,7 +118,10 @@ const EnvSchema = z.object({
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
-  BATCH_CHUNK_ROWS: positiveInt(131_072),
+  // Upper bounds: each is memory allocated at once (a chunk's columns, a line, a decoded page).
+  BATCH_CHUNK_ROWS: positiveInt(131_072).pipe(z.number().max(MAX_CHUNK_ROWS)),
+  BATCH_MAX_LINE_CHARS: positiveInt(65_536).pipe(z.number().max(16 * 1024 * 1024)),
+  BATCH_MAX_PAGE_VALUES: positiveInt(1_048_576).pipe(z.number().max(16 * 1024 * 1024)),
   WEB_CONCURRENCY: positiveInt(1),
   CAPTURE_LOCATION: optionalText,
   CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
@@ -120,6 +133,11 @@ const EnvSchema = z.object({
   CAPTURE_FILE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   CAPTURE_FILE_MAX_SECONDS: positiveInt(600),
   AWS_ENDPOINT_URL_FIREHOSE: optionalText,
+  MONITOR_CAPTURE_LOCATION: optionalText,
+  MONITOR_REFERENCE_LOCATION: optionalText,
+  MONITOR_OUTPUT_LOCATION: optionalText,
+  MONITOR_PERIOD_DAYS: positiveInt(7),
+  MONITOR_MAX_RECORDS: positiveInt(500_000),
 });
 
 /**
@@ -160,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
       scheduledTaxiType: e.BATCH_TAXI_TYPE,
       chunkRows: e.BATCH_CHUNK_ROWS,
+      maxLineChars: e.BATCH_MAX_LINE_CHARS,
+      maxPageValues: e.BATCH_MAX_PAGE_VALUES,
     }),
     capture: Object.freeze({
       location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),
@@ -173,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxFileSeconds: e.CAPTURE_FILE_MAX_SECONDS,
       firehoseEndpoint: e.AWS_ENDPOINT_URL_FIREHOSE ?? e.AWS_ENDPOINT_URL,
     }),
+    monitor: monitorSettingsFrom(e),
   });
 }
 
@@ -221,5 +242,19 @@ export function parseModelsVariable(text: string): { name: string; text: string 
     if (seen.has(name)) throw new Error(`invalid environment: MODELS: '${pair}' repeats the name '${name}'`);
     seen.add(name);
     return { name, text: location };
+  });
+}
+
+function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | undefined {
+  if (e.MONITOR_CAPTURE_LOCATION === undefined) return undefined;
+  if (e.MONITOR_REFERENCE_LOCATION === undefined || e.MONITOR_OUTPUT_LOCATION === undefined) {
+    throw new Error('invalid environment: MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
+  }
+  return Object.freeze({
+    captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
+    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
+    outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
+    periodDays: e.MONITOR_PERIOD_DAYS,
+    maxRecords: e.MONITOR_MAX_RECORDS,
   });
 }

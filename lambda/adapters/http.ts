@@ -4,6 +4,7 @@ import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import type { ModelStatus } from '../model-store/model-set-cache';
 import { buildOpenApiDocument } from './openapi';
+import { randomUUID } from 'node:crypto';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -12,7 +13,7 @@ export interface HttpRequest {
   /** lower-case names */
   headers: Readonly<Record<string, string | undefined>>;
   body: Buffer;
-  /** API Gateway's request id when there is one (for capture) */
+  /** API Gateway's request id, or one the local server makes; capture records carry it */
   requestId?: string;
 }
 
@@ -129,7 +130,7 @@ function toReplies(prediction: SetPrediction, names: readonly string[], set: Mod
 }
 
 function observe(deps: HttpDeps, request: HttpRequest, n: number, event: { batch: Parameters<PredictionObserver>[0]['batch']; prediction: SetPrediction }): void {
-  const id = request.requestId ?? 'local';
+  const id = request.requestId ?? randomUUID();
   try {
     deps.onPredictions?.({ source: 'http', requestIds: n === 1 ? [id] : Array.from({ length: n }, (_, i) => `${id}#${i}`), ...event });
   } catch (error) {
@@ -158,6 +159,7 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
     case 'INVALID_TRIP_FILE':
     case 'TRIP_FILE_NOT_FOUND':
     case 'INVALID_BATCH_JOB':
+    case 'BATCH_OUTPUT_FAILED':
       deps.onUnexpectedError(error);
       return json(500, { error: 'internal error' });
     default:

@@ -10,7 +10,8 @@ export type PredictErrorCode =
   | 'UNSUPPORTED_MODEL'
   | 'INVALID_TRIP_FILE'
   | 'TRIP_FILE_NOT_FOUND'
-  | 'INVALID_BATCH_JOB';
+  | 'INVALID_BATCH_JOB'
+  | 'BATCH_OUTPUT_FAILED';
 
 /**
  * Errors the predict core raises. Each has a stable `code` that adapters branch on
