@@ -9,6 +9,7 @@ import type { KinesisDeps } from './adapters/kinesis';
 import { createDeadLetterWriter } from './dead-letter';
 import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
+import { SERVICE_NAME } from './contract';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -29,7 +30,8 @@ export interface RuntimeOverrides {
   metrics?: KinesisDeps['metrics'];
 }
 
-export const SERVICE_NAME = 'ride-duration-prediction';
+/** The service name, shared with the stack's alarms through the contract. */
+export { SERVICE_NAME } from './contract';
 
 /**
  * S3 client: the SDK's own retries and socket timeouts, so an unreachable or stalled S3 costs a

@@ -37,7 +37,8 @@ beforeAll(async () => {
   s3 = await startS3Server();
   await s3.createBucket(LOCAL.modelBucket);
   await s3.createBucket(LOCAL.dataBucket);
-  await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, defaultModelBytes());
+  // What `cdk deploy` uploads: the shipped models (and sidecars) under their content-addressed keys.
+  for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, readFileSync(path));
   kinesis = await startKinesisServer();
   await kinesis.createStream(LOCAL.predictionsStream);
   runtimeApi = await startRuntimeApi();
