@@ -14,7 +14,7 @@ export const UPLOAD_PREFIX = 'models/';
  * made from their content), s3:// locations are read where they are.
  */
 export type ModelSource =
-  /** a project .onnx file (+ its sidecar `<stem>.json` when present) */
+  /** a project .onnx file (+ its sidecar `<stem>.json` and profile `<stem>.profile.json` when present) */
   | { readonly kind: 'project-file'; readonly name: string; readonly path: string; readonly files: readonly string[]; readonly hash: string }
   /** a project MLflow model directory (has an MLmodel file); every file is uploaded */
   | { readonly kind: 'project-directory'; readonly name: string; readonly path: string; readonly files: readonly string[]; readonly hash: string }
@@ -44,8 +44,10 @@ export function modelSourceOf(pair: ModelPair, root = PROJECT_ROOT): ModelSource
     const files = listFiles(path);
     return { kind: 'project-directory', name, path, files, hash: contentHash(path, files) };
   }
-  const sidecar = `${basename(path, extname(path))}.json`;
-  const files = [basename(path), ...(existsSync(join(dirname(path), sidecar)) ? [sidecar] : [])];
+  // The sidecar the runtime reads, and the training profile the monitor compares capture with.
+  const stem = basename(path, extname(path));
+  const companions = [`${stem}.json`, `${stem}.profile.json`].filter((file) => existsSync(join(dirname(path), file)));
+  const files = [basename(path), ...companions];
   return { kind: 'project-file', name, path, files, hash: contentHash(dirname(path), files) };
 }
 

@@ -56,6 +56,14 @@ export class ServedModels extends Construct {
     this.shadows = shadowSources.map((source) => this.deployed(source));
   }
 
+  /** The key of the primary (first) model's .onnx object when it is in the model bucket. */
+  get primaryKey(): string | undefined {
+    const source = this.models[0]?.source;
+    if (source?.kind === 'project-file') return uploadedLocationKey(source);
+    if (source?.kind === 's3-object' && source.bucket === undefined) return source.key;
+    return undefined;
+  }
+
   /** The MODELS value: `name=location,...` in the configured order. */
   get modelsVariable(): string {
     return this.models.map((model) => `${model.name}=${model.location}`).join(',');

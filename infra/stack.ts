@@ -9,9 +9,10 @@ import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
 import { ServedModels } from './models';
 import { acknowledgeNag } from './nag';
+import { Monitoring, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';
 import { PredictRollout } from './rollout';
-import { resolveSettings, type PredictSettings } from './settings';
+import { DEFAULT_MODEL_KEY, resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
 
 /** Stack props: any {@link PredictSettings} left out takes its default. */
@@ -34,6 +35,7 @@ export class PredictStack extends Stack {
   readonly rollout: PredictRollout;
   readonly batch: PredictFunction;
   readonly api: PredictApi;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: PredictStackProps = {}) {
     super(scope, id, props);
@@ -81,6 +83,17 @@ export class PredictStack extends Stack {
       },
     });
     this.grantAccess();
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dataBucket: data,
+      referenceBucket: this.buckets.model,
+      // The training profile travels with the primary model (uploaded next to it under its content key).
+      referenceKey: referenceProfileKey(this.models.primaryKey ?? DEFAULT_MODEL_KEY),
+      producers: [this.predict.role, this.batch.role],
+      settings,
+    });
+    for (const fn of [this.predict, this.batch]) {
+      for (const [name, value] of Object.entries(this.monitoring.captureEnvironment)) fn.function.addEnvironment(name, value);
+    }
     // The API and the stream invoke the alias, never $LATEST: traffic follows CodeDeploy's shifts.
     this.streams.connect(this.rollout.alias);
     this.api = new PredictApi(this, 'Web', this.rollout.alias, settings);

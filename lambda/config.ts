@@ -106,7 +106,7 @@ const EnvSchema = z.object({
   CAPTURE_MAX_HELD_RECORDS: positiveInt(10_000),
   CAPTURE_MAX_HELD_BYTES: positiveInt(8 * 1024 * 1024),
   CAPTURE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
-  CAPTURE_FLUSH_TIMEOUT_MS: positiveInt(200),
+  CAPTURE_FLUSH_TIMEOUT_MS: positiveInt(100),
   CAPTURE_BATCH_ROWS_PER_CHUNK: positiveInt(1000),
   CAPTURE_FILE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   CAPTURE_FILE_MAX_SECONDS: positiveInt(600),
