@@ -120,7 +120,7 @@ export class ServedModels extends Construct {
 
   private acknowledgeWildcard(role: IRole, source: ModelSource): void {
     if (isProjectSource(source)) {
-      const resource = `<${logicalIdOf(this.bucket)}.Arn>/${UPLOAD_PREFIX}${source.name}/*`;
+      const resource = nagObjectsOf(this.bucket, `${UPLOAD_PREFIX}${source.name}/*`);
       acknowledgeNag(
         role,
         `AwsSolutions-IAM5[Resource::${resource}]`,
@@ -177,6 +177,11 @@ function isProjectSource(source: ModelSource): source is ProjectModelSource {
   return source.kind === 'project-file' || source.kind === 'project-directory';
 }
 
+/** How cdk-nag spells the ARN of `pattern` in a bucket: by logical id when the stack owns it, else by name. */
+function nagObjectsOf(bucket: IBucket, pattern: string): string {
+  return bucket.node.defaultChild ? `<${logicalIdOf(bucket)}.Arn>/${pattern}` : `arn:<AWS::Partition>:s3:::${bucket.bucketName}/${pattern}`;
+}
+
 function objectArn(bucket: string, key: string): string {
   return `arn:${Aws.PARTITION}:s3:::${bucket}/${key}`;
 }
@@ -203,7 +208,6 @@ function acknowledgeBucketDeployment(deployment: BucketDeployment, bucket: IBuck
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
       `${cdkOwned}: reads the staged asset from the bootstrap assets bucket.`,
     );
-    const target = bucket.node.defaultChild ? `<${logicalIdOf(bucket)}.Arn>/*` : `arn:<AWS::Partition>:s3:::${bucket.bucketName}/*`;
-    acknowledgeNag(scope, `AwsSolutions-IAM5[Resource::${target}]`, `${cdkOwned}: writes models/ into the model bucket.`);
+    acknowledgeNag(scope, `AwsSolutions-IAM5[Resource::${nagObjectsOf(bucket, '*')}]`, `${cdkOwned}: writes models/ into the model bucket.`);
   }
 }

@@ -75,14 +75,15 @@ export const DIMENSIONS = Object.freeze({
 
 /**
  * The dimension sets every datapoint of {@link METRICS} is emitted with (one EMF record may carry
- * several). The first is what the canary's alarms watch: a CloudWatch alarm needs every dimension
- * value fixed when it is defined, and the stack knows the new Lambda version number (a
- * CloudFormation attribute) but not the model versions (computed by the runtime from the bytes).
- * So `[service, function_version]` isolates the new version during a canary; the second set gives
- * the per-model view for dashboards. A datapoint with no model (a record that is not JSON) is
- * emitted in the first set only.
+ * several). `[service]` feeds the whole-service alarms. `[service, function_version]` is what the
+ * canary's rollback alarms watch: a CloudWatch alarm needs every dimension value fixed when it is
+ * defined, and the stack knows the new Lambda version's number (a CloudFormation attribute) but not
+ * the model versions (computed by the runtime from the bytes), so `function_version` isolates the
+ * new version during a canary. `[service, model, model_version]` is the per-model view for
+ * dashboards. A datapoint with no model (a record that is not JSON) is emitted in the first two only.
  */
 export const METRIC_DIMENSION_SETS = Object.freeze([
+  Object.freeze([DIMENSIONS.service]),
   Object.freeze([DIMENSIONS.service, DIMENSIONS.functionVersion]),
   Object.freeze([DIMENSIONS.service, DIMENSIONS.model, DIMENSIONS.modelVersion]),
 ] as const);
