@@ -64,6 +64,16 @@ const ContextSchema = z.object({
   deploymentPercentage: int(1, 99),
   deploymentMinutes: int(1, 2880),
   rollbackP99DurationMs: int(1, 900000),
+  apiAuth: z.enum(['iam', 'jwt', 'none']).optional(),
+  jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
+  // `-c jwtAudience=a,b` on the command line, or a list in cdk.json
+  jwtAudience: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter((v) => v !== ''))
+    .pipe(z.array(z.string()).min(1))
+    .optional(),
+  jwtScope: text,
+  rawInputExpiryDays: int(1, 3650),
 });
 
 /**

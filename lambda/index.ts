@@ -35,8 +35,20 @@ function sourceOf(record: unknown): unknown {
   return typeof record === 'object' && record !== null ? (record as { eventSource?: unknown }).eventSource : undefined;
 }
 
-/** Routes each event kind to its adapter by the event's shape. */
+/**
+ * Routes each event kind to its adapter by the event's shape. Before returning, the invocation's
+ * capture records are sent (Lambda freezes the process once the handler returns), waiting at most
+ * CAPTURE_FLUSH_TIMEOUT_MS; records not yet acknowledged stay held for the next invocation.
+ */
 export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
+  try {
+    return await route(event, context);
+  } finally {
+    await runtime.capture?.flush(runtime.config.capture.flushTimeoutMs);
+  }
+}
+
+async function route(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
   if (isKinesisEvent(event)) return handleKinesisEvent(event, runtime.stream);

@@ -10,6 +10,7 @@ import { createDeadLetterWriter } from './dead-letter';
 import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
 import { SERVICE_NAME } from './contract';
+import { createCapture, type Capture } from './capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly kinesis: KinesisClient;
   readonly stream: KinesisDeps;
   readonly batch: BatchDeps;
+  /** prediction capture; undefined when CAPTURE_LOCATION is not set */
+  readonly capture?: Capture;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -82,7 +85,12 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return service;
   });
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
+  const capture = createCapture(config.capture, {
+    logger,
+    metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
+  });
   return {
+    capture,
     config,
     logger,
     models,
