@@ -5,6 +5,7 @@ import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
 import { parseCaptureLocation } from './capture/location';
 import type { CaptureSettings } from './capture/settings';
+import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   };
   /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
   readonly capture: CaptureSettings;
+  /** MONITOR_*: the scheduled monitor; undefined unless MONITOR_CAPTURE_LOCATION is set */
+  readonly monitor?: MonitorSettings;
 }
 
 /** Local defaults: the course's layout under ./data and ./output. */
@@ -126,6 +129,11 @@ const EnvSchema = z.object({
   CAPTURE_FILE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   CAPTURE_FILE_MAX_SECONDS: positiveInt(600),
   AWS_ENDPOINT_URL_FIREHOSE: optionalText,
+  MONITOR_CAPTURE_LOCATION: optionalText,
+  MONITOR_REFERENCE_LOCATION: optionalText,
+  MONITOR_OUTPUT_LOCATION: optionalText,
+  MONITOR_PERIOD_DAYS: positiveInt(7),
+  MONITOR_MAX_RECORDS: positiveInt(500_000),
 });
 
 /**
@@ -185,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxFileSeconds: e.CAPTURE_FILE_MAX_SECONDS,
       firehoseEndpoint: e.AWS_ENDPOINT_URL_FIREHOSE ?? e.AWS_ENDPOINT_URL,
     }),
+    monitor: monitorSettingsFrom(e),
   });
 }
 
@@ -193,4 +202,18 @@ function modelLocationFrom(location?: string, bucket?: string, key?: string): Mo
   if (bucket && key) return { kind: 's3', bucket, key };
   if (bucket || key) throw new Error('invalid environment: MODEL_BUCKET and MODEL_KEY must be set together');
   return { kind: 'file', path: DEFAULT_MODEL_PATH };
+}
+
+function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | undefined {
+  if (e.MONITOR_CAPTURE_LOCATION === undefined) return undefined;
+  if (e.MONITOR_REFERENCE_LOCATION === undefined || e.MONITOR_OUTPUT_LOCATION === undefined) {
+    throw new Error('invalid environment: MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
+  }
+  return Object.freeze({
+    captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
+    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
+    outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
+    periodDays: e.MONITOR_PERIOD_DAYS,
+    maxRecords: e.MONITOR_MAX_RECORDS,
+  });
 }
