@@ -3,6 +3,9 @@ import * as z from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
+import { parseCaptureLocation } from './capture/location';
+import type { CaptureSettings } from './capture/settings';
+import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -49,6 +52,10 @@ export interface Config {
     /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
     readonly chunkRows: number;
   };
+  /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
+  readonly capture: CaptureSettings;
+  /** MONITOR_*: the scheduled monitor; undefined unless MONITOR_CAPTURE_LOCATION is set */
+  readonly monitor?: MonitorSettings;
 }
 
 /** Local defaults: the course's layout under ./data and ./output. */
@@ -97,6 +104,21 @@ const EnvSchema = z.object({
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
   BATCH_CHUNK_ROWS: positiveInt(131_072),
   WEB_CONCURRENCY: positiveInt(1),
+  CAPTURE_LOCATION: optionalText,
+  CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  CAPTURE_MAX_HELD_RECORDS: positiveInt(10_000),
+  CAPTURE_MAX_HELD_BYTES: positiveInt(8 * 1024 * 1024),
+  CAPTURE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  CAPTURE_FLUSH_TIMEOUT_MS: positiveInt(100),
+  CAPTURE_BATCH_ROWS_PER_CHUNK: positiveInt(1000),
+  CAPTURE_FILE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  CAPTURE_FILE_MAX_SECONDS: positiveInt(600),
+  AWS_ENDPOINT_URL_FIREHOSE: optionalText,
+  MONITOR_CAPTURE_LOCATION: optionalText,
+  MONITOR_REFERENCE_LOCATION: optionalText,
+  MONITOR_OUTPUT_LOCATION: optionalText,
+  MONITOR_PERIOD_DAYS: positiveInt(7),
+  MONITOR_MAX_RECORDS: positiveInt(500_000),
 });
 
 /**
@@ -139,6 +161,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       scheduledTaxiType: e.BATCH_TAXI_TYPE,
       chunkRows: e.BATCH_CHUNK_ROWS,
     }),
+    capture: Object.freeze({
+      location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),
+      sampleRate: e.CAPTURE_SAMPLE_RATE,
+      maxHeldRecords: e.CAPTURE_MAX_HELD_RECORDS,
+      maxHeldBytes: e.CAPTURE_MAX_HELD_BYTES,
+      flushIntervalMs: e.CAPTURE_FLUSH_INTERVAL_MS,
+      flushTimeoutMs: e.CAPTURE_FLUSH_TIMEOUT_MS,
+      maxBatchRecordsPerChunk: e.CAPTURE_BATCH_ROWS_PER_CHUNK,
+      maxFileBytes: e.CAPTURE_FILE_MAX_BYTES,
+      maxFileSeconds: e.CAPTURE_FILE_MAX_SECONDS,
+      firehoseEndpoint: e.AWS_ENDPOINT_URL_FIREHOSE ?? e.AWS_ENDPOINT_URL,
+    }),
+    monitor: monitorSettingsFrom(e),
   });
 }
 
@@ -147,4 +182,18 @@ function modelLocationFrom(location?: string, bucket?: string, key?: string): Mo
   if (bucket && key) return { kind: 's3', bucket, key };
   if (bucket || key) throw new Error('invalid environment: MODEL_BUCKET and MODEL_KEY must be set together');
   return { kind: 'file', path: DEFAULT_MODEL_PATH };
+}
+
+function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | undefined {
+  if (e.MONITOR_CAPTURE_LOCATION === undefined) return undefined;
+  if (e.MONITOR_REFERENCE_LOCATION === undefined || e.MONITOR_OUTPUT_LOCATION === undefined) {
+    throw new Error('invalid environment: MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
+  }
+  return Object.freeze({
+    captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
+    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
+    outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
+    periodDays: e.MONITOR_PERIOD_DAYS,
+    maxRecords: e.MONITOR_MAX_RECORDS,
+  });
 }

@@ -35,13 +35,34 @@ function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   return typeof e === 'object' && e !== null && e.version === '2.0' && typeof e.requestContext?.http?.method === 'string';
 }
 
+/**
+ * A `Records` array in which no record names another event source. An empty batch is a Kinesis
+ * batch with nothing to do (not an error), and a record too broken to name its source is the
+ * stream adapter's to dead-letter; S3, SQS or SNS records name their own source and are refused.
+ */
 function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
-  const records = (event as Partial<KinesisStreamEvent> | null)?.Records;
-  return Array.isArray(records) && records.length > 0 && records.every((r) => r?.eventSource === 'aws:kinesis');
+  const records = (event as Partial<KinesisStreamEvent> | null)?.Records as unknown;
+  return Array.isArray(records) && records.every((r: unknown) => sourceOf(r) === undefined || sourceOf(r) === 'aws:kinesis') && (records.length === 0 || records.some((r: unknown) => sourceOf(r) === 'aws:kinesis'));
 }
 
-/** Routes each event kind to its adapter by the event's shape. */
+function sourceOf(record: unknown): unknown {
+  return typeof record === 'object' && record !== null ? (record as { eventSource?: unknown }).eventSource : undefined;
+}
+
+/**
+ * Routes each event kind to its adapter by the event's shape. Before returning, the invocation's
+ * capture records are sent (Lambda freezes the process once the handler returns), waiting at most
+ * CAPTURE_FLUSH_TIMEOUT_MS; records not yet acknowledged stay held for the next invocation.
+ */
 export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
+  try {
+    return await route(event, context);
+  } finally {
+    await runtime.capture?.flush(runtime.config.capture.flushTimeoutMs);
+  }
+}
+
+async function route(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
   if (isKinesisEvent(event)) {

@@ -7,6 +7,7 @@ import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
+import type { Capture } from './capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -21,6 +22,8 @@ export interface Runtime {
    */
   stream(): KinesisDeps;
   readonly batch: BatchDeps;
+  /** prediction capture; undefined when CAPTURE_LOCATION is not set */
+  readonly capture?: Capture;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -68,7 +71,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   });
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
+  const capture = loadCapture(config, logger);
   return {
+    capture,
     config,
     logger,
     models,
@@ -95,4 +100,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
+}
+
+/**
+ * Prediction capture, when CAPTURE_LOCATION asks for it. Required here rather than imported at
+ * the top, so that a process without capture never evaluates the Firehose client or the
+ * metrics library (see Runtime.stream for why module loading matters).
+ */
+function loadCapture(config: Config, logger: Logger): Capture | undefined {
+  if (!config.capture.location) return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createCapture } = require('./capture') as typeof import('./capture');
+  const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
 }

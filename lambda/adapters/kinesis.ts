@@ -5,6 +5,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { PredictService } from '../core/predict';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { decodeRideRecord, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
+import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
 
 /*
@@ -78,7 +79,9 @@ interface BatchStats {
  */
 export async function handleKinesisEvent(event: KinesisStreamEvent, deps: KinesisDeps): Promise<KinesisStreamBatchResponse | TestRunResponse> {
   const started = performance.now();
-  const inbound = event.Records.map(decodeInbound);
+  // Records are read defensively: a malformed one is dead-lettered, never a TypeError for the batch.
+  const envelopes = (Array.isArray(event.Records) ? (event.Records as unknown[]) : []).map(readRecordEnvelope);
+  const inbound = envelopes.map(decodeInbound);
   const valid = inbound.filter((item): item is Valid => item.decoded.ok);
   const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
   try {
@@ -95,14 +98,16 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     // record is safe in any case: at worst some are written twice, none is lost.
     deps.logger.error('batch failed; reporting every record for retry', { error: error as Error });
     stats.failed = inbound.length;
+    // A record without a sequence number is reported as '', which makes Lambda retry the whole batch.
     return { batchItemFailures: inbound.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
   } finally {
     summarize(inbound.length, stats, performance.now() - started, deps);
   }
 }
 
-function decodeInbound(record: KinesisStreamRecord, index: number): Inbound {
-  return { index, record, shard: shardOf(record), decoded: decodeRideRecord(record.kinesis.data) };
+function decodeInbound({ record, malformed }: RecordEnvelope, index: number): Inbound {
+  const decoded: DecodedRecord = malformed ? { ok: false, poison: malformed } : decodeRideRecord(record.kinesis.data);
+  return { index, record, shard: shardOf(record), decoded };
 }
 
 /** Lambda sends one shard per batch; grouping by shard keeps the rule right for any event. */

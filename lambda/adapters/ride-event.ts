@@ -13,7 +13,8 @@ export interface RideEvent {
 
 /** Why a record cannot be predicted; `code` is stable, `reason` is for people. */
 export interface PoisonReason {
-  code: 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE';
+  /** INVALID_RECORD: the event record itself is malformed (no `kinesis`, `data` not a string) */
+  code: 'INVALID_RECORD' | 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE';
   reason: string;
   field?: string;
 }

@@ -8,7 +8,7 @@ export { parseDeadLetterLocation, describeDeadLetterLocation, type DeadLetterLoc
 
 /** One poison record: everything needed to find, inspect and replay it. */
 export interface DeadLetter {
-  /** stable, for grouping: NOT_BASE64, NOT_JSON, INVALID_RIDE_ID, INVALID_RIDE */
+  /** stable, for grouping: INVALID_RECORD, NOT_BASE64, NOT_JSON, INVALID_RIDE_ID, INVALID_RIDE */
   code: string;
   /** what was wrong, for people */
   reason: string;
@@ -59,12 +59,24 @@ function toJsonLines(letters: readonly DeadLetter[], now: Date): string {
   return letters.map((letter) => JSON.stringify({ ...letter, deadLetteredAt })).join('\n') + '\n';
 }
 
+/**
+ * `YYYY/MM/DD/<stamp>-<shard>-<sequence>-<random>.jsonl`. The shard id and sequence number come
+ * from the event, so they are reduced to a safe alphabet and a bounded length: a crafted one
+ * must not leave the dead-letter location (`/`, `..`) nor make a name the file system refuses
+ * (a refused write would send the record back for retry forever). The full values are in the lines.
+ */
 function objectName(letters: readonly DeadLetter[], now: Date): string {
   const first = letters[0];
   const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   // Random suffix: a re-delivered batch writes a second file rather than replacing the first.
-  return `${day}/${stamp}-${first?.shardId ?? 'none'}-${first?.sequenceNumber ?? '0'}-${randomBytes(4).toString('hex')}.jsonl`;
+  return `${day}/${stamp}-${namePart(first?.shardId, 'none', 40)}-${namePart(first?.sequenceNumber, '0', 64)}-${randomBytes(4).toString('hex')}.jsonl`;
+}
+
+/** Letters, digits, `_` and `-` only (anything else becomes `_`), at most `max` characters. */
+function namePart(value: string | undefined, fallback: string, max: number): string {
+  const safe = (value ?? '').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, max);
+  return safe === '' ? fallback : safe;
 }
 
 /** Temp file then rename, so a reader never sees half a file. */

@@ -93,13 +93,15 @@ async function serve(config: Config): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
   runtime.logger.info(`listening on http://${address.address}:${address.port}`, { host: address.address, port: address.port });
+  if (runtime.capture) runtime.logger.info('capturing predictions', { location: runtime.capture.description, sampleRate: config.capture.sampleRate });
   runtime.models.get().then(
     (service) => runtime.logger.info('ready', { modelVersion: service.modelVersion, startupMs: Math.round(performance.now() - started) }),
     () => undefined, // already logged by the runtime; requests answer 503 and retry the load
   );
   const shutdown = (signal: string) => {
     runtime.logger.info('shutting down', { signal });
-    server.close(() => process.exit(0));
+    // Held capture records are written before the process exits (bounded by the same timeout).
+    server.close(() => void (runtime.capture?.close(2_000) ?? Promise.resolve()).finally(() => process.exit(0)));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();
   };

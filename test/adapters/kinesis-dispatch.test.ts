@@ -29,4 +29,16 @@ describe('the Lambda handler', () => {
 
     expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 } }] });
   });
+
+  it('answers an event with no records as an empty Kinesis batch, not as an unsupported event', async () => {
+    const handler = loadHandlerWith({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' });
+
+    await expect(handler({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  it('still refuses records that name another event source', async () => {
+    const handler = loadHandlerWith({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' });
+
+    await expect(handler({ Records: [{ eventSource: 'aws:sqs' }] } as never)).rejects.toThrow(/unsupported event/);
+  });
 });

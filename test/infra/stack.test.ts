@@ -40,6 +40,12 @@ const SHARED_ENVIRONMENT = {
   NODE_OPTIONS: '--enable-source-maps',
 };
 
+/** Where both functions send prediction capture (infra/monitoring.ts). */
+const captureEnvironment = (stack: PredictStack) => ({
+  CAPTURE_LOCATION: { 'Fn::Join': ['', ['firehose://', { Ref: idOf(stack.monitoring.deliveryStream) }]] },
+  CAPTURE_SAMPLE_RATE: '1',
+});
+
 let defaults: Synthesized;
 
 beforeAll(() => {
@@ -143,9 +149,10 @@ describe('the functions', () => {
   it('run on arm64, sized from context, when asked', () => {
     const { template } = synthesize({ architecture: 'arm64', predictMemoryMb: '2048', batchTimeoutSeconds: 600 });
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
-    expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64']]);
-    expect(functions.map((f) => f.Properties.MemorySize).sort()).toEqual([2048, 3008]);
-    expect(functions.map((f) => f.Properties.Timeout).sort()).toEqual([30, 600]);
+    // predict, batch and the monitor (infra/monitoring.ts)
+    expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64'], ['arm64']]);
+    expect(functions.map((f) => f.Properties.MemorySize).sort()).toEqual([1024, 2048, 3008]);
+    expect(functions.map((f) => f.Properties.Timeout).sort()).toEqual([30, 300, 600]);
   });
 
   it('tell the predict function where the model, the predictions stream and the dead letters are', () => {
@@ -154,6 +161,7 @@ describe('the functions', () => {
       MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
       PREDICTIONS_STREAM_NAME: { Ref: idOf(stack.streams.output) },
       DEAD_LETTER_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.data) }, '/dead-letters/']] },
+      ...captureEnvironment(stack),
       ...SHARED_ENVIRONMENT,
     });
   });
@@ -168,6 +176,7 @@ describe('the functions', () => {
         'Fn::Join': ['', ['s3://', data, '/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet']],
       },
       BATCH_TAXI_TYPE: 'green',
+      ...captureEnvironment(stack),
       ...SHARED_ENVIRONMENT,
     });
   });
@@ -197,10 +206,10 @@ describe('the functions', () => {
 });
 
 describe('the HTTP API', () => {
-  it('routes POST /predict and GET /health to the predict function with payload 2.0', () => {
+  it('routes POST /predict, POST /predict/{name}, GET /health and GET /openapi.json to the predict function with payload 2.0', () => {
     const { stack, template } = defaults;
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['GET /health', 'POST /predict']);
+    expect(routes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /predict', 'POST /predict/{name}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: arn(idOf(stack.predict.function)),
@@ -286,6 +295,7 @@ describe('the permissions', () => {
       { Effect: 'Allow', Action: 's3:GetObject', Resource: objects(model, '/models/model.onnx') },
       { Effect: 'Allow', Action: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: arn(idOf(stack.streams.output)) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/dead-letters/*') },
+      { Effect: 'Allow', Action: 'firehose:PutRecordBatch', Resource: arn(idOf(stack.monitoring.deliveryStream)) },
       { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: arn(idOf(stack.streams.onFailure)) },
       {
         Effect: 'Allow',
@@ -313,6 +323,7 @@ describe('the permissions', () => {
       { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/trip-data/*'), objects(idOf(stack.buckets.model), '/models/model.onnx')] },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [data, 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'trip-data/*' } } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/predictions/*') },
+      { Effect: 'Allow', Action: 'firehose:PutRecordBatch', Resource: arn(idOf(stack.monitoring.deliveryStream)) },
     ]);
   });
 
@@ -336,6 +347,12 @@ describe('operations', () => {
         'AWS/Lambda/IteratorAge',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'RideDurationPrediction/RecordsDeadLettered',
+        // infra/monitoring.ts
+        'AWS/Lambda/Errors',
+        'RideDurationPrediction/CaptureRecordsDropped',
+        'RideDurationPrediction/DatasetDrift',
+        'RideDurationPrediction/DriftedInputs',
+        'RideDurationPrediction/Rmse',
       ].sort(),
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,0 +1,213 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, RuleTargetInput, EventField, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
+import { LogGroup, LogStream } from 'aws-cdk-lib/aws-logs';
+import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { POWERTOOLS_SERVICE_NAME } from './alarms';
+import { logicalIdOf } from './buckets';
+import { acknowledgeNag } from './nag';
+import { PredictFunction } from './predict-function';
+import type { PredictSettings } from './settings';
+
+/** Prefixes of the data bucket that capture and the monitor own. */
+export const MONITORING_PREFIXES = Object.freeze({
+  capture: 'capture/',
+  captureErrors: 'capture-errors/',
+  reports: 'monitoring/',
+});
+
+/** Capture lands partitioned by the hour Firehose received it (UTC), as the monitor reads it. */
+export const CAPTURE_S3_PREFIX = `${MONITORING_PREFIXES.capture}dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
+
+/**
+ * The reference profile `npm run train` writes next to a model: `models/model.onnx` →
+ * `models/model.profile.json`.
+ */
+export function referenceProfileKey(modelKey: string): string {
+  return `${modelKey.replace(/\.onnx$/, '')}.profile.json`;
+}
+
+/** Knobs of capture delivery and the scheduled monitor; defaults in {@link DEFAULT_MONITORING_SETTINGS}. */
+export interface MonitoringSettings {
+  /** Firehose buffers this long (or this many MiB) before writing an S3 object */
+  readonly bufferSeconds: number;
+  readonly bufferMiB: number;
+  /** CAPTURE_SAMPLE_RATE of the functions */
+  readonly captureSampleRate: number;
+  /** EventBridge schedule of the monitor (weekly: Mondays 04:00 UTC) */
+  readonly monitorSchedule: string;
+  /** the period of capture each run reads, ending at the scheduled time */
+  readonly monitorPeriodDays: number;
+  readonly monitorMemoryMb: number;
+  readonly monitorTimeoutSeconds: number;
+  /** alarm when at least this many inputs drift */
+  readonly driftedInputsAlarm: number;
+  /** alarm when the RMSE on captured rows with actuals (batch) exceeds this many minutes */
+  readonly rmseAlarmMinutes: number;
+}
+
+export const DEFAULT_MONITORING_SETTINGS: MonitoringSettings = Object.freeze({
+  bufferSeconds: 60,
+  bufferMiB: 5,
+  captureSampleRate: 1,
+  monitorSchedule: 'cron(0 4 ? * MON *)',
+  monitorPeriodDays: 7,
+  monitorMemoryMb: 1024,
+  monitorTimeoutSeconds: 300,
+  driftedInputsAlarm: 1,
+  // the model's training RMSE is 5.26 min (README, The model); twice that is a regression
+  rmseAlarmMinutes: 10.5,
+});
+
+export interface MonitoringProps {
+  readonly dataBucket: Bucket;
+  /** where the monitor reads the reference profile of the training data */
+  readonly referenceBucket: IBucket;
+  readonly referenceKey: string;
+  /** roles that put capture records (the predict and batch functions) */
+  readonly producers: readonly IRole[];
+  readonly settings: PredictSettings;
+  readonly monitoring?: Partial<MonitoringSettings>;
+}
+
+/**
+ * Prediction capture in AWS and the scheduled monitor: a Firehose delivery stream into the data
+ * bucket's `capture/` prefix (by date and hour, GZIP), the producers' right to put records on that
+ * stream only, and a weekly function (the same asset) that compares the last period's capture
+ * with the training reference, writes `monitoring/`, and publishes drift metrics with alarms.
+ */
+export class Monitoring extends Construct {
+  readonly deliveryStream: CfnDeliveryStream;
+  readonly deliveryRole: Role;
+  readonly monitor: PredictFunction;
+  readonly settings: MonitoringSettings;
+  /** the functions' environment for capture: `CAPTURE_LOCATION=firehose://<stream>` */
+  readonly captureEnvironment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const given = Object.fromEntries(Object.entries(props.monitoring ?? {}).filter(([, v]) => v !== undefined));
+    const settings = (this.settings = Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...given }));
+    this.deliveryRole = this.createDeliveryRole(props.dataBucket);
+    this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings);
+    this.captureEnvironment = { CAPTURE_LOCATION: `firehose://${this.deliveryStream.ref}`, CAPTURE_SAMPLE_RATE: String(settings.captureSampleRate) };
+    for (const role of props.producers) {
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.attrArn] }));
+    }
+    this.monitor = this.createMonitor(props, settings);
+    this.createAlarms(props.settings.metricsNamespace, settings);
+  }
+
+  /**
+   * Firehose's role: write objects under capture/ and capture-errors/ only (plus the bucket-level
+   * calls S3 delivery makes), and its own delivery-error log stream. The trust is limited to this
+   * account's Firehose (confused deputy).
+   */
+  private createDeliveryRole(bucket: Bucket): Role {
+    const account = Stack.of(this).account;
+    const role = new Role(this, 'DeliveryRole', {
+      assumedBy: new ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'sts:ExternalId': account } } }),
+      description: 'Firehose delivery of prediction capture into the data bucket (capture/ only)',
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(`${MONITORING_PREFIXES.capture}*`), bucket.arnForObjects(`${MONITORING_PREFIXES.captureErrors}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [bucket.bucketArn] }));
+    const bucketId = logicalIdOf(bucket);
+    for (const prefix of [MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors]) {
+      acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`, `Firehose names its objects under ${prefix} by time; only that prefix.`);
+    }
+    return role;
+  }
+
+  private createDeliveryStream(bucket: Bucket, settings: MonitoringSettings): CfnDeliveryStream {
+    const logGroup = new LogGroup(this, 'DeliveryLogs', { retention: 30, removalPolicy: RemovalPolicy.DESTROY });
+    const logStream = new LogStream(this, 'DeliveryErrors', { logGroup, removalPolicy: RemovalPolicy.DESTROY });
+    logGroup.grantWrite(this.deliveryRole);
+    const stream = new CfnDeliveryStream(this, 'Capture', {
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+      extendedS3DestinationConfiguration: {
+        bucketArn: bucket.bucketArn,
+        roleArn: this.deliveryRole.roleArn,
+        prefix: CAPTURE_S3_PREFIX,
+        errorOutputPrefix: `${MONITORING_PREFIXES.captureErrors}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+        compressionFormat: 'GZIP',
+        bufferingHints: { intervalInSeconds: settings.bufferSeconds, sizeInMBs: settings.bufferMiB },
+        cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },
+      },
+    });
+    // The role's policy must exist before Firehose checks it can write.
+    stream.node.addDependency(this.deliveryRole);
+    return stream;
+  }
+
+  /**
+   * The monitor: the same asset, run by EventBridge with `{"monitor": "scheduled", "time": ...}`.
+   * It lists and reads capture/ (nothing else of the data bucket), reads the one reference
+   * profile, writes monitoring/. Its metrics go out as EMF log lines (no PutMetricData right).
+   */
+  private createMonitor(props: MonitoringProps, settings: MonitoringSettings): PredictFunction {
+    const data = props.dataBucket;
+    const monitor = new PredictFunction(this, 'Monitor', {
+      description: 'Ride duration prediction: weekly drift and quality report over captured predictions',
+      memoryMb: settings.monitorMemoryMb,
+      timeoutSeconds: settings.monitorTimeoutSeconds,
+      settings: props.settings,
+      environment: {
+        MONITOR_CAPTURE_LOCATION: `s3://${data.bucketName}/${MONITORING_PREFIXES.capture}`,
+        MONITOR_REFERENCE_LOCATION: `s3://${props.referenceBucket.bucketName}/${props.referenceKey}`,
+        MONITOR_OUTPUT_LOCATION: `s3://${data.bucketName}/${MONITORING_PREFIXES.reports}`,
+        MONITOR_PERIOD_DAYS: String(settings.monitorPeriodDays),
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: props.settings.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    const role = monitor.role;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [data.bucketArn], conditions: { StringLike: { 's3:prefix': `${MONITORING_PREFIXES.capture}*` } } }),
+    );
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${MONITORING_PREFIXES.capture}*`)] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.referenceBucket.arnForObjects(props.referenceKey)] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${MONITORING_PREFIXES.reports}*`)] }));
+    const dataId = logicalIdOf(data);
+    acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.capture}*]`, 'Reads the capture objects Firehose named by time; only capture/.');
+    acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.reports}*]`, 'Writes one report per period under monitoring/; only that prefix.');
+    new Rule(this, 'Schedule', {
+      description: `Drift and quality report over the last ${settings.monitorPeriodDays} days of captured predictions`,
+      schedule: Schedule.expression(settings.monitorSchedule),
+      targets: [new LambdaFunction(monitor.function, { retryAttempts: 2, event: RuleTargetInput.fromObject({ monitor: 'scheduled', time: EventField.time }) })],
+    });
+    return monitor;
+  }
+
+  private createAlarms(namespace: string, settings: MonitoringSettings): void {
+    const daily = (metricName: string, statistic: string) =>
+      new Metric({ namespace, metricName, dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic, period: Duration.days(1) });
+    this.alarmAtLeast('DatasetDrift', daily('DatasetDrift', 'Maximum'), 1, 'The monitor found dataset drift: at least half of the inputs drifted from the training data.');
+    this.alarmAtLeast('DriftedInputs', daily('DriftedInputs', 'Maximum'), settings.driftedInputsAlarm, `At least ${settings.driftedInputsAlarm} input(s) drifted from the training data.`);
+    this.alarmAbove('Rmse', daily('Rmse', 'Maximum'), settings.rmseAlarmMinutes, `RMSE on captured rows with actual durations exceeds ${settings.rmseAlarmMinutes} min.`);
+    this.alarmAbove('CaptureDropped', new Metric({ namespace, metricName: 'CaptureRecordsDropped', dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) }), 0, 'Capture records were dropped (Firehose down or throttling, or the buffer was full).');
+    this.alarmAbove('MonitorErrors', this.monitor.function.metricErrors({ period: Duration.days(1) }), 0, 'The scheduled monitor failed.');
+  }
+
+  private alarmAtLeast(id: string, metric: IMetric, threshold: number, description: string): Alarm {
+    return this.alarm(id, metric, threshold, description, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+  }
+
+  private alarmAbove(id: string, metric: IMetric, threshold: number, description: string): Alarm {
+    return this.alarm(id, metric, threshold, description, ComparisonOperator.GREATER_THAN_THRESHOLD);
+  }
+
+  private alarm(id: string, metric: IMetric, threshold: number, description: string, comparisonOperator: ComparisonOperator): Alarm {
+    return new Alarm(this, id, { metric, threshold, evaluationPeriods: 1, comparisonOperator, treatMissingData: TreatMissingData.NOT_BREACHING, alarmDescription: description });
+  }
+}
