@@ -49,14 +49,21 @@ export interface Config {
     readonly outputTemplate: string;
     /** BATCH_TAXI_TYPE: what a scheduled run scores */
     readonly scheduledTaxiType: TaxiType;
-    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
+    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory (at most 4,194,304) */
     readonly chunkRows: number;
+    /** BATCH_MAX_LINE_CHARS: longest CSV line read (a TLC line is ~200 characters); longer fails the run */
+    readonly maxLineChars: number;
+    /** BATCH_MAX_PAGE_VALUES: most values one parquet page may decode to; a larger page fails the run */
+    readonly maxPageValues: number;
   };
   /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
   readonly capture: CaptureSettings;
   /** MONITOR_*: the scheduled monitor; undefined unless MONITOR_CAPTURE_LOCATION is set */
   readonly monitor?: MonitorSettings;
 }
+
+/** BATCH_CHUNK_ROWS' ceiling: a chunk's columns, filter and output arrays are ~200 bytes a row. */
+export const MAX_CHUNK_ROWS = 4_194_304;
 
 /** Local defaults: the course's layout under ./data and ./output. */
 export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
@@ -102,7 +109,10 @@ const EnvSchema = z.object({
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
-  BATCH_CHUNK_ROWS: positiveInt(131_072),
+  // Upper bounds: each is memory allocated at once (a chunk's columns, a line, a decoded page).
+  BATCH_CHUNK_ROWS: positiveInt(131_072).pipe(z.number().max(MAX_CHUNK_ROWS)),
+  BATCH_MAX_LINE_CHARS: positiveInt(65_536).pipe(z.number().max(16 * 1024 * 1024)),
+  BATCH_MAX_PAGE_VALUES: positiveInt(1_048_576).pipe(z.number().max(16 * 1024 * 1024)),
   WEB_CONCURRENCY: positiveInt(1),
   CAPTURE_LOCATION: optionalText,
   CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
@@ -160,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
       scheduledTaxiType: e.BATCH_TAXI_TYPE,
       chunkRows: e.BATCH_CHUNK_ROWS,
+      maxLineChars: e.BATCH_MAX_LINE_CHARS,
+      maxPageValues: e.BATCH_MAX_PAGE_VALUES,
     }),
     capture: Object.freeze({
       location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),

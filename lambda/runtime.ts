@@ -83,6 +83,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
+      onPredictions: capture?.observe,
     },
     stream: () => {
       if (!stream) {
