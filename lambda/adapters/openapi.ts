@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelSet } from '../models/model-set';
 import type { RequestField } from '../models/model-input';
 import { fieldSchema } from '../models/request-schema';

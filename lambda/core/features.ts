@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One ride as the course's clients send it. The service's request schema comes from the loaded

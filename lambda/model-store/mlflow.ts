@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldKind } from '../models/model-input';
 import type { SignatureColumn } from '../models/served-model';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRideError, MissingInputError } from '../core/errors';
 import type { InputBatch, InputColumn } from './input-batch';
 import type { RequestField } from './model-input';

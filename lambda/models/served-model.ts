@@ -3,9 +3,10 @@ import { Coalescer, type SegmentRunner } from './coalescer';
 import { sliceBatch, type InputBatch } from './input-batch';
 import { fieldsForInput, mergeFields, unionFields, type FieldKind, type ModelInput, type RequestField } from './model-input';
 import { sidecarMetrics, type ModelSidecar } from './sidecar';
+import { MODEL_NAME_PATTERN } from '../contract';
 
-/** Model names: what `MODELS` accepts and what replies use as keys. */
-export const MODEL_NAME_PATTERN = /^[a-z0-9_]+$/;
+/** Model names (lambda/contract.ts): what `MODELS` accepts and what replies use as keys. */
+export { MODEL_NAME_PATTERN };
 
 /** What a model says about itself beyond its inputs (sidecar / MLmodel). */
 export interface ModelInfo {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A constraint or description for one input (keyed by ONNX input or request field name). */
 export const InputNoteSchema = z.union([
