@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
