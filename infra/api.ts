@@ -1,12 +1,26 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { predictionAuthorization } from './api-auth';
 import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
+
+/** Routes that score rides: authenticated unless `apiAuth=none`. `{name}` picks one model. */
+export const PREDICTION_ROUTES = Object.freeze([
+  { method: HttpMethod.POST, path: '/predict' },
+  { method: HttpMethod.POST, path: '/predict/{name}' },
+]);
+
+/** Routes open to anyone in every mode: they reveal no ride and cost no model run. */
+export const OPEN_ROUTES = Object.freeze([
+  { method: HttpMethod.GET, path: '/health' },
+  { method: HttpMethod.GET, path: '/openapi.json' },
+]);
 
 /** One JSON line per request, in HTTP API's own $context variables. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -24,13 +38,17 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 );
 
 /**
- * The web service: an HTTP API (payload 2.0) with `POST /predict` and `GET /health` on one
- * function, a throttled `$default` stage and JSON access logs.
+ * The web service: an HTTP API (payload 2.0) on one function, a throttled `$default` stage and
+ * JSON access logs. `POST /predict` and `POST /predict/{name}` need the caller authenticated as
+ * `settings.apiAuth` says (SigV4 by default); `GET /health` and `GET /openapi.json` stay open.
+ * In `iam` mode, {@link invokePolicy} is a managed policy to attach to whoever may predict.
  */
 export class PredictApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** `iam` mode: `execute-api:Invoke` on the prediction routes of the `$default` stage, nothing else */
+  readonly invokePolicy?: ManagedPolicy;
 
   constructor(scope: Construct, id: string, fn: IFunction, settings: PredictSettings) {
     super(scope, id);
@@ -43,13 +61,47 @@ export class PredictApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
     const integration = new HttpLambdaIntegration('Predict', fn);
-    this.api.addRoutes({ path: '/predict', methods: [HttpMethod.POST], integration });
-    this.api.addRoutes({ path: '/health', methods: [HttpMethod.GET], integration });
-    acknowledgeNag(
-      this.api,
-      'AwsSolutions-APIG4',
-      'A public prediction endpoint, as in the course; abuse is bounded by stage throttling. Add a JWT or IAM authorizer before serving anything private.',
+    const auth = predictionAuthorization(settings);
+    for (const { method, path } of PREDICTION_ROUTES) this.api.addRoutes({ path, methods: [method], integration, ...auth });
+    for (const { method, path } of OPEN_ROUTES) {
+      const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: new HttpNoneAuthorizer() });
+      if (settings.apiAuth !== 'none') {
+        acknowledgeNag(route!, 'AwsSolutions-APIG4', `${method} ${path} is open on purpose: it answers the model version or the API description, never a prediction, and runs no model.`);
+      }
+    }
+    if (settings.apiAuth === 'none') {
+      acknowledgeNag(
+        this.api,
+        'AwsSolutions-APIG4',
+        'Deployed with -c apiAuth=none, explicitly: a public prediction endpoint as in the course, bounded only by stage throttling.',
+      );
+    }
+    if (settings.apiAuth === 'iam') this.invokePolicy = this.createInvokePolicy();
+  }
+
+  /**
+   * `execute-api:Invoke` on exactly the prediction routes of this API's `$default` stage. The
+   * `/predict/*` resource is one model name: IAM cannot match a single path segment more narrowly.
+   */
+  private createInvokePolicy(): ManagedPolicy {
+    const resources = PREDICTION_ROUTES.map(({ method, path }) =>
+      this.api.arnForExecuteApi(method, path.replace(/\{[^}]+\}/g, '*'), this.stage.stageName),
     );
+    const policy = new ManagedPolicy(this, 'InvokePolicy', {
+      description: 'May call POST /predict and POST /predict/{name} of the ride duration API (SigV4)',
+      statements: [new PolicyStatement({ actions: ['execute-api:Invoke'], resources })],
+    });
+    acknowledgeNag(
+      policy,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.apiLogicalId()}>/$default/POST/predict/*]`,
+      'The * stands for the one {name} path segment of POST /predict/{name} (a model name); stage and method are fixed.',
+    );
+    return policy;
+  }
+
+  private apiLogicalId(): string {
+    const stack = Stack.of(this);
+    return stack.resolve(stack.getLogicalId(this.api.node.defaultChild as CfnElement)) as string;
   }
 
   /** The stage's invoke URL (ends with '/'). */

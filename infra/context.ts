@@ -38,6 +38,16 @@ const ContextSchema = z.object({
   apiBurstLimit: int(1, 5000),
   logRetentionDays: retention,
   metricsNamespace: text,
+  apiAuth: z.enum(['iam', 'jwt', 'none']).optional(),
+  jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
+  // `-c jwtAudience=a,b` on the command line, or a list in cdk.json
+  jwtAudience: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter((v) => v !== ''))
+    .pipe(z.array(z.string()).min(1))
+    .optional(),
+  jwtScope: text,
+  rawInputExpiryDays: int(1, 3650),
 });
 
 /**

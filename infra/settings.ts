@@ -42,7 +42,23 @@ export interface PredictSettings {
   readonly logRetentionDays: RetentionDays;
   /** POWERTOOLS_METRICS_NAMESPACE: where the functions' EMF metrics (and the dead-letter alarm) live */
   readonly metricsNamespace: string;
+  /**
+   * Who may call `POST /predict` and `POST /predict/{name}`: SigV4-signed IAM principals (`iam`),
+   * bearers of a JWT from `jwtIssuer` for `jwtAudience` (`jwt`), or anyone (`none`, only when asked).
+   */
+  readonly apiAuth: ApiAuthMode;
+  /** `jwt` mode: the issuer URL (a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<pool id>` or any OIDC issuer) */
+  readonly jwtIssuer?: string;
+  /** `jwt` mode: accepted `aud` (or Cognito `client_id`) values */
+  readonly jwtAudience?: readonly string[];
+  /** `jwt` mode: a scope every token must carry (e.g. `predict/invoke`); unset = any valid token */
+  readonly jwtScope?: string;
+  /** raw inputs (dead-letters/, capture/) expire from the data bucket after this many days */
+  readonly rawInputExpiryDays: number;
 }
+
+/** How the HTTP API authenticates prediction requests. */
+export type ApiAuthMode = 'iam' | 'jwt' | 'none';
 
 /** The key models/model.onnx is uploaded to when {@link PredictSettings.uploadDefaultModel} is on. */
 export const DEFAULT_MODEL_KEY = 'models/model.onnx';
@@ -71,6 +87,9 @@ export const DEFAULT_SETTINGS: PredictSettings = Object.freeze({
   apiBurstLimit: 100,
   logRetentionDays: RetentionDays.ONE_MONTH,
   metricsNamespace: 'RideDurationPrediction',
+  // Authentication is on by default: predictions need a SigV4 signature.
+  apiAuth: 'iam',
+  rawInputExpiryDays: 90,
 });
 
 /**

@@ -7,10 +7,11 @@ import { PredictAlarms, POWERTOOLS_SERVICE_NAME } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
 import { acknowledgeNag } from './nag';
-import { Monitoring, referenceProfileKey } from './monitoring';
+import { Monitoring, MONITORING_PREFIXES, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';
 import { resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
+import { expireRawInputs } from './raw-input-expiry';
 
 /** Stack props: any {@link PredictSettings} left out takes its default. */
 export interface PredictStackProps extends StackProps {
@@ -81,6 +82,11 @@ export class PredictStack extends Stack {
     for (const fn of [this.predict, this.batch]) {
       for (const [name, value] of Object.entries(this.monitoring.captureEnvironment)) fn.function.addEnvironment(name, value);
     }
+    expireRawInputs(
+      data,
+      [DATA_PREFIXES.deadLetters, MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors],
+      settings.rawInputExpiryDays,
+    );
     this.streams.connect(this.predict.function);
     this.api = new PredictApi(this, 'Web', this.predict.function, settings);
     new Rule(this, 'MonthlyBatch', {
@@ -148,6 +154,10 @@ export class PredictStack extends Stack {
   private addOutputs(modelLocation: string): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'POST {ApiUrl}predict, GET {ApiUrl}health' });
     new CfnOutput(this, 'InputStreamName', { value: this.streams.input.streamName, description: 'put ride events here' });
+    new CfnOutput(this, 'ProducerPolicyArn', { value: this.streams.producerPolicy.managedPolicyArn, description: 'attach to who may put ride events' });
+    if (this.api.invokePolicy) {
+      new CfnOutput(this, 'InvokePolicyArn', { value: this.api.invokePolicy.managedPolicyArn, description: 'attach to who may call POST /predict (SigV4)' });
+    }
     new CfnOutput(this, 'PredictionsStreamName', { value: this.streams.output.streamName, description: 'predictions appear here' });
     new CfnOutput(this, 'ModelBucketName', { value: this.buckets.model.bucketName });
     new CfnOutput(this, 'ModelKey', { value: this.settings.modelKey });

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -16,6 +17,8 @@ export class PredictionStreams extends Construct {
   readonly output: Stream;
   /** metadata of batches that still failed after bisecting and retrying (or grew too old) */
   readonly onFailure: Queue;
+  /** for ride-event producers: put records on the input stream, nothing else */
+  readonly producerPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, private readonly settings: PredictSettings) {
     super(scope, id);
@@ -28,7 +31,24 @@ export class PredictionStreams extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    this.producerPolicy = this.createProducerPolicy();
     acknowledgeNag(this.onFailure, 'AwsSolutions-SQS3', "This queue is itself the event source mapping's on-failure destination (a dead-letter queue).");
+  }
+
+  /**
+   * `kinesis:PutRecord(s)` on the input stream only. The stream is encrypted with the AWS-managed
+   * aws/kinesis key, whose key policy already lets the account's principals use it through Kinesis,
+   * so producers need no KMS statement; with a customer-managed key they need GenerateDataKey on it.
+   */
+  private createProducerPolicy(): ManagedPolicy {
+    const statements = [new PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [this.input.streamArn] })];
+    if (this.input.encryptionKey) {
+      statements.push(new PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.input.encryptionKey.keyArn] }));
+    }
+    return new ManagedPolicy(this, 'ProducerPolicy', {
+      description: 'May put ride events on the input stream of the ride duration service, nothing else',
+      statements,
+    });
   }
 
   /**

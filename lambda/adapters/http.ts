@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isPredictError } from '../core/errors';
-import { parseRides } from '../core/features';
+import { parseRides, type Ride } from '../core/features';
+import { randomUUID } from 'node:crypto';
 import type { PredictService } from '../core/predict';
+import type { PredictionEvent } from '../capture';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -10,6 +12,8 @@ export interface HttpRequest {
   /** lower-case names */
   headers: Readonly<Record<string, string | undefined>>;
   body: Buffer;
+  /** API Gateway's request id, or one the local server makes; capture records carry it */
+  requestId?: string;
 }
 
 export interface HttpResponse {
@@ -25,6 +29,8 @@ export interface HttpDeps {
   maxRidesPerRequest: number;
   /** told about unexpected failures, which answer 500 without details */
   onUnexpectedError(error: unknown): void;
+  /** the capture seam: told about every prediction before the reply (must not throw) */
+  onPredictions?: (event: PredictionEvent) => void;
 }
 
 const BASE_HEADERS = {
@@ -77,8 +83,24 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   const { rides, isArray } = parseRides(payload);
   const service = await deps.getService();
   const durations = await service.predict(rides);
+  observe(deps, request, rides, durations, service.modelVersion);
   const results = durations.map((duration) => ({ duration, model_version: service.modelVersion }));
   return json(200, isArray ? results : results[0]);
+}
+
+function observe(deps: HttpDeps, request: HttpRequest, rides: readonly Ride[], durations: readonly number[], version: string): void {
+  if (!deps.onPredictions) return;
+  const id = request.requestId ?? randomUUID();
+  try {
+    deps.onPredictions({
+      source: 'http',
+      requestIds: rides.length === 1 ? [id] : rides.map((_, i) => `${id}#${i}`),
+      batch: { length: rides.length, columns: { PULocationID: rides.map((r) => r.PULocationID), DOLocationID: rides.map((r) => r.DOLocationID), trip_distance: rides.map((r) => r.trip_distance) } },
+      prediction: { outputs: { duration: durations }, versions: { duration: version } },
+    });
+  } catch (error) {
+    deps.onUnexpectedError(error);
+  }
 }
 
 function errorResponse(error: unknown, deps: HttpDeps): HttpResponse {
@@ -107,7 +129,7 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  return { method: event.requestContext.http.method.toUpperCase(), path, headers, body };
+  return { method: event.requestContext.http.method.toUpperCase(), path, headers, body, requestId: event.requestContext.requestId };
 }
 
 export async function handleApiGatewayEvent(event: APIGatewayProxyEventV2, deps: HttpDeps): Promise<APIGatewayProxyStructuredResultV2> {

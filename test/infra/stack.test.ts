@@ -206,10 +206,10 @@ describe('the functions', () => {
 });
 
 describe('the HTTP API', () => {
-  it('routes POST /predict and GET /health to the predict function with payload 2.0', () => {
+  it('routes POST /predict, POST /predict/{name}, GET /health and GET /openapi.json to the predict function with payload 2.0', () => {
     const { stack, template } = defaults;
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['GET /health', 'POST /predict']);
+    expect(routes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /predict', 'POST /predict/{name}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: arn(idOf(stack.predict.function)),

@@ -20,6 +20,8 @@ export interface LocalFirehose {
   mode: FirehoseMode;
   /** in `throttle` mode: which entries fail (default: all) */
   failEntry: (data: Buffer, index: number) => boolean;
+  /** calls received in `stall` mode whose connection is still open (the client is still waiting) */
+  stalled(): number;
   /** the capture lines delivered to `stream`, in order */
   lines(stream: string): string[];
   /** a real SDK client pointed at this server (dummy credentials, HTTP/1.1, short timeouts) */
@@ -37,6 +39,7 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
   const known = new Set(streams);
   const sockets = new Set<Socket>();
   let nextId = 0;
+  const stalled = new Set<ServerResponse>();
   const state = {
     delivered: new Map<string, Buffer[]>(streams.map((name) => [name, []])),
     calls: [] as number[],
@@ -61,7 +64,11 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
     const input = JSON.parse(body.toString('utf8')) as { DeliveryStreamName?: string; Records?: Array<{ Data: string }> };
     const records = (input.Records ?? []).map((record) => Buffer.from(record.Data, 'base64'));
     state.calls.push(records.length);
-    if (state.mode === 'stall') return;
+    if (state.mode === 'stall') {
+      stalled.add(res);
+      res.on('close', () => stalled.delete(res));
+      return;
+    }
     if (state.mode === 'down') return error(res, 503, 'ServiceUnavailableException', 'the service is unavailable');
     const stream = input.DeliveryStreamName ?? '';
     if (!known.has(stream)) return error(res, 400, 'ResourceNotFoundException', `Firehose ${stream} not found`);
@@ -86,6 +93,7 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
   const clients: FirehoseClient[] = [];
   return Object.assign(state, {
     endpoint,
+    stalled: () => stalled.size,
     lines(stream: string) {
       return Buffer.concat(state.delivered.get(stream) ?? [])
         .toString('utf8')

@@ -1,0 +1,133 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import type { CaptureRecord } from '../capture';
+import { periodBefore, readCaptureDirectory, readCaptureFromS3, type CaptureRead } from '../capture/read-capture';
+import type { MonitorSettings, StorageLocation } from './monitor-settings';
+
+/** EventBridge's scheduled input for the monitor (infra/monitoring.ts): `{"monitor": "scheduled", "time": ...}`. */
+const MonitorEventSchema = z.object({ monitor: z.literal('scheduled'), time: z.iso.datetime().optional() });
+export type MonitorEvent = z.infer<typeof MonitorEventSchema>;
+
+/** Does this event ask for a monitor run? */
+export function isMonitorEvent(event: unknown): event is MonitorEvent {
+  return typeof event === 'object' && event !== null && (event as { monitor?: unknown }).monitor === 'scheduled';
+}
+
+/** What the report maths returns (lambda/monitor): the summary.json object and the HTML report. */
+export interface MonitorOutcome {
+  summary: {
+    dataset_drift: boolean;
+    features: Record<string, { drift: boolean }>;
+    [key: string]: unknown;
+  };
+  html: string;
+}
+
+/** The report maths, given the reference profile (parsed JSON) and the period's capture records. */
+export type MonitorRunner = (input: { reference: unknown; current: readonly CaptureRecord[] }) => Promise<MonitorOutcome> | MonitorOutcome;
+
+export interface MonitorDeps {
+  s3: S3Client;
+  settings: MonitorSettings;
+  run: MonitorRunner;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
+}
+
+/** What a monitor run returns (the invocation's result, the log line). */
+export interface MonitorResult {
+  period: { from: string; to: string };
+  records: number;
+  unreadable: number;
+  truncated: number;
+  dataset_drift: boolean;
+  drifted_inputs: string[];
+  rmse?: number;
+  summary: string;
+  report: string;
+}
+
+/**
+ * The scheduled monitor: reads the last period's capture and the reference profile, runs the
+ * report, writes `<output>/<period end date>/summary.json` and `report.html`, and publishes
+ * `DriftedInputs`, `DatasetDrift` and (where captured rows carry actuals) `Rmse` as EMF metrics.
+ *
+ * @example await handleMonitorEvent({ monitor: 'scheduled', time: '2026-11-30T04:00:00Z' }, deps)
+ */
+export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Promise<MonitorResult> {
+  const request = MonitorEventSchema.parse(event);
+  const end = request.time ? new Date(request.time) : new Date();
+  const period = periodBefore(end, deps.settings.periodDays);
+  const capture = await readCapture(deps, period);
+  const reference = JSON.parse((await readBytes(deps.s3, deps.settings.referenceLocation)).toString('utf8')) as unknown;
+  const outcome = await deps.run({ reference, current: capture.records });
+  const folder = end.toISOString().slice(0, 10);
+  const summary = await writeOutput(deps, `${folder}/summary.json`, `${JSON.stringify(outcome.summary, null, 2)}\n`, 'application/json');
+  const report = await writeOutput(deps, `${folder}/report.html`, outcome.html, 'text/html; charset=utf-8');
+  const drifted = Object.entries(outcome.summary.features).filter(([, f]) => f.drift).map(([name]) => name);
+  const rmse = rmseOf(outcome.summary);
+  const result: MonitorResult = {
+    period: { from: period.from.toISOString(), to: period.to.toISOString() },
+    records: capture.records.length,
+    unreadable: capture.unreadable,
+    truncated: capture.truncated,
+    dataset_drift: outcome.summary.dataset_drift,
+    drifted_inputs: drifted,
+    ...(rmse === undefined ? {} : { rmse }),
+    summary,
+    report,
+  };
+  publish(result, deps);
+  return result;
+}
+
+function readCapture(deps: MonitorDeps, period: { from: Date; to: Date }): Promise<CaptureRead> {
+  const where = deps.settings.captureLocation;
+  const max = deps.settings.maxRecords;
+  return where.kind === 's3' ? readCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, max) : readCaptureDirectory(where.path, max, period);
+}
+
+async function readBytes(s3: S3Client, where: StorageLocation): Promise<Buffer> {
+  if (where.kind === 'file') return readFile(where.path);
+  const object = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
+  return Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+async function writeOutput(deps: MonitorDeps, name: string, body: string, contentType: string): Promise<string> {
+  const where = deps.settings.outputLocation;
+  if (where.kind === 's3') {
+    const key = `${where.key}${name}`;
+    await deps.s3.send(new PutObjectCommand({ Bucket: where.bucket, Key: key, Body: body, ContentType: contentType }));
+    return `s3://${where.bucket}/${key}`;
+  }
+  const path = join(where.path, name);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, body);
+  return path;
+}
+
+/** The RMSE of the primary model where the summary has one (`quality.rmse` or `quality.<model>.rmse`). */
+function rmseOf(summary: MonitorOutcome['summary']): number | undefined {
+  const quality = summary.quality as Record<string, unknown> | undefined;
+  if (!quality) return undefined;
+  if (typeof quality.rmse === 'number') return quality.rmse;
+  for (const value of Object.values(quality)) {
+    const rmse = (value as { rmse?: unknown } | null)?.rmse;
+    if (typeof rmse === 'number' && Number.isFinite(rmse)) return rmse;
+  }
+  return undefined;
+}
+
+function publish(result: MonitorResult, deps: MonitorDeps): void {
+  deps.logger.info('monitor report written', { ...result });
+  if (result.truncated > 0) deps.logger.warn('capture records beyond MONITOR_MAX_RECORDS were left out', { truncated: result.truncated });
+  deps.metrics.addMetric('DriftedInputs', MetricUnit.Count, result.drifted_inputs.length);
+  deps.metrics.addMetric('DatasetDrift', MetricUnit.Count, result.dataset_drift ? 1 : 0);
+  deps.metrics.addMetric('MonitoredRecords', MetricUnit.Count, result.records);
+  if (result.rmse !== undefined) deps.metrics.addMetric('Rmse', MetricUnit.NoUnit, result.rmse);
+  deps.metrics.publishStoredMetrics();
+}
