@@ -1,10 +1,13 @@
 import { DEFAULT_MODEL_PATH, loadConfig } from '../lambda/config';
 
 describe('loadConfig', () => {
-  it('defaults to the committed model and port 9696 on loopback', () => {
+  it('defaults to the shipped models (duration and cost) and port 9696 on loopback', () => {
     const config = loadConfig({});
 
-    expect(config.models).toEqual([{ name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } }]);
+    expect(config.models).toEqual([
+      { name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } },
+      { name: 'cost', location: { kind: 'file', path: DEFAULT_MODEL_PATH.replace(/model\.onnx$/, 'cost/model.onnx') } },
+    ]);
     expect(config.http).toMatchObject({ host: '127.0.0.1', port: 9696, maxBodyBytes: 1048576 });
     expect(Object.isFrozen(config)).toBe(true);
   });

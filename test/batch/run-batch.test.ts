@@ -4,7 +4,7 @@ import { isPredictError } from '../../lambda/core/errors';
 import type { ModelSet } from '../../lambda/models/model-set';
 import { parseBatchRequest, resolveBatchJob, type BatchJob } from '../../lambda/batch/job';
 import { runBatchJob } from '../../lambda/batch/run-batch';
-import { writeTripCsv } from '../../models/training/trip-file';
+import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultModels, predictDurations } from '../support/fixtures';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 

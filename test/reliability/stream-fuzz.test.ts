@@ -8,7 +8,7 @@ import type { Ride } from '../../lambda/core/features';
 import type { ModelSet } from '../../lambda/models/model-set';
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { KinesisPoller } from '../../lambda/local/kinesis-poller';
-import { createRandom } from '../../models/training/synthetic-trips';
+import { createRandom } from '../../lambda/synthetic/random';
 import { defaultModels, predictDurations } from '../support/fixtures';
 import { kinesisEvent, kinesisRecordWithData, rideNumber } from '../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
