@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
 import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
@@ -23,6 +23,15 @@ export interface Config {
     readonly maxRidesPerRequest: number;
     /** WEB_CONCURRENCY: server processes for `npm start` (node:cluster when > 1); 1 = this process only */
     readonly workers: number;
+    /** API_TOKEN: when set, `npm start` / the container answer 401 to requests without `Authorization: Bearer <it>` */
+    readonly apiToken?: string;
+    /** HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS: a client still sending headers / the request after this is cut off */
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    /** HTTP_KEEP_ALIVE_TIMEOUT_MS: an idle keep-alive connection is closed after this */
+    readonly keepAliveTimeoutMs: number;
+    /** MAX_DRAIN_BYTES: how much of a refused (413/401) upload is read and discarded so the client can read the answer */
+    readonly maxDrainBytes: number;
   };
   readonly stream: {
     /** PREDICTIONS_STREAM_NAME: where predictions are written (the course's default) */
@@ -49,14 +58,21 @@ export interface Config {
     readonly outputTemplate: string;
     /** BATCH_TAXI_TYPE: what a scheduled run scores */
     readonly scheduledTaxiType: TaxiType;
-    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory */
+    /** BATCH_CHUNK_ROWS: rows per chunk (one model run each); bounds memory (at most 4,194,304) */
     readonly chunkRows: number;
+    /** BATCH_MAX_LINE_CHARS: longest CSV line read (a TLC line is ~200 characters); longer fails the run */
+    readonly maxLineChars: number;
+    /** BATCH_MAX_PAGE_VALUES: most values one parquet page may decode to; a larger page fails the run */
+    readonly maxPageValues: number;
   };
   /** CAPTURE_*: prediction capture (off unless CAPTURE_LOCATION is set) */
   readonly capture: CaptureSettings;
   /** MONITOR_*: the scheduled monitor; undefined unless MONITOR_CAPTURE_LOCATION is set */
   readonly monitor?: MonitorSettings;
 }
+
+/** BATCH_CHUNK_ROWS' ceiling: a chunk's columns, filter and output arrays are ~200 bytes a row. */
+export const MAX_CHUNK_ROWS = 4_194_304;
 
 /** Local defaults: the course's layout under ./data and ./output. */
 export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
@@ -102,8 +118,17 @@ const EnvSchema = z.object({
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
-  BATCH_CHUNK_ROWS: positiveInt(131_072),
+  // Upper bounds: each is memory allocated at once (a chunk's columns, a line, a decoded page).
+  BATCH_CHUNK_ROWS: positiveInt(131_072).pipe(z.number().max(MAX_CHUNK_ROWS)),
+  BATCH_MAX_LINE_CHARS: positiveInt(65_536).pipe(z.number().max(16 * 1024 * 1024)),
+  BATCH_MAX_PAGE_VALUES: positiveInt(1_048_576).pipe(z.number().max(16 * 1024 * 1024)),
   WEB_CONCURRENCY: positiveInt(1),
+  // A guessable token is no protection; 16 characters is the floor, `openssl rand -hex 32` the advice.
+  API_TOKEN: optionalText.pipe(z.string().min(16, 'API_TOKEN must be at least 16 characters').optional()),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),
+  MAX_DRAIN_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
   CAPTURE_LOCATION: optionalText,
   CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   CAPTURE_MAX_HELD_RECORDS: positiveInt(10_000),
@@ -144,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST,
       workers: e.WEB_CONCURRENCY,
+      apiToken: e.API_TOKEN,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxDrainBytes: e.MAX_DRAIN_BYTES,
     }),
     stream: Object.freeze({
       predictionsStreamName: e.PREDICTIONS_STREAM_NAME,
@@ -160,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
       scheduledTaxiType: e.BATCH_TAXI_TYPE,
       chunkRows: e.BATCH_CHUNK_ROWS,
+      maxLineChars: e.BATCH_MAX_LINE_CHARS,
+      maxPageValues: e.BATCH_MAX_PAGE_VALUES,
     }),
     capture: Object.freeze({
       location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TripFileError, TripFileNotFoundError } from './errors';
 import { describeDataLocation, type DataLocation } from './locations';
+import { isMissing } from './text-lines';
 
 /**
  * A file read by byte ranges (hyparquet's AsyncBuffer): parquet readers fetch the footer, then
@@ -28,8 +29,11 @@ async function openFileSource(path: string): Promise<ByteSource> {
   return {
     byteLength: size,
     async slice(start, end = size) {
-      const bytes = new Uint8Array(Math.max(0, end - start));
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+      // A crafted footer may point past the end: never allocate more than the file holds.
+      const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start).catch((error: Error) => {
+        throw new TripFileError(`cannot read: ${error.message}`, path, { cause: error });
+      });
       return bytes.buffer.slice(0, bytesRead);
     },
     close: () => handle.close(),
@@ -39,7 +43,7 @@ async function openFileSource(path: string): Promise<ByteSource> {
 async function openS3Source(s3: S3Client, bucket: string, key: string): Promise<ByteSource> {
   const where = `s3://${bucket}/${key}`;
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((error: Error & { name: string }) => {
-    throw error.name === 'NotFound' || error.name === 'NoSuchKey' ? new TripFileNotFoundError(where, { cause: error }) : error;
+    throw isMissing(error) ? new TripFileNotFoundError(where, { cause: error }) : new TripFileError(`cannot read (${error.name}): ${error.message}`, where, { cause: error });
   });
   const size = head.ContentLength ?? 0;
   return {

@@ -21,6 +21,8 @@ export class ColumnCursor {
     private readonly decoders: PageDecoders,
     private readonly decoder: ColumnDecoder,
     bytes: ArrayBuffer,
+    /** most values (and 16 bytes a value) one page may decode to: a page is decoded whole */
+    private readonly maxPageValues = Number.MAX_SAFE_INTEGER,
   ) {
     this.reader = { view: new DataView(bytes), offset: 0 };
     this.maxDefinitionLevel = decoders.getMaxDefinitionLevel(decoder.schemaPath);
@@ -46,6 +48,7 @@ export class ColumnCursor {
       const header = decoders.parquetHeader(reader);
       const size = header.compressed_page_size;
       if (!Number.isInteger(size) || size < 0 || reader.offset + size > reader.view.byteLength) throw new Error(`column ${decoder.pathInSchema.join('.')} has a page header out of bounds`);
+      this.checkPageSize(header);
       const compressed = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, size);
       reader.offset += size;
       if (header.type === 'DICTIONARY_PAGE') {
@@ -66,6 +69,20 @@ export class ColumnCursor {
         return;
       }
       // Index pages and the like carry no values.
+    }
+  }
+
+  /**
+   * A page is decoded whole, so its size is checked first: a few hundred KB of run-length
+   * encoded indexes can claim ten million values (~1 GB while decoding). Pages of real files
+   * hold up to a row group's rows (pyarrow: 1,048,576), well inside the default bound.
+   */
+  private checkPageSize(header: ReturnType<PageDecoders['parquetHeader']>): void {
+    const values = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? header.dictionary_page_header?.num_values ?? 0;
+    const bytes = Number(header.uncompressed_page_size);
+    if (values > this.maxPageValues || bytes > this.maxPageValues * 16) {
+      const what = values > this.maxPageValues ? `${values.toLocaleString('en-US')} values` : `${bytes.toLocaleString('en-US')} bytes`;
+      throw new Error(`column ${this.decoder.pathInSchema.join('.')} has a page of ${what}, more than BATCH_MAX_PAGE_VALUES (${this.maxPageValues.toLocaleString('en-US')} values) allows`);
     }
   }
 

@@ -29,11 +29,14 @@ export async function openCsvTrips(text: TextLines, where: string, options: { ta
 
 async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: number[], chunkRows: number): AsyncGenerator<TripChunk> {
   const [pickupAt, dropoffAt, puAt, doAt, distanceAt] = indexes as [number, number, number, number, number];
-  let columns = emptyTripColumns(chunkRows);
+  // Columns grow with the rows actually read (doubling up to chunkRows): a 2,000-row file costs
+  // 2,000 rows of memory whatever BATCH_CHUNK_ROWS says.
+  let columns = emptyTripColumns(Math.min(chunkRows, FIRST_CAPACITY));
   let n = 0;
   let firstRow = 0;
   for await (const line of lines) {
     if (line === '') continue;
+    if (n === columns.pickup.length) columns = grown(columns, Math.min(chunkRows, n * 2));
     const cells = splitCsvLine(line);
     columns.pickup[n] = timeCell(cells[pickupAt]);
     columns.dropoff[n] = timeCell(cells[dropoffAt]);
@@ -44,10 +47,22 @@ async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: num
       yield { firstRow, length: n, ...columns };
       firstRow += n;
       n = 0;
-      columns = emptyTripColumns(chunkRows);
+      columns = emptyTripColumns(Math.min(chunkRows, FIRST_CAPACITY));
     }
   }
   if (n > 0) yield { firstRow, length: n, ...sliceColumns(columns, n) };
+}
+
+const FIRST_CAPACITY = 4096;
+
+function grown(columns: ReturnType<typeof emptyTripColumns>, capacity: number): ReturnType<typeof emptyTripColumns> {
+  const next = emptyTripColumns(capacity);
+  next.pickup.set(columns.pickup);
+  next.dropoff.set(columns.dropoff);
+  next.PULocationID.set(columns.PULocationID);
+  next.DOLocationID.set(columns.DOLocationID);
+  next.trip_distance.set(columns.trip_distance);
+  return next;
 }
 
 function sliceColumns(columns: ReturnType<typeof emptyTripColumns>, n: number): ReturnType<typeof emptyTripColumns> {
@@ -76,13 +91,20 @@ export function splitCsvLine(line: string): string[] {
   return cells;
 }
 
-/** '' is null; anything else that is not a number is UNREADABLE, which the filter counts as invalid. */
-function parseCsvNumber(cell: string | undefined): number | null {
+/**
+ * '' is null; a decimal number (`12`, `-0.5`, `3.`, `.25`, `1e3`) is its value; anything else —
+ * `0x0A`, `0b1`, `Infinity`, `1_0`, text — is UNREADABLE, which the filter counts as invalid.
+ * (`Number()` alone reads hex, binary and octal literals as numbers.)
+ */
+export function parseCsvNumber(cell: string | undefined): number | null {
   const text = cell?.trim() ?? '';
   if (text === '') return null;
+  if (!DECIMAL.test(text)) return UNREADABLE;
   const value = Number(text);
-  return Number.isNaN(value) ? UNREADABLE : value;
+  return Number.isFinite(value) ? value : UNREADABLE;
 }
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 const CSV_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?$/;
 
@@ -102,7 +124,25 @@ export function parseCsvTime(cell: string | undefined): number | null {
   const m = CSV_TIME.exec(text);
   if (!m) return Number.NaN;
   const fraction = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) + fraction;
+  return calendarTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), fraction);
+}
+
+/**
+ * Epoch ms of a wall-clock time that exists, else NaN: `Date.UTC` rolls `2021-02-30` over to
+ * March 2 and hour 24 to the next day, which would score a trip that never happened.
+ */
+function calendarTime(year: number, month: number, day: number, hour: number, minute: number, second: number, fraction: number): number {
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second) + fraction;
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear keeps them as written.
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime() + fraction;
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**
@@ -124,7 +164,7 @@ function parseFixedTime(t: string): number | undefined {
     if (t.charCodeAt(19) !== 46 || t.length > 29 || t.length === 20 || digitsAt(t, 20, t.length - 20) < 0) return undefined;
     fraction = Number(`0.${t.slice(20)}`) * 1000;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second) + fraction;
+  return calendarTime(year, month, day, hour, minute, second, fraction);
 }
 
 /** The number written by `count` ASCII digits from `at`, or -1 if one is not a digit. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchJobError } from './errors';
 import { baseName, describeDataLocation, formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from './locations';
 import { TAXI_TYPES, type TaxiType } from './trip-chunk';
@@ -23,7 +23,11 @@ export interface BatchTemplates {
   readonly output: string;
 }
 
-const RunId = z.string().regex(/^[A-Za-z0-9._=-]{1,128}$/, 'run_id may hold letters, digits and . _ = - (at most 128)');
+// run_id goes into output paths through the templates: a safe name, never `.`/`..` or a separator.
+const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9._=-]{1,128}$/, 'run_id may hold letters, digits and . _ = - (at most 128)')
+  .refine((id) => !id.includes('..') && id !== '.', 'run_id must not be . or contain ..');
 const Year = z.number().int().min(2009).max(2100);
 const Month = z.number().int().min(1).max(12);
 
@@ -72,7 +76,7 @@ export interface JobDefaults {
 /** Turns a request into a job: fills the templates, picks the month, checks the locations. */
 export function resolveBatchJob(request: BatchRequest, defaults: JobDefaults): BatchJob {
   if ('detail-type' in request) {
-    const { year, month } = previousMonth(new Date(request.time));
+    const { year, month } = checkMonth(previousMonth(new Date(request.time)), `the scheduled event's time ${request.time}`);
     return monthJob({ taxi_type: defaults.scheduledTaxiType, year, month }, defaults);
   }
   if ('input' in request) return locationJob(request, defaults);
@@ -94,7 +98,8 @@ function monthJob(request: { taxi_type: TaxiType; year: number; month: number; r
 function locationJob(request: z.infer<typeof LocationRequest>, defaults: JobDefaults): BatchJob {
   const runId = request.run_id ?? defaults.runId;
   const input = request.input;
-  const fromName = monthInName(input);
+  const named = monthInName(input);
+  const fromName = named && checkMonth(named, `the month in the name ${input}`);
   const year = request.year ?? fromName?.year;
   const month = request.month ?? fromName?.month;
   if (year === undefined || month === undefined) {
@@ -107,6 +112,9 @@ function buildJob(spec: { input: string; output: string; taxiType?: TaxiType; ye
   const input = parseLocation(spec.input, 'input');
   const output = parseLocation(spec.output, 'output');
   if (describeDataLocation(input) === describeDataLocation(output)) throw new BatchJobError(`input and output are the same location (${spec.input})`);
+  // S3 would store a key ending in '/' as a "folder" object; locally that is a directory.
+  if (output.kind === 's3' && output.key.endsWith('/')) throw new BatchJobError(`output ${spec.output} names a folder (the key ends in /), not an object`);
+  if (output.kind === 'file' && /[/\\]$/.test(output.path)) throw new BatchJobError(`output ${spec.output} names a directory (it ends in /), not a file`);
   return { ...spec, input, output, inputFormat: formatOf(input), outputFormat: formatOf(output) };
 }
 
@@ -125,6 +133,13 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     if (value === undefined) throw new BatchJobError(`template ${template} has an unknown placeholder {${name}}`);
     return value;
   });
+}
+
+/** The same range `--month` and the month events are held to: 2009 (TLC's first files) to 2100. */
+function checkMonth(value: { year: number; month: number }, what: string): { year: number; month: number } {
+  const parsed = z.object({ year: Year, month: Month }).safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new BatchJobError(`${what} gives ${value.year}-${pad2(value.month)}, outside 2009-01 … 2100-12`);
 }
 
 /** The calendar month before the one `time` falls in (UTC): a run on 2021-03-02 scores 2021-02. */

@@ -10,6 +10,8 @@ export interface ParquetTripOptions {
   taxiType?: TaxiType;
   /** most rows per chunk (one model run each); large row groups are read in slices */
   chunkRows: number;
+  /** most values one page may decode to; a larger page fails with INVALID_TRIP_FILE */
+  maxPageValues?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function openParquetTrips(source: ByteSource, where: string, option
     taxiType,
     pickupColumn: names.pickup,
     totalRows: Number(metadata.num_rows),
-    chunks: () => readChunks(source, where, metadata, requiredColumns(names), options.chunkRows),
+    chunks: () => readChunks(source, where, metadata, requiredColumns(names), options.chunkRows, options.maxPageValues ?? Number.MAX_SAFE_INTEGER),
     close: () => source.close(),
   };
 }
@@ -78,7 +80,7 @@ function checkNumericColumn(columns: Map<string, SchemaElement>, name: string, w
   }
 }
 
-async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number): AsyncGenerator<TripChunk> {
+async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number, maxPageValues: number): AsyncGenerator<TripChunk> {
   const { parquetSchema } = await loadParquetReader();
   const decoders = await loadPageDecoders();
   const compressors = await loadDecompressors();
@@ -86,7 +88,7 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
   let groupStart = 0;
   for (const [group, rowGroup] of metadata.row_groups.entries()) {
     const groupEnd = groupStart + Number(rowGroup.num_rows);
-    const cursors = await openCursors(source, where, group, rowGroup.columns, columns, (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders);
+    const cursors = await openCursors(source, where, group, rowGroup.columns, columns, (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders, maxPageValues);
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
       const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
       const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart) };
@@ -112,6 +114,7 @@ async function openCursors(
   columns: string[],
   decoderOf: (chunk: ColumnChunk) => ReturnType<typeof columnDecoder>,
   decoders: PageDecoders,
+  maxPageValues: number,
 ): Promise<ColumnCursor[]> {
   return Promise.all(
     columns.map(async (name) => {
@@ -119,7 +122,7 @@ async function openCursors(
       try {
         if (!chunk) throw new Error(`no column chunk for ${name}`);
         const { start, end } = columnByteRange(chunk);
-        return new ColumnCursor(decoders, decoderOf(chunk), await source.slice(start, end));
+        return new ColumnCursor(decoders, decoderOf(chunk), await source.slice(start, end), maxPageValues);
       } catch (cause) {
         throw new TripFileError(`cannot read row group ${group}: ${(cause as Error).message}`, where, { cause });
       }

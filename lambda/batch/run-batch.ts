@@ -9,6 +9,10 @@ import { createParquetSink } from './parquet-writer';
 import type { ScoredSink } from './scored-chunk';
 import { scoreTrips } from './score-trips';
 import { stageOutput } from './staged-output';
+import { checkOutputLocation } from './output-guard';
+import { isPredictError } from '../core/errors';
+import { outputFailure } from './errors';
+import type { StagingRegistry } from './staging-registry';
 
 export interface BatchRunOptions {
   /** needed when the input or output is on S3 */
@@ -16,6 +20,11 @@ export interface BatchRunOptions {
   /** most rows per chunk, i.e. per model run */
   chunkRows: number;
   onProgress?(rowsRead: number, totalRows: number | undefined): void;
+  /** BATCH_MAX_LINE_CHARS and BATCH_MAX_PAGE_VALUES (defaults in open-trips.ts) */
+  maxLineChars?: number;
+  maxPageValues?: number;
+  /** told about the staging file while it exists (the CLI removes it on a signal) */
+  staging?: StagingRegistry;
 }
 
 /** What a run reports (the Lambda's return value, the CLI's last line). */
@@ -44,11 +53,14 @@ export interface BatchSummary {
  */
 export async function runBatchJob(job: BatchJob, service: PredictService, options: BatchRunOptions): Promise<BatchSummary> {
   const started = performance.now();
-  const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows });
+  // Before anything is opened for writing: the output must not be the input under another name.
+  await checkOutputLocation(job.input, job.output);
+  const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows, maxLineChars: options.maxLineChars, maxPageValues: options.maxPageValues });
   try {
-    const staged = await stageOutput(job.output, options.s3);
-    const sink = await createSink(job, staged.tempPath, reader.pickupColumn, service.modelVersion);
+    const staged = await stageOutput(job.output, options.s3, options.staging);
+    let sink: ScoredSink | undefined;
     try {
+      sink = await createSink(job, staged.tempPath, reader.pickupColumn, service.modelVersion);
       const counts = await scoreTrips({ reader, sink, service, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress });
       await sink.finish();
       await staged.commit();
@@ -69,9 +81,10 @@ export async function runBatchJob(job: BatchJob, service: PredictService, option
         rows_per_second: Math.round(counts.rowsRead / Math.max(seconds, 1e-9)),
       };
     } catch (error) {
-      sink.abort();
+      sink?.abort();
       await staged.discard();
-      throw error;
+      // Input problems are already typed (TripFileError); a file-system call's error here is the output's.
+      throw !isPredictError(error) && typeof (error as NodeJS.ErrnoException).syscall === 'string' ? outputFailure(error, describeDataLocation(job.output)) : error;
     }
   } finally {
     await reader.close();

@@ -1,4 +1,4 @@
-import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type SkipReason } from '../core/trips';
+import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, isTripTime, type SkipReason } from '../core/trips';
 import type { TripChunk } from './trip-chunk';
 
 /** The rows of a chunk that pass the course's filter, compacted column by column. */
@@ -56,6 +56,7 @@ function skipReason(pickup: number, dropoff: number, pu: number, doZone: number,
   if (Number.isNaN(pu) || Number.isNaN(doZone)) return 'null_zone';
   if (Number.isNaN(distance)) return 'null_distance';
   if (Number.isNaN(pickup) || Number.isNaN(dropoff)) return 'null_datetime';
+  if (!isTripTime(pickup) || !isTripTime(dropoff)) return 'invalid_time';
   const duration = (dropoff - pickup) / 60_000;
   // An unparsable time (a CSV cell that is not a date) is a bad value, not a short trip.
   if (!Number.isFinite(duration)) return 'invalid_value';

@@ -21,6 +21,8 @@ import { preloadParquetModules } from '../batch/parquet-modules';
 import { runBatchJob, type BatchSummary } from '../batch/run-batch';
 import { formatOf, parseDataLocation } from '../batch/locations';
 import { createProgressBar } from './progress-bar';
+import { StagingRegistry } from '../batch/staging-registry';
+import type { PredictService } from '../core/predict';
 import { syntheticMonth, writeTripCsv, writeTripParquet } from '../../models/training/trip-file';
 
 const USAGE = `usage:
@@ -28,17 +30,49 @@ const USAGE = `usage:
   npm run batch -- --taxi-type green --month 2021-02 [--run-id ID]     (BATCH_INPUT_TEMPLATE / BATCH_OUTPUT_TEMPLATE)
   npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--row-group-size N] [--codec C]`;
 
-async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'generate') return generate(argv.slice(1));
+/** What one CLI run talks to; tests run the CLI in-process with their own. */
+export interface BatchCliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: Pick<NodeJS.WriteStream, 'write'>;
+  stderr: NodeJS.WriteStream | Pick<NodeJS.WriteStream, 'write'>;
+  /** knows the run's staging file while it exists, so a signal handler can remove it */
+  staging?: StagingRegistry;
+  /** the loaded model, when the caller has one (tests); otherwise loaded from the environment's config */
+  service?: PredictService;
+}
+
+/**
+ * Runs `npm run batch -- …` and resolves to the exit code: 0, or 1 after printing
+ * `batch failed [CODE]: message` (every failure has a code; a system error without one of ours
+ * is shown with the system's, e.g. `[ENOSPC]`).
+ */
+export async function runBatchCli(argv: string[], io: BatchCliIo): Promise<number> {
+  try {
+    await main(argv, io);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`batch failed [${failureCode(error)}]: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function failureCode(error: unknown): string {
+  if (isPredictError(error)) return error.code;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : 'UNEXPECTED';
+}
+
+async function main(argv: string[], io: BatchCliIo): Promise<void> {
+  if (argv[0] === 'generate') return generate(argv.slice(1), io);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { 'taxi-type': { type: 'string' }, month: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });
   if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
-  const config = loadConfig(process.env);
+  const config = loadBatchConfig(io.env);
   const s3 = createS3Client(config);
-  const [service] = await Promise.all([loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion }), preloadParquetModules()]);
+  const [service] = await Promise.all([io.service ?? loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion }), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({
@@ -47,13 +81,13 @@ async function main(argv: string[]): Promise<void> {
     ...month,
     ...(values['run-id'] !== undefined ? { run_id: values['run-id'] } : {}),
   });
-  const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows } = config.batch;
+  const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows, maxLineChars, maxPageValues } = config.batch;
   const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: service.modelVersion });
-  const progress = createProgressBar(process.stderr);
+  const progress = createProgressBar(io.stderr as NodeJS.WriteStream);
   try {
-    const summary = await runBatchJob(job, service, { s3, chunkRows, onProgress: progress.update });
+    const summary = await runBatchJob(job, service, { s3, chunkRows, maxLineChars, maxPageValues, onProgress: progress.update, ...(io.staging ? { staging: io.staging } : {}) });
     progress.done();
-    process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
+    io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {
     progress.done();
     s3.destroy();
@@ -75,7 +109,7 @@ function describeSummary(s: BatchSummary): string {
   ].join('\n');
 }
 
-async function generate(argv: string[]): Promise<void> {
+async function generate(argv: string[], io: BatchCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -96,7 +130,7 @@ async function generate(argv: string[]): Promise<void> {
     formatOf(location) === 'csv'
       ? writeTripCsv(location.path, rows, taxiType)
       : await writeTripParquet(location.path, rows, { taxiType, codec, ...(values['row-group-size'] ? { rowGroupSize: positiveInt(values['row-group-size'], '--row-group-size') } : {}) });
-  process.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  io.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 function parseMonth(text: string): { year: number; month: number } {
@@ -111,10 +145,26 @@ function positiveInt(text: string, what: string): number {
   return value;
 }
 
+/** The environment as config, a bad setting reported as a coded job error. */
+function loadBatchConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    throw new BatchJobError((error as Error).message, { cause: error });
+  }
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const code = isPredictError(error) ? ` [${error.code}]` : '';
-    process.stderr.write(`batch failed${code}: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+  const staging = new StagingRegistry();
+  // An interrupted run removes its staging file before exiting (128 + the signal's number, as shells report it).
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      const removed = staging.removeAllSync();
+      process.stderr.write(`\nbatch interrupted by ${signal}${removed > 0 ? '; removed the unfinished output' : ''}\n`);
+      process.exit(code);
+    });
+  }
+  runBatchCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, staging }).then((code) => {
+    process.exitCode = code;
   });
 }

@@ -24,6 +24,8 @@ function deps(): BatchDeps {
       outputTemplate: `s3://${BUCKET}/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet`,
       scheduledTaxiType: 'green',
       chunkRows: 600,
+      maxLineChars: 65_536,
+      maxPageValues: 1_048_576,
     },
     log: { info: (message, extra) => logged.push({ level: 'info', message, extra }), error: (message, extra) => logged.push({ level: 'error', message, extra }) },
   };

@@ -133,7 +133,7 @@ describe('runBatchJob from a CSV trip file', () => {
     expect(fromCsv.rows).toEqual(fromParquet.rows);
   });
 
-  it('counts cells that are not numbers or times as invalid values', async () => {
+  it('counts cells that are not numbers as invalid values and cells that are not times as invalid times', async () => {
     const path = join(dir.path, 'bad-cells_2021-02.csv');
     writeFileSync(
       path,
@@ -146,7 +146,7 @@ describe('runBatchJob from a CSV trip file', () => {
 
     const summary = await runBatchJob(job(path, join(dir.path, 'bad-cells.parquet')), service, options);
 
-    expect(summary).toMatchObject({ rows_read: 4, rows_kept: 1, rows_skipped: { invalid_value: 2, null_distance: 1 } });
+    expect(summary).toMatchObject({ rows_read: 4, rows_kept: 1, rows_skipped: { invalid_value: 1, invalid_time: 1, null_distance: 1 } });
   });
 });
 
