@@ -59,7 +59,7 @@ export class Buckets extends Construct {
    */
   private uploadDefaultModel(): void {
     const deployment = new BucketDeployment(this, 'DefaultModel', {
-      sources: [Source.asset(MODELS_DIR, { exclude: ['**', '!model.onnx', '!model.json'] })],
+      sources: [Source.asset(MODELS_DIR, { exclude: ['**', '!model.onnx', '!model.json', '!reference-profile.json'] })],
       destinationBucket: this.model,
       destinationKeyPrefix: DEFAULT_MODEL_KEY.slice(0, DEFAULT_MODEL_KEY.lastIndexOf('/') + 1),
       prune: false,

@@ -101,12 +101,12 @@ describe('the scheduled monitor', () => {
     expect(fn.Handler).toBe(template.toJSON().Resources[idOf(stack.predict.function)].Properties.Handler);
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CAPTURE_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/capture/']] },
-      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.profile.json']] },
+      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/reference-profile.json']] },
       MONITOR_OUTPUT_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/monitoring/']] },
       MONITOR_PERIOD_DAYS: '7',
       POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
     });
-    expect(referenceProfileKey('models/model.onnx')).toBe('models/model.profile.json');
+    expect(referenceProfileKey('models/model.onnx')).toBe('models/reference-profile.json');
   });
 
   it('runs weekly from EventBridge with a monitor event carrying the scheduled time', () => {
@@ -123,7 +123,7 @@ describe('the scheduled monitor', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(monitor().logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(data), Condition: { StringLike: { 's3:prefix': 'capture/*' } } },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/capture/*'), objects(idOf(stack.buckets.model), '/models/model.profile.json')] },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/capture/*'), objects(idOf(stack.buckets.model), '/models/reference-profile.json')] },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/monitoring/*') },
     ]);
   });
