@@ -7,7 +7,7 @@ import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { LogGroup, LogStream } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { POWERTOOLS_SERVICE_NAME } from './alarms';
+import { SERVICE_NAME as POWERTOOLS_SERVICE_NAME } from '../lambda/contract';
 import { logicalIdOf } from './buckets';
 import { acknowledgeNag } from './nag';
 import { PredictFunction } from './predict-function';
