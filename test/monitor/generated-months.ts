@@ -1,5 +1,4 @@
-import { generateTrips } from '../../models/training/synthetic-trips';
-import { ZONE_COUNT } from '../../models/training/synthetic-trips';
+import { generateTrips, ZONE_COUNT } from '../../lambda/synthetic';
 import type { ObservationChunk } from '../../lambda/monitor/observations';
 
 /** How a month is moved away from the generator's city (until the generator's own drift knob is used). */
