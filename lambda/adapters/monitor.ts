@@ -12,6 +12,9 @@ import type { MonitorSettings, StorageLocation } from './monitor-settings';
 const MonitorEventSchema = z.object({ monitor: z.literal('scheduled'), time: z.iso.datetime().optional() });
 export type MonitorEvent = z.infer<typeof MonitorEventSchema>;
 
+/** The model whose RMSE is the `Rmse` metric when several have actuals (the set's default primary). */
+const PRIMARY_MODEL = 'duration';
+
 /** Does this event ask for a monitor run? */
 export function isMonitorEvent(event: unknown): event is MonitorEvent {
   return typeof event === 'object' && event !== null && (event as { monitor?: unknown }).monitor === 'scheduled';
@@ -110,12 +113,12 @@ async function writeOutput(deps: MonitorDeps, name: string, body: string, conten
   return path;
 }
 
-/** The RMSE of the primary model where the summary has one (`quality.rmse` or `quality.<model>.rmse`). */
+/** The primary model's RMSE where captured rows had actuals (`quality.duration.rmse`, else the first model's). */
 function rmseOf(summary: MonitorOutcome['summary']): number | undefined {
   const quality = summary.quality as Record<string, unknown> | undefined;
   if (!quality) return undefined;
-  if (typeof quality.rmse === 'number') return quality.rmse;
-  for (const value of Object.values(quality)) {
+  const primaryFirst = Object.keys(quality).sort((a, b) => Number(b === PRIMARY_MODEL) - Number(a === PRIMARY_MODEL));
+  for (const value of primaryFirst.map((name) => quality[name])) {
     const rmse = (value as { rmse?: unknown } | null)?.rmse;
     if (typeof rmse === 'number' && Number.isFinite(rmse)) return rmse;
   }
