@@ -1,5 +1,6 @@
 # The local web service in a container, like the course's Flask/gunicorn image (EXPOSE 9696).
-#   docker build -t ride-duration . && docker run -p 9696:9696 ride-duration
+#   docker build -t ride-duration . && docker run -p 9696:9696 -e API_TOKEN="$(openssl rand -hex 32)" ride-duration
+# It listens on all interfaces: without API_TOKEN it logs a warning at start and serves anyone.
 FROM node:22-bookworm-slim
 WORKDIR /app
 # onnxruntime-node's install script downloads CUDA files; the CPU binaries ship in the package.

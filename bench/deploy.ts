@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { apiGatewayEvent } from '../test/support/http-events';
 import { listFiles, synthesizeBundled } from '../test/support/bundled-asset';
 import { COURSE_RIDE } from '../test/support/fixtures';
@@ -67,11 +67,14 @@ export async function run(context: DeployContext) {
   const bundled = synthesizeBundled(LOCAL);
   const synthMs = performance.now() - started;
   const s3 = await startS3Server();
+  // The template's capture goes to Firehose, which is not on loopback: capture to a scratch directory.
+  const captureDir = mkdtempSync(join(tmpdir(), 'deploy-capture-'));
   try {
     const unzipped = listFiles(bundled.predict.assetDir).reduce((sum, f) => sum + f.bytes, 0);
     const zipped = zippedBytes(bundled.predict.assetDir);
     await s3.createBucket(LOCAL.modelBucket);
-    await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, new Uint8Array(readFileSync(resolve(__dirname, '..', 'models', 'model.onnx'))));
+    // The objects `cdk deploy` uploads: the shipped models under their content-addressed keys.
+    for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, new Uint8Array(readFileSync(path)));
     const runs = context.smoke ? 1 : 10;
     const coldStarts: number[] = [];
     const warm: number[] = [];
@@ -83,7 +86,7 @@ export async function run(context: DeployContext) {
         handler: bundled.predict.handler,
         runtimeApi: runtimeApi.address,
         memoryMb: bundled.predict.memoryMb,
-        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: captureDir },
       });
       try {
         const first = await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
@@ -140,6 +143,7 @@ export async function run(context: DeployContext) {
   } finally {
     await s3.close();
     bundled.cleanup();
+    rmSync(captureDir, { recursive: true, force: true });
   }
 }
 

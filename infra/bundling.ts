@@ -52,6 +52,9 @@ export function predictBundling(architecture: PredictSettings['architecture']): 
     sourceMap: true,
     sourcesContent: false,
     externalModules: ['onnxruntime-node'],
+    // The packages' ES builds: esbuild tree-shakes them (the S3 client keeps the commands it
+    // uses, not all ~100 with their schemas), which cuts what a cold start compiles and evaluates.
+    mainFields: ['module', 'main'],
     bundleAwsSDK: true,
     forceDockerBundling: false,
     commandHooks: hooks,

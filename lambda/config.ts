@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
-import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
+import { DEFAULT_METRICS_NAMESPACE, TAXI_TYPES, type TaxiType } from './contract';
 import { parseCaptureLocation } from './capture/location';
 import type { CaptureSettings } from './capture/settings';
 import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
@@ -23,6 +23,15 @@ export interface Config {
     readonly maxRidesPerRequest: number;
     /** WEB_CONCURRENCY: server processes for `npm start` (node:cluster when > 1); 1 = this process only */
     readonly workers: number;
+    /** API_TOKEN: when set, `npm start` / the container answer 401 to requests without `Authorization: Bearer <it>` */
+    readonly apiToken?: string;
+    /** HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS: a client still sending headers / the request after this is cut off */
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    /** HTTP_KEEP_ALIVE_TIMEOUT_MS: an idle keep-alive connection is closed after this */
+    readonly keepAliveTimeoutMs: number;
+    /** MAX_DRAIN_BYTES: how much of a refused (413/401) upload is read and discarded so the client can read the answer */
+    readonly maxDrainBytes: number;
   };
   readonly stream: {
     /** PREDICTIONS_STREAM_NAME: where predictions are written (the course's default) */
@@ -105,7 +114,7 @@ const EnvSchema = z.object({
   DEAD_LETTER_LOCATION: optionalText,
   LOCAL_KINESIS_PORT: z.coerce.number().int().min(1).max(65535).default(4567),
   STREAM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
-  POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default('RideDurationPrediction'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default(DEFAULT_METRICS_NAMESPACE),
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
@@ -114,6 +123,12 @@ const EnvSchema = z.object({
   BATCH_MAX_LINE_CHARS: positiveInt(65_536).pipe(z.number().max(16 * 1024 * 1024)),
   BATCH_MAX_PAGE_VALUES: positiveInt(1_048_576).pipe(z.number().max(16 * 1024 * 1024)),
   WEB_CONCURRENCY: positiveInt(1),
+  // A guessable token is no protection; 16 characters is the floor, `openssl rand -hex 32` the advice.
+  API_TOKEN: optionalText.pipe(z.string().min(16, 'API_TOKEN must be at least 16 characters').optional()),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),
+  MAX_DRAIN_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
   CAPTURE_LOCATION: optionalText,
   CAPTURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   CAPTURE_MAX_HELD_RECORDS: positiveInt(10_000),
@@ -154,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxRidesPerRequest: e.MAX_RIDES_PER_REQUEST,
       workers: e.WEB_CONCURRENCY,
+      apiToken: e.API_TOKEN,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxDrainBytes: e.MAX_DRAIN_BYTES,
     }),
     stream: Object.freeze({
       predictionsStreamName: e.PREDICTIONS_STREAM_NAME,

@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { loadConfig } from './config';
 import { handleApiGatewayEvent } from './adapters/http';
-import { handleKinesisEvent, type TestRunResponse } from './adapters/kinesis';
-import { handleBatchEvent, isBatchEvent } from './adapters/batch';
+import type { TestRunResponse } from './adapters/kinesis';
 import type { BatchSummary } from './batch/run-batch';
 import type { BatchRequest } from './batch/job';
 import { createRuntime } from './runtime';
+import { isMonitorEvent, type MonitorEvent } from './adapters/monitor-event';
+import type { MonitorResult } from './adapters/monitor';
 
 /**
  * The one Lambda entry point. The runtime (and the model fetch) starts at module load, so it
@@ -13,8 +14,24 @@ import { createRuntime } from './runtime';
  */
 const runtime = createRuntime(loadConfig(process.env));
 
-export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary;
+/**
+ * The stream and batch adapters are imported on their first event, never at module load: a
+ * function answering HTTP does not evaluate the Kinesis SDK, the batch and parquet code, or
+ * anything a later event kind adds (cold start is module compilation and evaluation first;
+ * test/cold-start/lazy-loading.test.ts checks it). Only `import type` of those adapters may
+ * appear at the top of this file: a value import would load them for every kind. The HTTP
+ * adapter is the exception: small, and the one path whose first request waits on init.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- require() in a function is what defers a module's evaluation (esbuild keeps it lazy in the bundle) */
+const adapters = {
+  kinesis: once(() => require('./adapters/kinesis') as typeof import('./adapters/kinesis')),
+  batch: once(() => require('./adapters/batch') as typeof import('./adapters/batch')),
+  monitor: once(() => require('./adapters/monitor') as typeof import('./adapters/monitor')),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
 
 function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   const e = event as Partial<APIGatewayProxyEventV2> | null;
@@ -51,8 +68,22 @@ export async function handler(event: SupportedEvent, context?: Context): Promise
 async function route(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
-  if (isKinesisEvent(event)) return handleKinesisEvent(event, runtime.stream);
-  if (isBatchEvent(event)) return handleBatchEvent(event, runtime.batch);
+  if (isKinesisEvent(event)) {
+    return adapters.kinesis().handleKinesisEvent(event, runtime.stream());
+  }
+  if (isMonitorEvent(event)) {
+    const monitor = adapters.monitor();
+    return monitor.handleMonitorEvent(event, monitor.createMonitorDeps(runtime));
+  }
+  // The batch adapter owns the batch event's shape; anything else is checked there too.
+  const batch = adapters.batch();
+  if (batch.isBatchEvent(event)) return batch.handleBatchEvent(event, runtime.batch);
   runtime.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
-  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis or a batch event');
+  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis, a batch or a monitor event');
+}
+
+/** A module loaded once, on the first call. */
+function once<T>(load: () => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load());
 }

@@ -1,15 +1,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
-import { createDeadLetterWriter } from './dead-letter';
 import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
-import { createCapture, type Capture } from './capture';
+import { SERVICE_NAME } from './contract';
+import type { Capture } from './capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -18,8 +17,11 @@ export interface Runtime {
   readonly models: ModelCache;
   readonly s3: S3Client;
   readonly http: HttpDeps;
-  readonly kinesis: KinesisClient;
-  readonly stream: KinesisDeps;
+  /**
+   * The stream path's dependencies, built on the first call (lambda/stream-deps.ts is loaded then):
+   * a process that only answers HTTP never evaluates the Kinesis SDK or the metrics library.
+   */
+  stream(): KinesisDeps;
   readonly batch: BatchDeps;
   /** prediction capture; undefined when CAPTURE_LOCATION is not set */
   readonly capture?: Capture;
@@ -32,7 +34,8 @@ export interface RuntimeOverrides {
   metrics?: KinesisDeps['metrics'];
 }
 
-export const SERVICE_NAME = 'ride-duration-prediction';
+/** The service name, shared with the stack's alarms through the contract. */
+export { SERVICE_NAME } from './contract';
 
 /**
  * S3 client: the SDK's own retries and socket timeouts, so an unreachable or stalled S3 costs a
@@ -54,24 +57,10 @@ export function createS3Client(config: Config): S3Client {
   });
 }
 
-/**
- * Kinesis client: HTTP/1.1 (the SDK's default HTTP/2 handler is not spoken by every local
- * Kinesis, and HTTP/1.1 is fine against the real one), the SDK's own retries and timeouts.
- */
-export function createKinesisClient(config: Config, extra: Partial<KinesisClientConfig> = {}): KinesisClient {
-  return new KinesisClient({
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true }),
-    ...(config.stream.kinesisEndpoint ? { endpoint: config.stream.kinesisEndpoint } : {}),
-    ...extra,
-  });
-}
-
 /** Builds the runtime and starts fetching the model at once, overlapping the rest of init. */
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
-  const kinesis = overrides.kinesis ?? createKinesisClient(config);
   const models = new ModelCache(async () => {
     const started = performance.now();
     const service = await loadPredictService({ location: config.modelLocation, s3, versionOverride: config.modelVersion });
@@ -83,10 +72,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return service;
   });
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
-  const capture = createCapture(config.capture, {
-    logger,
-    metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
-  });
+  let stream: KinesisDeps | undefined;
+  const capture = loadCapture(config, logger);
   return {
     capture,
     config,
@@ -100,15 +87,14 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
       onPredictions: capture?.observe,
     },
-    kinesis,
-    stream: {
-      getService: () => models.get(),
-      kinesis,
-      predictionsStreamName: config.stream.predictionsStreamName,
-      testRun: config.stream.testRun,
-      deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
-      logger,
-      metrics: overrides.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }),
+    stream: () => {
+      if (!stream) {
+        // Required here, not imported at the top: see Runtime.stream.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { createStreamDeps } = require('./stream-deps') as typeof import('./stream-deps');
+        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getService: () => models.get(), kinesis: overrides.kinesis, metrics: overrides.metrics });
+      }
+      return stream;
     },
     batch: {
       getService: () => models.get(),
@@ -117,4 +103,18 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
+}
+
+/**
+ * Prediction capture, when CAPTURE_LOCATION asks for it. Required here rather than imported at
+ * the top, so that a process without capture never evaluates the Firehose client or the
+ * metrics library (see Runtime.stream for why module loading matters).
+ */
+function loadCapture(config: Config, logger: Logger): Capture | undefined {
+  if (!config.capture.location) return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createCapture } = require('./capture') as typeof import('./capture');
+  const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRideError } from '../core/errors';
 import { parseRide, type Ride } from '../core/features';
 

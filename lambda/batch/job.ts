@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchJobError } from './errors';
 import { baseName, describeDataLocation, formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from './locations';
 import { TAXI_TYPES, type TaxiType } from './trip-chunk';

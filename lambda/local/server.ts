@@ -6,59 +6,85 @@ import { loadConfig, type Config } from '../config';
 import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../adapters/http';
 import { SERVICE_NAME, createRuntime } from '../runtime';
 import { runCluster } from './cluster';
+import { bearerTokenCheck } from './bearer-token';
+import { isLoopbackHost } from './loopback';
+import { ClientGoneError, readBody } from './request-body';
+
+/** Paths answered without the bearer token: they reveal no ride and run no model. */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
+
+/** How the server treats clients: the token it asks for and how long and how much it waits. */
+export type ServerOptions = Pick<Config['http'], 'apiToken' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxDrainBytes'>;
 
 /**
  * The web service on node:http, for `npm start` and the Dockerfile: the same adapter the
- * Lambda function uses, keep-alive on.
+ * Lambda function uses, keep-alive on. Hostile clients are bounded: headers must arrive within
+ * `headersTimeoutMs` and the whole request within `requestTimeoutMs` (Node then answers 408 and
+ * closes), idle keep-alive connections close after `keepAliveTimeoutMs`, and a refused upload
+ * (413, 401) is drained up to `maxDrainBytes` so the client reads the answer. With `apiToken`,
+ * every path but {@link OPEN_PATHS} needs `Authorization: Bearer <apiToken>`.
+ * Options default to the environment defaults of lambda/config.ts.
  */
-export function createHttpServer(deps: HttpDeps): Server {
-  const server = createServer({ keepAlive: true }, (req, res) => {
-    readBody(req, deps.maxBodyBytes)
-      .then((body) => {
-        const request: HttpRequest = { method: req.method ?? 'GET', path: pathOf(req.url), headers: req.headers as HttpRequest['headers'], body };
-        return handleHttpRequest(request, deps);
-      })
-      .then((response) => send(res, response.statusCode, response.headers, response.body))
-      .catch((error: unknown) => {
-        if (error instanceof BodyTooLargeError) {
-          res.setHeader('connection', 'close');
-          send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ error: error.message }));
-          return;
-        }
-        deps.onUnexpectedError(error);
-        send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ error: 'internal error' }));
-      });
+export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadConfig({}).http): Server {
+  const isAuthorized = options.apiToken === undefined ? () => true : bearerTokenCheck(options.apiToken);
+  const respond = (req: IncomingMessage, res: ServerResponse) => {
+    void answer(req, res, deps, options, isAuthorized(req.headers.authorization) || OPEN_PATHS.has(pathOf(req.url)));
+  };
+  const server = createServer(
+    {
+      keepAlive: true,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      // Node enforces both timeouts on this tick; its 30 s default would let a trickler outlive them.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(options.headersTimeoutMs / 4))),
+    },
+    respond,
+  );
+  // Past an Expect: 100-continue, refuse before the client sends the body at all.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (!isAuthorized(req.headers.authorization) && !OPEN_PATHS.has(pathOf(req.url))) refuse(res, 401, UNAUTHORIZED);
+    else if (declared > deps.maxBodyBytes) refuse(res, 413, tooLarge(deps.maxBodyBytes));
+    else {
+      res.writeContinue();
+      respond(req, res);
+    }
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
   return server;
 }
 
-class BodyTooLargeError extends Error {}
+const UNAUTHORIZED = { error: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)', code: 'UNAUTHORIZED' };
+const tooLarge = (limit: number) => ({ error: `body exceeds the limit of ${limit} bytes`, code: 'BODY_TOO_LARGE' });
 
-/** Reads the body, stopping as soon as it passes the limit (no unbounded buffering). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return Promise.reject(new BodyTooLargeError(`body is ${declared} bytes; the limit is ${limit}`));
+async function answer(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, options: ServerOptions, authorized: boolean): Promise<void> {
+  try {
+    if (!authorized) {
+      // Drained like a 413 so the client reads the 401 instead of a reset mid-upload.
+      await readBody(req, 0, options.maxDrainBytes);
+      refuse(res, 401, UNAUTHORIZED);
+      return;
+    }
+    const read = await readBody(req, deps.maxBodyBytes, options.maxDrainBytes);
+    if (read.kind === 'too-large') {
+      refuse(res, 413, tooLarge(deps.maxBodyBytes));
+      return;
+    }
+    const request: HttpRequest = { method: req.method ?? 'GET', path: pathOf(req.url), headers: req.headers as HttpRequest['headers'], body: read.body };
+    const response = await handleHttpRequest(request, deps);
+    send(res, response.statusCode, response.headers, response.body);
+  } catch (error) {
+    if (error instanceof ClientGoneError) return; // nobody left to answer
+    deps.onUnexpectedError(error);
+    send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ error: 'internal error' }));
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError(`body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+}
+
+/** Answers a refused request and closes the connection: what is left of its body is not read. */
+function refuse(res: ServerResponse, status: 401 | 413, body: { error: string; code: string }): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' };
+  if (status === 401) headers['www-authenticate'] = 'Bearer';
+  send(res, status, headers, JSON.stringify(body));
 }
 
 function pathOf(url = '/'): string {
@@ -89,10 +115,15 @@ async function serve(config: Config): Promise<void> {
   const started = performance.now();
   const runtime = createRuntime(config);
   const { host, port } = runtime.config.http;
-  const server = createHttpServer(runtime.http);
+  const server = createHttpServer(runtime.http, runtime.config.http);
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
   runtime.logger.info(`listening on http://${address.address}:${address.port}`, { host: address.address, port: address.port });
+  if (runtime.config.http.apiToken === undefined && !isLoopbackHost(address.address)) {
+    runtime.logger.warn('listening on a non-loopback address without API_TOKEN: anyone who can reach this port gets predictions', {
+      host: address.address,
+    });
+  }
   if (runtime.capture) runtime.logger.info('capturing predictions', { location: runtime.capture.description, sampleRate: config.capture.sampleRate });
   runtime.models.get().then(
     (service) => runtime.logger.info('ready', { modelVersion: service.modelVersion, startupMs: Math.round(performance.now() - started) }),

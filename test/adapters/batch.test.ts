@@ -5,7 +5,7 @@ import { handleBatchEvent, type BatchDeps } from '../../lambda/adapters/batch';
 import type { PredictService } from '../../lambda/core/predict';
 import type { BatchOutputError } from '../../lambda/batch/errors';
 import { S3_STAGING_DIRECTORY } from '../../lambda/batch/staged-output';
-import { writeTripCsv } from '../../models/training/trip-file';
+import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultService } from '../support/fixtures';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
