@@ -67,6 +67,8 @@ export async function run(context: DeployContext) {
   const bundled = synthesizeBundled(LOCAL);
   const synthMs = performance.now() - started;
   const s3 = await startS3Server();
+  // The template's capture goes to Firehose, which is not on loopback: capture to a scratch directory.
+  const captureDir = mkdtempSync(join(tmpdir(), 'deploy-capture-'));
   try {
     const unzipped = listFiles(bundled.predict.assetDir).reduce((sum, f) => sum + f.bytes, 0);
     const zipped = zippedBytes(bundled.predict.assetDir);
@@ -84,7 +86,7 @@ export async function run(context: DeployContext) {
         handler: bundled.predict.handler,
         runtimeApi: runtimeApi.address,
         memoryMb: bundled.predict.memoryMb,
-        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: captureDir },
       });
       try {
         const first = await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
@@ -141,6 +143,7 @@ export async function run(context: DeployContext) {
   } finally {
     await s3.close();
     bundled.cleanup();
+    rmSync(captureDir, { recursive: true, force: true });
   }
 }
 
