@@ -79,13 +79,14 @@ function parse(argv: string[], options: NonNullable<Parameters<typeof parseArgs>
 /** The verdicts as a few lines for the terminal. */
 function describe(summary: MonitorSummary): string {
   const lines = [`dataset drift: ${summary.dataset_drift ? 'YES' : 'no'} (${summary.drifted_features} of ${Object.keys(summary.features).length} inputs)`];
+  if (summary.features_not_compared.length > 0) lines.push(`  not compared (on one side only): ${summary.features_not_compared.join(', ')}`);
   const row = (kind: string, name: string, d: MonitorSummary['features'][string]) =>
     `  ${kind.padEnd(10)} ${name.padEnd(16)} ${String(d.method ?? '—').padEnd(14)} score ${d.score === null ? '—' : d.score.toPrecision(4)} (threshold ${d.threshold})  ${d.drift ? 'DRIFT' : 'ok'}`;
   for (const [name, d] of Object.entries(summary.features)) lines.push(row('input', name, d));
   for (const [name, d] of Object.entries(summary.context)) lines.push(row('context', name, d));
   for (const [name, d] of Object.entries(summary.predictions)) lines.push(row('prediction', name, d));
   for (const [model, q] of Object.entries(summary.quality)) {
-    lines.push(`  quality    ${model.padEnd(16)} RMSE ${q.rmse.toFixed(3)} MAE ${q.mae.toFixed(3)} bias ${q.bias.toFixed(3)}${q.train_rmse === undefined ? '' : ` (training RMSE ${q.train_rmse.toFixed(3)})`}`);
+    lines.push(`  quality    ${model.padEnd(16)} RMSE ${q.rmse.toFixed(3)} MAE ${q.mae.toFixed(3)} bias ${q.bias.toFixed(3)}${q.train_rmse === undefined ? '' : ` (training RMSE ${q.train_rmse.toFixed(3)}`}${q.validation_rmse === undefined ? '' : `, validation ${q.validation_rmse.toFixed(3)}`}${q.train_rmse === undefined ? '' : ')'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -45,7 +45,8 @@ function datasetDriftSection(summary: MonitorSummary): ReportSection {
       `<p class="verdict ${summary.dataset_drift ? 'bad' : 'good'}"><span data-summary="dataset_drift" data-value="${summary.dataset_drift}">${verdict}</span>: ` +
       `<span data-summary="drifted_features" data-value="${summary.drifted_features}">${summary.drifted_features}</span> of ${Object.keys(summary.features).length} inputs drifted ` +
       `(share <span data-summary="drift_share" data-value="${summary.drift_share}">${fmt(summary.drift_share)}</span>; dataset drift at ≥ ${summary.drift_share_threshold}).</p>` +
-      `<table><thead><tr><th>input</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>drift</th></tr></thead><tbody>${rows}</tbody></table>`,
+      `<table><thead><tr><th>input</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>drift</th></tr></thead><tbody>${rows}</tbody></table>` +
+      (summary.features_not_compared.length > 0 ? `<p class="stats">Inputs on one side only (not compared): ${summary.features_not_compared.map(esc).join(', ')}.</p>` : ''),
     charts: [],
   };
 }
@@ -100,13 +101,13 @@ function qualitySections(summary: MonitorSummary): ReportSection[] {
     return [{ id: 'quality', title: 'Model quality', html: '<p>No actuals in the current data: quality is not measured.</p>', charts: [] }];
   }
   return entries.map(([model, q]) => {
-    const cell = (field: 'rmse' | 'mae' | 'bias' | 'n' | 'train_rmse' | 'reference_rmse', value: number | undefined) => `<td data-quality="${esc(model)}" data-field="${field}" data-value="${value ?? ''}">${value === undefined ? '—' : fmt(value)}</td>`;
+    const cell = (field: 'rmse' | 'mae' | 'bias' | 'n' | 'train_rmse' | 'validation_rmse' | 'reference_rmse', value: number | undefined) => `<td data-quality="${esc(model)}" data-field="${field}" data-value="${value ?? ''}">${value === undefined ? '—' : fmt(value)}</td>`;
     return {
       id: `quality-${model}`,
       title: `Model quality: ${model}`,
       html:
-        `<table><thead><tr><th>rows</th><th>RMSE</th><th>MAE</th><th>bias (predicted − actual)</th><th>training RMSE (else the reference's)</th></tr></thead>` +
-        `<tbody><tr>${cell('n', q.n)}${cell('rmse', q.rmse)}${cell('mae', q.mae)}${cell('bias', q.bias)}${q.train_rmse === undefined ? cell('reference_rmse', q.reference_rmse) : cell('train_rmse', q.train_rmse)}</tr></tbody></table>`,
+        `<table><thead><tr><th>rows</th><th>RMSE</th><th>MAE</th><th>bias (predicted − actual)</th><th>training RMSE (else the reference's)</th><th>validation RMSE</th></tr></thead>` +
+        `<tbody><tr>${cell('n', q.n)}${cell('rmse', q.rmse)}${cell('mae', q.mae)}${cell('bias', q.bias)}${q.train_rmse === undefined ? cell('reference_rmse', q.reference_rmse) : cell('train_rmse', q.train_rmse)}${cell('validation_rmse', q.validation_rmse)}</tr></tbody></table>`,
       charts: [qualityChart(model, q)],
     };
   });

@@ -64,7 +64,9 @@ describe('npm run monitor', () => {
     const out = join(dir.path, 'batch-report');
     expect((await monitor('--reference', jan, '--current', scored, '--out', out)).status).toBe(0);
     const quality = summaryIn(out).quality.duration!;
-    const { rows } = await readParquet(scored);
+    const { rows, columns } = await readParquet(scored);
+    const inputs = ['PULocationID', 'DOLocationID', 'trip_distance'];
+    expect(summaryIn(out).features_not_compared).toEqual(inputs.filter((name) => !columns.some((c) => c.name === name)));
     const errors = rows.map((r) => Number(r.predicted_duration) - Number(r.actual_duration));
     expect(quality.n).toBe(rows.length);
     expect(quality.rmse).toBeCloseTo(Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length), 9);
