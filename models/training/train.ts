@@ -33,7 +33,7 @@ import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } fro
 import { exportLinearModel } from './export-onnx';
 import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
 import { trainingProfile, type ProfiledRow } from './reference-profile';
-import { buildSidecar, type ModelSidecar } from './sidecar';
+import { buildSidecar, type ModelFacts, type ModelSidecar } from './sidecar';
 
 /** Where training rows come from: a synthetic month, or a TLC trip file. */
 export type TrainingSource = { kind: 'synthetic'; year: number; month: number } | { kind: 'file'; uri: string };
@@ -69,15 +69,9 @@ interface ExampleSource {
   name: string;
 }
 
-export interface TrainedModel {
+export interface TrainedModel extends ModelFacts {
   target: ModelTarget;
   bytes: Uint8Array;
-  version: string;
-  trainRmse: number;
-  validationRmse: number;
-  trainRows: number;
-  validationRows: number;
-  vocabularySize: number;
   /** the fitted coefficients the ONNX graph holds */
   model: LinearModel;
   sidecar: ModelSidecar;
