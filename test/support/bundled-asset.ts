@@ -30,6 +30,8 @@ export interface LocalResources {
   modelBucket: string;
   dataBucket: string;
   predictionsStream: string;
+  /** the capture delivery stream's name (CAPTURE_LOCATION=firehose://<it>); tests usually override CAPTURE_LOCATION */
+  captureStream?: string;
 }
 
 /** The Lambda architecture this machine can run. */
@@ -52,6 +54,7 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
     [idOf(stack.buckets.model)]: local.modelBucket,
     [idOf(stack.buckets.data)]: local.dataBucket,
     [idOf(stack.streams.output)]: local.predictionsStream,
+    [idOf(stack.monitoring.deliveryStream)]: local.captureStream ?? 'ride_capture',
   };
   const describe = (fn: IConstruct): SynthesizedFunction => {
     const resource = template.Resources[idOf(fn)];
