@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { apiGatewayEvent } from '../test/support/http-events';
 import { listFiles, synthesizeBundled } from '../test/support/bundled-asset';
 import { COURSE_RIDE } from '../test/support/fixtures';
@@ -76,7 +76,8 @@ export async function run(context: DeployContext) {
     const unzipped = listFiles(bundled.predict.assetDir).reduce((sum, f) => sum + f.bytes, 0);
     const zipped = zippedBytes(bundled.predict.assetDir);
     await s3.createBucket(LOCAL.modelBucket);
-    await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, new Uint8Array(readFileSync(resolve(__dirname, '..', 'models', 'model.onnx'))));
+    // The objects `cdk deploy` uploads: the shipped models under their content-addressed keys.
+    for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, new Uint8Array(readFileSync(path)));
     const runs = context.smoke ? 1 : 11;
     const coldStarts: number[] = [];
     const warm: number[] = [];

@@ -3,9 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } fro
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-/** The service name Powertools stamps on the functions' metrics (the `service` dimension). */
-export const POWERTOOLS_SERVICE_NAME = 'ride-duration-prediction';
+import { DIMENSIONS, METRICS, SERVICE_NAME } from '../lambda/contract';
 
 export interface PredictAlarmsProps {
   readonly predict: IFunction;
@@ -36,8 +34,8 @@ export class PredictAlarms extends Construct {
     );
     const deadLettered = new Metric({
       namespace: props.metricsNamespace,
-      metricName: 'RecordsDeadLettered',
-      dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+      metricName: METRICS.recordsDeadLettered,
+      dimensionsMap: { [DIMENSIONS.service]: SERVICE_NAME },
       statistic: 'Sum',
       ...fiveMinutes,
     });

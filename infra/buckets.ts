@@ -1,10 +1,8 @@
-import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, CfnBucket, BucketEncryption, ObjectOwnership, type BucketProps, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag';
-import { DEFAULT_MODEL_KEY, type PredictSettings } from './settings';
+import type { PredictSettings } from './settings';
 
 /** Prefixes of the data bucket; the functions may touch only these. */
 export const DATA_PREFIXES = Object.freeze({
@@ -12,8 +10,6 @@ export const DATA_PREFIXES = Object.freeze({
   predictions: 'predictions/',
   deadLetters: 'dead-letters/',
 });
-
-const MODELS_DIR = resolve(__dirname, '..', 'models');
 
 /** Settings every bucket of the stack shares: private, encrypted, TLS only, kept on stack deletion. */
 function privateBucketProps(accessLogs?: IBucket, prefix?: string): BucketProps {
@@ -29,8 +25,8 @@ function privateBucketProps(accessLogs?: IBucket, prefix?: string): BucketProps 
 }
 
 /**
- * The stack's S3 storage: the model bucket (created versioned, or an existing one by name), the
- * data bucket (batch input, predictions, dead letters) and the bucket their access logs go to.
+ * The stack's S3 storage: the model bucket (created versioned, or an existing one by name; infra/models.ts
+ * uploads the models), the data bucket (batch input, predictions, dead letters) and the bucket their access logs go to.
  */
 export class Buckets extends Construct {
   readonly accessLogs: Bucket;
@@ -50,42 +46,6 @@ export class Buckets extends Construct {
       ? Bucket.fromBucketName(this, 'Model', settings.modelBucketName)
       : new Bucket(this, 'Model', { ...privateBucketProps(this.accessLogs, 'model/'), versioned: true });
     this.data = new Bucket(this, 'Data', privateBucketProps(this.accessLogs, 'data/'));
-    if (settings.uploadDefaultModel) this.uploadDefaultModel();
-  }
-
-  /**
-   * Puts models/model.onnx (and its model.json) under models/ so a first deploy answers at once.
-   * Never prunes or deletes: models uploaded by hand next to it stay.
-   */
-  private uploadDefaultModel(): void {
-    const deployment = new BucketDeployment(this, 'DefaultModel', {
-      sources: [Source.asset(MODELS_DIR, { exclude: ['**', '!model.onnx', '!model.json'] })],
-      destinationBucket: this.model,
-      destinationKeyPrefix: DEFAULT_MODEL_KEY.slice(0, DEFAULT_MODEL_KEY.lastIndexOf('/') + 1),
-      prune: false,
-      retainOnDelete: true,
-      extract: true,
-    });
-    // The copying handler is a stack-level singleton made and permissioned by aws-cdk-lib.
-    const handler = Stack.of(this).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
-    const cdkOwned = "CDK's own BucketDeployment handler (copies the default model from the CDK assets bucket once per deploy)";
-    for (const scope of [deployment, handler ?? deployment]) {
-      acknowledgeNag(scope, 'AwsSolutions-L1', `${cdkOwned}: its runtime is chosen by aws-cdk-lib.`);
-      acknowledgeNag(
-        scope,
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        `${cdkOwned}: the managed policy covers its own logs only.`,
-      );
-      for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*']) {
-        acknowledgeNag(scope, `AwsSolutions-IAM5[Action::${action}]`, `${cdkOwned}: reads the assets bucket and writes the model bucket, as CDK grants it.`);
-      }
-      acknowledgeNag(
-        scope,
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
-        `${cdkOwned}: reads the staged asset from the bootstrap assets bucket.`,
-      );
-      acknowledgeNag(scope, `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.model)}.Arn>/*]`, `${cdkOwned}: writes models/ into the model bucket.`);
-    }
   }
 }
 

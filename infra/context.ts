@@ -1,6 +1,7 @@
 import type { Node } from 'constructs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { TAXI_TYPES, parseModelPairs } from '../lambda/contract';
 import type { PredictSettings } from './settings';
 
 // `cdk -c key=value` hands every value over as a string; cdk.json may hold real numbers and booleans.
@@ -15,6 +16,24 @@ const retention = z.coerce
   .refine((days) => Object.values(RetentionDays).includes(days), 'not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)')
   .optional();
 
+/**
+ * A model list: `name=location,...` (as `-c models=…` gives it), or in cdk.json a list of such
+ * pairs or an object `{ "duration": "models/model.onnx" }`. Parsed with the runtime's own syntax.
+ */
+const modelList = (key: string) =>
+  z
+    .union([z.string(), z.array(z.string()), z.record(z.string(), z.string())])
+    .transform((value, ctx) => {
+      const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : Object.entries(value).map(([n, l]) => `${n}=${l}`).join(',');
+      try {
+        return parseModelPairs(text, key);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional();
+
 const ContextSchema = z.object({
   architecture: z.enum(['x86_64', 'arm64']).optional(),
   predictMemoryMb: int(128, 10240),
@@ -22,7 +41,10 @@ const ContextSchema = z.object({
   batchMemoryMb: int(128, 10240),
   batchTimeoutSeconds: int(1, 900),
   batchSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'an EventBridge cron(...) or rate(...) expression').optional(),
-  batchTaxiType: z.enum(['green', 'yellow', 'fhv', 'fhvhv']).optional(),
+  batchTaxiType: z.enum(TAXI_TYPES).optional(),
+  models: modelList('models'),
+  shadowModels: modelList('shadowModels'),
+  modelRefreshSeconds: int(1, 86400),
   modelBucketName: text,
   modelKey: text,
   uploadDefaultModel: flag,
@@ -38,6 +60,10 @@ const ContextSchema = z.object({
   apiBurstLimit: int(1, 5000),
   logRetentionDays: retention,
   metricsNamespace: text,
+  deployment: z.enum(['canary', 'linear', 'allAtOnce']).optional(),
+  deploymentPercentage: int(1, 99),
+  deploymentMinutes: int(1, 2880),
+  rollbackP99DurationMs: int(1, 900000),
   apiAuth: z.enum(['iam', 'jwt', 'none']).optional(),
   jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
   // `-c jwtAudience=a,b` on the command line, or a list in cdk.json

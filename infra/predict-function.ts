@@ -17,6 +17,8 @@ export interface PredictFunctionProps {
   readonly timeoutSeconds: number;
   readonly environment: Record<string, string>;
   readonly settings: PredictSettings;
+  /** keep published versions when a newer one replaces them (manual rollback: update-alias to any of them) */
+  readonly retainVersions?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export class PredictFunction extends Construct {
       tracing: Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: predictBundling(settings.architecture),
+      ...(props.retainVersions ? { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } } : {}),
     });
     acknowledgeNag(this, 'AwsSolutions-L1', 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.');
     acknowledgeNag(this, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.');

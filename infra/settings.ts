@@ -1,4 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_METRICS_NAMESPACE, type ModelPair, type TaxiType } from '../lambda/contract';
+
+/** How CodeDeploy shifts the `live` alias to a new version (see infra/rollout.ts). */
+export type DeploymentStyle = 'canary' | 'linear' | 'allAtOnce';
 
 /**
  * Every name and size the stack can be given, flat so each one is also a `cdk -c key=value`
@@ -16,13 +20,31 @@ export interface PredictSettings {
   /** EventBridge schedule of the batch run (the course's `0 3 2 * *`: 03:00 UTC on the 2nd) */
   readonly batchSchedule: string;
   /** taxi type the scheduled batch run scores (BATCH_TAXI_TYPE) */
-  readonly batchTaxiType: string;
-  /** serve a model from this existing bucket instead of creating one */
+  readonly batchTaxiType: TaxiType;
+  /**
+   * The models to serve (MODELS), `name=location`: a project path (uploaded under a
+   * content-addressed key), `s3://bucket/key.onnx`, or an MLflow directory (a project directory,
+   * or `s3://bucket/prefix`). Unset: the shipped models, or `modelKey` when that is given.
+   */
+  readonly models?: readonly ModelPair[];
+  /** shadow models (SHADOW_MODELS) for the predict function, same syntax as {@link models} */
+  readonly shadowModels: readonly ModelPair[];
+  /** MODEL_REFRESH_SECONDS for the predict function (hot swap of an overwritten key); unset = off */
+  readonly modelRefreshSeconds?: number;
+  /** serve models from this existing bucket instead of creating one */
   readonly modelBucketName?: string;
-  /** object key of the model the functions load (and may read: nothing else) */
-  readonly modelKey: string;
-  /** upload models/model.onnx to `models/model.onnx` on deploy, so a first deploy answers at once */
+  /** legacy single-model mode: the `duration` model is this key of the model bucket */
+  readonly modelKey?: string;
+  /** upload the project's model files named by {@link models} (always allowed into a bucket the stack creates) */
   readonly uploadDefaultModel: boolean;
+  /** how a new predict version takes traffic: canary (default), linear steps, or all at once */
+  readonly deployment: DeploymentStyle;
+  /** canary: share of traffic on the new version during the wait; linear: share added per step */
+  readonly deploymentPercentage: number;
+  /** canary: minutes before the rest shifts; linear: minutes between steps */
+  readonly deploymentMinutes: number;
+  /** roll back when the new version's p99 duration stays above this for two minutes */
+  readonly rollbackP99DurationMs: number;
   /** shards per Kinesis stream; unset = on-demand capacity */
   readonly shardCount?: number;
   readonly streamBatchSize: number;
@@ -60,7 +82,7 @@ export interface PredictSettings {
 /** How the HTTP API authenticates prediction requests. */
 export type ApiAuthMode = 'iam' | 'jwt' | 'none';
 
-/** The key models/model.onnx is uploaded to when {@link PredictSettings.uploadDefaultModel} is on. */
+/** Where a legacy single model lives in an existing bucket when only `modelBucketName` is given. */
 export const DEFAULT_MODEL_KEY = 'models/model.onnx';
 
 /** Defaults: sized from the bundle test's measurements (see README, Deploy). */
@@ -74,8 +96,14 @@ export const DEFAULT_SETTINGS: PredictSettings = Object.freeze({
   batchTimeoutSeconds: 900,
   batchSchedule: 'cron(0 3 2 * ? *)',
   batchTaxiType: 'green',
-  modelKey: DEFAULT_MODEL_KEY,
+  shadowModels: [],
   uploadDefaultModel: true,
+  // CodeDeploy's own default for Lambda canaries: a tenth of the traffic for five minutes.
+  deployment: 'canary',
+  deploymentPercentage: 10,
+  deploymentMinutes: 5,
+  // Warm requests take milliseconds; seconds at p99 for two minutes means the new version is sick.
+  rollbackP99DurationMs: 3000,
   streamBatchSize: 100,
   streamBatchingWindowSeconds: 1,
   streamRetryAttempts: 3,
@@ -86,7 +114,7 @@ export const DEFAULT_SETTINGS: PredictSettings = Object.freeze({
   apiRateLimit: 50,
   apiBurstLimit: 100,
   logRetentionDays: RetentionDays.ONE_MONTH,
-  metricsNamespace: 'RideDurationPrediction',
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   // Authentication is on by default: predictions need a SigV4 signature.
   apiAuth: 'iam',
   rawInputExpiryDays: 90,

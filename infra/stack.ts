@@ -3,13 +3,16 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { PredictAlarms, POWERTOOLS_SERVICE_NAME } from './alarms';
+import { ENV, SERVICE_NAME } from '../lambda/contract';
+import { PredictAlarms } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
+import { ServedModels } from './models';
 import { acknowledgeNag } from './nag';
 import { Monitoring, MONITORING_PREFIXES, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';
-import { resolveSettings, type PredictSettings } from './settings';
+import { PredictRollout } from './rollout';
+import { DEFAULT_MODEL_KEY, resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
 import { expireRawInputs } from './raw-input-expiry';
 
@@ -19,15 +22,18 @@ export interface PredictStackProps extends StackProps {
 }
 
 /**
- * The whole system: the model and data buckets, one asset deployed as two functions (web service +
- * stream, and batch), the HTTP API, the Kinesis streams, the monthly schedule and the alarms.
+ * The whole system: the model and data buckets, the models, one asset deployed as two functions
+ * (web service + stream behind the `live` alias that CodeDeploy moves, and batch), the HTTP API,
+ * the Kinesis streams, the monthly schedule and the alarms.
  * Reads nothing from the environment: everything comes in through props.
  */
 export class PredictStack extends Stack {
   readonly settings: PredictSettings;
   readonly buckets: Buckets;
+  readonly models: ServedModels;
   readonly streams: PredictionStreams;
   readonly predict: PredictFunction;
+  readonly rollout: PredictRollout;
   readonly batch: PredictFunction;
   readonly api: PredictApi;
   readonly monitoring: Monitoring;
@@ -36,46 +42,53 @@ export class PredictStack extends Stack {
     super(scope, id, props);
     const settings = (this.settings = resolveSettings(props.settings));
     this.buckets = new Buckets(this, 'Buckets', settings);
+    this.models = new ServedModels(this, 'Models', { settings, bucket: this.buckets.model });
     this.streams = new PredictionStreams(this, 'Streams', settings);
-    const { model, data } = this.buckets;
-    const modelLocation = `s3://${model.bucketName}/${settings.modelKey}`;
+    const { data } = this.buckets;
     const deadLetterLocation = `s3://${data.bucketName}/${DATA_PREFIXES.deadLetters}`;
-    const powertools = {
-      POWERTOOLS_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+    const shared = {
+      [ENV.models]: this.models.modelsVariable,
+      // The runtime before MODELS (one model) reads this; MODELS wins where both are understood.
+      MODEL_LOCATION: this.primaryModelLocation(),
+      [ENV.serviceName]: SERVICE_NAME,
+      [ENV.metricsNamespace]: settings.metricsNamespace,
+      [ENV.logLevel]: 'INFO',
     };
+    const shadowModels = this.models.shadowModelsVariable;
 
     this.predict = new PredictFunction(this, 'Predict', {
       description: 'Ride duration prediction: HTTP API and Kinesis ride events',
       memoryMb: settings.predictMemoryMb,
       timeoutSeconds: settings.predictTimeoutSeconds,
       settings,
+      retainVersions: true,
       environment: {
-        MODEL_LOCATION: modelLocation,
-        PREDICTIONS_STREAM_NAME: this.streams.output.streamName,
-        DEAD_LETTER_LOCATION: deadLetterLocation,
-        ...powertools,
+        ...shared,
+        ...(shadowModels === undefined ? {} : { [ENV.shadowModels]: shadowModels }),
+        ...(settings.modelRefreshSeconds === undefined ? {} : { [ENV.modelRefreshSeconds]: String(settings.modelRefreshSeconds) }),
+        [ENV.predictionsStreamName]: this.streams.output.streamName,
+        [ENV.deadLetterLocation]: deadLetterLocation,
       },
     });
+    this.rollout = new PredictRollout(this, 'Rollout', { function: this.predict.function, settings });
     this.batch = new PredictFunction(this, 'Batch', {
       description: 'Ride duration prediction: monthly batch scoring of TLC trip records',
       memoryMb: settings.batchMemoryMb,
       timeoutSeconds: settings.batchTimeoutSeconds,
       settings,
       environment: {
-        MODEL_LOCATION: modelLocation,
-        BATCH_INPUT_TEMPLATE: `s3://${data.bucketName}/${DATA_PREFIXES.tripData}{taxi_type}_tripdata_{year}-{month}.parquet`,
-        BATCH_OUTPUT_TEMPLATE: `s3://${data.bucketName}/${DATA_PREFIXES.predictions}taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet`,
-        BATCH_TAXI_TYPE: settings.batchTaxiType,
-        ...powertools,
+        ...shared,
+        [ENV.batchInputTemplate]: `s3://${data.bucketName}/${DATA_PREFIXES.tripData}{taxi_type}_tripdata_{year}-{month}.parquet`,
+        [ENV.batchOutputTemplate]: `s3://${data.bucketName}/${DATA_PREFIXES.predictions}taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet`,
+        [ENV.batchTaxiType]: settings.batchTaxiType,
       },
     });
     this.grantAccess();
     this.monitoring = new Monitoring(this, 'Monitoring', {
       dataBucket: data,
-      referenceBucket: model,
-      referenceKey: referenceProfileKey(settings.modelKey),
+      referenceBucket: this.buckets.model,
+      // The training profile travels with the primary model (uploaded next to it under its content key).
+      referenceKey: referenceProfileKey(this.models.primaryKey ?? DEFAULT_MODEL_KEY),
       producers: [this.predict.role, this.batch.role],
       settings,
     });
@@ -87,8 +100,10 @@ export class PredictStack extends Stack {
       [DATA_PREFIXES.deadLetters, MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors],
       settings.rawInputExpiryDays,
     );
-    this.streams.connect(this.predict.function);
-    this.api = new PredictApi(this, 'Web', this.predict.function, settings);
+    // The API and the stream invoke the alias, never $LATEST: traffic follows CodeDeploy's shifts.
+    this.streams.connect(this.rollout.alias);
+    this.api = new PredictApi(this, 'Web', this.rollout.alias, settings);
+    this.rollout.watchApi(this.api.api);
     new Rule(this, 'MonthlyBatch', {
       description: 'Scores the previous month of trips (the course: 03:00 UTC on the 2nd)',
       schedule: Schedule.expression(settings.batchSchedule),
@@ -101,21 +116,29 @@ export class PredictStack extends Stack {
       metricsNamespace: settings.metricsNamespace,
       maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
     });
-    this.addOutputs(modelLocation);
+    this.addOutputs();
+  }
+
+  /** The first model's location (MODELS' primary), for a runtime that reads MODEL_LOCATION only. */
+  private primaryModelLocation(): string {
+    const [primary] = this.models.models;
+    if (!primary) throw new Error('no model to serve: give -c models=name=location,...');
+    return primary.location;
   }
 
   /**
-   * Least privilege: each function reads the one model object; the predict function writes only
+   * Least privilege: each function reads only its models (infra/models.ts: objects and sidecars,
+   * MLflow prefixes, uploaded models' content-addressed keys; the predict function its shadows
+   * too); the predict function writes only
    * the predictions stream and the dead-letter prefix (reading the input stream is granted by
    * the event source mapping); the batch function reads trip data and writes predictions.
    * S3 statements are hand-written: `grantRead`/`grantWrite` would add wildcard actions
    * (`s3:GetObject*`, `s3:List*`) on the whole bucket.
    */
   private grantAccess(): void {
-    const { model, data } = this.buckets;
-    const readModel = new PolicyStatement({ actions: ['s3:GetObject'], resources: [model.arnForObjects(this.settings.modelKey)] });
-    this.predict.role.addToPrincipalPolicy(readModel);
-    this.batch.role.addToPrincipalPolicy(readModel);
+    const { data } = this.buckets;
+    this.models.grantRead(this.predict.role, { shadows: true });
+    this.models.grantRead(this.batch.role, { shadows: false });
     this.streams.output.grantWrite(this.predict.role);
     this.predict.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.deadLetters}*`)] }),
@@ -151,7 +174,7 @@ export class PredictStack extends Stack {
     }
   }
 
-  private addOutputs(modelLocation: string): void {
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'POST {ApiUrl}predict, GET {ApiUrl}health' });
     new CfnOutput(this, 'InputStreamName', { value: this.streams.input.streamName, description: 'put ride events here' });
     new CfnOutput(this, 'ProducerPolicyArn', { value: this.streams.producerPolicy.managedPolicyArn, description: 'attach to who may put ride events' });
@@ -160,11 +183,13 @@ export class PredictStack extends Stack {
     }
     new CfnOutput(this, 'PredictionsStreamName', { value: this.streams.output.streamName, description: 'predictions appear here' });
     new CfnOutput(this, 'ModelBucketName', { value: this.buckets.model.bucketName });
-    new CfnOutput(this, 'ModelKey', { value: this.settings.modelKey });
-    new CfnOutput(this, 'ModelLocation', { value: modelLocation });
+    new CfnOutput(this, 'ModelsVariable', { value: this.models.modelsVariable, description: 'MODELS of both functions: name=location,...' });
     new CfnOutput(this, 'DataBucketName', { value: this.buckets.data.bucketName, description: 'trip-data/, predictions/, dead-letters/' });
     new CfnOutput(this, 'OnFailureQueueUrl', { value: this.streams.onFailure.queueUrl });
     new CfnOutput(this, 'PredictFunctionName', { value: this.predict.function.functionName });
+    new CfnOutput(this, 'PredictAliasArn', { value: this.rollout.alias.functionArn, description: 'what the API and the stream invoke' });
+    new CfnOutput(this, 'DeploymentApplication', { value: this.rollout.deploymentGroup.application.applicationName });
+    new CfnOutput(this, 'DeploymentGroup', { value: this.rollout.deploymentGroup.deploymentGroupName });
     new CfnOutput(this, 'BatchFunctionName', { value: this.batch.function.functionName });
     new CfnOutput(this, 'PredictLogGroupName', { value: this.predict.logGroup.logGroupName });
     new CfnOutput(this, 'BatchLogGroupName', { value: this.batch.logGroup.logGroupName });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { parseModelLocation, type ModelLocation } from './model-store';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
-import { TAXI_TYPES, type TaxiType } from './batch/trip-chunk';
+import { DEFAULT_METRICS_NAMESPACE, TAXI_TYPES, type TaxiType } from './contract';
 import { parseCaptureLocation } from './capture/location';
 import type { CaptureSettings } from './capture/settings';
 import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
@@ -114,7 +114,7 @@ const EnvSchema = z.object({
   DEAD_LETTER_LOCATION: optionalText,
   LOCAL_KINESIS_PORT: z.coerce.number().int().min(1).max(65535).default(4567),
   STREAM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
-  POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default('RideDurationPrediction'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default(DEFAULT_METRICS_NAMESPACE),
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),

@@ -7,6 +7,7 @@ import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
 import { ModelCache, describeModelLocation, loadPredictService } from './model-store';
+import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
@@ -33,7 +34,8 @@ export interface RuntimeOverrides {
   metrics?: KinesisDeps['metrics'];
 }
 
-export const SERVICE_NAME = 'ride-duration-prediction';
+/** The service name, shared with the stack's alarms through the contract. */
+export { SERVICE_NAME } from './contract';
 
 /**
  * S3 client: the SDK's own retries and socket timeouts, so an unreachable or stalled S3 costs a

@@ -146,7 +146,8 @@ export async function run(context: BenchContext): Promise<Section> {
   const scratch = join(context.workDir, 'lambda-cold-start');
   try {
     await s3.createBucket(LOCAL.modelBucket);
-    await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
+    // The objects `cdk deploy` uploads: the shipped models under their content-addressed keys.
+    for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, new Uint8Array(readFileSync(path)));
     const { predict } = bundled;
     const nodeOptions = predict.environment.NODE_OPTIONS ?? '';
     // Lambda's own variables and dummy credentials, then the function's environment from the template, with local endpoints.

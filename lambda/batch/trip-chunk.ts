@@ -1,9 +1,9 @@
 import type { TripRecord } from '../core/trips';
 import { TripFileError } from './errors';
+import { TAXI_TYPES, type TaxiType } from '../contract';
 
-/** The TLC fleets whose files the batch job reads: green (`lpep_*`) and yellow (`tpep_*`). */
-export const TAXI_TYPES = ['green', 'yellow'] as const;
-export type TaxiType = (typeof TAXI_TYPES)[number];
+// The fleets live in the contract, so the stack cannot schedule one this job refuses.
+export { TAXI_TYPES, type TaxiType } from '../contract';
 
 const DATETIME_PREFIX: Record<TaxiType, string> = { green: 'lpep', yellow: 'tpep' };
 

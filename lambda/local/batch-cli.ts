@@ -4,6 +4,7 @@
  *   npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
  *   npm run batch -- --taxi-type green --month 2021-02          # BATCH_INPUT/OUTPUT_TEMPLATE
  *   npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate 0.01] [--row-group-size N] [--codec SNAPPY|GZIP|BROTLI|UNCOMPRESSED]
+ *                                     [--drift distance=1.3,zones=0.5,hours=night] [--seed N]
  *
  * Inputs and outputs are paths or s3:// URIs; a name ending in .csv means CSV, anything else
  * parquet. A progress bar goes to stderr on a terminal; the summary to stdout.
@@ -23,12 +24,13 @@ import { formatOf, parseDataLocation } from '../batch/locations';
 import { createProgressBar } from './progress-bar';
 import { StagingRegistry } from '../batch/staging-registry';
 import type { PredictService } from '../core/predict';
-import { syntheticMonth, writeTripCsv, writeTripParquet } from '../../models/training/trip-file';
+import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from '../synthetic';
 
 const USAGE = `usage:
   npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
   npm run batch -- --taxi-type green --month 2021-02 [--run-id ID]     (BATCH_INPUT_TEMPLATE / BATCH_OUTPUT_TEMPLATE)
-  npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--row-group-size N] [--codec C]`;
+  npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--row-group-size N] [--codec C]
+                   [--drift distance=S,zones=Z,hours=tlc|flat|night|rush] [--seed N]`;
 
 /** What one CLI run talks to; tests run the CLI in-process with their own. */
 export interface BatchCliIo {
@@ -113,7 +115,13 @@ async function generate(argv: string[], io: BatchCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'null-rate': { type: 'string', default: '0.01' }, 'row-group-size': { type: 'string' }, codec: { type: 'string', default: 'SNAPPY' } },
+    options: {
+      'null-rate': { type: 'string', default: '0.01' },
+      'row-group-size': { type: 'string' },
+      codec: { type: 'string', default: 'SNAPPY' },
+      drift: { type: 'string', default: '' },
+      seed: { type: 'string' },
+    },
   });
   const [taxiType, monthText, rowsText, output] = positionals;
   if ((taxiType !== 'green' && taxiType !== 'yellow') || monthText === undefined || rowsText === undefined || output === undefined || positionals.length !== 4) {
@@ -124,13 +132,26 @@ async function generate(argv: string[], io: BatchCliIo): Promise<void> {
   const location = parseDataLocation(output);
   if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
   mkdirSync(dirname(location.path) || '.', { recursive: true });
-  const rows = syntheticMonth({ ...parseMonth(monthText), rows: positiveInt(rowsText, 'rows'), nullRate: Number(values['null-rate']) });
+  const drift = driftOf(values.drift);
+  const seed = values.seed === undefined ? undefined : positiveInt(values.seed, '--seed');
+  const rows = syntheticMonth({ ...parseMonth(monthText), rows: positiveInt(rowsText, 'rows'), nullRate: Number(values['null-rate']), taxiType, drift, ...(seed === undefined ? {} : { seed }) });
   const started = performance.now();
   const count =
     formatOf(location) === 'csv'
       ? writeTripCsv(location.path, rows, taxiType)
       : await writeTripParquet(location.path, rows, { taxiType, codec, ...(values['row-group-size'] ? { rowGroupSize: positiveInt(values['row-group-size'], '--row-group-size') } : {}) });
-  io.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const drifted = values.drift.trim() === '' ? '' : ` (drift distance=${drift.distance}, zones=${drift.zones}, hours=${drift.hours})`;
+  io.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText}${drifted} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+/** `--drift` as the generator's drift knob; a bad spec is a usage error naming the knob. */
+function driftOf(text: string): TripDrift {
+  try {
+    return parseDrift(text);
+  } catch (error) {
+    if (error instanceof DriftSpecError) throw new BatchJobError(error.message);
+    throw error;
+  }
 }
 
 function parseMonth(text: string): { year: number; month: number } {

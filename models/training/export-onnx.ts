@@ -10,13 +10,21 @@ import type { LinearModel } from './linear-regression';
  * Inputs: PU_DO string [N,1], trip_distance float [N,1]. Output: `variable` float [N,1],
  * the names scikit-learn's converter uses, so converted models are drop-in replacements.
  */
-export function exportLinearModel(model: LinearModel, metadata: Record<string, string>): Uint8Array {
+export interface ExportOptions {
+  /** the graph's name, e.g. `ride_duration_prediction_model` */
+  name: string;
+  docString: string;
+  /** metadata_props: where the training data came from, metrics */
+  metadata: Record<string, string>;
+}
+
+export function exportLinearModel(model: LinearModel, { name, docString, metadata }: ExportOptions): Uint8Array {
   const v = model.vocabulary.length;
   const weights = new Float32Array(v + 1);
   weights.set(model.weights);
   return encodeModel({
-    name: 'ride_duration_prediction_model',
-    docString: 'one-hot(PU_DO) + trip_distance linear regression, as a CategoryMapper/Gather lookup',
+    name,
+    docString,
     inputs: [valueInfo('PU_DO', ElemType.STRING, [null, 1]), valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
     outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
     initializers: [

@@ -1,12 +1,14 @@
 /**
- * The course's model: one-hot(PU_DO) + trip_distance → least-squares linear regression.
+ * The course's model: one-hot(PU_DO) + trip_distance → least-squares linear regression of a
+ * target (ride duration in minutes, or total amount in dollars).
  * With a one-hot block the normal equations are sparse, so they are solved by conjugate
  * gradient using only passes over the rows (no dense matrix of vocabulary × vocabulary).
  */
 export interface TrainingExample {
   puDo: string;
   tripDistance: number;
-  duration: number;
+  /** the value the model learns to predict */
+  target: number;
 }
 
 export interface LinearModel {
@@ -38,7 +40,7 @@ export function fitLinearRegression(examples: readonly TrainingExample[], option
     if (c === undefined) index.set(ex.puDo, (c = index.size));
     category[i] = c;
     distance[i] = ex.tripDistance;
-    target[i] = ex.duration;
+    target[i] = ex.target;
   });
   const v = index.size;
   const size = v + 2; // categories, distance, intercept
@@ -109,7 +111,7 @@ export function rmse(model: LinearModel, examples: readonly TrainingExample[]): 
   const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
   let sum = 0;
   for (const ex of examples) {
-    const err = predictLinear(model, lookup, ex.puDo, ex.tripDistance) - ex.duration;
+    const err = predictLinear(model, lookup, ex.puDo, ex.tripDistance) - ex.target;
     sum += err * err;
   }
   return Math.sqrt(sum / Math.max(1, examples.length));

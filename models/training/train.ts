@@ -1,31 +1,39 @@
 /**
- * Trains the default model: `npm run train`. Deterministic: the same arguments produce the
- * same models/model.onnx byte for byte.
+ * Trains the shipped models: `npm run train`. Deterministic: the same arguments produce the
+ * same models/model.onnx (ride duration) and models/cost/model.onnx (ride cost), with their
+ * model.json sidecars, byte for byte.
  *
  *   npm run train                              # synthetic 2021-01 (train) and 2021-02 (validate)
- *   npm run train -- --rows 50000 --out /tmp/m.onnx
+ *   npm run train -- --rows 50000 --out /tmp/m.onnx --cost-out /tmp/cost.onnx
  *   npm run train -- --train green_tripdata_2021-01.parquet --validate green_tripdata_2021-02.parquet
  *
  * `--train` may be repeated (several months); each value is a synthetic month (YYYY-MM) or a
  * TLC trip file (parquet or CSV, path or s3:// URI), read and filtered exactly as the batch job
- * reads it.
+ * reads it. Next to each model goes its reference profile (`reference-profile.json`, the
+ * monitor's baseline: the training rows' inputs, the model's predictions and the metrics). Both models learn from the trips the course's 1–60 minute filter keeps; the cost
+ * model from those with a `total_amount` (files without that column train the duration model
+ * only).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { classifyTrip } from '../../lambda/core/trips';
+import type { Ride } from '../../lambda/core/features';
+import { classifyTrip, type TripInstant } from '../../lambda/core/trips';
+import type { ReferenceProfile } from '../../lambda/monitor/profile-schema';
 import { puDo } from '../../lambda/core/features';
 import { loadConfig } from '../../lambda/config';
 import { createS3Client } from '../../lambda/runtime';
 import { formatOf, parseDataLocation } from '../../lambda/batch/locations';
 import { openTripReader } from '../../lambda/batch/open-trips';
 import { tripAt } from '../../lambda/batch/trip-chunk';
-import { fitLinearRegression, rmse, type TrainingExample } from './linear-regression';
+import { generateTrips } from '../../lambda/synthetic/synthetic-trips';
+import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } from './linear-regression';
 import { exportLinearModel } from './export-onnx';
-import { generateTrips } from './synthetic-trips';
+import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
+import { trainingProfile, type ProfiledRow } from './reference-profile';
+import { buildSidecar, type ModelFacts, type ModelSidecar } from './sidecar';
 
 /** Where training rows come from: a synthetic month, or a TLC trip file. */
 export type TrainingSource = { kind: 'synthetic'; year: number; month: number } | { kind: 'file'; uri: string };
@@ -39,41 +47,64 @@ export interface TrainOptions {
   s3?: S3Client;
 }
 
-interface ExampleSet {
-  examples: TrainingExample[];
-  /** goes into the model's metadata */
-  label: string;
+/** One kept trip with every target the data has (NaN when the file has no total_amount). */
+interface TripExample {
+  PULocationID: number;
+  DOLocationID: number;
+  puDo: string;
+  tripDistance: number;
+  pickupMs: number;
+  duration: number;
+  totalAmount: number;
+}
+
+/** A kept trip as an example: the course's features, the pickup time, and the targets. */
+function tripExample(ride: Ride, pickup: TripInstant, duration: number, totalAmount: number): TripExample {
+  return { PULocationID: ride.PULocationID, DOLocationID: ride.DOLocationID, puDo: puDo(ride), tripDistance: ride.trip_distance, pickupMs: Number(pickup), duration, totalAmount };
+}
+
+interface ExampleSource {
+  examples: TripExample[];
+  /** e.g. `synthetic TLC green 2021-01` or the file's name */
+  name: string;
+}
+
+export interface TrainedModel extends ModelFacts {
+  target: ModelTarget;
+  bytes: Uint8Array;
+  /** the fitted coefficients the ONNX graph holds */
+  model: LinearModel;
+  sidecar: ModelSidecar;
+  /** lambda/monitor's reference profile of the training rows, predictions and metrics */
+  profile: ReferenceProfile;
 }
 
 export interface TrainResult {
-  bytes: Uint8Array;
-  version: string;
-  trainRmse: number;
-  validationRmse: number;
-  trainRows: number;
-  validationRows: number;
-  vocabularySize: number;
+  duration: TrainedModel;
+  /** absent when the training or validation data has no total_amount */
+  cost?: TrainedModel;
 }
 
-function syntheticExamples(year: number, month: number, rows: number): TrainingExample[] {
-  const examples: TrainingExample[] = [];
+function syntheticExamples(year: number, month: number, rows: number): TripExample[] {
+  const examples: TripExample[] = [];
   for (const row of generateTrips({ year, month, rows })) {
     const trip = classifyTrip({ ...row, pickup: row.pickup_datetime, dropoff: row.dropoff_datetime });
-    if (trip.kind === 'kept') examples.push({ puDo: puDo(trip.ride), tripDistance: trip.ride.trip_distance, duration: trip.duration });
+    if (trip.kind === 'kept') examples.push(tripExample(trip.ride, row.pickup_datetime, trip.duration, row.fare.total_amount));
   }
   return examples;
 }
 
 /** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps. */
-async function fileExamples(uri: string, s3?: S3Client): Promise<TrainingExample[]> {
+async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> {
   const location = parseDataLocation(uri);
   const reader = await openTripReader(location, formatOf(location), { s3, chunkRows: 131_072 });
-  const examples: TrainingExample[] = [];
+  const examples: TripExample[] = [];
   try {
     for await (const chunk of reader.chunks()) {
       for (let i = 0; i < chunk.length; i++) {
-        const trip = classifyTrip(tripAt(chunk, i));
-        if (trip.kind === 'kept') examples.push({ puDo: puDo(trip.ride), tripDistance: trip.ride.trip_distance, duration: trip.duration });
+        const record = tripAt(chunk, i);
+        const trip = classifyTrip(record);
+        if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, Number.NaN));
       }
     }
   } finally {
@@ -82,40 +113,69 @@ async function fileExamples(uri: string, s3?: S3Client): Promise<TrainingExample
   return examples;
 }
 
-async function exampleSet(sources: readonly TrainingSource[], options: TrainOptions): Promise<ExampleSet> {
-  const examples: TrainingExample[] = [];
-  const labels: string[] = [];
+async function loadSources(sources: readonly TrainingSource[], options: TrainOptions): Promise<ExampleSource[]> {
+  const loaded: ExampleSource[] = [];
   for (const source of sources) {
-    const part = source.kind === 'synthetic' ? syntheticExamples(source.year, source.month, options.rows) : await fileExamples(source.uri, options.s3);
-    for (const example of part) examples.push(example);
-    labels.push(source.kind === 'synthetic' ? `synthetic TLC green ${ym(source)} (${part.length} trips)` : `${basename(source.uri)} (${part.length} trips)`);
+    loaded.push(
+      source.kind === 'synthetic'
+        ? { examples: syntheticExamples(source.year, source.month, options.rows), name: `synthetic TLC green ${ym(source)}` }
+        : { examples: await fileExamples(source.uri, options.s3), name: basename(source.uri) },
+    );
   }
-  return { examples, label: labels.join(' + ') };
+  return loaded;
 }
 
-export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { examples: trainSet, label: trainLabel } = await exampleSet(options.train, options);
-  const { examples: validationSet, label: validationLabel } = await exampleSet([options.validate], options);
-  if (trainSet.length === 0) throw new Error(`no trips in ${trainLabel} pass the 1–60 minute filter; nothing to train on`);
-  if (validationSet.length === 0) throw new Error(`no trips in ${validationLabel} pass the 1–60 minute filter; nothing to validate on`);
+/** A target's examples from several sources (with the rows they came from), and the label (with counts) its metadata carries. */
+function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) => number): { examples: TrainingExample[]; rows: ProfiledRow[]; label: string } {
+  const examples: TrainingExample[] = [];
+  const rows: ProfiledRow[] = [];
+  const labels: string[] = [];
+  for (const source of sources) {
+    let count = 0;
+    for (const e of source.examples) {
+      const target = pick(e);
+      if (!Number.isFinite(target)) continue;
+      examples.push({ puDo: e.puDo, tripDistance: e.tripDistance, target });
+      rows.push({ PULocationID: e.PULocationID, DOLocationID: e.DOLocationID, tripDistance: e.tripDistance, puDo: e.puDo, pickupMs: e.pickupMs, actual: target });
+      count++;
+    }
+    labels.push(`${source.name} (${count} trips)`);
+  }
+  return { examples, rows, label: labels.join(' + ') };
+}
+
+/** Fits one target on the training sources, scores it on the validation month, exports it. */
+async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
+  const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
+  const { examples: validationSet, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
   const trainRmse = rmse(model, trainSet);
   const validationRmse = rmse(model, validationSet);
   const bytes = exportLinearModel(model, {
-    train_data: trainLabel,
-    validation_data: validationLabel,
-    train_rmse: trainRmse.toFixed(4),
-    validation_rmse: validationRmse.toFixed(4),
+    name: target.graphName,
+    docString: LINEAR_DOC_STRING,
+    metadata: { train_data: trainLabel, validation_data: validationLabel, train_rmse: trainRmse.toFixed(4), validation_rmse: validationRmse.toFixed(4) },
   });
-  return {
-    bytes,
-    version: createHash('sha256').update(bytes).digest('hex').slice(0, 12),
-    trainRmse,
-    validationRmse,
-    trainRows: trainSet.length,
-    validationRows: validationSet.length,
-    vocabularySize: model.vocabulary.length,
-  };
+  const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
+  const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
+  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance });
+  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel });
+  return { target, bytes, ...facts, model, sidecar, profile };
+}
+
+const hasRows = (sources: readonly ExampleSource[], pick: (e: TripExample) => number) => sources.some((s) => s.examples.some((e) => Number.isFinite(pick(e))));
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const trainSources = await loadSources(options.train, options);
+  const validationSources = await loadSources([options.validate], options);
+  const describe = (sources: readonly ExampleSource[]) => sources.map((s) => s.name).join(' + ');
+  if (!trainSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(trainSources)} pass the 1–60 minute filter; nothing to train on`);
+  if (!validationSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(validationSources)} pass the 1–60 minute filter; nothing to validate on`);
+  const duration = await trainTarget(DURATION_TARGET, trainSources, validationSources, (e) => e.duration);
+  const cost = (e: TripExample) => e.totalAmount;
+  if (!hasRows(trainSources, cost) || !hasRows(validationSources, cost)) return { duration };
+  return { duration, cost: await trainTarget(COST_TARGET, trainSources, validationSources, cost) };
 }
 
 function ym(m: { year: number; month: number }): string {
@@ -128,38 +188,54 @@ export function parseTrainingSource(text: string): TrainingSource {
   return match ? { kind: 'synthetic', year: Number(match[1]), month: Number(match[2]) } : { kind: 'file', uri: text };
 }
 
+/** The sidecar's text as `npm run train` writes it (the reproducibility test compares it). */
+export function sidecarText(sidecar: ModelSidecar): string {
+  return `${JSON.stringify(sidecar, null, 2)}\n`;
+}
+
+/** The reference profile's text as `npm run train` writes it. */
+export function profileText(profile: ReferenceProfile): string {
+  return `${JSON.stringify(profile, null, 1)}\n`;
+}
+
+/** Where a model's reference profile goes: `reference-profile.json` in the model's directory. */
+export function profilePath(modelPath: string): string {
+  return join(dirname(modelPath), 'reference-profile.json');
+}
+
+/** Writes `model.onnx`, its `model.json` and the `reference-profile.json` beside it. */
+function writeModel(model: TrainedModel, out: string): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, model.bytes);
+  writeFileSync(out.replace(/\.onnx$/, '.json'), sidecarText(model.sidecar));
+  writeFileSync(profilePath(out), profileText(model.profile));
+  const unit = model.target.unit === 'USD' ? '$' : ` ${model.target.unit}`;
+  const figure = (x: number) => (unit === '$' ? `$${x.toFixed(3)}` : `${x.toFixed(3)}${unit}`);
+  console.log(
+    `${model.target.name}: ${model.trainRows} trips, train RMSE ${figure(model.trainRmse)}, validation RMSE ${figure(model.validationRmse)}, ` +
+      `${model.vocabularySize} PU_DO categories, ${model.bytes.length} bytes → ${out} (version ${model.version})`,
+  );
+}
+
 async function main(): Promise<void> {
+  const models = resolve(__dirname, '..');
   const { values } = parseArgs({
     options: {
       train: { type: 'string', multiple: true, default: ['2021-01'] },
       validate: { type: 'string', default: '2021-02' },
       rows: { type: 'string', default: '200000' },
-      out: { type: 'string', default: resolve(__dirname, '..', 'model.onnx') },
+      out: { type: 'string', default: resolve(models, DURATION_TARGET.path) },
+      'cost-out': { type: 'string', default: resolve(models, COST_TARGET.path) },
     },
   });
   const started = Date.now();
   const sources = [...values.train, values.validate].map(parseTrainingSource);
   const s3 = sources.some((s) => s.kind === 'file' && s.uri.startsWith('s3://')) ? createS3Client(loadConfig(process.env)) : undefined;
   const result = await train({ train: values.train.map(parseTrainingSource), validate: parseTrainingSource(values.validate), rows: Number(values.rows), s3 });
-  const out = resolve(values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, result.bytes);
-  const sidecar = {
-    model_version: result.version,
-    train_rmse: Number(result.trainRmse.toFixed(4)),
-    validation_rmse: Number(result.validationRmse.toFixed(4)),
-    train_rows: result.trainRows,
-    validation_rows: result.validationRows,
-    pu_do_categories: result.vocabularySize,
-    inputs: { PU_DO: 'string [N,1]', trip_distance: 'float [N,1]' },
-    output: { variable: 'float [N,1], minutes' },
-  };
-  writeFileSync(out.replace(/\.onnx$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
-  console.log(
-    `trained on ${result.trainRows} trips in ${Date.now() - started} ms: train RMSE ${result.trainRmse.toFixed(3)} min, ` +
-      `validation RMSE ${result.validationRmse.toFixed(3)} min, ${result.vocabularySize} PU_DO categories, ` +
-      `${result.bytes.length} bytes → ${out} (version ${result.version})`,
-  );
+  writeModel(result.duration, resolve(values.out));
+  if (result.cost) writeModel(result.cost, resolve(values['cost-out']));
+  else console.log('cost: not trained (the training or validation data has no total_amount column)');
+  console.log(`trained in ${Date.now() - started} ms`);
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { handleBatchEvent, type BatchDeps } from '../../lambda/adapters/batch';
 import type { PredictService } from '../../lambda/core/predict';
-import { writeTripCsv } from '../../models/training/trip-file';
+import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultService } from '../support/fixtures';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';

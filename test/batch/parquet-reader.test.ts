@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TripFileError } from '../../lambda/batch/errors';
 import { openTripReader } from '../../lambda/batch/open-trips';
 import { tripAt, type TripChunk, type TripReader } from '../../lambda/batch/trip-chunk';
-import type { TripFileRow } from '../../models/training/trip-file';
+import type { TripFileRow } from '../../lambda/synthetic/trip-file';
 import { fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
 const dir = scratchDirectory();
@@ -34,10 +34,10 @@ function rowsOf(chunks: TripChunk[]): TripFileRow[] {
   );
 }
 
-/** Times in whole milliseconds, as every supported unit can hold them. */
+/** Times in whole milliseconds, as every supported unit can hold them; the reader's columns only (no fare). */
 function inMillis(rows: TripFileRow[]): TripFileRow[] {
   const ms = (d: Date | null) => (d === null ? null : new Date(Math.floor(d.getTime())));
-  return rows.map((r) => ({ ...r, pickup: ms(r.pickup), dropoff: ms(r.dropoff) }));
+  return rows.map(({ fare: _fare, ...r }) => ({ ...r, pickup: ms(r.pickup), dropoff: ms(r.dropoff) }));
 }
 
 describe('reading a TLC parquet file', () => {

@@ -4,7 +4,7 @@ import { isPredictError } from '../../lambda/core/errors';
 import type { PredictService } from '../../lambda/core/predict';
 import { parseBatchRequest, resolveBatchJob, type BatchJob } from '../../lambda/batch/job';
 import { runBatchJob } from '../../lambda/batch/run-batch';
-import { writeTripCsv } from '../../models/training/trip-file';
+import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultService } from '../support/fixtures';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 

@@ -31,13 +31,16 @@ let kinesis: LocalKinesisServer;
 let runtimeApi: LocalRuntimeApi;
 let lambda: LambdaProcess;
 let firstInvocation: Promise<InvocationResult>;
+let captureDir: ReturnType<typeof scratchDirectory>;
 
 beforeAll(async () => {
   bundled = synthesizeBundled(LOCAL, ARCHITECTURE);
+  captureDir = scratchDirectory();
   s3 = await startS3Server();
   await s3.createBucket(LOCAL.modelBucket);
   await s3.createBucket(LOCAL.dataBucket);
-  await s3.put(LOCAL.modelBucket, bundled.stack.settings.modelKey, defaultModelBytes());
+  // What `cdk deploy` uploads: the shipped models (and sidecars) under their content-addressed keys.
+  for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, readFileSync(path));
   kinesis = await startKinesisServer();
   await kinesis.createStream(LOCAL.predictionsStream);
   runtimeApi = await startRuntimeApi();
@@ -47,7 +50,8 @@ beforeAll(async () => {
     handler: predict.handler,
     runtimeApi: runtimeApi.address,
     memoryMb: predict.memoryMb,
-    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint },
+    // Capture goes to a local directory: the template's Firehose stream is not on loopback.
+    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, CAPTURE_LOCATION: captureDir.path },
   });
   // The first event is queued before the client asks for it: the process cold-starts to answer it.
   firstInvocation = runtimeApi.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
@@ -59,6 +63,7 @@ afterAll(async () => {
   await kinesis?.close();
   await s3?.close();
   bundled?.cleanup();
+  captureDir?.remove();
 });
 
 /** Invokes the running function; on a failure the function's own output explains why. */
@@ -196,7 +201,7 @@ describe('the bundled batch function under the Lambda runtime client', () => {
       handler: batch.handler,
       runtimeApi: api.address,
       memoryMb: batch.memoryMb,
-      environment: { ...batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+      environment: { ...batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: captureDir.path },
     });
     const scratch = scratchDirectory();
     try {

@@ -20,6 +20,13 @@ afterAll(() => testApp.cleanup());
 const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const objects = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arn(bucketId), suffix]] });
 
+/** The primary model's key in the model bucket: models/duration/<content hash>/model.onnx. */
+function primaryKey(): string {
+  const key = stack.models.primaryKey;
+  expect(key).toMatch(/^models\/duration\/[0-9a-f]{16}\/model\.onnx$/);
+  return key as string;
+}
+
 /** The statements of the one inline policy attached to a role. */
 function statementsOf(roleId: string): unknown[] {
   const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
@@ -101,12 +108,13 @@ describe('the scheduled monitor', () => {
     expect(fn.Handler).toBe(template.toJSON().Resources[idOf(stack.predict.function)].Properties.Handler);
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CAPTURE_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/capture/']] },
-      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.profile.json']] },
+      // The profile is uploaded next to the primary model, under its content-addressed key (infra/models.ts).
+      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, `/${referenceProfileKey(primaryKey())}`]] },
       MONITOR_OUTPUT_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/monitoring/']] },
       MONITOR_PERIOD_DAYS: '7',
       POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
     });
-    expect(referenceProfileKey('models/model.onnx')).toBe('models/model.profile.json');
+    expect(referenceProfileKey('models/model.onnx')).toBe('models/reference-profile.json');
   });
 
   it('runs weekly from EventBridge with a monitor event carrying the scheduled time', () => {
@@ -123,7 +131,7 @@ describe('the scheduled monitor', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(monitor().logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(data), Condition: { StringLike: { 's3:prefix': 'capture/*' } } },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/capture/*'), objects(idOf(stack.buckets.model), '/models/model.profile.json')] },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/capture/*'), objects(idOf(stack.buckets.model), `/${referenceProfileKey(primaryKey())}`)] },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/monitoring/*') },
     ]);
   });

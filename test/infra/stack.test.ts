@@ -1,36 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { SHIPPED_MODELS } from '../../lambda/contract';
 import { addPredictStack } from '../../infra/predict-app';
 import type { PredictStack } from '../../infra/stack';
-import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
+import { createTestApp, idOf } from '../support/cdk-app';
+import { arnOf, foreignObject, objectsOf, readStatementsOf, statementsOf, stackSynthesizer, type SynthesizedStack } from '../support/synthesized-stack';
 
-interface Synthesized {
-  stack: PredictStack;
-  template: Template;
-  testApp: TestApp;
-}
+const synthesizer = stackSynthesizer();
+const synthesize = synthesizer.synthesize;
+const arn = arnOf;
+const objects = objectsOf;
 
-const apps: TestApp[] = [];
-
-/** Synthesizes the stack as `cdk synth` would (cdk-nag included), without building the asset. */
-function synthesize(context: Record<string, unknown> = {}): Synthesized {
-  const testApp = createTestApp({ context });
-  apps.push(testApp);
-  const stack = addPredictStack(testApp.app);
-  return { stack, template: Template.fromStack(stack), testApp };
-}
-
-const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const objects = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arn(bucketId), suffix]] });
-
-/** The statements of the inline policy attached to a role. */
-function statementsOf(template: Template, roleId: string): unknown[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
-  expect(policies).toHaveLength(1);
-  return (policies[0] as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement;
-}
+/** The models the default install serves: the shipped ones present in this checkout. */
+const SHIPPED = SHIPPED_MODELS.filter((model) => existsSync(resolve(__dirname, '..', '..', model.path))).map((model) => model.name);
 
 /** What both functions get besides their own settings. */
 const SHARED_ENVIRONMENT = {
@@ -46,15 +30,34 @@ const captureEnvironment = (stack: PredictStack) => ({
   CAPTURE_SAMPLE_RATE: '1',
 });
 
-let defaults: Synthesized;
+/** IAM policy minimization writes a statement's resources in sorted order. */
+const sorted = (names: readonly string[]) => [...names].sort();
+
+/** A policy's Resource: CDK writes one resource as a value, several as a list. */
+const oneOrMany = <T>(items: T[]): T | T[] => (items.length === 1 ? (items[0] as T) : items);
+
+/**
+ * MODELS (and MODEL_LOCATION, the primary's, for a runtime that reads one model) as the template
+ * writes them: each shipped model at models/<name>/<16 hex>/model.onnx of the model bucket.
+ */
+function modelEnvironment(stack: PredictStack): { MODELS: unknown; MODEL_LOCATION: unknown } {
+  const bucket = { Ref: idOf(stack.buckets.model) };
+  const keys = stack.models.models.map((model) => model.location.split('/').slice(3).join('/'));
+  expect(stack.models.models.map((model) => model.name)).toEqual(SHIPPED);
+  SHIPPED.forEach((name, i) => expect(keys[i]).toMatch(new RegExp(`^models/${name}/[0-9a-f]{16}/model\\.onnx$`)));
+  const parts: unknown[] = [];
+  SHIPPED.forEach((name, i) => parts.push(`${i === 0 ? '' : `/${keys[i - 1]},`}${name}=s3://`, bucket));
+  parts.push(`/${keys[keys.length - 1]}`);
+  return { MODELS: { 'Fn::Join': ['', parts] }, MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', bucket, `/${keys[0]}`]] } };
+}
+
+let defaults: SynthesizedStack;
 
 beforeAll(() => {
   defaults = synthesize();
 });
 
-afterAll(() => {
-  for (const app of apps) app.cleanup();
-});
+afterAll(() => synthesizer.cleanup());
 
 describe('the model bucket', () => {
   it('is versioned, encrypted, private, logged and kept when the stack is deleted', () => {
@@ -86,30 +89,29 @@ describe('the model bucket', () => {
     }
   });
 
-  it('receives the default model under models/ on deploy, never pruning other models', () => {
+  it('receives each shipped model under models/<name>/<content hash>/ on deploy, never pruning or deleting older keys', () => {
     const { stack, template } = defaults;
-    template.hasResourceProperties('Custom::CDKBucketDeployment', {
-      DestinationBucketName: { Ref: idOf(stack.buckets.model) },
-      DestinationBucketKeyPrefix: 'models/',
-      Prune: false,
-      RetainOnDelete: true,
-    });
+    const uploads = Object.values(template.findResources('Custom::CDKBucketDeployment')).map((r) => r.Properties);
+    expect(uploads.map((u) => u.DestinationBucketKeyPrefix.split('/')[1])).toEqual(SHIPPED);
+    for (const upload of uploads) {
+      expect(upload).toMatchObject({ DestinationBucketName: { Ref: idOf(stack.buckets.model) }, Prune: false, RetainOnDelete: true, Extract: true });
+      expect(upload.DestinationBucketKeyPrefix).toMatch(/^models\/[a-z0-9_]+\/[0-9a-f]{16}\/$/);
+    }
+    // The sidecar travels with the model under the same content key.
+    expect(stack.models.uploads.map((u) => u.key)).toContain(`${uploads[0].DestinationBucketKeyPrefix}model.json`);
   });
 
   it('can be an existing bucket and key given as context, which the stack then leaves unwritten', () => {
-    const { template } = synthesize({ modelBucketName: 'my-models', modelKey: 'ride/v7.onnx' });
+    const { stack, template } = synthesize({ modelBucketName: 'my-models', modelKey: 'ride/v7.onnx' });
     template.resourceCountIs('Custom::CDKBucketDeployment', 0);
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ MODEL_LOCATION: 's3://my-models/ride/v7.onnx' }) },
+      Environment: { Variables: Match.objectLike({ MODELS: 'duration=s3://my-models/ride/v7.onnx', MODEL_LOCATION: 's3://my-models/ride/v7.onnx' }) },
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-models/ride/v7.onnx']] } },
-        ]),
-      },
-    });
+    // The model and its sidecar, nothing else of the bucket (IAM minimization sorts the resources).
+    expect(readStatementsOf(template, stack.predict.role)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [foreignObject('my-models/ride/v7.json'), foreignObject('my-models/ride/v7.onnx')] },
+    ]);
   });
 });
 
@@ -155,10 +157,10 @@ describe('the functions', () => {
     expect(functions.map((f) => f.Properties.Timeout).sort()).toEqual([30, 300, 600]);
   });
 
-  it('tell the predict function where the model, the predictions stream and the dead letters are', () => {
+  it('tell the predict function where the models, the predictions stream and the dead letters are', () => {
     const { stack, template } = defaults;
     expect(template.toJSON().Resources[idOf(stack.predict.function)].Properties.Environment.Variables).toEqual({
-      MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
+      ...modelEnvironment(stack),
       PREDICTIONS_STREAM_NAME: { Ref: idOf(stack.streams.output) },
       DEAD_LETTER_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.data) }, '/dead-letters/']] },
       ...captureEnvironment(stack),
@@ -170,7 +172,7 @@ describe('the functions', () => {
     const { stack, template } = defaults;
     const data = { Ref: idOf(stack.buckets.data) };
     expect(template.toJSON().Resources[idOf(stack.batch.function)].Properties.Environment.Variables).toEqual({
-      MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, '/models/model.onnx']] },
+      ...modelEnvironment(stack),
       BATCH_INPUT_TEMPLATE: { 'Fn::Join': ['', ['s3://', data, '/trip-data/{taxi_type}_tripdata_{year}-{month}.parquet']] },
       BATCH_OUTPUT_TEMPLATE: {
         'Fn::Join': ['', ['s3://', data, '/predictions/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet']],
@@ -206,13 +208,13 @@ describe('the functions', () => {
 });
 
 describe('the HTTP API', () => {
-  it('routes POST /predict, POST /predict/{name}, GET /health and GET /openapi.json to the predict function with payload 2.0', () => {
+  it("routes POST /predict, POST /predict/{name}, GET /health and GET /openapi.json to the predict function's live alias with payload 2.0", () => {
     const { stack, template } = defaults;
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /predict', 'POST /predict/{name}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: arn(idOf(stack.predict.function)),
+      IntegrationUri: { Ref: idOf(stack.rollout.alias) },
       PayloadFormatVersion: '2.0',
     });
   });
@@ -250,13 +252,14 @@ describe('the Kinesis streams', () => {
     template.allResourcesProperties('AWS::Kinesis::Stream', { ShardCount: 2, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
   });
 
-  it('feed the predict function with partial batch failures, bisecting, bounded retries and an on-failure queue', () => {
+  it("feed the predict function's live alias with partial batch failures, bisecting, bounded retries and an on-failure queue", () => {
     const { stack, template } = defaults;
     const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
     expect(mappings).toHaveLength(1);
     expect(mappings[0]?.Properties).toEqual({
       EventSourceArn: arn(idOf(stack.streams.input)),
-      FunctionName: { Ref: idOf(stack.predict.function) },
+      // function-name:live, taken from the alias ARN
+      FunctionName: { 'Fn::Join': ['', [{ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: idOf(stack.rollout.alias) }] }] }, ':live']] },
       StartingPosition: 'LATEST',
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
@@ -285,14 +288,14 @@ describe('the Kinesis streams', () => {
 });
 
 describe('the permissions', () => {
-  it('let the predict function read only the model object and write only the predictions stream and dead-letter prefix', () => {
+  it("let the predict function read only its models' content-addressed keys and write only the predictions stream and dead-letter prefix", () => {
     const { stack, template } = defaults;
     const model = idOf(stack.buckets.model);
     const data = idOf(stack.buckets.data);
     expect(statementsOf(template, idOf(stack.predict.role))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.predict.logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: objects(model, '/models/model.onnx') },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: oneOrMany(sorted(SHIPPED).map((name) => objects(model, `/models/${name}/*`))) },
       { Effect: 'Allow', Action: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: arn(idOf(stack.streams.output)) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/dead-letters/*') },
       { Effect: 'Allow', Action: 'firehose:PutRecordBatch', Resource: arn(idOf(stack.monitoring.deliveryStream)) },
@@ -314,13 +317,17 @@ describe('the permissions', () => {
     ]);
   });
 
-  it('let the batch function read the model and trip data and write only under predictions/', () => {
+  it('let the batch function read its models and trip data and write only under predictions/', () => {
     const { stack, template } = defaults;
     const data = idOf(stack.buckets.data);
     expect(statementsOf(template, idOf(stack.batch.role))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.batch.logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/trip-data/*'), objects(idOf(stack.buckets.model), '/models/model.onnx')] },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [objects(data, '/trip-data/*'), ...sorted(SHIPPED).map((name) => objects(idOf(stack.buckets.model), `/models/${name}/*`))],
+      },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [data, 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'trip-data/*' } } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/predictions/*') },
       { Effect: 'Allow', Action: 'firehose:PutRecordBatch', Resource: arn(idOf(stack.monitoring.deliveryStream)) },
@@ -335,7 +342,7 @@ describe('the permissions', () => {
 });
 
 describe('operations', () => {
-  it('alarm on errors, throttles, iterator age and dead letters', () => {
+  it('alarm on errors, throttles, iterator age and dead letters, and roll back deployments on the new version\'s alarms', () => {
     const { template } = defaults;
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
     expect(alarms.sort()).toEqual(
@@ -353,6 +360,12 @@ describe('operations', () => {
         'RideDurationPrediction/DatasetDrift',
         'RideDurationPrediction/DriftedInputs',
         'RideDurationPrediction/Rmse',
+        // infra/rollout.ts: the new version's errors, p99, own failures, dead letters; the API's 5xx
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Duration',
+        'RideDurationPrediction/PredictionErrors',
+        'RideDurationPrediction/RecordsDeadLettered',
+        'AWS/ApiGateway/5xx',
       ].sort(),
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -364,13 +377,15 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
   });
 
-  it('output the API URL, stream names, buckets and model key', () => {
+  it('output the API URL, stream names, buckets, models and deployment group', () => {
     const { stack, template } = defaults;
     template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: idOf(stack.api.api) }])] }) });
     template.hasOutput('InputStreamName', { Value: { Ref: idOf(stack.streams.input) } });
     template.hasOutput('PredictionsStreamName', { Value: { Ref: idOf(stack.streams.output) } });
     template.hasOutput('ModelBucketName', { Value: { Ref: idOf(stack.buckets.model) } });
-    template.hasOutput('ModelKey', { Value: 'models/model.onnx' });
+    template.hasOutput('ModelsVariable', { Value: modelEnvironment(stack).MODELS });
+    template.hasOutput('PredictAliasArn', { Value: { Ref: idOf(stack.rollout.alias) } });
+    template.hasOutput('DeploymentGroup', { Value: { Ref: idOf(stack.rollout.deploymentGroup) } });
     template.hasOutput('DataBucketName', { Value: { Ref: idOf(stack.buckets.data) } });
   });
 });
@@ -403,10 +418,13 @@ describe('cdk-nag (AwsSolutions)', () => {
 
   it('fails the synth when a resource breaks a rule', () => {
     const testApp = createTestApp();
-    apps.push(testApp);
-    const stack = addPredictStack(testApp.app);
-    new Bucket(stack, 'Unlogged');
-    expect(() => testApp.app.synth()).toThrow(/AwsSolutions-S1[\s\S]*Unlogged/);
+    try {
+      const stack = addPredictStack(testApp.app);
+      new Bucket(stack, 'Unlogged');
+      expect(() => testApp.app.synth()).toThrow(/AwsSolutions-S1[\s\S]*Unlogged/);
+    } finally {
+      testApp.cleanup();
+    }
   });
 });
 

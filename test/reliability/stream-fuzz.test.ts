@@ -8,7 +8,7 @@ import type { Ride } from '../../lambda/core/features';
 import type { PredictService } from '../../lambda/core/predict';
 import { createDeadLetterWriter } from '../../lambda/dead-letter';
 import { KinesisPoller } from '../../lambda/local/kinesis-poller';
-import { createRandom } from '../../models/training/synthetic-trips';
+import { createRandom } from '../../lambda/synthetic/random';
 import { defaultService } from '../support/fixtures';
 import { kinesisEvent, kinesisRecordWithData, rideNumber } from '../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';

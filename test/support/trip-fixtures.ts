@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticMonth, writeTripParquet, type TripFileOptions, type TripFileRow } from '../../models/training/trip-file';
+import { syntheticMonth, writeTripParquet, type TripFileOptions, type TripFileRow } from '../../lambda/synthetic/trip-file';
 import { classifyTrip, type SkipReason } from '../../lambda/core/trips';
 import type { Ride } from '../../lambda/core/features';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { OnnxModel } from '../../lambda/core/model';
 import { train, parseTrainingSource } from '../../models/training/train';
-import { writeTripCsv } from '../../models/training/trip-file';
+import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { expectedFilter, fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
 const dir = scratchDirectory();
@@ -21,7 +21,7 @@ describe('training from TLC trip files', () => {
   const options = () => ({ train: [parseTrainingSource(trainPath)], validate: parseTrainingSource(validationPath), rows: 0 });
 
   it('fits on the rows the batch filter keeps and validates on a second month', async () => {
-    const result = await train(options());
+    const { duration: result } = await train(options());
 
     expect(result.trainRows).toBe(expectedFilter(trainRows).kept.length);
     expect(result.validationRows).toBe(expectedFilter(validationRows).kept.length);
@@ -30,15 +30,15 @@ describe('training from TLC trip files', () => {
   });
 
   it('writes the same model bytes on every run', async () => {
-    const first = await train(options());
-    const second = await train(options());
+    const { duration: first } = await train(options());
+    const { duration: second } = await train(options());
 
     expect(Buffer.from(second.bytes).equals(Buffer.from(first.bytes))).toBe(true);
     expect(second.version).toBe(first.version);
   });
 
   it('produces a model the predict core loads and runs', async () => {
-    const { bytes } = await train(options());
+    const { bytes } = (await train(options())).duration;
 
     const model = await OnnxModel.fromBytes(bytes);
     const durations = await model.run([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }]);

@@ -1,0 +1,101 @@
+import { OTHER_CATEGORY } from './categorical-profile-builder';
+import type { CategoricalProfile, ColumnProfile, NumericProfile } from './profile-schema';
+import { chiSquareDriftPValue } from './stattests/chi-square';
+import { jensenShannonDrift } from './stattests/jensen-shannon';
+import { ksTest } from './stattests/kolmogorov-smirnov';
+import { normedWassersteinDistance } from './stattests/wasserstein';
+import { proportionZTestPValue } from './stattests/z-test';
+
+/** Evidently's stattest names, as its reports print them. */
+export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon';
+
+/** Each method's default threshold and which side of it is drift (Evidently's StatTest definitions). */
+export const DRIFT_METHODS: Readonly<Record<DriftMethod, { title: string; threshold: number; score: 'p_value' | 'distance' }>> = {
+  ks: { title: 'K-S p_value', threshold: 0.05, score: 'p_value' },
+  chisquare: { title: 'chi-square p_value', threshold: 0.05, score: 'p_value' },
+  z: { title: 'Z-test p_value', threshold: 0.05, score: 'p_value' },
+  wasserstein: { title: 'Wasserstein distance (normed)', threshold: 0.1, score: 'distance' },
+  jensenshannon: { title: 'Jensen-Shannon distance', threshold: 0.1, score: 'distance' },
+};
+
+/** Evidently picks the small-sample tests while the reference has at most this many values. */
+export const SMALL_REFERENCE_ROWS = 1_000;
+
+/** One column's drift verdict. */
+export interface ColumnDrift {
+  drift: boolean;
+  /** null when a side has no values to test */
+  method: DriftMethod | null;
+  method_title: string;
+  /** the p-value or distance the verdict compares with the threshold */
+  score: number | null;
+  threshold: number;
+  type: ColumnProfile['type'];
+  reference_values: number;
+  current_values: number;
+  /** for K-S: how its p-value was computed (exact for ≤ 10,000 values a side, else asymptotic) */
+  p_value_method?: 'exact' | 'asymptotic';
+}
+
+/**
+ * Chooses the test as Evidently's `_get_default_stattest` does, by column type, reference size
+ * and the number of distinct values on both sides together:
+ * numbers — reference ≤ 1,000: K-S (≤ 5 values: chi-squared, ≤ 2: z); above: normed Wasserstein
+ * (≤ 5 values: Jensen–Shannon); categories — reference ≤ 1,000: chi-squared (≤ 2 values: z);
+ * above: Jensen–Shannon.
+ */
+export function selectDriftMethod(reference: ColumnProfile, current: ColumnProfile): DriftMethod {
+  const distinct = distinctValues(reference, current);
+  const small = reference.count <= SMALL_REFERENCE_ROWS;
+  if (reference.type === 'numeric' && distinct > 5) return small ? 'ks' : 'wasserstein';
+  if (!small) return 'jensenshannon';
+  return distinct > 2 ? 'chisquare' : 'z';
+}
+
+/**
+ * Compares a column's reference and current profiles with the default method and threshold.
+ *
+ * @example columnDrift(referenceProfile.features.trip_distance, currentProfile.features.trip_distance)
+ * // { drift: true, method: 'wasserstein', score: 0.31, threshold: 0.1, ... }
+ */
+export function columnDrift(reference: ColumnProfile, current: ColumnProfile): ColumnDrift {
+  const base = { type: reference.type, reference_values: reference.count, current_values: current.count };
+  if (reference.count === 0 || current.count === 0 || reference.type !== current.type) {
+    return { ...base, drift: false, method: null, method_title: 'not tested (no values on one side)', score: null, threshold: 0 };
+  }
+  const method = selectDriftMethod(reference, current);
+  const { threshold, title, score: kind } = DRIFT_METHODS[method];
+  let score: number;
+  let pValueMethod: ColumnDrift['p_value_method'];
+  if (method === 'ks' || method === 'wasserstein') {
+    const [r, c] = [reference as NumericProfile, current as NumericProfile];
+    if (method === 'ks') {
+      const ks = ksTest(r.summary, c.summary, r.count, c.count);
+      score = ks.pValue;
+      pValueMethod = ks.pValueMethod;
+    } else score = normedWassersteinDistance(r.summary, c.summary, r.std ?? 0);
+  } else {
+    const [r, c] = [categoryCounts(reference), categoryCounts(current)];
+    score = method === 'chisquare' ? chiSquareDriftPValue(r, c) : method === 'z' ? proportionZTestPValue(r, c) : jensenShannonDrift(r, c);
+  }
+  // K-S drifts at p ≤ threshold, chi-squared and z at p < threshold, distances at ≥ threshold.
+  const drift = kind === 'distance' ? score >= threshold : method === 'ks' ? score <= threshold : score < threshold;
+  return { ...base, drift, method, method_title: title, score, threshold, ...(pValueMethod ? { p_value_method: pValueMethod } : {}) };
+}
+
+/** A profile's counts per category (numbers with few values count each value). */
+export function categoryCounts(profile: ColumnProfile): Map<string, number> {
+  if (profile.type === 'categorical') return categoricalCounts(profile);
+  return new Map((profile.values ?? []).map(({ value, count }) => [String(value), count]));
+}
+
+function categoricalCounts(profile: CategoricalProfile): Map<string, number> {
+  const counts = new Map(profile.categories.map(({ value, count }) => [value, count]));
+  if (profile.other > 0) counts.set(OTHER_CATEGORY, profile.other);
+  return counts;
+}
+
+function distinctValues(reference: ColumnProfile, current: ColumnProfile): number {
+  if (reference.type === 'numeric' && current.type === 'numeric' && (!reference.values || !current.values)) return Infinity;
+  return new Set([...categoryCounts(reference).keys(), ...categoryCounts(current).keys()]).size;
+}
