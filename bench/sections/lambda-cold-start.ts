@@ -169,17 +169,19 @@ export async function run(context: BenchContext): Promise<Section> {
     const eventJson = JSON.stringify(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
 
     const variants: Variant[] = [{ label: 'now: the synthesized asset, as deployed', assetDir: predict.assetDir, nodeOptions }];
-    variants.push({ label: 'now, without --enable-source-maps', assetDir: predict.assetDir, nodeOptions: nodeOptions.replace('--enable-source-maps', '').trim() });
-    const cjsMain = join(scratch, 'main-fields-default');
-    await bundleAsset(join(context.root, 'lambda', 'index.ts'), cjsMain, { mainFields: undefined });
-    linkRuntime(cjsMain, predict.assetDir);
-    variants.push({ label: 'now, packages\' CommonJS builds (esbuild\'s default main fields)', assetDir: cjsMain, nodeOptions });
-    const before = await bundleBefore(context, join(scratch, 'before'));
-    if (before) {
-      linkRuntime(before, predict.assetDir);
-      variants.push({ label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds)`, assetDir: before, nodeOptions });
+    // Smoke runs (npm test) measure the deployed asset only: the variants are a bundle each.
+    if (!context.smoke) {
+      variants.push({ label: 'now, without --enable-source-maps', assetDir: predict.assetDir, nodeOptions: nodeOptions.replace('--enable-source-maps', '').trim() });
+      const cjsMain = join(scratch, 'main-fields-default');
+      await bundleAsset(join(context.root, 'lambda', 'index.ts'), cjsMain, { mainFields: undefined });
+      linkRuntime(cjsMain, predict.assetDir);
+      variants.push({ label: 'now, packages\' CommonJS builds (esbuild\'s default main fields)', assetDir: cjsMain, nodeOptions });
+      const before = await bundleBefore(context, join(scratch, 'before'));
+      if (before) {
+        linkRuntime(before, predict.assetDir);
+        variants.push({ label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds)`, assetDir: before, nodeOptions });
+      }
     }
-
     const peer = await checkPeer();
     const modelDir = peer.available ? (await trainPeer(context)).modelDir : undefined;
     const results = new Map<Variant, Run[]>(variants.map((v) => [v, []]));
