@@ -92,7 +92,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
         // Required here, not imported at the top: see Runtime.stream.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { createStreamDeps } = require('./stream-deps') as typeof import('./stream-deps');
-        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getService: () => models.get(), kinesis: overrides.kinesis, metrics: overrides.metrics });
+        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getService: () => models.get(), kinesis: overrides.kinesis, metrics: overrides.metrics, onPredictions: capture?.observe });
       }
       return stream;
     },
@@ -100,6 +100,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       getService: () => models.get(),
       s3,
       settings: config.batch,
+      onPredictions: capture?.observe,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };

@@ -35,6 +35,7 @@ export function createStreamDeps(options: {
   getService: KinesisDeps['getService'];
   kinesis?: KinesisClient;
   metrics?: KinesisDeps['metrics'];
+  onPredictions?: KinesisDeps['onPredictions'];
 }): KinesisDeps {
   const { config, logger, s3 } = options;
   return {
@@ -45,5 +46,6 @@ export function createStreamDeps(options: {
     deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
     logger,
     metrics: options.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: options.serviceName }),
+    ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { isPredictError } from '../core/errors';
 import { parseRides, type Ride } from '../core/features';
 import { randomUUID } from 'node:crypto';
 import type { PredictService } from '../core/predict';
-import type { PredictionEvent } from '../capture';
+import { columnsOf, type PredictionEvent } from '../capture/prediction-capture';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -95,7 +95,7 @@ function observe(deps: HttpDeps, request: HttpRequest, rides: readonly Ride[], d
     deps.onPredictions({
       source: 'http',
       requestIds: rides.length === 1 ? [id] : rides.map((_, i) => `${id}#${i}`),
-      batch: { length: rides.length, columns: { PULocationID: rides.map((r) => r.PULocationID), DOLocationID: rides.map((r) => r.DOLocationID), trip_distance: rides.map((r) => r.trip_distance) } },
+      batch: columnsOf(rides),
       prediction: { outputs: { duration: durations }, versions: { duration: version } },
     });
   } catch (error) {

@@ -3,6 +3,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { PredictService } from '../core/predict';
+import { columnsOf, type PredictionEvent } from '../capture/prediction-capture';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { decodeRideRecord, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
@@ -45,6 +46,8 @@ export interface KinesisDeps {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
   putRetry?: PutRetryPolicy;
+  /** the capture seam: told about every batch's predictions before they are written (must not throw) */
+  onPredictions?: (event: PredictionEvent) => void;
 }
 
 /** One input record with its decoding and the shard it came from. */
@@ -86,6 +89,7 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
   const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
   try {
     const { version, durations } = await predictAll(valid, deps, stats);
+    observe(valid, durations, version, deps);
     if (deps.testRun) return testRunResponse(inbound, valid, durations, version);
     const firstFailed = await deadLetterPoison(inbound, deps, stats);
     await writePredictions(valid, durations, version, firstFailed, deps, stats);
@@ -129,6 +133,21 @@ async function predictAll(valid: readonly Valid[], deps: KinesisDeps, stats: Bat
   stats.modelMs = performance.now() - started;
   stats.predicted = durations.length;
   return { version: service.modelVersion, durations };
+}
+
+/** Tells the capture seam about the batch's predictions; capture never fails the batch. */
+function observe(valid: readonly Valid[], durations: readonly number[], version: string, deps: KinesisDeps): void {
+  if (!deps.onPredictions || valid.length === 0) return;
+  try {
+    deps.onPredictions({
+      source: 'stream',
+      requestIds: valid.map((item) => String(item.decoded.event.rideId)),
+      batch: columnsOf(valid.map((item) => item.decoded.event.ride)),
+      prediction: { outputs: { duration: durations }, versions: { duration: version } },
+    });
+  } catch (error) {
+    deps.logger.error('capture failed; the batch goes on', { error: error as Error });
+  }
 }
 
 function toPrediction(item: Valid, duration: number, version: string): PredictionRecord {

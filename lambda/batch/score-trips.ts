@@ -3,6 +3,8 @@ import { SKIP_REASONS, type SkipReason } from '../core/trips';
 import type { ScoredChunk, ScoredSink } from './scored-chunk';
 import type { TripChunk, TripReader } from './trip-chunk';
 import { filterTrips, type KeptTrips } from './trip-filter';
+import { rideIdOf } from './ride-ids';
+import type { PredictionEvent } from '../capture/prediction-capture';
 
 /** What a scoring pass did with every input row. */
 export interface ScoreCounts {
@@ -21,6 +23,8 @@ export interface ScoreTripsOptions {
   /** `YYYY/MM_`: a ride's id is this plus its row index in the input */
   rideIdPrefix: string;
   onProgress?(rowsRead: number, totalRows: number | undefined): void;
+  /** the capture seam: told about each chunk's predictions (capture samples and bounds them) */
+  onPredictions?: (event: PredictionEvent) => void;
 }
 
 /**
@@ -34,6 +38,7 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
     const kept = filterTrips(chunk, counts.skipped);
     const predictions = kept.length > 0 ? await service.predictColumns(kept) : new Float64Array(0);
     const scored = toScoredChunk(chunk, kept, predictions, rideIdPrefix);
+    if (options.onPredictions && scored.length > 0) options.onPredictions(predictionEvent(scored, kept, service.modelVersion));
     await sink.write(scored);
     counts.rowsRead += chunk.length;
     counts.rowsKept += kept.length;
@@ -41,6 +46,18 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
     options.onProgress?.(counts.rowsRead, reader.totalRows);
   }
   return counts;
+}
+
+/** A scored chunk as the capture seam sees it: ride ids, inputs, predictions and the actual durations. */
+function predictionEvent(scored: ScoredChunk, kept: KeptTrips, version: string): PredictionEvent {
+  const requestIds = Array.from(scored.inputRow, (row) => rideIdOf(scored.rideIdPrefix, row));
+  return {
+    source: 'batch',
+    requestIds,
+    batch: { length: scored.length, columns: { PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, trip_distance: kept.trip_distance } },
+    prediction: { outputs: { duration: scored.predictedDuration }, versions: { duration: version } },
+    actuals: { duration: scored.actualDuration },
+  };
 }
 
 function toScoredChunk(chunk: TripChunk, kept: KeptTrips, predictions: Float64Array, rideIdPrefix: string): ScoredChunk {
