@@ -21,9 +21,11 @@ export function categoryChart(title: string, reference: CategoricalProfile, curr
   const share = (p: CategoricalProfile) => new Map(p.categories.map((c) => [c.value, p.count === 0 ? 0 : c.count / p.count]));
   const [r, c] = [share(reference), share(current)];
   const top = [...new Set([...r.keys(), ...c.keys()])].sort((a, b) => (r.get(b) ?? 0) + (c.get(b) ?? 0) - (r.get(a) ?? 0) - (c.get(a) ?? 0)).slice(0, TOP_BARS);
-  const values = top.flatMap((category) => [
-    { category, side: 'reference', share: r.get(category) ?? 0 },
-    { category, side: 'current', share: c.get(category) ?? 0 },
+  // Order by a rank field: a sort list of the names themselves would become a vega expression,
+  // where a category called "toString" breaks the chart.
+  const values = top.flatMap((category, rank) => [
+    { category, rank, side: 'reference', share: r.get(category) ?? 0 },
+    { category, rank, side: 'current', share: c.get(category) ?? 0 },
   ]);
   return {
     title,
@@ -32,7 +34,7 @@ export function categoryChart(title: string, reference: CategoricalProfile, curr
     data: { values },
     mark: 'bar',
     encoding: {
-      x: { field: 'category', type: 'nominal', sort: top, title: `top ${top.length} categories` },
+      x: { field: 'category', type: 'nominal', sort: { field: 'rank', op: 'min', order: 'ascending' }, title: `top ${top.length} categories` },
       xOffset: { field: 'side', sort: SIDE_COLORS.domain },
       y: { field: 'share', type: 'quantitative', axis: { format: '%' }, title: 'share of rows' },
       color: { field: 'side', type: 'nominal', scale: SIDE_COLORS, title: null },
