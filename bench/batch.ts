@@ -5,8 +5,6 @@
  * each in its own process under /usr/bin/time -v (peak RSS):
  *   - node parquet → parquet   (npm run batch)
  *   - node CSV → CSV           (npm run batch)
- *   - pandas + scikit-learn CSV → CSV, the course's score.py (bench/batch_pandas.py), when
- *     /usr/bin/python3 has pandas and scikit-learn (Debian: python3-pandas python3-sklearn)
  * and prints a markdown table. Rows/s counts input rows over the run's own timer (reading,
  * filtering, predicting and writing; not process start, module or model load).
  *
@@ -23,7 +21,6 @@ import { bundleEnv } from './build';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'lambda', 'local', 'batch-cli.ts');
-const PYTHON = '/usr/bin/python3';
 
 interface Measurement {
   runner: string;
@@ -69,29 +66,21 @@ function nodeRun(cli: string, runner: string, input: string, output: string, row
   return { runner, rows, seconds: summary.seconds, rowsPerSecond: Math.round(summary.rows_read / summary.seconds), peakRssMb };
 }
 
-function pandasAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import pandas, sklearn'], { encoding: 'utf8' }).status === 0;
-}
-
-function pandasRun(model: string, input: string, output: string, rows: number): Measurement {
-  const { stdout, peakRssMb } = timed(PYTHON, [join(ROOT, 'bench', 'batch_pandas.py'), 'score', model, input, output, '2021', '2']);
-  const { seconds } = JSON.parse(stdout) as { seconds: number };
-  return { runner: 'pandas + scikit-learn, CSV → CSV', rows, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMb };
-}
-
 /**
  * One run of ours for the benchmark suite (`npm run bench`, its batch section): generate `rows`
  * synthetic trips as parquet (once per size), score them with the bundled CLI in a fresh
  * process, and report rows, the run's own seconds and the process's peak RSS.
  */
-export async function measureOurBatch(options: { rows: number; year: number; month: number; nullRate: number; workDir: string }): Promise<{ rowsIn: number; rowsScored: number; seconds: number; peakRssBytes: number }> {
+export async function measureOurBatch(options: { rows: number; year: number; month: number; nullRate: number; workDir: string }): Promise<{ rowsIn: number; rowsScored: number; seconds: number; wallSeconds: number; peakRssBytes: number }> {
   const month = `${options.year}-${String(options.month).padStart(2, '0')}`;
   const input = join(options.workDir, `green_tripdata_${month}_${options.rows}_${options.nullRate}.parquet`);
   if (!existsSync(input)) node('generate', 'green', month, String(options.rows), input, '--null-rate', String(options.nullRate));
   const cli = bundleCli(options.workDir);
+  const started = performance.now();
   const { stdout, peakRssMb } = bundled(cli, input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
+  const wallSeconds = (performance.now() - started) / 1000;
   const summary = JSON.parse(stdout) as { seconds: number; rows_read: number; rows_scored: number };
-  return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, peakRssBytes: peakRssMb * 1024 * 1024 };
+  return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, wallSeconds, peakRssBytes: peakRssMb * 1024 * 1024 };
 }
 
 function main(): void {
@@ -99,9 +88,6 @@ function main(): void {
   const dir = resolve(values.dir);
   mkdirSync(dir, { recursive: true });
   const sizes = values.rows.split(',').map(Number);
-  const withPandas = pandasAvailable();
-  const model = join(dir, 'sklearn-model.pkl');
-  if (withPandas && !existsSync(model)) timed(PYTHON, [join(ROOT, 'bench', 'batch_pandas.py'), 'train', ensureMonth(dir, 200_000, 2021, 1, 'csv'), model]);
   const cli = bundleCli(dir);
   const results: Measurement[] = [];
   for (const rows of sizes) {
@@ -109,11 +95,10 @@ function main(): void {
     const csv = ensureMonth(dir, rows, 2021, 2, 'csv');
     results.push(nodeRun(cli, 'node (hyparquet), parquet → parquet', parquet, join(dir, `scored-${rows}.parquet`), rows));
     results.push(nodeRun(cli, 'node, CSV → CSV', csv, join(dir, `scored-${rows}.csv`), rows));
-    if (withPandas) results.push(pandasRun(model, csv, join(dir, `pandas-${rows}.csv`), rows));
   }
   console.log('| runner | rows | seconds | rows/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|');
   for (const r of results) console.log(`| ${r.runner} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.peakRssMb} |`);
-  if (!withPandas) console.log('\n(pandas + scikit-learn not found at /usr/bin/python3; apt-get install python3-pandas python3-sklearn to compare)');
+  console.log('\n(the course\'s pandas scorer, bench/peers/score.py, is compared in the batch-peer section: `npm run bench -- --only batch-peer`)');
 }
 
 // A script when run, a module when the benchmark suite imports measureOurBatch.

@@ -7,7 +7,8 @@
  *   subscription route costs the invocation), µs;
  * - local directory sink: records/s through flushes of 1,000.
  * Then AWS list prices (us-east-1) turn them into $ per million predictions per route.
- * Run: `npx tsx bench/capture.ts` (~20 s). Prints a markdown table.
+ * - Firehose down: reply-path cost, records held and dropped, heap growth, delivery on recovery.
+ * Run: `node --expose-gc --import tsx bench/capture.ts` (~5 s). Prints markdown tables.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,52 @@ async function micros(samples: number, perSample: number, fn: (i: number) => Pro
     times.push(Number(process.hrtime.bigint() - started) / 1e3 / perSample);
   }
   return summarize(times);
+}
+
+/** What happens while the destination is down: reply-path cost, what is held and dropped, heap growth. */
+export interface DropBenchResult {
+  observed: number;
+  accepted: number;
+  dropped: number;
+  heldRecords: number;
+  heldBytes: number;
+  observeDownUs: Summary;
+  heapGrowthMiB: number;
+  recoveredDelivered: number;
+}
+
+/** 50,000 one-ride requests against a Firehose that answers 503, with the default bounds; then it recovers. */
+export async function measureDrops(): Promise<DropBenchResult> {
+  const firehose = await startFirehoseServer(['capture']);
+  firehose.mode = 'down';
+  const bounded = { ...settings({ kind: 'firehose', streamName: 'capture' }, 0), maxHeldRecords: 10_000, maxHeldBytes: 8 * 1024 * 1024 };
+  const capture = createCapture(bounded, { logger: quiet, metrics: quiet, firehose: firehose.client({ maxAttempts: 1 }) }) as Capture;
+  try {
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const observeDownUs = await micros(100, 500, (i) => {
+      capture.observe(event('http', 1, i));
+    });
+    await capture.flush(1000);
+    globalThis.gc?.();
+    const heapGrowthMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    const down = capture.stats();
+    firehose.mode = 'ok';
+    await capture.flush();
+    return {
+      observed: 50_000,
+      accepted: down.accepted,
+      dropped: down.dropped,
+      heldRecords: down.heldRecords,
+      heldBytes: down.heldBytes,
+      observeDownUs,
+      heapGrowthMiB,
+      recoveredDelivered: firehose.lines('capture').length,
+    };
+  } finally {
+    await capture.close(0);
+    await firehose.close();
+  }
 }
 
 export interface CaptureBenchResult {
@@ -150,6 +197,14 @@ async function main(): Promise<void> {
   row('flush of 100 records to loopback Firehose', `${fmt(r.flush100Ms.median)} ms (${fmt(r.flush100Ms.min)}–${fmt(r.flush100Ms.max)})`);
   row('one log line to a file descriptor (logs route wait)', `${fmt(r.logLineUs.median)} µs`);
   row('directory sink', `${fmt(r.directoryRecordsPerSecond)} records/s`);
+  const d = await measureDrops();
+  console.log('\nFirehose down (503), 50,000 one-ride requests, default bounds (10,000 records / 8 MiB):\n');
+  console.log('| measured | value |\n| --- | --- |');
+  row('observe while down (reply path)', `${fmt(d.observeDownUs.median)} µs (${fmt(d.observeDownUs.min)}–${fmt(d.observeDownUs.max)})`);
+  row('accepted / dropped (counted)', `${d.accepted} / ${d.dropped}`);
+  row('held at the end', `${d.heldRecords} records, ${fmt(d.heldBytes / 2 ** 20)} MiB`);
+  row('heap growth over the run', `${fmt(d.heapGrowthMiB)} MiB`);
+  row('delivered once Firehose recovered', `${d.recoveredDelivered} (every accepted record)`);
   console.log('\n$ per million predictions, us-east-1 list prices, 1 GB function; in-region flush assumed 10 ms (AWS publishes no figure):\n');
   console.log('| path | direct PutRecordBatch | logs subscription → Firehose |\n| --- | --- | --- |');
   for (const [label, n] of [['HTTP, 1 ride/request', 1], ['stream, 100 rides/batch', 100], ['batch, 1,000 rows/flush', 1000]] as const) {

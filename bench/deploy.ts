@@ -8,6 +8,7 @@ import { COURSE_RIDE } from '../test/support/fixtures';
 import { startLambdaProcess } from '../test/support/lambda-process';
 import { startRuntimeApi } from '../test/support/lambda-runtime-api';
 import { startS3Server } from '../test/support/s3-server';
+import { startFirehoseServer } from '../test/support/firehose-server';
 
 /**
  * Deploy size and the bundled asset's cold start: synthesizes the stack with real bundling (as
@@ -29,7 +30,9 @@ interface DeployContext {
   log(message: string): void;
 }
 
-const LOCAL = { modelBucket: 'models', dataBucket: 'ride-data', predictionsStream: 'ride_predictions' };
+const LOCAL = { modelBucket: 'models', dataBucket: 'ride-data', predictionsStream: 'ride_predictions', captureStream: 'ride_capture' };
+/** Issue 13's target (b): the asset under the real runtime client, spawn → first reply. */
+const COLD_START_TARGET_MS = 350;
 const MB = 1024 * 1024;
 
 function summarize(values: number[]): Summary {
@@ -67,13 +70,15 @@ export async function run(context: DeployContext) {
   const bundled = synthesizeBundled(LOCAL);
   const synthMs = performance.now() - started;
   const s3 = await startS3Server();
+  // The template turns prediction capture on (Firehose): a loopback Firehose peer takes it.
+  const firehose = await startFirehoseServer([LOCAL.captureStream]);
   try {
     const unzipped = listFiles(bundled.predict.assetDir).reduce((sum, f) => sum + f.bytes, 0);
     const zipped = zippedBytes(bundled.predict.assetDir);
     await s3.createBucket(LOCAL.modelBucket);
     // The objects `cdk deploy` uploads: the shipped models under their content-addressed keys.
     for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, new Uint8Array(readFileSync(path)));
-    const runs = context.smoke ? 1 : 10;
+    const runs = context.smoke ? 1 : 11;
     const coldStarts: number[] = [];
     const warm: number[] = [];
     const peaks: number[] = [];
@@ -84,7 +89,7 @@ export async function run(context: DeployContext) {
         handler: bundled.predict.handler,
         runtimeApi: runtimeApi.address,
         memoryMb: bundled.predict.memoryMb,
-        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint },
+        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint },
       });
       try {
         const first = await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
@@ -117,7 +122,7 @@ export async function run(context: DeployContext) {
       method:
         'Synthesizes the CDK app in process with real esbuild bundling (cdk-nag and CDK template validation included), measures the staged asset, ' +
         'then starts it with the real runtime client (aws-lambda-ric) against a loopback Runtime API emulator, with MODEL_LOCATION on an in-process ' +
-        `s3rver and the function's environment from the template. Cold start = process spawn → first reply to the course's POST /predict. ${runs} runs after one warm-up; median (min–max).`,
+        `s3rver, capture to a loopback Firehose peer, and the function's environment from the template. Cold start = process spawn → first reply to the course's POST /predict. ${runs} runs after one warm-up; median (min–max).`,
       tables: [
         {
           columns: ['measure', 'value'],
@@ -134,11 +139,19 @@ export async function run(context: DeployContext) {
       notes: ['Local numbers on this machine: Lambda adds its own sandbox start, and fetches from real S3 over the network.'],
       targets: [
         { name: 'asset unzipped', target: '≤ 60 MB', measured: `${(unzipped / MB).toFixed(1)} MB`, met: unzipped <= 60 * MB },
+        {
+          name: '(b) cold start under the real runtime client (aws-lambda-ric): spawn → first API Gateway reply',
+          target: `≤ ${COLD_START_TARGET_MS} ms`,
+          measured: `${fmt(cold)} ms`,
+          met: cold.median <= COLD_START_TARGET_MS,
+          note: cold.median > COLD_START_TARGET_MS ? 'the runtime client\'s own start (it is an ES module with a native addon) comes on top of the handler\'s cold start; see the Lambda cold start section for the handler\'s phases' : undefined,
+        },
       ],
       commands: ['npx tsx bench/deploy.ts'],
       data: { synthMs, unzippedBytes: unzipped, zippedBytes: zipped, coldStartMs: cold, warmMs: warmSummary, peakRssMb: peak },
     };
   } finally {
+    await firehose.close();
     await s3.close();
     bundled.cleanup();
   }

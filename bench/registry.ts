@@ -29,6 +29,7 @@ export const BENCHES: readonly RegisteredBench[] = [
   { id: 'model-call', title: 'Model call (in process)', module: 'sections/model-call.ts' },
   { id: 'api-handler', title: 'API handler (in process)', module: 'sections/api-handler.ts' },
   { id: 'http', title: 'HTTP: ours vs the course\'s Flask + gunicorn', module: 'sections/http.ts' },
+  { id: 'lambda-cold-start', title: 'Lambda cold start: the synthesized asset\'s handler in a fresh node', module: 'sections/lambda-cold-start.ts' },
   { id: 'cold-start', title: 'Cold start: process start → first prediction, model from a local S3 server', module: 'sections/cold-start.ts' },
   {
     id: 'kinesis',
@@ -45,13 +46,13 @@ export const BENCHES: readonly RegisteredBench[] = [
   { id: 'batch-peer', title: 'Batch: the course\'s pandas scorer', module: 'sections/batch.ts' },
   {
     id: 'batch',
-    title: 'Batch: ours vs pandas, rows/s and peak RSS',
+    title: 'Batch: ours, parquet and CSV, rows/s and peak RSS',
     module: 'batch.ts',
     optional: 'bench/batch.ts (from the batch work) is not in this checkout',
     script: {
       args: ['--rows', '200000,3000000'],
       smokeArgs: ['--rows', '2000'],
-      method: 'Generated months scored end to end in fresh processes, ours and the course\'s pandas + scikit-learn (bench/batch.ts, output as printed).',
+      method: 'Generated months scored end to end in fresh processes by ours, parquet → parquet and CSV → CSV; rows/s over the run\'s own timer (bench/batch.ts, output as printed). The course\'s pandas scorer is compared in the batch-peer section.',
       targets: batchScriptTargets,
     },
   },
@@ -62,4 +63,5 @@ export const BENCHES: readonly RegisteredBench[] = [
     optional: 'bench/deploy.ts (from the CDK/bundle work) is not in this checkout',
   },
   { id: 'optimisations', title: 'What each optimisation bought (in process, before vs after)', module: 'sections/optimisations.ts' },
+  { id: 'cost', title: 'Cost per million predictions (on paper)', module: 'sections/cost.ts' },
 ];

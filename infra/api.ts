@@ -29,6 +29,9 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     sourceIp: '$context.identity.sourceIp',
     requestTime: '$context.requestTime',
     routeKey: '$context.routeKey',
+    // Who called: the IAM principal (apiAuth=iam) or the token's subject (jwt); never the token itself.
+    callerArn: '$context.identity.userArn',
+    jwtSubject: '$context.authorizer.claims.sub',
     status: '$context.status',
     responseLength: '$context.responseLength',
     responseLatency: '$context.responseLatency',

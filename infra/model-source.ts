@@ -14,7 +14,7 @@ export const UPLOAD_PREFIX = 'models/';
  * made from their content), s3:// locations are read where they are.
  */
 export type ModelSource =
-  /** a project .onnx file (+ its sidecar `<stem>.json` and profile `<stem>.profile.json` when present) */
+  /** a project .onnx file (+ its sidecar `<stem>.json` and `reference-profile.json` when present) */
   | { readonly kind: 'project-file'; readonly name: string; readonly path: string; readonly files: readonly string[]; readonly hash: string }
   /** a project MLflow model directory (has an MLmodel file); every file is uploaded */
   | { readonly kind: 'project-directory'; readonly name: string; readonly path: string; readonly files: readonly string[]; readonly hash: string }
@@ -44,9 +44,10 @@ export function modelSourceOf(pair: ModelPair, root = PROJECT_ROOT): ModelSource
     const files = listFiles(path);
     return { kind: 'project-directory', name, path, files, hash: contentHash(path, files) };
   }
-  // The sidecar the runtime reads, and the training profile the monitor compares capture with.
+  // The sidecar the runtime reads, and the training profile the monitor compares capture with
+  // (`npm run train` writes it as reference-profile.json in the model's directory: lambda/monitor).
   const stem = basename(path, extname(path));
-  const companions = [`${stem}.json`, `${stem}.profile.json`].filter((file) => existsSync(join(dirname(path), file)));
+  const companions = [`${stem}.json`, 'reference-profile.json'].filter((file) => existsSync(join(dirname(path), file)));
   const files = [basename(path), ...companions];
   return { kind: 'project-file', name, path, files, hash: contentHash(dirname(path), files) };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
@@ -52,6 +52,12 @@ export class ServedModels extends Construct {
       );
     }
     this.uploads = this.upload(uploads);
+    if (settings.modelRefreshSeconds !== undefined && sources.every(isProjectSource)) {
+      Annotations.of(this).addWarningV2(
+        'rollout:refresh-without-mutable-model',
+        'modelRefreshSeconds has nothing to watch: uploaded models live under content-addressed keys that never change. Hot swap is for an s3:// key you overwrite.',
+      );
+    }
     this.models = sources.map((source) => this.deployed(source));
     this.shadows = shadowSources.map((source) => this.deployed(source));
   }

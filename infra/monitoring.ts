@@ -24,11 +24,11 @@ export const MONITORING_PREFIXES = Object.freeze({
 export const CAPTURE_S3_PREFIX = `${MONITORING_PREFIXES.capture}dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
 
 /**
- * The reference profile `npm run train` writes next to a model: `models/model.onnx` →
- * `models/model.profile.json`.
+ * The reference profile `npm run train` writes in a model's directory (lambda/monitor's
+ * `reference-profile.json`): `models/model.onnx` → `models/reference-profile.json`.
  */
 export function referenceProfileKey(modelKey: string): string {
-  return `${modelKey.replace(/\.onnx$/, '')}.profile.json`;
+  return `${modelKey.slice(0, modelKey.lastIndexOf('/') + 1)}reference-profile.json`;
 }
 
 /** Knobs of capture delivery and the scheduled monitor; defaults in {@link DEFAULT_MONITORING_SETTINGS}. */

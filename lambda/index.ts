@@ -5,6 +5,8 @@ import type { TestRunResponse } from './adapters/kinesis';
 import type { BatchSummary } from './batch/run-batch';
 import type { BatchRequest } from './batch/job';
 import { createRuntime } from './runtime';
+import { isMonitorEvent, type MonitorEvent } from './adapters/monitor-event';
+import type { MonitorResult } from './adapters/monitor';
 
 /**
  * The one Lambda entry point. The runtime (and the model fetch) starts at module load, so it
@@ -24,11 +26,12 @@ const runtime = createRuntime(loadConfig(process.env));
 const adapters = {
   kinesis: once(() => require('./adapters/kinesis') as typeof import('./adapters/kinesis')),
   batch: once(() => require('./adapters/batch') as typeof import('./adapters/batch')),
+  monitor: once(() => require('./adapters/monitor') as typeof import('./adapters/monitor')),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary;
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
 
 function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   const e = event as Partial<APIGatewayProxyEventV2> | null;
@@ -68,11 +71,15 @@ async function route(event: SupportedEvent, context?: Context): Promise<Supporte
   if (isKinesisEvent(event)) {
     return adapters.kinesis().handleKinesisEvent(event, runtime.stream());
   }
+  if (isMonitorEvent(event)) {
+    const monitor = adapters.monitor();
+    return monitor.handleMonitorEvent(event, monitor.createMonitorDeps(runtime));
+  }
   // The batch adapter owns the batch event's shape; anything else is checked there too.
   const batch = adapters.batch();
   if (batch.isBatchEvent(event)) return batch.handleBatchEvent(event, runtime.batch);
   runtime.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
-  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis or a batch event');
+  throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis, a batch or a monitor event');
 }
 
 /** A module loaded once, on the first call. */

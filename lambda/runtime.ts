@@ -104,6 +104,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       getModels,
       s3,
       settings: config.batch,
+      onPredictions: capture?.observe,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };

@@ -47,5 +47,6 @@ export function createStreamDeps(options: {
     deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
     logger,
     metrics: options.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: options.serviceName }),
+    ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
   };
 }

@@ -15,9 +15,16 @@ export const BATCH_INPUT = { year: 2021, month: 3, nullRate: 0.01 } as const;
 export interface BatchMeasurement {
   rowsIn: number;
   rowsScored: number;
+  /** the scorer's own timer (read → write) */
   seconds: number;
+  /** process start → exit: start-up (interpreter, modules, model) included */
+  wallSeconds?: number;
   peakRssBytes: number;
 }
+
+/** Issue 13's batch targets: rows/s over the course's scorer (process start → exit), at ≤ 1/4 of its peak RSS. */
+const TARGET_RATIO: Record<number, number> = { 200_000: 5, 3_000_000: 10 };
+const RSS_FRACTION = 1 / 4;
 
 /**
  * What `bench/batch.ts` (from the batch work) exports to be compared here: score `rows`
@@ -29,10 +36,12 @@ async function runPeerBatch(context: BenchContext, modelFile: string, rows: numb
   const input = join(context.workDir, `batch-${rows}.csv`);
   const output = join(context.workDir, `batch-${rows}-peer-predictions.csv`);
   if (!existsSync(input)) await exportTripsCsv({ ...BATCH_INPUT, rows }, input);
+  const started = performance.now();
   const { stdout } = await exec(PYTHON, [join(context.root, 'bench', 'peers', 'score.py'), input, modelFile, output, 'peer'], { maxBuffer: 1 << 20, timeout: 15 * 60_000 });
+  const wallSeconds = (performance.now() - started) / 1000;
   rmSync(output, { force: true });
   const r = JSON.parse(stdout.trim().split('\n').pop() as string) as { rows_in: number; rows_scored: number; seconds: number; peak_rss_bytes: number };
-  return { rowsIn: r.rows_in, rowsScored: r.rows_scored, seconds: r.seconds, peakRssBytes: r.peak_rss_bytes };
+  return { rowsIn: r.rows_in, rowsScored: r.rows_scored, seconds: r.seconds, wallSeconds, peakRssBytes: r.peak_rss_bytes };
 }
 
 function loadOurs(context: BenchContext): MeasureOurBatch | undefined {
@@ -71,7 +80,7 @@ export async function run(context: BenchContext): Promise<Section> {
       }
     }
     const row = (label: string, ms: BatchMeasurement[]) => {
-      const rate = summarize(ms.map((m) => m.rowsIn / m.seconds));
+      const rate = summarize(ms.map((m) => m.rowsIn / (m.wallSeconds ?? m.seconds)));
       const rss = summarize(ms.map((m) => m.peakRssBytes / 2 ** 20));
       rows.push([fmt(size), label, `${fmt(rate.median)} (${fmt(rate.min)}–${fmt(rate.max)})`, fmt(rss.median), ms[0]?.rowsScored ?? 0, ms.length]);
       return { rate: rate.median, rss: rss.median };
@@ -80,11 +89,12 @@ export async function run(context: BenchContext): Promise<Section> {
     const o = ourRuns.length > 0 ? row('ours', ourRuns) : undefined;
     data[String(size)] = { peer: peerRuns[0], ours: ourRuns[0] };
     if (p && o) {
+      const wanted = TARGET_RATIO[size] ?? 5;
       targets.push({
-        name: `batch, ${fmt(size)} rows: rows/s vs the course's scorer, at no more peak RSS`,
-        target: '≥ 5×, RSS ≤ peer',
-        measured: `${fmt(o.rate / p.rate)}×, RSS ${fmt(o.rss)} vs ${fmt(p.rss)} MiB`,
-        met: o.rate / p.rate >= 5 && o.rss <= p.rss,
+        name: `batch, ${fmt(size)} rows: rows/s vs the course's pandas scorer (process start → exit), at ≤ 1/4 of its peak RSS`,
+        target: `≥ ${wanted}×, RSS ≤ ${fmt(p.rss * RSS_FRACTION)} MiB`,
+        measured: `${fmt(o.rate / p.rate)}×, RSS ${fmt(o.rss)} vs ${fmt(p.rss)} MiB (${fmt(o.rss / p.rss)} of it)`,
+        met: o.rate / p.rate >= wanted && o.rss <= p.rss * RSS_FRACTION,
       });
     }
   }
@@ -93,8 +103,8 @@ export async function run(context: BenchContext): Promise<Section> {
     title: 'Batch: the course\'s pandas scorer',
     method:
       `Generated trips for ${BATCH_INPUT.year}-${String(BATCH_INPUT.month).padStart(2, '0')} (${BATCH_INPUT.nullRate * 100}% rows with a null zone or distance), ` +
-      'scored end to end in a fresh process: read, the course\'s 1–60 min filter, features, predict, write. The course\'s scorer is bench/peers/score.py ' +
-      '(its score.py without Prefect/MLflow; Debian has no pyarrow, so it reads and writes CSV). Rows/s counts input rows; peak RSS is the process\'s maximum resident set. ' +
+      'scored end to end in a fresh process: read, the course\'s 1–60 min filter, features, predict, write. Rows/s is input rows over the process\'s whole life (spawn → exit: interpreter or node start, modules, model load included, as a scheduled job pays them). The course\'s scorer is bench/peers/score.py, the one pandas scorer every batch row uses ' +
+      '(its score.py without Prefect/MLflow; Debian has no pyarrow, so it reads and writes CSV); ours reads and writes parquet. Peak RSS is the process\'s maximum resident set. ' +
       '200k rows: median of 3 runs (min–max); 3M rows: 1 run.',
     tables: [{ columns: ['rows', 'scorer', 'input rows/s', 'peak RSS MiB', 'rows scored', 'runs'], rows }],
     notes,

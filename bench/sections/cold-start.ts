@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startS3Server } from '../../test/support/s3-server';
-import { bundleEnv, bundleServer } from '../build';
 import { COURSE_RIDE } from '../rides';
 import { freePort, postJson, stopProcess } from '../servers';
 import type { BenchContext, Section } from '../section';
@@ -45,14 +44,14 @@ async function coldStart(serverJs: string, env: NodeJS.ProcessEnv): Promise<Cold
 
 /** Process start → first prediction, the model fetched from a local S3 server (s3rver). */
 export async function run(context: BenchContext): Promise<Section> {
-  const serverJs = await bundleServer(context.root, context.workDir);
+  // What `npm start` runs (package.json): the launcher that reuses or rebuilds .build/server.js.
+  const serverJs = join(context.root, 'lambda', 'local', 'start.cjs');
   const s3 = await startS3Server();
   try {
     await s3.createBucket('models');
     await s3.put('models', 'ride-duration/model.onnx', new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      ...bundleEnv(context.root),
       HOST: '127.0.0.1',
       MODEL_LOCATION: 's3://models/ride-duration/model.onnx',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -73,7 +72,7 @@ export async function run(context: BenchContext): Promise<Section> {
       id: 'cold-start',
       title: 'Cold start: process start → first prediction (model from local S3)',
       method:
-        'Spawns `node bench/results/work/server.js` (lambda/local/server.ts bundled by esbuild) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
+        'Spawns `node lambda/local/start.cjs` (what `npm start` runs: it reuses .build/server.js, lambda/local/server.ts bundled by esbuild, rebuilding it only when a source changed; the warm-up run builds it) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
         'waits for its "listening" log line, then POSTs the course\'s ride; the clock runs from spawn to the 200 reply. The model fetch starts at ' +
         `process start (createRuntime warms the cache), so it overlaps module loading. ${runs} runs after one warm-up run; median (min–max).`,
       tables: [
@@ -89,18 +88,18 @@ export async function run(context: BenchContext): Promise<Section> {
       notes: [],
       targets: [
         {
-          name: 'cold start to first prediction (local S3)',
-          target: '≤ 300 ms',
+          name: 'npm start → first prediction (model from local S3), target (c)',
+          target: '≤ 250 ms',
           measured: `${fmt(total.median)} ms`,
-          met: total.median <= 300,
+          met: total.median <= 250,
           note:
-            total.median > 300
+            total.median > 250
               ? `${fmt(listening.median)} ms until listening (node start + loading the bundle: zod, the S3 client, Powertools, onnxruntime)` +
                 (load ? `, ${fmt(load.median)} ms fetching the model and creating the ONNX session, on the same thread` : '')
               : undefined,
         },
       ],
-      commands: ['npm run bench -- --only cold-start'],
+      commands: ['npm run bench -- --only cold-start', 'npm start   # node lambda/local/start.cjs'],
       data: { total, listening, load },
     };
   } finally {

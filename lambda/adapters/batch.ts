@@ -4,7 +4,7 @@ import type { ModelSet } from '../models/model-set';
 import { isPredictError } from '../core/errors';
 import { isBatchRequest, parseBatchRequest, resolveBatchJob } from '../batch/job';
 import { describeDataLocation } from '../batch/locations';
-import { runBatchJob, type BatchSummary } from '../batch/run-batch';
+import { runBatchJob, type BatchRunOptions, type BatchSummary } from '../batch/run-batch';
 import { clearStaleStaging } from '../batch/staged-output';
 
 export interface BatchDeps {
@@ -16,6 +16,8 @@ export interface BatchDeps {
     info(message: string, extra?: Record<string, unknown>): void;
     error(message: string, extra?: Record<string, unknown>): void;
   };
+  /** the capture seam: told about each scored chunk (must not throw) */
+  onPredictions?: BatchRunOptions['onPredictions'];
 }
 
 /** `{taxi_type, year, month}`, `{input, output}` or an EventBridge Scheduled Event. */
@@ -42,7 +44,7 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
     const cleared = await clearStaleStaging(job.output);
     if (cleared > 0) deps.log.info('removed staging files of an interrupted run', { count: cleared });
     deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
-    const summary = await runBatchJob(job, set, { s3: deps.s3, chunkRows: deps.settings.chunkRows, maxLineChars: deps.settings.maxLineChars, maxPageValues: deps.settings.maxPageValues });
+    const summary = await runBatchJob(job, set, { s3: deps.s3, chunkRows: deps.settings.chunkRows, maxLineChars: deps.settings.maxLineChars, maxPageValues: deps.settings.maxPageValues, onPredictions: deps.onPredictions });
     deps.log.info('batch job finished', { ...summary });
     return summary;
   } catch (error) {

@@ -1,41 +1,33 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
-import type { CaptureRecord } from '../capture';
 import { periodBefore, readCaptureDirectory, readCaptureFromS3, type CaptureRead } from '../capture/read-capture';
+import { runMonitorOnCapture, type MonitorSummary } from '../monitor';
+import { SERVICE_NAME } from '../contract';
+import type { Runtime } from '../runtime';
+import { MonitorEventSchema } from './monitor-event';
 import type { MonitorSettings, StorageLocation } from './monitor-settings';
 
-/** EventBridge's scheduled input for the monitor (infra/monitoring.ts): `{"monitor": "scheduled", "time": ...}`. */
-const MonitorEventSchema = z.object({ monitor: z.literal('scheduled'), time: z.iso.datetime().optional() });
-export type MonitorEvent = z.infer<typeof MonitorEventSchema>;
-
-/** Does this event ask for a monitor run? */
-export function isMonitorEvent(event: unknown): event is MonitorEvent {
-  return typeof event === 'object' && event !== null && (event as { monitor?: unknown }).monitor === 'scheduled';
-}
-
-/** What the report maths returns (lambda/monitor): the summary.json object and the HTML report. */
-export interface MonitorOutcome {
-  summary: {
-    dataset_drift: boolean;
-    features: Record<string, { drift: boolean }>;
-    [key: string]: unknown;
-  };
-  html: string;
-}
-
-/** The report maths, given the reference profile (parsed JSON) and the period's capture records. */
-export type MonitorRunner = (input: { reference: unknown; current: readonly CaptureRecord[] }) => Promise<MonitorOutcome> | MonitorOutcome;
+/** The model whose RMSE is the `Rmse` metric when several have actuals (the set's default primary). */
+const PRIMARY_MODEL = 'duration';
 
 export interface MonitorDeps {
   s3: S3Client;
   settings: MonitorSettings;
-  run: MonitorRunner;
   logger: Pick<Logger, 'info' | 'warn'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
+}
+
+/**
+ * The monitor's dependencies from the process's runtime; throws when MONITOR_* is not configured
+ * (the stack sets it on the monitor function only).
+ */
+export function createMonitorDeps(runtime: Pick<Runtime, 'config' | 's3' | 'logger'>): MonitorDeps {
+  const settings = runtime.config.monitor;
+  if (!settings) throw new Error('monitor event received but MONITOR_CAPTURE_LOCATION is not set');
+  return { s3: runtime.s3, settings, logger: runtime.logger, metrics: new Metrics({ namespace: runtime.config.metricsNamespace, serviceName: SERVICE_NAME }) };
 }
 
 /** What a monitor run returns (the invocation's result, the log line). */
@@ -52,7 +44,7 @@ export interface MonitorResult {
 }
 
 /**
- * The scheduled monitor: reads the last period's capture and the reference profile, runs the
+ * The scheduled monitor (lambda/monitor does the maths): reads the last period's capture and the reference profile, runs the
  * report, writes `<output>/<period end date>/summary.json` and `report.html`, and publishes
  * `DriftedInputs`, `DatasetDrift` and (where captured rows carry actuals) `Rmse` as EMF metrics.
  *
@@ -64,11 +56,11 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const period = periodBefore(end, deps.settings.periodDays);
   const capture = await readCapture(deps, period);
   const reference = JSON.parse((await readBytes(deps.s3, deps.settings.referenceLocation)).toString('utf8')) as unknown;
-  const outcome = await deps.run({ reference, current: capture.records });
+  const outcome = await runMonitorOnCapture({ reference, current: capture.records, title: `Weekly monitor ${period.from.toISOString().slice(0, 10)} … ${period.to.toISOString().slice(0, 10)}` });
   const folder = end.toISOString().slice(0, 10);
   const summary = await writeOutput(deps, `${folder}/summary.json`, `${JSON.stringify(outcome.summary, null, 2)}\n`, 'application/json');
   const report = await writeOutput(deps, `${folder}/report.html`, outcome.html, 'text/html; charset=utf-8');
-  const drifted = Object.entries(outcome.summary.features).filter(([, f]) => f.drift).map(([name]) => name);
+  const drifted = Object.entries(outcome.summary.features).filter(([, feature]) => feature.drift).map(([name]) => name);
   const rmse = rmseOf(outcome.summary);
   const result: MonitorResult = {
     period: { from: period.from.toISOString(), to: period.to.toISOString() },
@@ -110,13 +102,11 @@ async function writeOutput(deps: MonitorDeps, name: string, body: string, conten
   return path;
 }
 
-/** The RMSE of the primary model where the summary has one (`quality.rmse` or `quality.<model>.rmse`). */
-function rmseOf(summary: MonitorOutcome['summary']): number | undefined {
-  const quality = summary.quality as Record<string, unknown> | undefined;
-  if (!quality) return undefined;
-  if (typeof quality.rmse === 'number') return quality.rmse;
-  for (const value of Object.values(quality)) {
-    const rmse = (value as { rmse?: unknown } | null)?.rmse;
+/** The primary model's RMSE where captured rows had actuals (`quality.duration.rmse`, else the first model's). */
+function rmseOf(summary: MonitorSummary): number | undefined {
+  const names = Object.keys(summary.quality).sort((a, b) => Number(b === PRIMARY_MODEL) - Number(a === PRIMARY_MODEL));
+  for (const name of names) {
+    const rmse = summary.quality[name]?.rmse;
     if (typeof rmse === 'number' && Number.isFinite(rmse)) return rmse;
   }
   return undefined;

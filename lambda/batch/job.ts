@@ -139,7 +139,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
 function checkMonth(value: { year: number; month: number }, what: string): { year: number; month: number } {
   const parsed = z.object({ year: Year, month: Month }).safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new BatchJobError(`${what} gives ${value.year}-${pad2(value.month)}, outside 2009-01 … 2100-12`);
+  throw new BatchJobError(`${what} gives ${String(value.year).padStart(4, '0')}-${pad2(value.month)}, outside 2009-01 … 2100-12`);
 }
 
 /** The calendar month before the one `time` falls in (UTC): a run on 2021-03-02 scores 2021-02. */

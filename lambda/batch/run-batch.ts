@@ -7,7 +7,7 @@ import { describeDataLocation } from './locations';
 import { openTripReader } from './open-trips';
 import { createParquetSink } from './parquet-writer';
 import type { OutputLayout, ScoredSink } from './scored-chunk';
-import { planScoring, scoreTrips } from './score-trips';
+import { planScoring, scoreTrips, type ScoreTripsOptions } from './score-trips';
 import { stageOutput } from './staged-output';
 import { checkOutputLocation } from './output-guard';
 import { isPredictError } from '../core/errors';
@@ -25,6 +25,8 @@ export interface BatchRunOptions {
   maxPageValues?: number;
   /** told about the staging file while it exists (the CLI removes it on a signal) */
   staging?: StagingRegistry;
+  /** the capture seam (see scoreTrips) */
+  onPredictions?: ScoreTripsOptions['onPredictions'];
 }
 
 /** What a run reports (the Lambda's return value, the CLI's last line). */
@@ -64,7 +66,7 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
     let sink: ScoredSink | undefined;
     try {
       sink = await createSink(job, staged.tempPath, plan.layout);
-      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress });
+      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, onPredictions: options.onPredictions });
       await sink.finish();
       await staged.commit();
       const seconds = (performance.now() - started) / 1000;

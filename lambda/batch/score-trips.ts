@@ -7,6 +7,8 @@ import type { SetPrediction } from '../models/observers';
 import { outputLayout, type OutputLayout, type ScoredChunk, type ScoredSink } from './scored-chunk';
 import type { TripChunk, TripReader } from './trip-chunk';
 import { filterTrips, type ExtraColumns, type KeptTrips } from './trip-filter';
+import { rideIdOf } from './ride-ids';
+import type { PredictionEvent } from '../capture/prediction-capture';
 
 /** What a scoring pass did with every input row. */
 export interface ScoreCounts {
@@ -60,6 +62,8 @@ export interface ScoreTripsOptions {
   /** `YYYY/MM_`: a ride's id is this plus its row index in the input */
   rideIdPrefix: string;
   onProgress?(rowsRead: number, totalRows: number | undefined): void;
+  /** the capture seam: told about each chunk's predictions (capture samples and bounds them) */
+  onPredictions?: (event: PredictionEvent) => void;
 }
 
 /**
@@ -75,6 +79,7 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
     const batch = toInputBatch(kept, plan);
     const prediction = kept.length > 0 ? await set.predict(batch) : undefined;
     const scored = toScoredChunk(chunk, kept, prediction, plan, rideIdPrefix);
+    if (options.onPredictions && prediction && scored.length > 0) options.onPredictions(predictionEvent(scored, kept, batch, prediction));
     await sink.write(scored);
     counts.rowsRead += chunk.length;
     counts.rowsKept += kept.length;
@@ -88,6 +93,12 @@ function toInputBatch(kept: KeptTrips, plan: ScoringPlan): InputBatch {
   const columns: Record<string, InputColumn> = { PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, trip_distance: kept.trip_distance };
   for (const field of plan.extra.inputs) columns[field.name] = kept.extra[field.name] as Float64Array;
   return { length: kept.length, columns };
+}
+
+/** A scored chunk as the capture seam sees it: ride ids, the models' inputs, every model's predictions and the actual durations. */
+function predictionEvent(scored: ScoredChunk, kept: KeptTrips, batch: InputBatch, prediction: SetPrediction): PredictionEvent {
+  const requestIds = Array.from(scored.inputRow, (row) => rideIdOf(scored.rideIdPrefix, row));
+  return { source: 'batch', requestIds, batch, prediction, actuals: { duration: kept.duration } };
 }
 
 function toScoredChunk(chunk: TripChunk, kept: KeptTrips, prediction: SetPrediction | undefined, plan: ScoringPlan, rideIdPrefix: string): ScoredChunk {

@@ -11,7 +11,7 @@ import { createPredictionCapture, type PredictionEvent } from './prediction-capt
 import type { CaptureSettings } from './settings';
 
 export type { CaptureRecord, CaptureSource, CapturedOutput } from './capture-record';
-export type { PredictionEvent, CapturedPrediction } from './prediction-capture';
+export { columnsOf, type PredictionEvent, type CapturedPrediction } from './prediction-capture';
 export type { CaptureStats, DropReport } from './capture-buffer';
 export { parseCaptureLocation, describeCaptureLocation, type CaptureLocation } from './location';
 export type { CaptureSettings } from './settings';

@@ -52,6 +52,19 @@ export function createPredictionCapture(options: PredictionCaptureOptions): (eve
   };
 }
 
+/**
+ * Rides given one object each (HTTP, Kinesis) as the column batch a prediction event carries.
+ *
+ * @example columnsOf([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }]).columns.trip_distance // [3.66]
+ */
+export function columnsOf<Row extends object>(rows: readonly Row[]): PredictionEvent['batch'] {
+  const columns: Record<string, Array<number | string>> = {};
+  rows.forEach((row, i) => {
+    for (const [name, value] of Object.entries(row)) (columns[name] ??= new Array<number | string>(rows.length))[i] = value as number | string;
+  });
+  return { length: rows.length, columns: columns as unknown as PredictionEvent['batch']['columns'] };
+}
+
 function idOf(event: PredictionEvent, row: number): { id: string; index?: number } {
   const perRow = event.requestIds.length === event.batch.length;
   const id = String((perRow ? event.requestIds[row] : event.requestIds[0]) ?? '');

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { isPredictError } from '../core/errors';
 import { ModelSetCache, loadServedModel } from '../model-store';
-import { createS3Client } from '../runtime';
+import { SERVICE_NAME, createS3Client } from '../runtime';
+import type { Capture } from '../capture';
 import { BatchJobError } from '../batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../batch/job';
 import { preloadParquetModules } from '../batch/parquet-modules';
@@ -86,14 +87,36 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows, maxLineChars, maxPageValues } = config.batch;
   const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: set.require(set.primary).version });
   const progress = createProgressBar(io.stderr as NodeJS.WriteStream);
+  const capture = startCapture(config);
   try {
-    const summary = await runBatchJob(job, set, { s3, chunkRows, maxLineChars, maxPageValues, onProgress: progress.update, ...(io.staging ? { staging: io.staging } : {}) });
+    const summary = await runBatchJob(job, set, {
+      s3,
+      chunkRows,
+      maxLineChars,
+      maxPageValues,
+      onProgress: progress.update,
+      ...(io.staging ? { staging: io.staging } : {}),
+      ...(capture ? { onPredictions: capture.observe } : {}),
+    });
     progress.done();
     io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {
     progress.done();
+    // The run's sampled rows are written before the CLI exits (bounded wait).
+    await capture?.close(10_000);
     s3.destroy();
   }
+}
+
+/** CAPTURE_LOCATION set: the batch run's sampled rows are captured too (loaded only then). */
+function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefined {
+  if (!config.capture.location) return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports -- required only when capture is on */
+  const { createCapture } = require('../capture') as typeof import('../capture');
+  const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
+  const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
 }
 
 function describeSummary(s: BatchSummary): string {

@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   const shutdown = () => {
     poller.stop();
     kinesis.destroy();
-    void local.close().then(() => process.exit(0));
+    // Held capture records are written before the runner exits (bounded by the same 2 s).
+    void Promise.all([local.close(), runtime.capture?.close(1_500)]).then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2_000).unref();
   };
   process.once('SIGINT', shutdown);

@@ -75,7 +75,7 @@ export function columnDrift(reference: ColumnProfile, current: ColumnProfile): C
       pValueMethod = ks.pValueMethod;
     } else score = normedWassersteinDistance(r.summary, c.summary, r.std ?? 0);
   } else {
-    const [r, c] = [categoryCounts(reference), categoryCounts(current)];
+    const [r, c] = alignedCounts(reference, current);
     score = method === 'chisquare' ? chiSquareDriftPValue(r, c) : method === 'z' ? proportionZTestPValue(r, c) : jensenShannonDrift(r, c);
   }
   // K-S drifts at p ≤ threshold, chi-squared and z at p < threshold, distances at ≥ threshold.
@@ -95,7 +95,28 @@ function categoricalCounts(profile: CategoricalProfile): Map<string, number> {
   return counts;
 }
 
+/**
+ * Both sides' counts over the same categories. When a profile kept only its top categories, a
+ * category listed on one side may hide in the other's "(other)"; comparing those would be drift
+ * made by truncation, so only categories listed on both sides stay by name and the rest of each
+ * side is pooled into "(other)". Untruncated profiles compare exactly (the union).
+ */
+export function alignedCounts(reference: ColumnProfile, current: ColumnProfile): [Map<string, number>, Map<string, number>] {
+  const [r, c] = [categoryCounts(reference), categoryCounts(current)];
+  if (!r.has(OTHER_CATEGORY) && !c.has(OTHER_CATEGORY)) return [r, c];
+  const pool = (own: Map<string, number>, other: Map<string, number>) => {
+    const pooled = new Map<string, number>();
+    for (const [key, n] of own) {
+      const name = key !== OTHER_CATEGORY && other.has(key) ? key : OTHER_CATEGORY;
+      pooled.set(name, (pooled.get(name) ?? 0) + n);
+    }
+    return pooled;
+  };
+  return [pool(r, c), pool(c, r)];
+}
+
 function distinctValues(reference: ColumnProfile, current: ColumnProfile): number {
   if (reference.type === 'numeric' && current.type === 'numeric' && (!reference.values || !current.values)) return Infinity;
-  return new Set([...categoryCounts(reference).keys(), ...categoryCounts(current).keys()]).size;
+  const [r, c] = alignedCounts(reference, current);
+  return new Set([...r.keys(), ...c.keys()]).size;
 }

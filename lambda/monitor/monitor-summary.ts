@@ -15,6 +15,8 @@ export interface MonitorSummary extends Omit<DatasetDrift, 'features' | 'context
   generated: string;
   reference: { source: string; rows: number };
   current: { source: string; rows: number };
+  /** inputs only one side has (e.g. a batch output without trip_distance): not in dataset drift */
+  features_not_compared: string[];
   /** per input: drift verdict, method, score, threshold */
   features: Record<string, ColumnDrift>;
   /** derived and surrounding columns (PU_DO, hour): reported, not counted in dataset drift */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A number column's profile: exact moments and counts, bounded quantile summary and histogram. */
 export const NumericProfileSchema = z.object({

@@ -59,6 +59,7 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
     drift_share: drift.drift_share,
     drift_share_threshold: drift.drift_share_threshold,
     drifted_features: drift.drifted_features,
+    features_not_compared: [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])].filter((name) => !(name in drift.features)),
     features: drift.features,
     context: drift.context,
     predictions: Object.fromEntries(

@@ -5,5 +5,4 @@
  */
 import type * as SimpleStatistics from 'simple-statistics' with { 'resolution-mode': 'import' };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const simpleStatistics = require('simple-statistics') as typeof SimpleStatistics;

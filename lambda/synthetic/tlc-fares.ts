@@ -145,7 +145,7 @@ function tollCents(trip: MeteredTrip): number {
  * @example
  * // 2 miles in 20 minutes on a Wednesday at 10 am, cash, no toll:
  * // 10 distance units + 14 slow minutes → $2.50 + 24 × $0.50 = $14.50 fare, $15.30 total
- * meterFare({ taxiType: 'green', pickup, dropoff, PULocationID: 10, DOLocationID: 50, trip_distance: 2 }, { card: false, tipRate: 0, tolled: false });
+ * meterFare({ taxiType: 'green', pickup, dropoff, PULocationID: 10, DOLocationID: 7, trip_distance: 2 }, { card: false, tipRate: 0, tolled: false });
  */
 export function meterFare(trip: MeteredTrip, choices: FareChoices): TripFare {
   const jfk = isJfkManhattan(trip);

@@ -9,8 +9,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { formatCsvTime } from '../batch/csv';
 import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from '../batch/parquet-modules';
 import { tripColumnNames, type TaxiType } from '../batch/trip-chunk';
-import type { TripDrift } from './drift';
-import { generateTrips } from './synthetic-trips';
+import { generateTrips, type TripGeneratorOptions } from './synthetic-trips';
 import type { TripFare } from './tlc-fares';
 
 /** One trip as a file holds it; nulls are missing values. */
@@ -140,16 +139,8 @@ export function writeTripCsv(path: string, rows: Iterable<TripFileRow>, taxiType
   return count;
 }
 
-export interface SyntheticMonthOptions {
-  year: number;
-  month: number;
-  rows: number;
-  nullRate?: number;
-  /** default green */
-  taxiType?: TaxiType;
-  drift?: Partial<TripDrift>;
-  seed?: number;
-}
+/** The generator's options: year, month, rows, and optionally seed, null rate, taxi type, drift. */
+export type SyntheticMonthOptions = TripGeneratorOptions;
 
 /** A synthetic month as file rows (./synthetic-trips.ts), nulls at `nullRate`. */
 export function* syntheticMonth(options: SyntheticMonthOptions): Generator<TripFileRow> {

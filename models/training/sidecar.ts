@@ -29,13 +29,17 @@ export interface ModelSidecar {
  */
 export const MAX_TRIP_DISTANCE_MILES = 1_000;
 
-export interface SidecarFacts {
+/** What training measured about a model. */
+export interface ModelFacts {
   version: string;
   trainRmse: number;
   validationRmse: number;
   trainRows: number;
   validationRows: number;
   vocabularySize: number;
+}
+
+export interface SidecarFacts extends ModelFacts {
   trainLabel: string;
   validationLabel: string;
   /** the longest trip in the training data, miles */

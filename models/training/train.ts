@@ -9,16 +9,19 @@
  *
  * `--train` may be repeated (several months); each value is a synthetic month (YYYY-MM) or a
  * TLC trip file (parquet or CSV, path or s3:// URI), read and filtered exactly as the batch job
- * reads it. Both models learn from the trips the course's 1–60 minute filter keeps; the cost
+ * reads it. Next to each model goes its reference profile (`reference-profile.json`, the
+ * monitor's baseline: the training rows' inputs, the model's predictions and the metrics). Both models learn from the trips the course's 1–60 minute filter keeps; the cost
  * model from those with a `total_amount` (files without that column train the duration model
  * only).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { classifyTrip } from '../../lambda/core/trips';
+import type { Ride } from '../../lambda/core/features';
+import { classifyTrip, type TripInstant } from '../../lambda/core/trips';
+import type { ReferenceProfile } from '../../lambda/monitor/profile-schema';
 import { puDo } from '../../lambda/core/features';
 import { loadConfig } from '../../lambda/config';
 import { createS3Client } from '../../lambda/runtime';
@@ -26,10 +29,11 @@ import { formatOf, parseDataLocation } from '../../lambda/batch/locations';
 import { openTripReader } from '../../lambda/batch/open-trips';
 import { tripAt } from '../../lambda/batch/trip-chunk';
 import { generateTrips } from '../../lambda/synthetic/synthetic-trips';
-import { fitLinearRegression, rmse, type TrainingExample } from './linear-regression';
+import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } from './linear-regression';
 import { exportLinearModel } from './export-onnx';
 import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
-import { buildSidecar, type ModelSidecar } from './sidecar';
+import { trainingProfile, type ProfiledRow } from './reference-profile';
+import { buildSidecar, type ModelFacts, type ModelSidecar } from './sidecar';
 
 /** Where training rows come from: a synthetic month, or a TLC trip file. */
 export type TrainingSource = { kind: 'synthetic'; year: number; month: number } | { kind: 'file'; uri: string };
@@ -45,10 +49,18 @@ export interface TrainOptions {
 
 /** One kept trip with every target the data has (NaN when the file has no total_amount). */
 interface TripExample {
+  PULocationID: number;
+  DOLocationID: number;
   puDo: string;
   tripDistance: number;
+  pickupMs: number;
   duration: number;
   totalAmount: number;
+}
+
+/** A kept trip as an example: the course's features, the pickup time, and the targets. */
+function tripExample(ride: Ride, pickup: TripInstant, duration: number, totalAmount: number): TripExample {
+  return { PULocationID: ride.PULocationID, DOLocationID: ride.DOLocationID, puDo: puDo(ride), tripDistance: ride.trip_distance, pickupMs: Number(pickup), duration, totalAmount };
 }
 
 interface ExampleSource {
@@ -57,16 +69,14 @@ interface ExampleSource {
   name: string;
 }
 
-export interface TrainedModel {
+export interface TrainedModel extends ModelFacts {
   target: ModelTarget;
   bytes: Uint8Array;
-  version: string;
-  trainRmse: number;
-  validationRmse: number;
-  trainRows: number;
-  validationRows: number;
-  vocabularySize: number;
+  /** the fitted coefficients the ONNX graph holds */
+  model: LinearModel;
   sidecar: ModelSidecar;
+  /** lambda/monitor's reference profile of the training rows, predictions and metrics */
+  profile: ReferenceProfile;
 }
 
 export interface TrainResult {
@@ -79,7 +89,7 @@ function syntheticExamples(year: number, month: number, rows: number): TripExamp
   const examples: TripExample[] = [];
   for (const row of generateTrips({ year, month, rows })) {
     const trip = classifyTrip({ ...row, pickup: row.pickup_datetime, dropoff: row.dropoff_datetime });
-    if (trip.kind === 'kept') examples.push({ puDo: puDo(trip.ride), tripDistance: trip.ride.trip_distance, duration: trip.duration, totalAmount: row.fare.total_amount });
+    if (trip.kind === 'kept') examples.push(tripExample(trip.ride, row.pickup_datetime, trip.duration, row.fare.total_amount));
   }
   return examples;
 }
@@ -92,8 +102,9 @@ async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> 
   try {
     for await (const chunk of reader.chunks()) {
       for (let i = 0; i < chunk.length; i++) {
-        const trip = classifyTrip(tripAt(chunk, i));
-        if (trip.kind === 'kept') examples.push({ puDo: puDo(trip.ride), tripDistance: trip.ride.trip_distance, duration: trip.duration, totalAmount: Number.NaN });
+        const record = tripAt(chunk, i);
+        const trip = classifyTrip(record);
+        if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, Number.NaN));
       }
     }
   } finally {
@@ -114,9 +125,10 @@ async function loadSources(sources: readonly TrainingSource[], options: TrainOpt
   return loaded;
 }
 
-/** A target's examples from several sources, and the label (with counts) its metadata carries. */
-function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) => number): { examples: TrainingExample[]; label: string } {
+/** A target's examples from several sources (with the rows they came from), and the label (with counts) its metadata carries. */
+function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) => number): { examples: TrainingExample[]; rows: ProfiledRow[]; label: string } {
   const examples: TrainingExample[] = [];
+  const rows: ProfiledRow[] = [];
   const labels: string[] = [];
   for (const source of sources) {
     let count = 0;
@@ -124,16 +136,17 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
       const target = pick(e);
       if (!Number.isFinite(target)) continue;
       examples.push({ puDo: e.puDo, tripDistance: e.tripDistance, target });
+      rows.push({ PULocationID: e.PULocationID, DOLocationID: e.DOLocationID, tripDistance: e.tripDistance, puDo: e.puDo, pickupMs: e.pickupMs, actual: target });
       count++;
     }
     labels.push(`${source.name} (${count} trips)`);
   }
-  return { examples, label: labels.join(' + ') };
+  return { examples, rows, label: labels.join(' + ') };
 }
 
 /** Fits one target on the training sources, scores it on the validation month, exports it. */
-function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): TrainedModel {
-  const { examples: trainSet, label: trainLabel } = examplesFor(trainSources, pick);
+async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
+  const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
   const { examples: validationSet, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
   const trainRmse = rmse(model, trainSet);
@@ -146,7 +159,9 @@ function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[]
   const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
   const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
-  return { target, bytes, ...facts, sidecar: buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance }) };
+  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance });
+  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel });
+  return { target, bytes, ...facts, model, sidecar, profile };
 }
 
 const hasRows = (sources: readonly ExampleSource[], pick: (e: TripExample) => number) => sources.some((s) => s.examples.some((e) => Number.isFinite(pick(e))));
@@ -157,10 +172,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const describe = (sources: readonly ExampleSource[]) => sources.map((s) => s.name).join(' + ');
   if (!trainSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(trainSources)} pass the 1–60 minute filter; nothing to train on`);
   if (!validationSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(validationSources)} pass the 1–60 minute filter; nothing to validate on`);
-  const duration = trainTarget(DURATION_TARGET, trainSources, validationSources, (e) => e.duration);
+  const duration = await trainTarget(DURATION_TARGET, trainSources, validationSources, (e) => e.duration);
   const cost = (e: TripExample) => e.totalAmount;
   if (!hasRows(trainSources, cost) || !hasRows(validationSources, cost)) return { duration };
-  return { duration, cost: trainTarget(COST_TARGET, trainSources, validationSources, cost) };
+  return { duration, cost: await trainTarget(COST_TARGET, trainSources, validationSources, cost) };
 }
 
 function ym(m: { year: number; month: number }): string {
@@ -178,11 +193,22 @@ export function sidecarText(sidecar: ModelSidecar): string {
   return `${JSON.stringify(sidecar, null, 2)}\n`;
 }
 
-/** Writes `model.onnx` and its `model.json` beside it. */
+/** The reference profile's text as `npm run train` writes it. */
+export function profileText(profile: ReferenceProfile): string {
+  return `${JSON.stringify(profile, null, 1)}\n`;
+}
+
+/** Where a model's reference profile goes: `reference-profile.json` in the model's directory. */
+export function profilePath(modelPath: string): string {
+  return join(dirname(modelPath), 'reference-profile.json');
+}
+
+/** Writes `model.onnx`, its `model.json` and the `reference-profile.json` beside it. */
 function writeModel(model: TrainedModel, out: string): void {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, model.bytes);
   writeFileSync(out.replace(/\.onnx$/, '.json'), sidecarText(model.sidecar));
+  writeFileSync(profilePath(out), profileText(model.profile));
   const unit = model.target.unit === 'USD' ? '$' : ` ${model.target.unit}`;
   const figure = (x: number) => (unit === '$' ? `$${x.toFixed(3)}` : `${x.toFixed(3)}${unit}`);
   console.log(

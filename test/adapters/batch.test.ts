@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { handleBatchEvent, type BatchDeps } from '../../lambda/adapters/batch';
 import type { ModelSet } from '../../lambda/models/model-set';
+import type { BatchOutputError } from '../../lambda/batch/errors';
+import { S3_STAGING_DIRECTORY } from '../../lambda/batch/staged-output';
 import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultModels, predictDurations } from '../support/fixtures';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -140,5 +142,30 @@ describe('handleBatchEvent against a local S3 server', () => {
 
   it('rejects a malformed request before touching S3', async () => {
     await expect(handleBatchEvent({ taxi_type: 'green', year: 2021 }, deps())).rejects.toMatchObject({ code: 'INVALID_BATCH_JOB' });
+  });
+
+  it('clears the staging files a timed-out invocation left in /tmp before it runs', async () => {
+    mkdirSync(S3_STAGING_DIRECTORY, { recursive: true });
+    const stale = join(S3_STAGING_DIRECTORY, '00000000-dead-beef-0000-000000000000.partial');
+    writeFileSync(stale, 'half a file from an invocation that timed out');
+
+    await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2, run_id: 'after-timeout' }, deps());
+
+    expect(existsSync(stale)).toBe(false);
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'removed staging files of an interrupted run', extra: { count: 1 } }));
+  });
+
+  it('fails with a coded error when the output bucket does not exist, leaving nothing in /tmp', async () => {
+    const error = await handleBatchEvent({ input: `s3://${BUCKET}/trip-data/green_tripdata_2021-02.parquet`, output: 's3://no-such-bucket/out.parquet' }, deps()).catch((e: unknown) => e);
+
+    expect((error as { code?: string }).code).toBe('BATCH_OUTPUT_FAILED');
+    expect((error as BatchOutputError).reason).toBe('NoSuchBucket');
+    expect(readdirSync(S3_STAGING_DIRECTORY)).toEqual([]);
+  });
+
+  it('fails with TRIP_FILE_NOT_FOUND when the input bucket does not exist', async () => {
+    const error = await handleBatchEvent({ input: 's3://no-such-bucket/green_tripdata_2021-02.parquet', output: `s3://${BUCKET}/x.parquet` }, deps()).catch((e: unknown) => e);
+
+    expect((error as { code?: string }).code).toBe('TRIP_FILE_NOT_FOUND');
   });
 });

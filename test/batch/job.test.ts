@@ -87,4 +87,19 @@ describe('batch requests', () => {
     expect(isBatchRequest({ Records: [] })).toBe(false);
     expect(isBatchRequest(null)).toBe(false);
   });
+
+  it('range-checks the month of a file name and of a scheduled event like --month', () => {
+    expect(() => resolve({ input: 'data/green_tripdata_0000-02.csv', output: 'out.csv' })).toThrow(/0000-02, outside 2009-01/);
+    expect(() => resolve(scheduledEvent('1970-01-15T03:00:00Z'))).toThrow(/1969-12, outside 2009-01/);
+    expect(() => resolve({ input: 'data/green_tripdata_0000-02.csv', output: 'out.csv' })).toThrow(BatchJobError);
+  });
+
+  it.each(['..', '.', 'a..b', '../x', 'a/b', ''])('refuses the run_id %p, which would go into output paths', (runId) => {
+    expect(() => resolve({ taxi_type: 'green', year: 2021, month: 2, run_id: runId })).toThrow(BatchJobError);
+  });
+
+  it('refuses an output that names a folder: an S3 key or a path ending in /', () => {
+    expect(() => resolve({ input: 's3://data/green_tripdata_2021-02.parquet', output: 's3://data/predictions/' })).toThrow(/names a folder/);
+    expect(() => resolve({ input: 'data/green_tripdata_2021-02.parquet', output: 'output/' })).toThrow(/names a directory/);
+  });
 });

@@ -38,7 +38,7 @@ describe('npm run bench -- --smoke', () => {
   it('checks each target with a measured value and a verdict', () => {
     const targets = report.slice(report.indexOf('## Targets'), report.indexOf('## Machine'));
 
-    for (const name of ['model call, 1 ride', 'cold start to first prediction', 'HTTP, 1 connection: p50']) {
+    for (const name of ['model call, 1 ride', 'npm start → first prediction', 'HTTP, 1 connection: p50']) {
       expect(targets).toMatch(new RegExp(`\\| ${name}[^|]*\\| [^|]+ \\| [\\d.,]+ (µs|ms)[^|]* \\| (yes|\\*\\*no\\*\\*) \\|`));
     }
   });

@@ -36,7 +36,7 @@ describe('capture to Firehose when the destination fails', () => {
     firehose = await startFirehoseServer([STREAM]);
     logger = recordingLogger();
     metrics = recordingMetrics();
-    capture = createCapture(SETTINGS, { logger, metrics, firehose: firehose.client({ maxAttempts: 1, requestTimeoutMs: 300 }) }) as Capture;
+    capture = createCapture(SETTINGS, { logger, metrics, firehose: firehose.client({ maxAttempts: 1, requestTimeoutMs: 1000 }) }) as Capture;
   });
   afterEach(async () => {
     await capture.close(0);
@@ -102,7 +102,7 @@ describe('capture to Firehose when the destination fails', () => {
     expect(capture.stats()).toMatchObject({ heldRecords: 50, delivered: 0 });
     firehose.mode = 'ok';
     // the stalled call times out (SDK requestTimeout) and its lines go back to the queue
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     await capture.flush();
     expect(deliveredIds()).toHaveLength(50);
   });

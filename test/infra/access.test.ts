@@ -95,6 +95,14 @@ describe('apiAuth=iam (the default)', () => {
     template.hasOutput('InvokePolicyArn', { Value: { Ref: idOf(stack.api.invokePolicy!) } });
   });
 
+  it('logs who called each route (IAM principal or JWT subject) in the access log, never a credential', () => {
+    const stage = Object.values(iam.template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format) as Record<string, string>;
+
+    expect(format).toMatchObject({ callerArn: '$context.identity.userArn', jwtSubject: '$context.authorizer.claims.sub', sourceIp: '$context.identity.sourceIp' });
+    expect(Object.values(format).join(' ')).not.toMatch(/authorization|token|header/i);
+  });
+
   it('passes cdk-nag, acknowledging only the two open routes and the model-name wildcard', () => {
     const report = nagReportOf(iam.testApp);
     expect({ conclusion: report.conclusion, violations: report.violations }).toEqual({ conclusion: 'success', violations: [] });

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { parseModelPairs, TAXI_TYPES } from '../../lambda/contract';
 import { modelSourceOf, uploadedLocationKey, type ProjectModelSource } from '../../infra/model-source';
@@ -121,9 +122,10 @@ describe('the stack with several models', () => {
     expect(nagReportOf(stackSynthesizerOutdir(stack)).map((r) => [r.conclusion, r.violations])).toEqual([['success', []]]);
   });
 
-  it('accepts the list in cdk.json as an object of name: location', () => {
-    const { stack } = synthesizer.synthesize({ models: { duration: 's3://b/d.onnx', cost: 's3://b/c.onnx' } });
+  it('accepts the list in cdk.json as an object of name: location, and hot swap of those keys without a warning', () => {
+    const { stack } = synthesizer.synthesize({ models: { duration: 's3://b/d.onnx', cost: 's3://b/c.onnx' }, modelRefreshSeconds: 60 });
     expect(stack.models.modelsVariable).toBe('duration=s3://b/d.onnx,cost=s3://b/c.onnx');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
   it('refuses to write project models into an existing bucket unless asked to', () => {

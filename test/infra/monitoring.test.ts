@@ -114,7 +114,7 @@ describe('the scheduled monitor', () => {
       MONITOR_PERIOD_DAYS: '7',
       POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
     });
-    expect(referenceProfileKey('models/model.onnx')).toBe('models/model.profile.json');
+    expect(referenceProfileKey('models/model.onnx')).toBe('models/reference-profile.json');
   });
 
   it('runs weekly from EventBridge with a monitor event carrying the scheduled time', () => {

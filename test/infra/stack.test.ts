@@ -30,6 +30,9 @@ const captureEnvironment = (stack: PredictStack) => ({
   CAPTURE_SAMPLE_RATE: '1',
 });
 
+/** IAM policy minimization writes a statement's resources in sorted order. */
+const sorted = (names: readonly string[]) => [...names].sort();
+
 /** A policy's Resource: CDK writes one resource as a value, several as a list. */
 const oneOrMany = <T>(items: T[]): T | T[] => (items.length === 1 ? (items[0] as T) : items);
 
@@ -292,7 +295,7 @@ describe('the permissions', () => {
     expect(statementsOf(template, idOf(stack.predict.role))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(stack.predict.logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: oneOrMany(SHIPPED.map((name) => objects(model, `/models/${name}/*`))) },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: oneOrMany(sorted(SHIPPED).map((name) => objects(model, `/models/${name}/*`))) },
       { Effect: 'Allow', Action: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: arn(idOf(stack.streams.output)) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/dead-letters/*') },
       { Effect: 'Allow', Action: 'firehose:PutRecordBatch', Resource: arn(idOf(stack.monitoring.deliveryStream)) },
@@ -323,7 +326,7 @@ describe('the permissions', () => {
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: [objects(data, '/trip-data/*'), ...SHIPPED.map((name) => objects(idOf(stack.buckets.model), `/models/${name}/*`))],
+        Resource: [objects(data, '/trip-data/*'), ...sorted(SHIPPED).map((name) => objects(idOf(stack.buckets.model), `/models/${name}/*`))],
       },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [data, 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'trip-data/*' } } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/predictions/*') },

@@ -89,6 +89,23 @@ describe('the local server with API_TOKEN', () => {
     expect(response.status).toBe(401);
   });
 
+  it('answers 401 to every generated path and method without the token, except exactly /health and /openapi.json', async () => {
+    const path = fc.oneof(
+      fc.constantFrom('/predict', '/predict/duration', '/health/../predict', '//predict', '/HEALTH', '/health/', '/openapi.json/../predict', '/%68ealth'),
+      fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
+    );
+    await fc.assert(
+      fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), async (target, method) => {
+        const response = await fetch(`${base}${target}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+        await response.arrayBuffer();
+        // fetch sends the path as the URL parser normalizes it (dot segments resolved).
+        const open = ['/health', '/openapi.json'].includes(new URL(`${base}${target}`).pathname);
+        if (!open) expect(response.status).toBe(401);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('leaves GET /health open', async () => {
     const response = await fetch(`${base}/health`);
 

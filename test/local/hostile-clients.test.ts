@@ -61,6 +61,15 @@ const stop = (server: Server) =>
     server.close(() => done());
   });
 
+describe('the server limits in lambda/config.ts', () => {
+  it('default to 10 s for headers, 30 s per request, 65 s keep-alive, 32 MiB drained, and read the environment', () => {
+    expect(loadConfig({}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxDrainBytes: 32 * MB });
+    const given = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000', MAX_DRAIN_BYTES: '0' });
+    expect(given.http).toMatchObject({ headersTimeoutMs: 2000, requestTimeoutMs: 5000, keepAliveTimeoutMs: 1000, maxDrainBytes: 0 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/^invalid environment: HTTP_REQUEST_TIMEOUT_MS/);
+  });
+});
+
 describe('oversized uploads', () => {
   let server: Server;
   let port: number;

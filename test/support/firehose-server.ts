@@ -106,7 +106,7 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
         region: 'us-east-1',
         credentials: { accessKeyId: 'LOCAL', secretAccessKey: 'LOCAL' },
         maxAttempts: options.maxAttempts ?? 2,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: options.requestTimeoutMs ?? 500, throwOnRequestTimeout: true }),
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: options.requestTimeoutMs ?? 2000, throwOnRequestTimeout: true }),
       });
       clients.push(client);
       return client;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OnnxModel } from '../../lambda/models/onnx-model';
 import { batchOf } from '../support/fixtures';
-import { sidecarText, train, type TrainResult } from '../../models/training/train';
+import { parseReferenceProfile } from '../../lambda/monitor/profile-schema';
+import { predictAsServed } from '../../models/training/reference-profile';
+import { profileText, sidecarText, train, type TrainResult } from '../../models/training/train';
 import { fitLinearRegression, rmse } from '../../models/training/linear-regression';
 
 const models = resolve(__dirname, '../../models');
@@ -59,6 +61,37 @@ describe('npm run train', () => {
     // At least the meter's $2.50 + $0.50 a fifth of a mile for 3.66 miles plus the $0.80 of surcharges.
     expect(cost).toBeGreaterThan(2.5 + 0.5 * Math.floor(3.66 * 5) + 0.8);
     expect(cost).toBeLessThan(100);
+  });
+
+  it('reproduces each committed reference profile byte for byte, a valid monitor profile of its training rows', () => {
+    for (const [model, dir] of [[result.duration, ''], [result.cost, 'cost/']] as const) {
+      const text = profileText(model?.profile as NonNullable<typeof model>['profile']);
+      const profile = parseReferenceProfile(JSON.parse(text));
+      const name = model?.target.name as string;
+
+      expect(text).toBe(committed(`${dir}reference-profile.json`).toString('utf8'));
+      expect(profile.rows).toBe(model?.trainRows);
+      expect(Object.keys(profile.features).sort()).toEqual(['DOLocationID', 'PULocationID', 'trip_distance']);
+      expect(profile.models[name]).toEqual({ version: model?.version, metrics: model?.sidecar.metrics });
+      // Least squares with an intercept: predictions and truth share their mean on the training rows.
+      expect(profile.predictions[name]?.mean).toBeCloseTo(profile.actuals[name]?.mean as number, 1);
+    }
+  });
+
+  it('profiles the predictions the served float32 graph gives, to the bit', async () => {
+    const cost = result.cost as NonNullable<TrainResult['cost']>;
+    const session = await OnnxModel.fromBytes(cost.bytes);
+    const lookup = new Map(cost.model.vocabulary.map((s, i) => [s, i]));
+    const rides = [
+      { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
+      { PULocationID: 132, DOLocationID: 161, trip_distance: 17.3 },
+      { PULocationID: 264, DOLocationID: 1, trip_distance: 0 },
+      ...cost.model.vocabulary.slice(0, 50).map((pair, i) => ({ PULocationID: Number(pair.split('_')[0]), DOLocationID: Number(pair.split('_')[1]), trip_distance: i * 0.37 })),
+    ];
+
+    const served = await session.run([batchOf(rides)]);
+
+    expect([...served]).toEqual(rides.map((r) => predictAsServed(cost.model, lookup, `${r.PULocationID}_${r.DOLocationID}`, r.trip_distance)));
   });
 
   it('recovers known coefficients by least squares', () => {

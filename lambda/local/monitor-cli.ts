@@ -1,0 +1,98 @@
+/**
+ * Drift and quality report between two datasets:
+ *
+ *   npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--title "…"]
+ *   npm run monitor -- profile <file|dir> <out.json>     # a source's profile (e.g. a reference)
+ *
+ * Each side is a reference profile (`*.json`, or a model directory with reference-profile.json),
+ * a capture directory, a batch output (parquet/CSV with predicted_* columns) or a TLC trip file
+ * (parquet/CSV). Writes `<out>/summary.json` and `<out>/report.html`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildProfile, runMonitor, type MonitorSummary } from '../monitor';
+import type { ReferenceProfile } from '../monitor';
+import { openMonitorSource } from '../monitor-sources/open-monitor-source';
+
+export interface MonitorCliIo {
+  stdout: Pick<NodeJS.WriteStream, 'write'>;
+  stderr: Pick<NodeJS.WriteStream, 'write'>;
+  /** fixed report time (tests) */
+  now?: Date;
+}
+
+const USAGE = `usage: npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--title TEXT]
+       npm run monitor -- profile <file|dir> <out.json>`;
+
+/** A usage mistake on the command line; `code` is stable. */
+export class MonitorUsageError extends Error {
+  readonly code = 'INVALID_MONITOR_ARGS' as const;
+  override readonly name = 'MonitorUsageError';
+}
+
+/** Runs `npm run monitor -- …`; resolves to the exit code (1 after `monitor failed [CODE]: …`). */
+export async function runMonitorCli(argv: string[], io: MonitorCliIo): Promise<number> {
+  try {
+    if (argv[0] === 'profile') await profileCommand(argv.slice(1), io);
+    else await reportCommand(argv, io);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    io.stderr.write(`monitor failed [${typeof code === 'string' ? code : 'UNEXPECTED'}]: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function reportCommand(argv: string[], io: MonitorCliIo): Promise<void> {
+  const { values } = parse(argv, { reference: { type: 'string' }, current: { type: 'string' }, out: { type: 'string' }, title: { type: 'string' } });
+  if (!values.reference || !values.current || !values.out) throw new MonitorUsageError(`--reference, --current and --out are required\n${USAGE}`);
+  const started = performance.now();
+  const [reference, current] = [await openMonitorSource(values.reference), await openMonitorSource(values.current)];
+  const { summary, html } = await runMonitor({ reference: reference.side, current: current.side, referenceLabel: reference.label, currentLabel: current.label, title: values.title, now: io.now });
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(values.out, 'report.html'), html);
+  for (const note of [...reference.notes, ...current.notes]) io.stderr.write(`note: ${note}\n`);
+  io.stdout.write(describe(summary));
+  io.stdout.write(`wrote ${join(values.out, 'summary.json')} and ${join(values.out, 'report.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function profileCommand(argv: string[], io: MonitorCliIo): Promise<void> {
+  const { positionals } = parse(argv, {});
+  const [sourcePath, outPath] = positionals;
+  if (!sourcePath || !outPath || positionals.length !== 2) throw new MonitorUsageError(`profile takes a source and an output file\n${USAGE}`);
+  const source = await openMonitorSource(sourcePath);
+  const profile: ReferenceProfile = source.kind === 'profile' ? (source.side as ReferenceProfile) : await buildProfile(source.side as Exclude<typeof source.side, ReferenceProfile>, { source: source.label, created: io.now });
+  await writeFile(outPath, `${JSON.stringify(profile)}\n`);
+  io.stdout.write(`wrote the profile of ${source.label} (${profile.rows.toLocaleString('en-US')} rows) to ${outPath}\n`);
+}
+
+function parse(argv: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, string | undefined>; positionals: string[] };
+  } catch (error) {
+    throw new MonitorUsageError(`${(error as Error).message}\n${USAGE}`, { cause: error });
+  }
+}
+
+/** The verdicts as a few lines for the terminal. */
+function describe(summary: MonitorSummary): string {
+  const lines = [`dataset drift: ${summary.dataset_drift ? 'YES' : 'no'} (${summary.drifted_features} of ${Object.keys(summary.features).length} inputs)`];
+  if (summary.features_not_compared.length > 0) lines.push(`  not compared (on one side only): ${summary.features_not_compared.join(', ')}`);
+  const row = (kind: string, name: string, d: MonitorSummary['features'][string]) =>
+    `  ${kind.padEnd(10)} ${name.padEnd(16)} ${String(d.method ?? '—').padEnd(14)} score ${d.score === null ? '—' : d.score.toPrecision(4)} (threshold ${d.threshold})  ${d.drift ? 'DRIFT' : 'ok'}`;
+  for (const [name, d] of Object.entries(summary.features)) lines.push(row('input', name, d));
+  for (const [name, d] of Object.entries(summary.context)) lines.push(row('context', name, d));
+  for (const [name, d] of Object.entries(summary.predictions)) lines.push(row('prediction', name, d));
+  for (const [model, q] of Object.entries(summary.quality)) {
+    lines.push(`  quality    ${model.padEnd(16)} RMSE ${q.rmse.toFixed(3)} MAE ${q.mae.toFixed(3)} bias ${q.bias.toFixed(3)}${q.train_rmse === undefined ? '' : ` (training RMSE ${q.train_rmse.toFixed(3)}`}${q.validation_rmse === undefined ? '' : `, validation ${q.validation_rmse.toFixed(3)}`}${q.train_rmse === undefined ? '' : ')'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (require.main === module) {
+  runMonitorCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,76 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/** Static or resolved AWS credentials, as the SDK hands them out. */
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** A request ready for `fetch`: the URL, method, the signed headers and the exact body that was signed. */
+export interface SignedRequest {
+  readonly url: string;
+  readonly method: 'POST';
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The region in an API Gateway URL (`https://<id>.execute-api.<region>.amazonaws.com/`), if it is one. */
+export function regionOfApiUrl(url: URL): string | undefined {
+  return /^[^.]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(url.hostname)?.[1];
+}
+
+/**
+ * Signs `POST url` with `body` for API Gateway's IAM authorizer (SigV4, service `execute-api`):
+ * the caller needs `execute-api:Invoke` on the route (the stack's InvokePolicyArn grants exactly
+ * that). Send the result unchanged: the host, path, query and body are all under the signature.
+ *
+ * @example
+ * const signed = await signPredictRequest(new URL(`${apiUrl}predict`), JSON.stringify(ride), credentials, 'eu-west-1');
+ * const response = await fetch(signed.url, signed);
+ */
+export async function signPredictRequest(url: URL, body: string, credentials: SigningCredentials, region: string, signingDate?: Date): Promise<SignedRequest> {
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      // `host` must be signed as the server will see it: with the port when there is one.
+      headers: { host: url.host, 'content-type': 'application/json' },
+      body,
+    },
+    { signingDate },
+  );
+  return { url: url.toString(), method: 'POST', headers: signed.headers as Record<string, string>, body };
+}
+
+/**
+ * `npx tsx lambda/local/signed-request.ts <ApiUrl>predict '<json>'`: one signed prediction with
+ * the credentials the AWS CLI would use (the SDK's default chain: environment, profile, SSO,
+ * instance role), printed as the API answered it.
+ */
+async function main(): Promise<void> {
+  const [target, body = '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'] = process.argv.slice(2);
+  if (!target) throw new Error('usage: npx tsx lambda/local/signed-request.ts <ApiUrl>predict [json body]');
+  const url = new URL(target);
+  // Any SDK client resolves the default credential chain and region; it sends nothing here.
+  const sdk = new S3Client({});
+  const region = regionOfApiUrl(url) ?? (await sdk.config.region());
+  const signed = await signPredictRequest(url, body, await sdk.config.credentials(), region);
+  const response = await fetch(signed.url, signed);
+  console.log(response.status, await response.text());
+  if (!response.ok) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  });
+}
