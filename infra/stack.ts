@@ -48,8 +48,6 @@ export class PredictStack extends Stack {
     const deadLetterLocation = `s3://${data.bucketName}/${DATA_PREFIXES.deadLetters}`;
     const shared = {
       [ENV.models]: this.models.modelsVariable,
-      // The runtime before MODELS (one model) reads this; MODELS wins where both are understood.
-      MODEL_LOCATION: this.primaryModelLocation(),
       [ENV.serviceName]: SERVICE_NAME,
       [ENV.metricsNamespace]: settings.metricsNamespace,
       [ENV.logLevel]: 'INFO',
@@ -117,13 +115,6 @@ export class PredictStack extends Stack {
       maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
     });
     this.addOutputs();
-  }
-
-  /** The first model's location (MODELS' primary), for a runtime that reads MODEL_LOCATION only. */
-  private primaryModelLocation(): string {
-    const [primary] = this.models.models;
-    if (!primary) throw new Error('no model to serve: give -c models=name=location,...');
-    return primary.location;
   }
 
   /**

@@ -37,10 +37,9 @@ const sorted = (names: readonly string[]) => [...names].sort();
 const oneOrMany = <T>(items: T[]): T | T[] => (items.length === 1 ? (items[0] as T) : items);
 
 /**
- * MODELS (and MODEL_LOCATION, the primary's, for a runtime that reads one model) as the template
- * writes them: each shipped model at models/<name>/<16 hex>/model.onnx of the model bucket.
+ * MODELS as the template writes it (MODEL_LOCATION is not set: MODELS alone names the models): each shipped model at models/<name>/<16 hex>/model.onnx of the model bucket.
  */
-function modelEnvironment(stack: PredictStack): { MODELS: unknown; MODEL_LOCATION: unknown } {
+function modelEnvironment(stack: PredictStack): { MODELS: unknown } {
   const bucket = { Ref: idOf(stack.buckets.model) };
   const keys = stack.models.models.map((model) => model.location.split('/').slice(3).join('/'));
   expect(stack.models.models.map((model) => model.name)).toEqual(SHIPPED);
@@ -48,7 +47,7 @@ function modelEnvironment(stack: PredictStack): { MODELS: unknown; MODEL_LOCATIO
   const parts: unknown[] = [];
   SHIPPED.forEach((name, i) => parts.push(`${i === 0 ? '' : `/${keys[i - 1]},`}${name}=s3://`, bucket));
   parts.push(`/${keys[keys.length - 1]}`);
-  return { MODELS: { 'Fn::Join': ['', parts] }, MODEL_LOCATION: { 'Fn::Join': ['', ['s3://', bucket, `/${keys[0]}`]] } };
+  return { MODELS: { 'Fn::Join': ['', parts] } };
 }
 
 let defaults: SynthesizedStack;
@@ -106,7 +105,7 @@ describe('the model bucket', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 0);
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ MODELS: 'duration=s3://my-models/ride/v7.onnx', MODEL_LOCATION: 's3://my-models/ride/v7.onnx' }) },
+      Environment: { Variables: Match.objectLike({ MODELS: 'duration=s3://my-models/ride/v7.onnx', MODEL_LOCATION: Match.absent() }) },
     });
     // The model and its sidecar, nothing else of the bucket (IAM minimization sorts the resources).
     expect(readStatementsOf(template, stack.predict.role)).toEqual([
