@@ -1,9 +1,6 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT } from '../support/events';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseSidecar } from '../../lambda/models/sidecar';
-import { defaultModels, predictDurations, servedModel } from '../support/fixtures';
+import { batchOf, defaultModels, predictDurations, shippedModels } from '../support/fixtures';
 
 type Handler = (event: KinesisStreamEvent) => Promise<unknown>;
 
@@ -27,10 +24,8 @@ describe('the Lambda handler', () => {
   it("sends Kinesis events to the stream adapter and answers the course's test event with its predictions", async () => {
     const handler = loadHandlerWith({ TEST_RUN: 'True', RUN_ID: 'Test123', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
     const [expected] = await predictDurations(await defaultModels(), [COURSE_EVENT_RIDE]);
-    const costPath = resolve(__dirname, '../../models/cost/model.onnx');
-    const costSidecar = parseSidecar(readFileSync(costPath.replace(/\.onnx$/, '.json'), 'utf8'), 'models/cost/model.json');
-    const cost = await servedModel('cost', new Uint8Array(readFileSync(costPath)), costSidecar.model_version as string, costSidecar);
-    const [expectedCost] = await cost.predict({ length: 1, columns: { PULocationID: Float64Array.of(COURSE_EVENT_RIDE.PULocationID), DOLocationID: Float64Array.of(COURSE_EVENT_RIDE.DOLocationID), trip_distance: Float64Array.of(COURSE_EVENT_RIDE.trip_distance) } });
+    const shipped = await (await shippedModels()).predict(batchOf([COURSE_EVENT_RIDE]));
+    const [expectedCost] = shipped.outputs.cost ?? [];
 
     const response = await handler(COURSE_KINESIS_EVENT);
 
@@ -41,7 +36,7 @@ describe('the Lambda handler', () => {
           model: 'ride_duration_prediction_model',
           version: 'Test123',
           prediction: { ride_duration: expected, ride_cost: expectedCost, ride_id: 256 },
-          versions: { duration: 'Test123', cost: costSidecar.model_version },
+          versions: { duration: 'Test123', cost: shipped.versions.cost },
         },
       ],
     });

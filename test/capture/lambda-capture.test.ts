@@ -55,9 +55,15 @@ describe('capture in the Lambda handler (direct PutRecordBatch, flushed before t
     const result = await handler(event('req-ok'));
 
     expect(result.statusCode).toBe(200);
-    const body = JSON.parse(result.body as string) as { duration: number; model_version: string };
+    const body = JSON.parse(result.body as string) as { duration: number; cost: number; model_versions: Record<string, string> };
+    // Every served model's output, with the version that produced it (the default install: duration and cost).
     expect(delivered()).toEqual([
-      expect.objectContaining({ source: 'http', id: 'req-ok', inputs: COURSE_RIDE, outputs: { duration: { output: body.duration, version: body.model_version } } }),
+      expect.objectContaining({
+        source: 'http',
+        id: 'req-ok',
+        inputs: COURSE_RIDE,
+        outputs: { duration: { output: body.duration, version: body.model_versions.duration }, cost: { output: body.cost, version: body.model_versions.cost } },
+      }),
     ]);
   });
 

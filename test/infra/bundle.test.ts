@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COURSE_RIDE, defaultModelBytes, defaultModels, predictDurations } from '../support/fixtures';
+import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, shippedModels } from '../support/fixtures';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -140,7 +140,15 @@ describe('the bundled asset under the Lambda runtime client', () => {
     expect(statusCode).toBe(200);
     // The asset holds no model: it came from S3, versioned by its bytes exactly as on disk.
     const version = createHash('sha256').update(defaultModelBytes()).digest('hex').slice(0, 12);
-    expect(body).toEqual({ status: 'ok', model_version: version, models: [{ name: 'duration', version, state: 'loaded' }] });
+    const costVersion = createHash('sha256').update(readFileSync(COST_MODEL_PATH)).digest('hex').slice(0, 12);
+    expect(body).toEqual({
+      status: 'ok',
+      model_version: version,
+      models: [
+        { name: 'duration', version, state: 'loaded' },
+        { name: 'cost', version: costVersion, state: 'loaded' },
+      ],
+    });
   });
 
   /** One line per event kind the asset serves: what to send and what must come back. */
@@ -168,11 +176,16 @@ describe('the bundled asset under the Lambda runtime client', () => {
       title: 'scores a Kinesis ride onto the predictions stream',
       event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
       check: async (result) => {
-        const [expected] = await predictDurations(await defaultModels(), [COURSE_RIDE]);
+        const { outputs } = await (await shippedModels()).predict(batchOf([COURSE_RIDE]));
         expect(result.body).toEqual({ batchItemFailures: [] });
         const written = (await readAll(kinesis.client, LOCAL.predictionsStream)).map((r) => JSON.parse(r.data.toString('utf8')) as unknown);
         expect(written).toEqual([
-          { model: 'ride_duration_prediction_model', version: expect.any(String), prediction: { ride_duration: expected, ride_id: 256 }, versions: { duration: expect.any(String) } },
+          {
+            model: 'ride_duration_prediction_model',
+            version: expect.any(String),
+            prediction: { ride_duration: outputs.duration?.[0], ride_cost: outputs.cost?.[0], ride_id: 256 },
+            versions: { duration: expect.any(String), cost: expect.any(String) },
+          },
         ]);
       },
     },

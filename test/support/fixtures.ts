@@ -43,3 +43,15 @@ export function batchOf(rides: readonly Record<string, number | string>[]): impo
 export async function predictDurations(set: import('../../lambda/models/model-set').ModelSet, rides: readonly Record<string, number | string>[]): Promise<number[]> {
   return Array.from((await set.predict(batchOf(rides))).outputs.duration ?? []);
 }
+
+export const COST_MODEL_PATH = resolve(__dirname, '..', '..', 'models', 'cost', 'model.onnx');
+
+/** The shipped models as the default install serves them (duration and cost), each under its sidecar's version. */
+export async function shippedModels(): Promise<ModelSet> {
+  const costSidecar = parseSidecar(readFileSync(COST_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8'), 'models/cost/model.json');
+  const duration = defaultSidecar();
+  return createModelSet([
+    await servedModel('duration', defaultModelBytes(), duration.model_version as string, duration),
+    await servedModel('cost', new Uint8Array(readFileSync(COST_MODEL_PATH)), costSidecar.model_version as string, costSidecar),
+  ]);
+}
