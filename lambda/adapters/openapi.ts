@@ -1,8 +1,12 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import * as z from 'zod';
 import type { ModelSet } from '../models/model-set';
 import type { RequestField } from '../models/model-input';
 import { fieldSchema } from '../models/request-schema';
+
+// The registry names schemas through zod's `.openapi()`, which this adds to zod's classes. Without
+// it the bundled server answered /openapi.json with a 500 ("zodSchema.openapi is not a function").
+extendZodWithOpenApi(z);
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -32,6 +32,10 @@ describe('npm start (lambda/local/start.cjs)', () => {
       expect(response.status).toBe(200);
       expect(Number.isFinite(body.duration)).toBe(true);
       expect(child.spawnargs[1]).toMatch(/start\.cjs$/);
+      // The bundle serves the API description too (zod-to-openapi's zod extension must be in it).
+      const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
+      expect(openapi.status).toBe(200);
+      expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0');
     } finally {
       child.kill('SIGTERM');
     }
