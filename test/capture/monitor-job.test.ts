@@ -4,21 +4,10 @@ import type { CaptureRecord } from '../../lambda/capture';
 import type { MonitorResult } from '../../lambda/adapters/monitor';
 import { buildProfile } from '../../lambda/monitor';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
+import { createRandom as random } from '../../lambda/synthetic/random';
 
 type IndexModule = typeof import('../../lambda/index');
 type Handler = (event: unknown) => Promise<unknown>;
-
-/** A small seeded generator (mulberry32), so the months are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rides: zones from a popular set, distances exponential; `drift` doubles distances and moves the zones. */
 function rides(n: number, seed: number, drift: boolean) {
