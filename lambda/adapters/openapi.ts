@@ -4,9 +4,11 @@ import type { ModelSet } from '../models/model-set';
 import type { RequestField } from '../models/model-input';
 import { fieldSchema } from '../models/request-schema';
 
-// The registry names schemas through zod's `.openapi()`, which this adds to zod's classes. Without
-// it the bundled server answered /openapi.json with a 500 ("zodSchema.openapi is not a function").
-extendZodWithOpenApi(z);
+// The registry names schemas through zod's `.openapi()`, which this adds to ZodType's prototype.
+// Without it the bundled server answered /openapi.json with a 500 ("zodSchema.openapi is not a
+// function"). Only ZodType is handed over (all the extension touches), so the zod namespace stays
+// tree-shakeable and its locales stay out of the bundle.
+extendZodWithOpenApi({ ZodType: z.ZodType } as unknown as Parameters<typeof extendZodWithOpenApi>[0]);
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
