@@ -7,6 +7,7 @@ import { apiGatewayEvent } from '../../test/support/http-events';
 import { synthesizeBundled } from '../../test/support/bundled-asset';
 import { startFirehoseServer } from '../../test/support/firehose-server';
 import { startS3Server } from '../../test/support/s3-server';
+import { parseModelPairs } from '../../lambda/contract';
 import { checkPeer, PYTHON, trainPeer } from '../peers/peer';
 import { COURSE_RIDE } from '../rides';
 import type { BenchContext, Section, TargetCheck } from '../section';
@@ -45,6 +46,8 @@ interface Variant {
   label: string;
   assetDir: string;
   nodeOptions: string;
+  /** variables this variant needs on top of the function's environment */
+  env?: NodeJS.ProcessEnv;
 }
 
 function spawnTimed(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }, done: (stderr: string) => boolean): Promise<{ wallMs: number; stdout: string; stderr: string }> {
@@ -74,7 +77,7 @@ async function ourColdStart(driver: string, variant: Variant, env: NodeJS.Proces
   const { wallMs, stdout, stderr } = await spawnTimed(
     process.execPath,
     [driver, variant.assetDir, eventJson],
-    { cwd: variant.assetDir, env: { ...env, NODE_OPTIONS: variant.nodeOptions } },
+    { cwd: variant.assetDir, env: { ...env, ...variant.env, NODE_OPTIONS: variant.nodeOptions } },
     (text) => text.includes('COLD-START'),
   );
   const line = stderr.split('\n').find((l) => l.startsWith('COLD-START '));
@@ -134,7 +137,9 @@ async function bundleAsset(entry: string, assetDir: string, overrides: { mainFie
 /** A variant's asset directory needs the asset's node_modules (onnxruntime-node). */
 function linkRuntime(assetDir: string, fromAsset: string): void {
   const target = join(assetDir, 'node_modules');
-  if (!existsSync(target)) symlinkSync(join(fromAsset, 'node_modules'), target);
+  // A link from an earlier run points into that run's (deleted) synthesized asset: replace it.
+  rmSync(target, { force: true });
+  symlinkSync(join(fromAsset, 'node_modules'), target);
 }
 
 export async function run(context: BenchContext): Promise<Section> {
@@ -171,7 +176,7 @@ export async function run(context: BenchContext): Promise<Section> {
     const variants: Variant[] = [{ label: 'now: the synthesized asset, as deployed', assetDir: predict.assetDir, nodeOptions }];
     // Smoke runs (npm test) measure the deployed asset only: the variants are a bundle each.
     if (!context.smoke) {
-      variants.push({ label: 'now, without --enable-source-maps', assetDir: predict.assetDir, nodeOptions: nodeOptions.replace('--enable-source-maps', '').trim() });
+      variants.push({ label: 'now, with --enable-source-maps (the template set it until this round)', assetDir: predict.assetDir, nodeOptions: `${nodeOptions} --enable-source-maps`.trim() });
       const cjsMain = join(scratch, 'main-fields-default');
       await bundleAsset(join(context.root, 'lambda', 'index.ts'), cjsMain, { mainFields: undefined });
       linkRuntime(cjsMain, predict.assetDir);
@@ -179,7 +184,9 @@ export async function run(context: BenchContext): Promise<Section> {
       const before = await bundleBefore(context, join(scratch, 'before'));
       if (before) {
         linkRuntime(before, predict.assetDir);
-        variants.push({ label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds)`, assetDir: before, nodeOptions });
+        // That runtime read one model from MODEL_LOCATION (MODELS came later): give it the primary's.
+        const primary = parseModelPairs(env.MODELS ?? '', 'MODELS')[0];
+        variants.push({ label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds; one model)`, assetDir: before, nodeOptions, env: { MODEL_LOCATION: primary?.location } });
       }
     }
     const peer = await checkPeer();
@@ -227,7 +234,7 @@ export async function run(context: BenchContext): Promise<Section> {
       title: 'Lambda cold start: the synthesized asset\'s handler in a fresh node',
       method:
         'Synthesizes the stack with real bundling (`cdk synth`\'s asset directory), then spawns `node bench/cold-start-driver.js <asset>` with the function\'s environment ' +
-        `and NODE_OPTIONS (\`${nodeOptions}\`) from the template, the model on an in-process s3rver and capture going to a loopback Firehose peer (the template turns capture on). ` +
+        `and NODE_OPTIONS (${nodeOptions ? `\`${nodeOptions}\`` : 'none'}) from the template, the model on an in-process s3rver and capture going to a loopback Firehose peer (the template turns capture on). ` +
         'The driver requires the asset\'s `index.js` and calls `handler` with an API Gateway payload-2.0 POST /predict of the course\'s ride; the clock runs from spawn to the ' +
         'reply\'s arrival in the parent. The course\'s app: a fresh `python3 bench/peers/first-request.py` imports its predict.py (Flask, scikit-learn, the pickled model from disk) ' +
         `and answers the same ride through Flask's test client. ${runs} rounds after one warm-up round, every variant and the peer once per round; median (min–max). ` +

@@ -21,7 +21,6 @@ const SHARED_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
   POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
   POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
 };
 
 /** Where both functions send prediction capture (infra/monitoring.ts). */
