@@ -44,7 +44,8 @@ function node(...args: string[]) {
 /** The CLI as one CommonJS file, as esbuild bundles the Lambda asset. */
 function bundleCli(dir: string): string {
   const outfile = join(dir, 'batch-cli.js');
-  buildSync({ entryPoints: [CLI], bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node'], outfile, logLevel: 'warning' });
+  // Minified, as the Lambda asset that runs the scheduled job is (infra/bundling.ts).
+  buildSync({ entryPoints: [CLI], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, external: ['onnxruntime-node'], outfile, logLevel: 'warning' });
   return outfile;
 }
 
