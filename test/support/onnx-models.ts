@@ -146,3 +146,18 @@ export function mlmodelYaml(runId: string, signatureInputs?: { name: string; typ
   lines.push('utc_time_created: "2024-06-20 10:11:12.123456"');
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * A model that overflows on ordinary inputs: variable = (trip_distance · 1e38) / trip_distance in
+ * float32, so distance 0 gives NaN, 0 < distance < 3.4 gives 1e38 (finite) and distance ≥ 3.4
+ * gives Infinity. Inputs as the duration model's sidecar allows them (0–1000 miles) reach all three.
+ */
+export function overflowingModel(): Uint8Array {
+  return encodeModel({
+    name: 'overflowing',
+    inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('huge', [1e38], [1])],
+    nodes: [node({ op: 'Mul', inputs: ['trip_distance', 'huge'], outputs: ['scaled'] }), node({ op: 'Div', inputs: ['scaled', 'trip_distance'], outputs: ['variable'] })],
+  });
+}
