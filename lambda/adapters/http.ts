@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isPredictError, unhandledCode, type PredictError } from '../core/errors';
+import { isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../core/errors';
+import { nonFiniteError, nonFiniteOutputs } from '../core/non-finite';
 import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import type { ModelStatus } from '../model-store/model-set-cache';
@@ -106,6 +107,9 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   const names = one === undefined ? set.names : [set.require(one).name];
   const { batch, isArray } = set.requestParser(names).parse(payload);
   const prediction = await set.predict(batch, names);
+  // A NaN or Infinity is never sent (JSON would say null): the whole request is refused.
+  const nonFinite = nonFiniteOutputs(prediction.outputs);
+  if (nonFinite.length > 0) throw nonFiniteError(nonFinite, (model) => set.require(model).fields.map((f) => f.name));
   if (deps.onPredictions) observe(deps, request, batch.length, { batch, prediction });
   const replies = toReplies(prediction, names, set, one !== undefined, batch.length);
   return json(200, isArray ? replies : replies[0]);
@@ -153,6 +157,9 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
       return json(400, { error: error.message, code, ...('field' in error && typeof error.field === 'string' ? { field: error.field } : {}) });
     case 'UNKNOWN_MODEL':
       return json(404, { error: error.message, code });
+    case 'NON_FINITE_PREDICTION':
+      // The request is well-formed; the models cannot score it: 422, naming rides, models and input fields.
+      return json(422, { error: error.message, code, rides: (error as NonFinitePredictionError).rides });
     case 'MODEL_LOAD_FAILED':
     case 'UNSUPPORTED_MODEL':
       return json(503, { error: 'model not available, retry shortly', code }, { 'retry-after': '1' });

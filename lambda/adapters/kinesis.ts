@@ -5,6 +5,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import { toBatch } from '../models/request-schema';
+import { describeNonFinite, nonFiniteOutputs } from '../core/non-finite';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
@@ -142,16 +143,19 @@ function shardIdOf(record: KinesisStreamRecord): string {
 interface Predicted {
   prediction: SetPrediction;
   primary: string;
+  /** positions among the valid records whose prediction was not finite: dead-lettered instead */
+  rejected: ReadonlySet<number>;
 }
 
 /** One run per model for every valid record; a batch of only poison records needs no model. */
 async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats): Promise<Predicted> {
-  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '' };
+  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set() };
   const started = performance.now();
   const batch = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
   const prediction = await set.predict(batch);
   stats.modelMs = performance.now() - started;
-  stats.predicted = valid.length;
+  const rejected = rejectNonFinite(valid, prediction, set);
+  stats.predicted = valid.length - rejected.size;
   if (deps.onPredictions) {
     try {
       deps.onPredictions({ source: 'stream', requestIds: valid.map((item) => String(item.decoded.event.rideId)), batch, prediction });
@@ -159,7 +163,26 @@ async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, de
       deps.logger.error('prediction observer failed', { error: error as Error });
     }
   }
-  return { prediction, primary: set.primary };
+  return { prediction, primary: set.primary, rejected };
+}
+
+/**
+ * A ride whose prediction is NaN or Infinity becomes a poison record (dead-lettered with the
+ * reason, never written, not counted as predicted). Returns the positions, among `valid`, of
+ * the rides refused.
+ */
+function rejectNonFinite(valid: readonly Valid[], prediction: SetPrediction, set: ModelSet): Set<number> {
+  const rejected = new Set<number>();
+  for (const { row, model, value } of nonFiniteOutputs(prediction.outputs)) {
+    if (rejected.has(row)) continue;
+    rejected.add(row);
+    const inputs = set.require(model).fields.map((f) => f.name).join(', ');
+    (valid[row] as Inbound).decoded = {
+      ok: false,
+      poison: { code: 'NON_FINITE_PREDICTION', reason: `model '${model}' returned ${describeNonFinite(value)} for this ride: its inputs (${inputs}) are valid but outside what the model can score` },
+    };
+  }
+  return rejected;
 }
 
 /** Record `i` of the valid ones as the course's output record, with every model's prediction. */
@@ -171,7 +194,7 @@ function toPrediction(item: Valid, i: number, { prediction, primary }: Predicted
 }
 
 function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], predicted: Predicted): TestRunResponse {
-  const predictions = valid.map((item, i) => toPrediction(item, i, predicted));
+  const predictions = valid.flatMap((item, i) => (predicted.rejected.has(i) ? [] : [toPrediction(item, i, predicted)]));
   const deadLetters = inbound.flatMap(toDeadLetter);
   return deadLetters.length === 0 ? { predictions } : { predictions, dead_letters: deadLetters };
 }
@@ -224,6 +247,7 @@ async function writePredictions(
   const eventIndex: number[] = [];
   const outgoing: OutgoingRecord[] = [];
   valid.forEach((item, i) => {
+    if (predicted.rejected.has(i)) return;
     const stop = firstFailed.get(item.shard);
     if (stop !== undefined && item.index > stop) return;
     eventIndex.push(item.index);

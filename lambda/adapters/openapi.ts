@@ -35,6 +35,7 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     400: { description: 'a field is missing or invalid', content: { 'application/json': { schema: ErrorSchema } } },
     413: { description: 'body or array too large', content: { 'application/json': { schema: ErrorSchema } } },
     415: { description: 'content-type is not JSON', content: { 'application/json': { schema: ErrorSchema } } },
+    422: { description: 'the inputs are valid but a model returned NaN or Infinity for them (code NON_FINITE_PREDICTION; `rides` names each ride, model and input fields)', content: { 'application/json': { schema: ErrorSchema } } },
     503: { description: 'a model is not loaded yet; retry', content: { 'application/json': { schema: ErrorSchema } } },
   };
   const allRide = registry.register('Ride', rideObject(set.fields).describe(`One ride with every field the models (${set.names.join(', ')}) need; unknown fields are ignored`));

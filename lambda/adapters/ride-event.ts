@@ -20,7 +20,7 @@ export interface PoisonReason {
    * INVALID_RECORD: the event record itself is malformed (no `kinesis`, `data` not a string);
    * MISSING_INPUT: the ride lacks a field some loaded model needs
    */
-  code: 'INVALID_RECORD' | 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE' | 'MISSING_INPUT';
+  code: 'INVALID_RECORD' | 'NOT_BASE64' | 'NOT_JSON' | 'INVALID_RIDE_ID' | 'INVALID_RIDE' | 'MISSING_INPUT' | 'NON_FINITE_PREDICTION';
   reason: string;
   field?: string;
 }

@@ -1,4 +1,5 @@
 import { MissingInputError } from '../core/errors';
+import { nonFiniteOutputs } from '../core/non-finite';
 import { SKIP_REASONS, type SkipReason } from '../core/trips';
 import type { InputBatch, InputColumn } from '../models/input-batch';
 import type { RequestField } from '../models/model-input';
@@ -75,9 +76,11 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
   const counts: ScoreCounts = { rowsRead: 0, rowsKept: 0, rowsScored: 0, skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number> };
   const extraNames = [...plan.extra.inputs.map((f) => f.name), ...plan.extra.targets];
   for await (const chunk of reader.chunks(extraNames)) {
-    const kept = filterTrips(chunk, counts.skipped, plan.extra);
+    const filtered = filterTrips(chunk, counts.skipped, plan.extra);
+    const raw = filtered.length > 0 ? await set.predict(toInputBatch(filtered, plan)) : undefined;
+    // A row a model scores NaN or Infinity is skipped and counted, never written.
+    const { kept, prediction } = dropNonFinite(filtered, raw, counts.skipped);
     const batch = toInputBatch(kept, plan);
-    const prediction = kept.length > 0 ? await set.predict(batch) : undefined;
     const scored = toScoredChunk(chunk, kept, prediction, plan, rideIdPrefix);
     if (options.onPredictions && prediction && scored.length > 0) options.onPredictions(predictionEvent(scored, kept, batch, prediction));
     await sink.write(scored);
@@ -87,6 +90,33 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
     options.onProgress?.(counts.rowsRead, reader.totalRows);
   }
   return counts;
+}
+
+/** `kept` and `prediction` without the rows some model predicted as NaN or ±Infinity (counted as `non_finite_prediction`). */
+function dropNonFinite(kept: KeptTrips, prediction: SetPrediction | undefined, skipped: Record<SkipReason, number>): { kept: KeptTrips; prediction: SetPrediction | undefined } {
+  if (!prediction) return { kept, prediction };
+  const bad = new Set(nonFiniteOutputs(prediction.outputs).map((found) => found.row));
+  if (bad.size === 0) return { kept, prediction };
+  skipped.non_finite_prediction += bad.size;
+  const rows = Array.from({ length: kept.length }, (_, i) => i).filter((i) => !bad.has(i));
+  const pick = <T extends Float64Array | Int32Array>(values: T): T => {
+    const out = new (values.constructor as new (n: number) => T)(rows.length);
+    rows.forEach((row, j) => (out[j] = values[row] as number));
+    return out;
+  };
+  const mapValues = <T extends Float64Array | Int32Array>(record: Readonly<Record<string, T>>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, pick(v)]));
+  return {
+    kept: {
+      length: rows.length,
+      positions: pick(kept.positions),
+      PULocationID: pick(kept.PULocationID),
+      DOLocationID: pick(kept.DOLocationID),
+      trip_distance: pick(kept.trip_distance),
+      duration: pick(kept.duration),
+      extra: mapValues(kept.extra),
+    },
+    prediction: { outputs: mapValues(prediction.outputs), versions: prediction.versions },
+  };
 }
 
 function toInputBatch(kept: KeptTrips, plan: ScoringPlan): InputBatch {

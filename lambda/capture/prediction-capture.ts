@@ -1,6 +1,7 @@
 import type { CaptureBuffer } from './capture-buffer';
 import { toCaptureLine, type CapturedOutput, type CaptureRecord, type CaptureSource } from './capture-record';
 import { isSampled, sampleKey } from './sampling';
+import { nonFiniteOutputs } from '../core/non-finite';
 
 /** Model outputs for a batch of rows, by model name, with the versions that ran. */
 export interface CapturedPrediction {
@@ -74,7 +75,9 @@ function idOf(event: PredictionEvent, row: number): { id: string; index?: number
 /** Rows kept by the sample rate, then, past the per-event cap, the ones with the lowest keys. */
 function selectRows(event: PredictionEvent, options: PredictionCaptureOptions): number[] {
   const rows: number[] = [];
-  for (let row = 0; row < event.batch.length; row++) if (isSampled(idOf(event, row).id, options.sampleRate)) rows.push(row);
+  // A ride whose prediction was refused as non-finite was never emitted: nothing to capture.
+  const refused = new Set(nonFiniteOutputs(event.prediction.outputs).map((found) => found.row));
+  for (let row = 0; row < event.batch.length; row++) if (!refused.has(row) && isSampled(idOf(event, row).id, options.sampleRate)) rows.push(row);
   // HTTP and stream events are bounded by the request and batch limits; a batch chunk is not.
   const cap = event.source === 'batch' ? options.maxBatchRecordsPerChunk : Number.POSITIVE_INFINITY;
   if (rows.length <= cap) return rows;

@@ -8,6 +8,7 @@ export type PredictErrorCode =
   | 'UNKNOWN_MODEL'
   | 'MODEL_LOAD_FAILED'
   | 'UNSUPPORTED_MODEL'
+  | 'NON_FINITE_PREDICTION'
   | 'INVALID_TRIP_FILE'
   | 'TRIP_FILE_NOT_FOUND'
   | 'INVALID_BATCH_JOB'
@@ -57,6 +58,22 @@ export class ModelLoadError extends PredictError {
 /** The model is valid ONNX but asks for something the core cannot feed it. */
 export class UnsupportedModelError extends PredictError {
   readonly code = 'UNSUPPORTED_MODEL';
+}
+
+/**
+ * A model returned NaN or ±Infinity for rides whose inputs passed validation (a float32
+ * overflow, a model extrapolating far outside its training range). Such a value is never
+ * emitted: HTTP answers 422, the stream dead-letters the record, batch skips the row.
+ */
+export class NonFinitePredictionError extends PredictError {
+  readonly code = 'NON_FINITE_PREDICTION';
+  constructor(
+    message: string,
+    /** per offending ride: its index in the request, the model, what it returned and the model's input fields */
+    readonly rides: readonly { index: number; model: string; value: string; inputs: readonly string[] }[],
+  ) {
+    super(message);
+  }
 }
 
 /** Narrowing helper: is this one of ours, and which one. */

@@ -19,7 +19,7 @@ export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 60;
 
 /** Why a record is not scored; every skipped record is counted under one of these (`null_input`: a model input other than the course's is empty). */
-export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'null_input', 'invalid_time', 'invalid_value', 'duration_out_of_range'] as const;
+export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'null_input', 'invalid_time', 'invalid_value', 'duration_out_of_range', 'non_finite_prediction'] as const;
 
 /**
  * Times a trip may have: years 0001–9999, what `YYYY-MM-DD HH:MM:SS` can state. A time outside
