@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { parseModelLocation, type ModelSpec } from './model-store';
 import { PRIMARY_MODEL } from './models/model-set';
 import { parseDeadLetterLocation, type DeadLetterLocation } from './dead-letter/location';
-import { DEFAULT_METRICS_NAMESPACE, MODEL_NAME_PATTERN, SHIPPED_MODELS, TAXI_TYPES, type TaxiType } from './contract';
+import { DEFAULT_METRICS_NAMESPACE, LOCAL_FUNCTION_VERSION, MODEL_NAME_PATTERN, SHIPPED_MODELS, TAXI_TYPES, type TaxiType } from './contract';
 import { parseCaptureLocation } from './capture/location';
 import type { CaptureSettings } from './capture/settings';
 import { parseStorageLocation, type MonitorSettings } from './adapters/monitor-settings';
@@ -55,6 +55,15 @@ export interface Config {
   };
   /** POWERTOOLS_METRICS_NAMESPACE, with a default so EMF metrics always land in one place */
   readonly metricsNamespace: string;
+  /** AWS_LAMBDA_FUNCTION_VERSION (set by Lambda), else `local`: the `function_version` metric dimension */
+  readonly functionVersion: string;
+  /**
+   * SHADOW_MODELS (`name=location,...`): each shadows the served model of the same name, scoring
+   * the same rides without ever answering (their outputs are logged, counted and captured).
+   */
+  readonly shadowModels: readonly ModelSpec[];
+  /** MODEL_REFRESH_SECONDS: a warm process re-checks its model locations at most this often; undefined = never */
+  readonly modelRefreshSeconds?: number;
   readonly batch: {
     /** BATCH_INPUT_TEMPLATE: trip file URI with {taxi_type} {year} {month} placeholders */
     readonly inputTemplate: string;
@@ -123,6 +132,9 @@ const EnvSchema = z.object({
   LOCAL_KINESIS_PORT: z.coerce.number().int().min(1).max(65535).default(4567),
   STREAM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default(DEFAULT_METRICS_NAMESPACE),
+  AWS_LAMBDA_FUNCTION_VERSION: z.string().trim().min(1).default(LOCAL_FUNCTION_VERSION),
+  SHADOW_MODELS: optionalText,
+  MODEL_REFRESH_SECONDS: optionalText.pipe(z.union([z.undefined(), z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().min(1).max(86_400))])),
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
@@ -192,6 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       localBatchSize: e.STREAM_BATCH_SIZE,
     }),
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    functionVersion: e.AWS_LAMBDA_FUNCTION_VERSION,
+    shadowModels: Object.freeze(shadowSpecsFrom(e, modelSpecsFrom(e))),
+    ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     batch: Object.freeze({
       inputTemplate: e.BATCH_INPUT_TEMPLATE ?? DEFAULT_BATCH_INPUT_TEMPLATE,
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
@@ -237,6 +252,21 @@ function modelSpecsFrom(e: Env): ModelSpec[] {
   });
 }
 
+/** SHADOW_MODELS: each name must be a served model's (a shadow of nothing would compare with nothing). */
+function shadowSpecsFrom(e: Env, served: readonly ModelSpec[]): ModelSpec[] {
+  if (e.SHADOW_MODELS === undefined) return [];
+  return parseModelsVariable(e.SHADOW_MODELS, 'SHADOW_MODELS').map(({ name, text }) => {
+    if (!served.some((spec) => spec.name === name)) {
+      throw new Error(`invalid environment: SHADOW_MODELS: '${name}' shadows no served model (served: ${served.map((spec) => spec.name).join(', ')})`);
+    }
+    try {
+      return { name, location: parseModelLocation(text) };
+    } catch (error) {
+      throw new Error(`invalid environment: SHADOW_MODELS: '${name}=${text}': ${(error as Error).message}`);
+    }
+  });
+}
+
 function singleModel(e: Env): { name: string; text: string | ModelSpec['location'] }[] | undefined {
   if (e.MODEL_LOCATION) return [{ name: PRIMARY_MODEL, text: e.MODEL_LOCATION }];
   if (e.MODEL_BUCKET && e.MODEL_KEY) return [{ name: PRIMARY_MODEL, text: { kind: 's3', bucket: e.MODEL_BUCKET, key: e.MODEL_KEY } }];
@@ -248,7 +278,7 @@ function singleModel(e: Env): { name: string; text: string | ModelSpec['location
  * `MODELS=duration=s3://bucket/duration.onnx,cost=models/cost/model.onnx`: comma-separated
  * `name=location` pairs; names `[a-z0-9_]+`, each once. The error names the bad pair.
  */
-export function parseModelsVariable(text: string): { name: string; text: string }[] {
+export function parseModelsVariable(text: string, variable = 'MODELS'): { name: string; text: string }[] {
   const seen = new Set<string>();
   return text.split(',').map((raw) => {
     const pair = raw.trim();
@@ -256,9 +286,9 @@ export function parseModelsVariable(text: string): { name: string; text: string 
     const name = eq === -1 ? '' : pair.slice(0, eq).trim();
     const location = eq === -1 ? '' : pair.slice(eq + 1).trim();
     if (!MODEL_NAME_PATTERN.test(name) || location === '') {
-      throw new Error(`invalid environment: MODELS: '${pair}' must be name=location with a name of lower-case letters, digits and _`);
+      throw new Error(`invalid environment: ${variable}: '${pair}' must be name=location with a name of lower-case letters, digits and _`);
     }
-    if (seen.has(name)) throw new Error(`invalid environment: MODELS: '${pair}' repeats the name '${name}'`);
+    if (seen.has(name)) throw new Error(`invalid environment: ${variable}: '${pair}' repeats the name '${name}'`);
     seen.add(name);
     return { name, text: location };
   });

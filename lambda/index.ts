@@ -54,13 +54,14 @@ function sourceOf(record: unknown): unknown {
 
 /**
  * Routes each event kind to its adapter by the event's shape. Before returning, the invocation's
- * capture records are sent (Lambda freezes the process once the handler returns), waiting at most
+ * metrics are written (EMF on stdout) and its capture records sent (Lambda freezes the process once the handler returns), waiting at most
  * CAPTURE_FLUSH_TIMEOUT_MS; records not yet acknowledged stay held for the next invocation.
  */
 export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   try {
     return await route(event, context);
   } finally {
+    runtime.metrics.flush();
     await runtime.capture?.flush(runtime.config.capture.flushTimeoutMs);
   }
 }

@@ -9,6 +9,8 @@ import type { BatchDeps } from './adapters/batch';
 import { ModelSetCache, describeModelLocation, loadServedModel } from './model-store';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
+import { ServiceMetrics } from './metrics/service-metrics';
+import type { PredictionEvent } from './capture/prediction-capture';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -25,6 +27,8 @@ export interface Runtime {
   readonly batch: BatchDeps;
   /** prediction capture; undefined when CAPTURE_LOCATION is not set */
   readonly capture?: Capture;
+  /** the metrics the rollback alarms watch; flushed per Lambda invocation, per batch job, every minute locally */
+  readonly metrics: ServiceMetrics;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -77,8 +81,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
+  const metrics = new ServiceMetrics(config.functionVersion, () => {
+    // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
+    return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
+  });
+  const onPredictions = allOf(metrics.observe, capture?.observe);
   return {
     capture,
+    metrics,
     config,
     logger,
     models,
@@ -89,14 +101,15 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
-      onPredictions: capture?.observe,
+      onPredictions,
+      onServiceFailure: () => metrics.failed(),
     },
     stream: () => {
       if (!stream) {
         // Required here, not imported at the top: see Runtime.stream.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { createStreamDeps } = require('./stream-deps') as typeof import('./stream-deps');
-        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions: capture?.observe, kinesis: overrides.kinesis, metrics: overrides.metrics });
+        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics });
       }
       return stream;
     },
@@ -104,10 +117,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       getModels,
       s3,
       settings: config.batch,
-      onPredictions: capture?.observe,
+      onPredictions,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
+}
+
+/** One observer telling each of `observers` in turn (an absent one is skipped). */
+function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[]): (event: PredictionEvent) => void {
+  const present = observers.filter((o): o is (event: PredictionEvent) => void => o !== undefined);
+  return present.length === 1 ? (present[0] as (event: PredictionEvent) => void) : (event) => present.forEach((observe) => observe(event));
 }
 
 /**

@@ -36,6 +36,7 @@ export function createStreamDeps(options: {
   onPredictions?: KinesisDeps['onPredictions'];
   kinesis?: KinesisClient;
   metrics?: KinesisDeps['metrics'];
+  serviceMetrics?: KinesisDeps['serviceMetrics'];
 }): KinesisDeps {
   const { config, logger, s3 } = options;
   return {
@@ -47,6 +48,7 @@ export function createStreamDeps(options: {
     deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
     logger,
     metrics: options.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: options.serviceName }),
+    ...(options.serviceMetrics ? { serviceMetrics: options.serviceMetrics } : {}),
     ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
   };
 }

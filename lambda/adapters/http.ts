@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../core/errors';
 import { nonFiniteError, nonFiniteOutputs } from '../core/non-finite';
+import { isServiceFailure } from '../metrics/service-metrics';
 import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import type { ModelStatus } from '../model-store/model-set-cache';
@@ -35,6 +36,8 @@ export interface HttpDeps {
   onUnexpectedError(error: unknown): void;
   /** the capture seam: told about every request's inputs and predictions */
   onPredictions?: PredictionObserver;
+  /** told about each prediction request the service failed on its own account (503, 500, 422 non-finite): the PredictionErrors metric */
+  onServiceFailure?(): void;
 }
 
 const BASE_HEADERS = {
@@ -68,7 +71,9 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): P
     if (request.path === '/openapi.json') return json(200, buildOpenApiDocument(await deps.getModels()));
     return await predict(request, deps);
   } catch (error) {
-    return errorResponse(error, deps);
+    const response = errorResponse(error, deps);
+    if (allowed === 'POST' && isServiceFailure(response.statusCode)) deps.onServiceFailure?.();
+    return response;
   }
 }
 

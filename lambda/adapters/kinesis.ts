@@ -9,6 +9,7 @@ import { describeNonFinite, nonFiniteOutputs } from '../core/non-finite';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
+import type { ServiceMetrics } from '../metrics/service-metrics';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
 
 /*
@@ -54,6 +55,8 @@ export interface KinesisDeps {
   deadLetters?: DeadLetterWriter;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
+  /** the metrics the rollback alarms watch: dead-lettered records, and records failed on the service's account */
+  serviceMetrics?: Pick<ServiceMetrics, 'recordsDeadLettered' | 'failed'>;
   putRetry?: PutRetryPolicy;
 }
 
@@ -76,6 +79,8 @@ interface BatchStats {
   deadLettered: number;
   retried: number;
   failed: number;
+  /** valid records refused because a model's prediction was not finite (dead-lettered) */
+  nonFinite: number;
   modelMs?: number;
 }
 
@@ -92,7 +97,7 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
   // Records are read defensively: a malformed one is dead-lettered, never a TypeError for the batch.
   const envelopes = (Array.isArray(event.Records) ? (event.Records as unknown[]) : []).map(readRecordEnvelope);
   const rides = envelopes.map(decodeEnvelope);
-  const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
+  const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0, nonFinite: 0 };
   try {
     // One snapshot of the models for the whole batch; a batch of only bad envelopes needs none.
     const set = rides.some((e) => e.ok) ? await deps.getModels() : undefined;
@@ -156,6 +161,7 @@ async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, de
   stats.modelMs = performance.now() - started;
   const rejected = rejectNonFinite(valid, prediction, set);
   stats.predicted = valid.length - rejected.size;
+  stats.nonFinite = rejected.size;
   if (deps.onPredictions) {
     try {
       deps.onPredictions({ source: 'stream', requestIds: valid.map((item) => String(item.decoded.event.rideId)), batch, prediction });
@@ -292,11 +298,13 @@ function summarize(records: number, stats: BatchStats, elapsedMs: number, deps: 
     ms: Math.round(elapsedMs),
     ...(stats.modelMs === undefined ? {} : { modelMs: Math.round(stats.modelMs * 10) / 10 }),
   });
+  // RecordsDeadLettered and PredictionErrors go with the service's metrics (their dimension sets are the alarms').
+  deps.serviceMetrics?.recordsDeadLettered(stats.deadLettered);
+  deps.serviceMetrics?.failed(stats.failed + stats.nonFinite);
   const { metrics } = deps;
   metrics.addMetric('Records', MetricUnit.Count, records);
   metrics.addMetric('BatchSize', MetricUnit.Count, records);
   metrics.addMetric('RecordsPredicted', MetricUnit.Count, stats.predicted);
-  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, stats.deadLettered);
   metrics.addMetric('RecordsFailed', MetricUnit.Count, stats.failed);
   metrics.addMetric('PutRecordsRetries', MetricUnit.Count, stats.retried);
   if (stats.modelMs !== undefined) metrics.addMetric('ModelLatency', MetricUnit.Milliseconds, stats.modelMs);

@@ -129,8 +129,12 @@ async function serve(config: Config): Promise<void> {
     (set) => runtime.logger.info('ready', { models: Object.fromEntries(set.names.map((name) => [name, set.require(name).version])), startupMs: Math.round(performance.now() - started) }),
     () => undefined, // already logged by the runtime; requests answer 503 and retry the load
   );
+  // Counted per request, published (EMF on stdout) once a minute and at shutdown: never per request.
+  const metricsTimer = setInterval(() => runtime.metrics.flush(), 60_000).unref();
   const shutdown = (signal: string) => {
     runtime.logger.info('shutting down', { signal });
+    clearInterval(metricsTimer);
+    runtime.metrics.flush();
     // Held capture records are written before the process exits (bounded by the same timeout).
     server.close(() => void (runtime.capture?.close(2_000) ?? Promise.resolve()).finally(() => process.exit(0)));
     server.closeIdleConnections();

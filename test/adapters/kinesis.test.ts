@@ -274,7 +274,8 @@ describe('handleKinesisEvent', () => {
   it('logs one summary line and publishes the batch metrics once per invocation', async () => {
     const streamName = await freshStream();
     const event = kinesisEvent([rideRecord(1, rideNumber(1)), rideRecord(2, rideNumber(2)), kinesisRecordWithData('!')]);
-    const { deps, logger, metrics } = depsFor(streamName);
+    const counted = { deadLettered: 0, failed: 0 };
+    const { deps, logger, metrics } = depsFor(streamName, { serviceMetrics: { recordsDeadLettered: (n) => void (counted.deadLettered += n), failed: (n = 1) => void (counted.failed += n) } });
 
     await handleKinesisEvent(event, deps);
 
@@ -283,6 +284,9 @@ describe('handleKinesisEvent', () => {
     expect(summaries[0]?.extra).toMatchObject({ records: 3, predicted: 2, written: 2, deadLettered: 1, retried: 0, failed: 0, ms: expect.any(Number) });
     expect(metrics.published).toHaveLength(1);
     const byName = Object.fromEntries((metrics.published[0] ?? []).map((m) => [m.name, m.value]));
-    expect(byName).toMatchObject({ Records: 3, BatchSize: 3, RecordsPredicted: 2, RecordsDeadLettered: 1, RecordsFailed: 0, ModelLatency: expect.any(Number) });
+    expect(byName).toMatchObject({ Records: 3, BatchSize: 3, RecordsPredicted: 2, RecordsFailed: 0, ModelLatency: expect.any(Number) });
+    // The alarms' metrics go through the service's metrics, with their dimension sets (test/metrics).
+    expect(byName.RecordsDeadLettered).toBeUndefined();
+    expect(counted).toEqual({ deadLettered: 1, failed: 0 });
   });
 });

@@ -20,8 +20,8 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
     child.stdout?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         lines.push(line);
-        const parsed = JSON.parse(line) as { message: string; port?: number };
-        if (parsed.message.startsWith('listening on') && parsed.port) done(parsed.port);
+        const parsed = JSON.parse(line) as { message?: string; port?: number };
+        if (parsed.message?.startsWith('listening on') && parsed.port) done(parsed.port);
       }
     });
     child.once('exit', (code) => fail(new Error(`server exited with ${code}`)));
