@@ -30,6 +30,9 @@ const adapters = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
+const SHADOW_SETTLE_MS = 1_000;
+
 export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
 export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
 
@@ -61,6 +64,8 @@ export async function handler(event: SupportedEvent, context?: Context): Promise
   try {
     return await route(event, context);
   } finally {
+    // A frozen container runs nothing: shadow runs finish (or give up) before the metrics are written.
+    await runtime.shadows?.settle(SHADOW_SETTLE_MS);
     runtime.metrics.flush();
     await runtime.capture?.flush(runtime.config.capture.flushTimeoutMs);
   }

@@ -11,6 +11,7 @@ import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
 import { ServiceMetrics } from './metrics/service-metrics';
 import type { PredictionEvent } from './capture/prediction-capture';
+import type { ShadowModels } from './shadow/shadow-models';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly capture?: Capture;
   /** the metrics the rollback alarms watch; flushed per Lambda invocation, per batch job, every minute locally */
   readonly metrics: ServiceMetrics;
+  /** SHADOW_MODELS, when set: candidates scoring the same rides, recorded, never answering */
+  readonly shadows?: ShadowModels;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -65,6 +68,13 @@ export function createS3Client(config: Config): S3Client {
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
+  const metrics = new ServiceMetrics(config.functionVersion, () => {
+    // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
+    return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
+  });
+  const shadows = loadShadows(config, s3, logger, metrics);
   // Every model starts loading at once; each is fetched once and cached on its own.
   const models = new ModelSetCache(config.models, async (spec) => {
     const started = performance.now();
@@ -76,21 +86,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       loadMs: Math.round(performance.now() - started),
     });
     return model;
-  });
+  }, shadows ? { onModelRun: shadows.onModelRun } : {});
   const getModels = () => models.get();
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
-  const metrics = new ServiceMetrics(config.functionVersion, () => {
-    // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-    return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
-  });
   const onPredictions = allOf(metrics.observe, capture?.observe);
   return {
     capture,
     metrics,
+    shadows,
     config,
     logger,
     models,
@@ -127,6 +132,28 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
 function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[]): (event: PredictionEvent) => void {
   const present = observers.filter((o): o is (event: PredictionEvent) => void => o !== undefined);
   return present.length === 1 ? (present[0] as (event: PredictionEvent) => void) : (event) => present.forEach((observe) => observe(event));
+}
+
+/**
+ * Shadow models, when SHADOW_MODELS names some: each starts loading now, next to the models; a
+ * comparison is one log line plus metrics, a failure a warning plus ShadowErrors. Required here,
+ * not imported at the top, so a process without shadows never evaluates it.
+ */
+function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: ServiceMetrics): ShadowModels | undefined {
+  if (config.shadowModels.length === 0) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ShadowModels } = require('./shadow/shadow-models') as typeof import('./shadow/shadow-models');
+  const loads = config.shadowModels.map((spec) => ({ name: spec.name, load: loadServedModel(spec, s3) }));
+  return new ShadowModels(loads, {
+    compared: (c) => {
+      logger.info('shadow comparison', { model: c.model, modelVersion: c.version, shadowVersion: c.shadowVersion, rows: c.rows, compared: c.compared, meanAbsDiff: c.meanAbsDiff, p95AbsDiff: c.p95AbsDiff, maxAbsDiff: c.maxAbsDiff });
+      metrics.shadowCompared(c);
+    },
+    failed: (model, reason, error) => {
+      logger.warn('shadow model failed; replies are unaffected', { model, reason, ...(error ? { error: error as Error } : {}) });
+      metrics.shadowFailed();
+    },
+  });
 }
 
 /**

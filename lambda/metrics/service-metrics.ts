@@ -31,6 +31,9 @@ export class ServiceMetrics {
   private readonly predictions = new Map<string, number>();
   private errors = 0;
   private deadLettered = 0;
+  /** `model\u0000version\u0000shadow version` → what the shadow's comparisons gave since the last flush */
+  private readonly shadows = new Map<string, { rows: number; absDiffs: number[] }>();
+  private shadowErrors = 0;
   private publisher: MetricsPublisher | undefined;
 
   constructor(
@@ -61,9 +64,24 @@ export class ServiceMetrics {
     this.deadLettered += count;
   }
 
+  /** A shadow model's run compared with its primary (lambda/shadow): ShadowPredictions, ShadowAbsDiffMean, ShadowAbsDiffP95. */
+  shadowCompared(comparison: { model: string; version: string; shadowVersion: string; rows: number; absDiffs: readonly number[] }): void {
+    const key = `${comparison.model}\u0000${comparison.version}\u0000${comparison.shadowVersion}`;
+    const entry = this.shadows.get(key) ?? { rows: 0, absDiffs: [] };
+    entry.rows += comparison.rows;
+    // Bounded: past this many differences per minute the statistics are taken over the first ones.
+    for (const diff of comparison.absDiffs) if (entry.absDiffs.length < MAX_SHADOW_DIFFS) entry.absDiffs.push(diff);
+    this.shadows.set(key, entry);
+  }
+
+  /** A shadow that failed to load, to run, or returned non-finite values: ShadowErrors. */
+  shadowFailed(): void {
+    this.shadowErrors++;
+  }
+
   /** Publishes what was counted since the last flush (nothing when nothing happened) and starts over. */
   flush(): void {
-    if (this.predictions.size === 0 && this.errors === 0 && this.deadLettered === 0) return;
+    if (this.predictions.size === 0 && this.errors === 0 && this.deadLettered === 0 && this.shadows.size === 0 && this.shadowErrors === 0) return;
     const publisher = (this.publisher ??= this.createPublisher());
     const serviceSets = () => publisher.addDimensions({}).addDimensions({ [DIMENSIONS.functionVersion]: this.functionVersion });
     for (const [key, count] of this.predictions) {
@@ -78,11 +96,33 @@ export class ServiceMetrics {
       if (this.deadLettered > 0) publisher.addMetric(METRICS.recordsDeadLettered, 'Count', this.deadLettered);
       publisher.publishStoredMetrics();
     }
+    // Loaded only when shadows ran: a process without them never evaluates the statistics library.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const stats = this.shadows.size > 0 ? (require('../monitor/simple-statistics') as typeof import('../monitor/simple-statistics')).simpleStatistics : undefined;
+    for (const [key, { rows, absDiffs }] of this.shadows) {
+      const [model, version, shadowVersion] = key.split('\u0000') as [string, string, string];
+      publisher.addDimensions({ [DIMENSIONS.model]: model, [DIMENSIONS.modelVersion]: version, shadow_version: shadowVersion });
+      publisher.addMetric('ShadowPredictions', 'Count', rows);
+      if (stats && absDiffs.length > 0) {
+        publisher.addMetric('ShadowAbsDiffMean', 'None', stats.mean(absDiffs));
+        publisher.addMetric('ShadowAbsDiffP95', 'None', stats.quantile(absDiffs, 0.95));
+      }
+      publisher.publishStoredMetrics();
+    }
+    if (this.shadowErrors > 0) {
+      serviceSets();
+      publisher.addMetric('ShadowErrors', 'Count', this.shadowErrors);
+      publisher.publishStoredMetrics();
+    }
     this.predictions.clear();
     this.errors = 0;
     this.deadLettered = 0;
+    this.shadows.clear();
+    this.shadowErrors = 0;
   }
 }
+
+const MAX_SHADOW_DIFFS = 100_000;
 
 /** Is an HTTP status the service's failure (5xx, or 422: a model's non-finite output) rather than the client's? */
 export function isServiceFailure(statusCode: number): boolean {

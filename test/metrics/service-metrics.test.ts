@@ -146,6 +146,31 @@ describe('ServiceMetrics through the real runtime', () => {
     expect(dead?.[DIMENSIONS.functionVersion]).toBe('42');
   });
 
+  it('shadows: ShadowPredictions, ShadowAbsDiffMean and ShadowAbsDiffP95 by model and both versions; ShadowErrors', async () => {
+    const cost = join(ROOT, 'models', 'cost', 'model.onnx');
+    const runtime = runtimeWith({ MODELS: `duration=${join(ROOT, 'models', 'model.onnx')}`, SHADOW_MODELS: `duration=${cost}` });
+    await runtime.shadows?.settle(5_000);
+    const reply = JSON.parse((await handleHttpRequest(post(COURSE_RIDE), runtime.http)).body) as { duration: number };
+    await runtime.shadows?.settle(5_000);
+    const alone = createRuntime(loadConfig({ MODELS: `duration=${cost}` }), { logger: recordingLogger() as never });
+    const shadowSays = (await handleHttpRequest(post(COURSE_RIDE), alone.http)).body;
+
+    runtime.metrics.flush();
+
+    const [shadow] = datapoints('ShadowPredictions');
+    expect(shadow?.ShadowPredictions).toBe(1);
+    expect(shadow?.ShadowAbsDiffMean).toBeCloseTo(Math.abs((JSON.parse(shadowSays) as { duration: number }).duration - reply.duration), 9);
+    expect(shadow?.ShadowAbsDiffP95).toBe(shadow?.ShadowAbsDiffMean);
+    expect(shadow?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([[DIMENSIONS.service, DIMENSIONS.model, DIMENSIONS.modelVersion, 'shadow_version']]);
+    expect(shadow?.shadow_version).not.toBe(shadow?.[DIMENSIONS.modelVersion]);
+    expect(datapoints('ShadowErrors')).toEqual([]);
+
+    const broken = runtimeWith({ MODELS: `duration=${join(ROOT, 'models', 'model.onnx')}`, SHADOW_MODELS: `duration=${join(scratch, 'missing.onnx')}` });
+    await broken.shadows?.settle(5_000);
+    broken.metrics.flush();
+    expect(datapoints('ShadowErrors').map((r) => r.ShadowErrors)).toEqual([1]);
+  });
+
   it('outside Lambda, function_version is "local"', async () => {
     const config = loadConfig({ MODELS });
     expect(config.functionVersion).toBe('local');
