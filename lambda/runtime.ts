@@ -12,6 +12,7 @@ import type { Capture } from './capture';
 import { ServiceMetrics } from './metrics/service-metrics';
 import type { PredictionEvent } from './capture/prediction-capture';
 import type { ShadowModels } from './shadow/shadow-models';
+import type { ModelRefresher } from './model-store/model-refresher';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -32,6 +33,8 @@ export interface Runtime {
   readonly metrics: ServiceMetrics;
   /** SHADOW_MODELS, when set: candidates scoring the same rides, recorded, never answering */
   readonly shadows?: ShadowModels;
+  /** MODEL_REFRESH_SECONDS, when set: the hot swap of changed models in this warm process */
+  readonly refresher?: ModelRefresher;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -87,7 +90,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
     return model;
   }, shadows ? { onModelRun: shadows.onModelRun } : {});
-  const getModels = () => models.get();
+  const refresher = config.modelRefreshSeconds === undefined ? undefined : startRefresher(config, models, s3, logger, metrics);
+  // With MODEL_REFRESH_SECONDS, each request may start a background check (never waits for it).
+  const getModels = refresher ? () => (refresher.poke(), models.get()) : () => models.get();
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
@@ -96,6 +101,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     capture,
     metrics,
     shadows,
+    refresher,
     config,
     logger,
     models,
@@ -132,6 +138,31 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
 function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[]): (event: PredictionEvent) => void {
   const present = observers.filter((o): o is (event: PredictionEvent) => void => o !== undefined);
   return present.length === 1 ? (present[0] as (event: PredictionEvent) => void) : (event) => present.forEach((observe) => observe(event));
+}
+
+/**
+ * Hot swap (MODEL_REFRESH_SECONDS): swaps and refusals are logged with both versions; a refusal
+ * is a warning. Required here, not imported at the top: a process without it never evaluates it.
+ */
+function startRefresher(config: Config, models: ModelSetCache, s3: S3Client, logger: Logger, metrics: ServiceMetrics): ModelRefresher {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ModelRefresher } = require('./model-store/model-refresher') as typeof import('./model-store/model-refresher');
+  return new ModelRefresher(models, config.models, {
+    intervalMs: (config.modelRefreshSeconds as number) * 1000,
+    s3,
+    load: (spec) => loadServedModel(spec, s3),
+    events: {
+      swapped: (e) => {
+        logger.info('model swapped', { model: e.model, fromVersion: e.from, modelVersion: e.to, loadMs: e.loadMs });
+        metrics.modelRefresh('swapped');
+      },
+      refused: (e) => {
+        logger.warn('changed model refused; the loaded one keeps serving', { model: e.model, reason: e.reason });
+        metrics.modelRefresh('refused');
+      },
+      checkFailed: (e) => logger.warn('model location could not be checked; trying again at the next interval', { model: e.model, reason: e.reason }),
+    },
+  });
 }
 
 /**

@@ -33,7 +33,8 @@ export class ServiceMetrics {
   private deadLettered = 0;
   /** `model\u0000version\u0000shadow version` → what the shadow's comparisons gave since the last flush */
   private readonly shadows = new Map<string, { rows: number; absDiffs: number[] }>();
-  private shadowErrors = 0;
+  /** service-level event counts (ShadowErrors, ModelSwaps, ModelRefreshRefused) */
+  private readonly events = new Map<string, number>();
   private publisher: MetricsPublisher | undefined;
 
   constructor(
@@ -76,12 +77,21 @@ export class ServiceMetrics {
 
   /** A shadow that failed to load, to run, or returned non-finite values: ShadowErrors. */
   shadowFailed(): void {
-    this.shadowErrors++;
+    this.count('ShadowErrors');
+  }
+
+  /** Hot swap: a changed model swapped in (ModelSwaps) or refused (ModelRefreshRefused). */
+  modelRefresh(outcome: 'swapped' | 'refused'): void {
+    this.count(outcome === 'swapped' ? 'ModelSwaps' : 'ModelRefreshRefused');
+  }
+
+  private count(name: string): void {
+    this.events.set(name, (this.events.get(name) ?? 0) + 1);
   }
 
   /** Publishes what was counted since the last flush (nothing when nothing happened) and starts over. */
   flush(): void {
-    if (this.predictions.size === 0 && this.errors === 0 && this.deadLettered === 0 && this.shadows.size === 0 && this.shadowErrors === 0) return;
+    if (this.predictions.size === 0 && this.errors === 0 && this.deadLettered === 0 && this.shadows.size === 0 && this.events.size === 0) return;
     const publisher = (this.publisher ??= this.createPublisher());
     const serviceSets = () => publisher.addDimensions({}).addDimensions({ [DIMENSIONS.functionVersion]: this.functionVersion });
     for (const [key, count] of this.predictions) {
@@ -109,16 +119,16 @@ export class ServiceMetrics {
       }
       publisher.publishStoredMetrics();
     }
-    if (this.shadowErrors > 0) {
+    if (this.events.size > 0) {
       serviceSets();
-      publisher.addMetric('ShadowErrors', 'Count', this.shadowErrors);
+      for (const [name, count] of this.events) publisher.addMetric(name, 'Count', count);
       publisher.publishStoredMetrics();
     }
     this.predictions.clear();
     this.errors = 0;
     this.deadLettered = 0;
     this.shadows.clear();
-    this.shadowErrors = 0;
+    this.events.clear();
   }
 }
 

@@ -74,6 +74,25 @@ export class ModelSetCache {
     return this.set;
   }
 
+  /**
+   * Hot swap: from now on `get()` resolves to a set holding `model` in place of the loaded model
+   * of the same name. A request that already holds the old set finishes on it (a set is a
+   * snapshot), so no reply mixes versions. Resolves to the model replaced (the caller releases
+   * it once idle), or undefined when the set was not loaded yet.
+   */
+  replace(model: ServedModel): ServedModel | undefined {
+    const entry = this.entries.find((e) => e.spec.name === model.name);
+    if (!entry?.loaded || !this.set) return undefined;
+    const previous = entry.loaded;
+    entry.loaded = model;
+    this.set = createModelSet(
+      this.entries.map((e) => e.loaded as ServedModel),
+      this.options,
+    );
+    this.pendingSet = Promise.resolve(this.set);
+    return previous;
+  }
+
   /** Each configured model's state, for /health. */
   status(): ModelStatus[] {
     return this.entries.map(({ spec, loaded, pending, failure }) => {

@@ -58,6 +58,11 @@ export class OnnxModel {
     return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
   }
 
+  /** Frees the session's native memory; no run may follow (hot swap calls it once the old model is idle). */
+  release(): Promise<void> {
+    return this.session.release();
+  }
+
   /**
    * One session run over the rows of `segments` taken end to end (the coalescer hands several
    * requests' batches without copying them together); one output per row.

@@ -32,6 +32,8 @@ export interface ServedModel {
   readonly info: ModelInfo;
   /** One output per row, in row order; the batch must hold every field in `fields`. */
   predict(batch: InputBatch): Promise<Float64Array>;
+  /** Frees the model's native resources (after a hot swap, once nothing runs on it any more). */
+  release(): Promise<void>;
 }
 
 /** One column of an MLflow signature, reduced to what the request needs. */
@@ -43,7 +45,7 @@ export interface SignatureColumn {
 export interface ServedModelSpec {
   name: string;
   version: string;
-  runner: SegmentRunner & { readonly inputs: readonly ModelInput[] };
+  runner: SegmentRunner & { readonly inputs: readonly ModelInput[]; release?(): Promise<void> };
   sidecar?: ModelSidecar;
   /** an MLflow signature's inputs: must name exactly the ONNX inputs, with agreeing kinds */
   signature?: readonly SignatureColumn[];
@@ -85,6 +87,7 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
       }
       return outputs;
     },
+    release: () => spec.runner.release?.() ?? Promise.resolve(),
   });
 }
 
