@@ -139,9 +139,23 @@ function toReplies(prediction: SetPrediction, names: readonly string[], set: Mod
 }
 
 function observe(deps: HttpDeps, request: HttpRequest, n: number, event: { batch: Parameters<PredictionObserver>[0]['batch']; prediction: SetPrediction }): void {
-  const id = request.requestId ?? randomUUID();
+  // Ids are made when an observer reads them (capture does, metrics do not): a UUID per request is not free.
+  let ids: string[] | undefined;
+  const requestIds = () => {
+    if (!ids) {
+      const id = request.requestId ?? randomUUID();
+      ids = n === 1 ? [id] : Array.from({ length: n }, (_, i) => `${id}#${i}`);
+    }
+    return ids;
+  };
   try {
-    deps.onPredictions?.({ source: 'http', requestIds: n === 1 ? [id] : Array.from({ length: n }, (_, i) => `${id}#${i}`), ...event });
+    deps.onPredictions?.({
+      source: 'http',
+      get requestIds() {
+        return requestIds();
+      },
+      ...event,
+    });
   } catch (error) {
     deps.onUnexpectedError(error);
   }
