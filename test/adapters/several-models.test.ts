@@ -112,6 +112,24 @@ describe('a model with an input the course request lacks (passenger_count), over
     );
   });
 
+  it('answers any generated passenger_count either 400 naming it or, for a safe integer, the hand-computed fare', async () => {
+    const hostile = fc.oneof(fc.jsonValue(), fc.double(), fc.bigInt().map(String), fc.integer().map((n) => n + 0.5), fc.constantFrom(2 ** 63, -(2 ** 63), Number.MAX_SAFE_INTEGER + 1, -0, 1e308));
+    await fc.assert(
+      fc.asyncProperty(hostile, async (value) => {
+        const { status, body } = await reply(both, '/predict/fare', ride(value));
+
+        if (typeof value === 'number' && Number.isSafeInteger(value)) {
+          expect(status).toBe(200);
+          expect(body.fare).toBe(handFare(4, value));
+        } else {
+          expect(status).toBe(400);
+          expect(body.field).toBe('passenger_count');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('names the bad element of an array by its index, and answers a good array in order', async () => {
     const bad = await reply(both, '/predict/fare', [ride(1), ride(2), ride(0.5)]);
     const missing = await reply(both, '/predict', [ride(1), ride()]);
