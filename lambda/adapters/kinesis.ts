@@ -191,16 +191,26 @@ function rejectNonFinite(valid: readonly Valid[], prediction: SetPrediction, set
   return rejected;
 }
 
-/** Record `i` of the valid ones as the course's output record, with every model's prediction. */
-function toPrediction(item: Valid, i: number, { prediction, primary }: Predicted): PredictionRecord {
-  const fields: Record<string, number | RideId> = {};
-  for (const [name, outputs] of Object.entries(prediction.outputs)) fields[`ride_${name}`] = outputs[i] as number;
-  fields.ride_id = item.decoded.event.rideId;
-  return { model: MODEL_NAME, version: prediction.versions[primary] as string, prediction: fields as PredictionRecord['prediction'], versions: { ...prediction.versions } };
+/**
+ * Shapes record `i` of the valid ones as the course's output record, with every model's
+ * prediction. The field names and the versions object are made once per batch, not per record:
+ * with two models per record this per-record work is what the second model adds besides its run.
+ */
+function predictionShaper({ prediction, primary }: Predicted): (item: Valid, i: number) => PredictionRecord {
+  const outputs = Object.entries(prediction.outputs).map(([name, values]) => [`ride_${name}`, values] as const);
+  const version = prediction.versions[primary] as string;
+  const versions = { ...prediction.versions };
+  return (item, i) => {
+    const fields: Record<string, number | RideId> = {};
+    for (const [field, values] of outputs) fields[field] = values[i] as number;
+    fields.ride_id = item.decoded.event.rideId;
+    return { model: MODEL_NAME, version, prediction: fields as PredictionRecord['prediction'], versions };
+  };
 }
 
 function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], predicted: Predicted): TestRunResponse {
-  const predictions = valid.flatMap((item, i) => (predicted.rejected.has(i) ? [] : [toPrediction(item, i, predicted)]));
+  const shape = predictionShaper(predicted);
+  const predictions = valid.flatMap((item, i) => (predicted.rejected.has(i) ? [] : [shape(item, i)]));
   const deadLetters = inbound.flatMap(toDeadLetter);
   return deadLetters.length === 0 ? { predictions } : { predictions, dead_letters: deadLetters };
 }
@@ -252,6 +262,7 @@ async function writePredictions(
 ): Promise<void> {
   const eventIndex: number[] = [];
   const outgoing: OutgoingRecord[] = [];
+  const shape = predictionShaper(predicted);
   valid.forEach((item, i) => {
     if (predicted.rejected.has(i)) return;
     const stop = firstFailed.get(item.shard);
@@ -260,7 +271,7 @@ async function writePredictions(
     outgoing.push({
       group: item.shard,
       partitionKey: String(item.decoded.event.rideId),
-      data: Buffer.from(JSON.stringify(toPrediction(item, i, predicted))),
+      data: Buffer.from(JSON.stringify(shape(item, i))),
     });
   });
   const outcome = await putRecordsInOrder(deps.kinesis, deps.predictionsStreamName, outgoing, deps.putRetry);

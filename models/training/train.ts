@@ -94,17 +94,26 @@ function syntheticExamples(year: number, month: number, rows: number): TripExamp
   return examples;
 }
 
-/** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps. */
+/** The trip-file column the cost model learns (TLC `total_amount`). */
+const COST_TARGET_COLUMN = COST_TARGET.column as string;
+
+/** A cell as a target: missing (NaN) and unreadable (±Infinity) cells are both "no target". */
+const finiteOrNaN = (value: number | undefined): number => (value !== undefined && Number.isFinite(value) ? value : Number.NaN);
+
+/** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps, with `total_amount` when the file has it. */
 async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> {
   const location = parseDataLocation(uri);
   const reader = await openTripReader(location, formatOf(location), { s3, chunkRows: 131_072 });
   const examples: TripExample[] = [];
+  // The cost target rides along as an extra column when the file has one; without it, only duration is fitted.
+  const extra = reader.columns.includes(COST_TARGET_COLUMN) ? [COST_TARGET_COLUMN] : [];
   try {
-    for await (const chunk of reader.chunks()) {
+    for await (const chunk of reader.chunks(extra)) {
+      const totalAmount = chunk.extra?.[COST_TARGET_COLUMN];
       for (let i = 0; i < chunk.length; i++) {
         const record = tripAt(chunk, i);
         const trip = classifyTrip(record);
-        if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, Number.NaN));
+        if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, finiteOrNaN(totalAmount?.[i])));
       }
     }
   } finally {

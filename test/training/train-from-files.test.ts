@@ -1,4 +1,8 @@
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseSidecar } from '../../lambda/models/sidecar';
 import { OnnxModel } from '../../lambda/models/onnx-model';
 import { batchOf } from '../support/fixtures';
 import { train, parseTrainingSource } from '../../models/training/train';
@@ -51,5 +55,55 @@ describe('training from TLC trip files', () => {
   it('takes YYYY-MM as a synthetic month and anything else as a file', () => {
     expect(parseTrainingSource('2021-01')).toEqual({ kind: 'synthetic', year: 2021, month: 1 });
     expect(parseTrainingSource('s3://b/green_tripdata_2021-01.parquet')).toEqual({ kind: 'file', uri: 's3://b/green_tripdata_2021-01.parquet' });
+  });
+
+  it('fits the cost model on the files\' total_amount, on exactly the kept rows that have one', async () => {
+    const { cost } = await train(options());
+    const withAmount = (rows: typeof trainRows) => expectedFilter(rows).kept.filter((k) => Number.isFinite(rows[k.index]?.fare?.total_amount ?? Number.NaN));
+
+    expect(cost).toBeDefined();
+    expect(cost?.trainRows).toBe(withAmount(trainRows).length);
+    expect(cost?.validationRows).toBe(withAmount(validationRows).length);
+    expect(cost?.trainRows).toBeLessThan(expectedFilter(trainRows).kept.length);
+  });
+});
+
+describe('npm run train -- --train <files>', () => {
+  const out = join(dir.path, 'trained');
+  const durationPath = join(out, 'model.onnx');
+  const costPath = join(out, 'cost', 'model.onnx');
+  const root = resolve(__dirname, '..', '..');
+  let stdout = '';
+  beforeAll(async () => {
+    const tsx = join(root, 'node_modules', '.bin', 'tsx');
+    ({ stdout } = await promisify(execFile)(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out', durationPath, '--cost-out', costPath], { cwd: root }));
+  });
+
+  it('writes both models, each with its sidecar and reference profile', () => {
+    for (const path of [durationPath, costPath]) {
+      expect(existsSync(path)).toBe(true);
+      expect(existsSync(path.replace(/\.onnx$/, '.json'))).toBe(true);
+      expect(existsSync(join(path, '..', 'reference-profile.json'))).toBe(true);
+    }
+    expect(stdout).toMatch(/^cost: \d+ trips, train RMSE \$\d/m);
+  });
+
+  it("gives a cost sidecar with the training RMSE, which the cost model's predictions on the training rows match", async () => {
+    const sidecar = parseSidecar(readFileSync(costPath.replace(/\.onnx$/, '.json'), 'utf8'), 'cost sidecar');
+    const kept = expectedFilter(trainRows).kept.filter((k) => Number.isFinite(trainRows[k.index]?.fare?.total_amount ?? Number.NaN));
+    const actual = kept.map((k) => trainRows[k.index]?.fare?.total_amount as number);
+
+    const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(costPath)));
+    const predicted = await model.run([batchOf(kept.map((k) => ({ ...k.ride })))]);
+    const errors = actual.map((a, i) => (predicted[i] as number) - a);
+    const rmseOnFile = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length);
+    const mean = actual.reduce((sum, a) => sum + a, 0) / actual.length;
+    const spread = Math.sqrt(actual.reduce((sum, a) => sum + (a - mean) ** 2, 0) / actual.length);
+
+    expect(sidecar.target).toBe('total_amount');
+    expect(sidecar.unit).toBe('USD');
+    expect(sidecar.metrics?.train_rmse).toBeCloseTo(rmseOnFile, 2);
+    // the fares are metered from distance and time: the fit must explain most of their spread
+    expect(rmseOnFile).toBeLessThan(spread / 2);
   });
 });
