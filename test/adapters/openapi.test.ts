@@ -121,9 +121,9 @@ describe('GET /openapi.json', () => {
     expect(all.properties?.model_versions?.required).toEqual(set.names);
   });
 
-  it('documents 400, 413, 415 and 503 replies on every prediction route', () => {
+  it('documents 400, 413, 415, 422 and 503 replies on every prediction route', () => {
     for (const path of ['/predict', ...set.names.map((n) => `/predict/${n}`)]) {
-      expect(Object.keys(document.paths[path]?.post?.responses ?? {}).sort()).toEqual(['200', '400', '413', '415', '503']);
+      expect(Object.keys(document.paths[path]?.post?.responses ?? {}).sort()).toEqual(['200', '400', '413', '415', '422', '503']);
     }
   });
 });
