@@ -41,7 +41,11 @@ async function main(): Promise<void> {
     handler: async (event) => logTestRun(await handleKinesisEvent(event, runtime.stream()), logger),
     onRedeliver: (shardId, from, attempt) => logger.warn('re-delivering from the first failed record', { shardId, sequenceNumber: from, attempt }),
   });
+  // As the local server does: metrics published (EMF on stdout) once a minute and at shutdown.
+  const metricsTimer = setInterval(() => runtime.metrics.flush(), 60_000).unref();
   const shutdown = () => {
+    clearInterval(metricsTimer);
+    runtime.metrics.flush();
     poller.stop();
     kinesis.destroy();
     // Held capture records are written before the runner exits (bounded by the same 2 s).
