@@ -16,6 +16,11 @@ export interface Config {
    * is the version of `duration` (or of the only model); other models report their own.
    */
   readonly models: readonly ModelSpec[];
+  /**
+   * MODEL_REFRESH_SECONDS: a warm process re-checks its model locations at most this often and
+   * swaps in a changed model (hot swap); undefined = off, models load once per process.
+   */
+  readonly modelRefreshSeconds?: number;
   /** set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point S3 at a local server (path-style) */
   readonly s3Endpoint?: string;
   /** the S3 client's own retry and socket settings (model fetch, dead letters, batch files) */
@@ -101,6 +106,14 @@ const EnvSchema = z.object({
   MODEL_KEY: optionalText,
   MODEL_VERSION: optionalText,
   RUN_ID: optionalText,
+  MODEL_REFRESH_SECONDS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of seconds above 0 (unset = no hot swap)')
+      .transform(Number)
+      .pipe(z.number().int().positive('must be a whole number of seconds above 0 (unset = no hot swap)').max(86_400 * 365))
+      .optional(),
+  ),
   AWS_ENDPOINT_URL_S3: optionalText,
   AWS_ENDPOINT_URL: optionalText,
   S3_MAX_ATTEMPTS: positiveInt(3),
@@ -168,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data;
   return Object.freeze({
     models: Object.freeze(modelSpecsFrom(e)),
+    ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({

@@ -6,7 +6,8 @@ import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
-import { ModelSetCache, describeModelLocation, loadServedModel } from './model-store';
+import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelSpec } from './model-store';
+import type { ServedModel } from './models/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
 
@@ -15,6 +16,8 @@ export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
   readonly models: ModelSetCache;
+  /** hot swap (MODEL_REFRESH_SECONDS); undefined when off. `refresh.stats().refused` counts refused models */
+  readonly refresh?: ModelRefresher;
   readonly s3: S3Client;
   readonly http: HttpDeps;
   /**
@@ -61,8 +64,7 @@ export function createS3Client(config: Config): S3Client {
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
-  // Every model starts loading at once; each is fetched once and cached on its own.
-  const models = new ModelSetCache(config.models, async (spec) => {
+  const load = async (spec: ModelSpec): Promise<ServedModel> => {
     const started = performance.now();
     const model = await loadServedModel(spec, s3);
     logger.info('model loaded', {
@@ -72,8 +74,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       loadMs: Math.round(performance.now() - started),
     });
     return model;
-  });
-  const getModels = () => models.get();
+  };
+  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger });
+  // Every model starts loading at once; each is fetched once and cached on its own.
+  const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load);
+  refresh?.watch(models);
+  // Every request, record batch and job takes its set here: the hot-swap check is started (never awaited) on the way.
+  const getModels = () => {
+    refresh?.poke();
+    return models.get();
+  };
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
@@ -82,6 +92,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     config,
     logger,
     models,
+    ...(refresh ? { refresh } : {}),
     s3,
     http: {
       getModels,

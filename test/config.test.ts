@@ -56,4 +56,15 @@ describe('loadConfig', () => {
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^invalid environment: PORT/);
   });
+
+  it('turns hot swap on with MODEL_REFRESH_SECONDS and leaves it off when unset or empty', () => {
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: '60' }).modelRefreshSeconds).toBe(60);
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: ' 1 ' }).modelRefreshSeconds).toBe(1);
+    expect(loadConfig({}).modelRefreshSeconds).toBeUndefined();
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: '' }).modelRefreshSeconds).toBeUndefined();
+  });
+
+  it.each(['0', '-5', '1.5', 'sixty', '60s', '1e3'])('refuses MODEL_REFRESH_SECONDS=%s, naming the variable and what it wants', (value) => {
+    expect(() => loadConfig({ MODEL_REFRESH_SECONDS: value })).toThrow(/^invalid environment: MODEL_REFRESH_SECONDS: must be a whole number of seconds above 0/);
+  });
 });

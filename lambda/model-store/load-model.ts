@@ -8,7 +8,8 @@ import { parseSidecar, type ModelSidecar } from '../models/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
 import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
 import { parseMLmodel, type MLmodel } from './mlflow';
-import { fetchOptionalS3Object, fetchS3Object } from './s3';
+import { fetchOptionalS3Object, fetchS3Object, s3Stamp } from './s3';
+import { fileStamp, type FileStamp } from './file';
 
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
@@ -19,14 +20,16 @@ export interface ModelSpec {
 }
 
 /** Reads the files of one model directory (a folder or an S3 prefix). */
-interface Store {
+export interface Store {
   read(name: string): Promise<Uint8Array>;
   readOptional(name: string): Promise<Uint8Array | undefined>;
   describe(name: string): string;
+  /** a cheap token that changes when the file does (hot swap); `previous` lets it skip work */
+  stamp(name: string, previous?: FileStamp): Promise<FileStamp>;
 }
 
 /** What a location resolves to: the store, the model file's name in it, and the MLmodel if any. */
-interface Resolved {
+export interface Resolved {
   store: Store;
   modelFile: string;
   mlmodel?: MLmodel;
@@ -73,7 +76,7 @@ export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 }
 
-async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+export async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
   if (location.kind === 'file') {
     if (!(await isDirectory(location.path))) {
       return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
@@ -107,6 +110,7 @@ function fileStore(dir: string): Store {
     read: (name) => readModelFile(join(dir, name)),
     readOptional: (name) => readOptionalFile(join(dir, name)),
     describe: (name) => join(dir, name),
+    stamp: (name, previous) => fileStamp(join(dir, name), previous),
   };
 }
 
@@ -115,5 +119,6 @@ function s3Store(s3: S3Client, bucket: string, prefix: string): Store {
     read: (name) => fetchS3Object(s3, bucket, `${prefix}${name}`),
     readOptional: (name) => fetchOptionalS3Object(s3, bucket, `${prefix}${name}`),
     describe: (name) => `s3://${bucket}/${prefix}${name}`,
+    stamp: (name) => s3Stamp(s3, bucket, `${prefix}${name}`),
   };
 }

@@ -58,6 +58,11 @@ export class OnnxModel {
     return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
   }
 
+  /** Frees the native session; no run may start afterwards (the ServedModel guards that). */
+  release(): Promise<void> {
+    return this.session.release();
+  }
+
   /**
    * One session run over the rows of `segments` taken end to end (the coalescer hands several
    * requests' batches without copying them together); one output per row.
