@@ -8,7 +8,7 @@ import { ModelRefresher, ModelSetCache, contentVersion, fingerprintModel, loadSe
 import { createServedModel, type ServedModel } from '../../lambda/models/served-model';
 import type { RequestField } from '../../lambda/models/model-input';
 import { batchOf } from '../support/fixtures';
-import { divergentModel, scaledDistanceModel } from '../support/onnx-models';
+import { divergentModel, mlmodelYaml, scaledDistanceModel } from '../support/onnx-models';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
 
 const RIDE = { trip_distance: 4 };
@@ -171,6 +171,35 @@ describe('hot swap: checking a model file', () => {
 
     expect(during).toEqual(before);
     expect((await served()).value).toBe(7 * RIDE.trip_distance);
+  });
+});
+
+describe('hot swap: checking an MLflow model directory', () => {
+  it('watches MLmodel and the model file it names: a new run is swapped in under its run_id, an unchanged directory is not reloaded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hot-swap-mlflow-'));
+    try {
+      writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-1', undefined, 'model.onnx'));
+      writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(2));
+      const { cache, check, served, loads } = harness({ name: 'duration', location: parseModelLocation(dir) });
+      await cache.get();
+
+      await check();
+      expect(loads.count).toBe(1);
+
+      writeFileSync(join(dir, 'next.onnx'), scaledDistanceModel(4));
+      writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-2', undefined, 'next.onnx'));
+      await check();
+
+      expect(await served()).toEqual({ version: 'run-2', value: 4 * RIDE.trip_distance });
+
+      writeFileSync(join(dir, 'next.onnx'), scaledDistanceModel(6)); // the model file alone changes
+      await check();
+
+      expect((await served()).value).toBe(6 * RIDE.trip_distance);
+      expect(loads.count).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
