@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DEFAULT_MODEL_PATH, loadConfig } from '../lambda/config';
 
 describe('loadConfig', () => {
@@ -62,6 +63,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ MODEL_REFRESH_SECONDS: ' 1 ' }).modelRefreshSeconds).toBe(1);
     expect(loadConfig({}).modelRefreshSeconds).toBeUndefined();
     expect(loadConfig({ MODEL_REFRESH_SECONDS: '' }).modelRefreshSeconds).toBeUndefined();
+  });
+
+  it('reads any MODEL_REFRESH_SECONDS as a positive whole number of seconds or refuses it naming the variable', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.integer({ min: -10, max: 100_000 }).map(String)), (value) => {
+        let seconds: number | undefined;
+        try {
+          seconds = loadConfig({ MODEL_REFRESH_SECONDS: value }).modelRefreshSeconds;
+        } catch (error) {
+          return /^invalid environment: MODEL_REFRESH_SECONDS: /.test((error as Error).message);
+        }
+        return value.trim() === '' ? seconds === undefined : seconds === Number(value.trim()) && Number.isInteger(seconds) && seconds > 0;
+      }),
+    );
   });
 
   it.each(['0', '-5', '1.5', 'sixty', '60s', '1e3'])('refuses MODEL_REFRESH_SECONDS=%s, naming the variable and what it wants', (value) => {
