@@ -76,22 +76,30 @@ export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 }
 
-export async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+/**
+ * The store a location reads from, and its model file when the location names one; without one
+ * it is an MLflow directory, whose `MLmodel` names the file.
+ */
+export async function locateStore(location: ModelLocation, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
   if (location.kind === 'file') {
-    if (!(await isDirectory(location.path))) {
-      return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
-    }
-    return withMLmodel(fileStore(location.path));
+    if (!(await isDirectory(location.path))) return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
+    return { store: fileStore(location.path) };
   }
   if (!s3) throw new Error('no S3 client configured');
   if (isModelObjectKey(location.key)) {
     const slash = location.key.lastIndexOf('/');
     return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
   }
-  return withMLmodel(s3Store(s3, location.bucket, `${location.key}/`));
+  return { store: s3Store(s3, location.bucket, `${location.key}/`) };
 }
 
-async function withMLmodel(store: Store): Promise<Resolved> {
+async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+  const { store, modelFile } = await locateStore(location, s3);
+  return modelFile === undefined ? withMLmodel(store) : { store, modelFile };
+}
+
+/** Reads and parses a directory's `MLmodel`: which file holds the model, its run id and signature. */
+export async function withMLmodel(store: Store): Promise<Resolved> {
   const text = await store.readOptional('MLmodel');
   if (text === undefined) {
     throw new ModelLoadError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);

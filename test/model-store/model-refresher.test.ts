@@ -95,6 +95,35 @@ describe('hot swap: checking an S3 model', () => {
   });
 });
 
+describe('hot swap: checking an MLflow directory on S3', () => {
+  let s3: LocalS3;
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    await s3.createBucket('mlflow');
+  });
+  afterAll(() => s3.close());
+
+  it('heads MLmodel and the model file while nothing changed, and reads MLmodel again only when its ETag moves', async () => {
+    await s3.put('mlflow', '1/run/artifacts/model/MLmodel', mlmodelYaml('run-a'));
+    await s3.put('mlflow', '1/run/artifacts/model/model.onnx', scaledDistanceModel(2));
+    const counts = countCommands(s3.client);
+    const { cache, check, served } = harness({ name: 'duration', location: parseModelLocation('s3://mlflow/1/run/artifacts/model') }, s3.client);
+    await cache.get();
+    const getsAfterLoad = counts.get('GetObjectCommand') ?? 0;
+
+    await check();
+    await check();
+    expect(counts.get('GetObjectCommand') ?? 0).toBe(getsAfterLoad);
+
+    await s3.put('mlflow', '1/run/artifacts/model/model.onnx', scaledDistanceModel(3));
+    await s3.put('mlflow', '1/run/artifacts/model/MLmodel', mlmodelYaml('run-b'));
+    await check();
+
+    expect(await served()).toEqual({ version: 'run-b', value: 3 * RIDE.trip_distance });
+  });
+});
+
 describe('hot swap: checking a model file', () => {
   let dir: string;
   let path: string;
