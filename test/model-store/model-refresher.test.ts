@@ -232,6 +232,38 @@ describe('hot swap: checking an MLflow model directory', () => {
   });
 });
 
+describe('a check that cannot be made', () => {
+  it('is logged and counted, leaves the model serving, lets no rejection escape, and is made again at the next interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hot-swap-gone-'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-1'));
+      writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(2));
+      const { cache, check, served, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(dir) });
+      const before = await (await cache.get(), served());
+
+      rmSync(join(dir, 'MLmodel')); // a directory without MLmodel cannot say which file is the model
+      await check();
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(refresher.stats()).toMatchObject({ failedChecks: 1, refused: 0, swaps: 0 });
+      expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/check failed/), extra: expect.objectContaining({ model: 'duration' }) }));
+      expect(await served()).toEqual(before);
+      expect(unhandled).toEqual([]);
+
+      writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-2'));
+      await check();
+
+      expect((await served()).version).toBe('run-2');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('releasing a replaced model', () => {
   it('frees the session only after its in-flight predicts settle, and refuses predicts afterwards', async () => {
     const events: string[] = [];
