@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -227,6 +227,41 @@ describe('hot swap: checking an MLflow model directory', () => {
       expect((await served()).value).toBe(6 * RIDE.trip_distance);
       expect(loads.count).toBe(3);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a changed model the rest of the set disagrees with', () => {
+  it('is refused (not a crash): its sidecar allows no trip_distance the other model accepts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hot-swap-conflict-'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      mkdirSync(join(dir, 'cost'));
+      writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(2));
+      writeFileSync(join(dir, 'cost', 'model.onnx'), scaledDistanceModel(3));
+      writeFileSync(join(dir, 'cost', 'model.json'), JSON.stringify({ inputs: { trip_distance: { max: 1000 } } }));
+      let clock = 0;
+      const refresher = new ModelRefresher({ intervalMs: 1000, now: () => clock, fingerprint: (s, previous) => fingerprintModel(s, undefined, previous), load: (s) => loadServedModel(s), log: { info: () => undefined, warn: () => undefined } });
+      const cache = new ModelSetCache([{ name: 'duration', location: parseModelLocation(join(dir, 'model.onnx')) }, { name: 'cost', location: parseModelLocation(join(dir, 'cost', 'model.onnx')) }], (s) => refresher.loadWatched(s));
+      refresher.watch(cache);
+      const before = await cache.get();
+
+      writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(4));
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ inputs: { trip_distance: { min: 2000 } } }));
+      clock += 1000;
+      refresher.poke();
+      await refresher.settled();
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(refresher.stats()).toMatchObject({ refused: 1, swaps: 0 });
+      expect(await cache.get()).toBe(before);
+      expect(cache.status().find((m) => m.name === 'duration')?.version).toBe(before.require('duration').version);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
       rmSync(dir, { recursive: true, force: true });
     }
   });
