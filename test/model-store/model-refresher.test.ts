@@ -27,6 +27,14 @@ function countCommands(client: S3Client): Map<string, number> {
   return counts;
 }
 
+/** Collects the process's unhandled rejections until stop(): a background check must leave none. */
+function watchUnhandledRejections(): { reasons: unknown[]; stop(): void } {
+  const reasons: unknown[] = [];
+  const listener = (reason: unknown) => reasons.push(reason);
+  process.on('unhandledRejection', listener);
+  return { reasons, stop: () => process.off('unhandledRejection', listener) };
+}
+
 /** A refresher over a cache of one model, on a clock the test moves; loads are counted. */
 function harness(spec: ModelSpec, s3?: S3Client, load: (spec: ModelSpec) => Promise<ServedModel> = (s) => loadServedModel(s, s3)) {
   let clock = 0;
@@ -235,9 +243,7 @@ describe('hot swap: checking an MLflow model directory', () => {
 describe('a changed model the rest of the set disagrees with', () => {
   it('is refused (not a crash): its sidecar allows no trip_distance the other model accepts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hot-swap-conflict-'));
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     try {
       mkdirSync(join(dir, 'cost'));
       writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(2));
@@ -259,9 +265,9 @@ describe('a changed model the rest of the set disagrees with', () => {
       expect(refresher.stats()).toMatchObject({ refused: 1, swaps: 0 });
       expect(await cache.get()).toBe(before);
       expect(cache.status().find((m) => m.name === 'duration')?.version).toBe(before.require('duration').version);
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -270,9 +276,7 @@ describe('a changed model the rest of the set disagrees with', () => {
 describe('a check that cannot be made', () => {
   it('is logged and counted, leaves the model serving, lets no rejection escape, and is made again at the next interval', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hot-swap-gone-'));
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     try {
       writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-1'));
       writeFileSync(join(dir, 'model.onnx'), scaledDistanceModel(2));
@@ -286,14 +290,14 @@ describe('a check that cannot be made', () => {
       expect(refresher.stats()).toMatchObject({ failedChecks: 1, refused: 0, swaps: 0 });
       expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/check failed/), extra: expect.objectContaining({ model: 'duration' }) }));
       expect(await served()).toEqual(before);
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
 
       writeFileSync(join(dir, 'MLmodel'), mlmodelYaml('run-2'));
       await check();
 
       expect((await served()).version).toBe('run-2');
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
