@@ -16,6 +16,11 @@ export interface Config {
    * is the version of `duration` (or of the only model); other models report their own.
    */
   readonly models: readonly ModelSpec[];
+  /**
+   * MODEL_REFRESH_SECONDS: a warm process re-checks its model locations at most this often and
+   * swaps in a changed model (hot swap); undefined = off, models load once per process.
+   */
+  readonly modelRefreshSeconds?: number;
   /** set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point S3 at a local server (path-style) */
   readonly s3Endpoint?: string;
   /** the S3 client's own retry and socket settings (model fetch, dead letters, batch files) */
@@ -62,8 +67,6 @@ export interface Config {
    * the same rides without ever answering (their outputs are logged, counted and captured).
    */
   readonly shadowModels: readonly ModelSpec[];
-  /** MODEL_REFRESH_SECONDS: a warm process re-checks its model locations at most this often; undefined = never */
-  readonly modelRefreshSeconds?: number;
   readonly batch: {
     /** BATCH_INPUT_TEMPLATE: trip file URI with {taxi_type} {year} {month} placeholders */
     readonly inputTemplate: string;
@@ -110,6 +113,14 @@ const EnvSchema = z.object({
   MODEL_KEY: optionalText,
   MODEL_VERSION: optionalText,
   RUN_ID: optionalText,
+  MODEL_REFRESH_SECONDS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of seconds above 0 (unset = no hot swap)')
+      .transform(Number)
+      .pipe(z.number().int().positive('must be a whole number of seconds above 0 (unset = no hot swap)').max(86_400 * 365))
+      .optional(),
+  ),
   AWS_ENDPOINT_URL_S3: optionalText,
   AWS_ENDPOINT_URL: optionalText,
   S3_MAX_ATTEMPTS: positiveInt(3),
@@ -134,7 +145,6 @@ const EnvSchema = z.object({
   POWERTOOLS_METRICS_NAMESPACE: z.string().trim().min(1).default(DEFAULT_METRICS_NAMESPACE),
   AWS_LAMBDA_FUNCTION_VERSION: z.string().trim().min(1).default(LOCAL_FUNCTION_VERSION),
   SHADOW_MODELS: optionalText,
-  MODEL_REFRESH_SECONDS: optionalText.pipe(z.union([z.undefined(), z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).pipe(z.number().min(1).max(86_400))])),
   BATCH_INPUT_TEMPLATE: optionalText,
   BATCH_OUTPUT_TEMPLATE: optionalText,
   BATCH_TAXI_TYPE: z.enum(TAXI_TYPES).default('green'),
@@ -180,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data;
   return Object.freeze({
     models: Object.freeze(modelSpecsFrom(e)),
+    ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({
@@ -206,7 +217,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     functionVersion: e.AWS_LAMBDA_FUNCTION_VERSION,
     shadowModels: Object.freeze(shadowSpecsFrom(e, modelSpecsFrom(e))),
-    ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     batch: Object.freeze({
       inputTemplate: e.BATCH_INPUT_TEMPLATE ?? DEFAULT_BATCH_INPUT_TEMPLATE,
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,

@@ -6,19 +6,21 @@ import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
-import { ModelSetCache, describeModelLocation, loadServedModel } from './model-store';
+import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelSpec, type RefreshLog } from './model-store';
+import type { ServedModel } from './models/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
 import { ServiceMetrics } from './metrics/service-metrics';
 import type { PredictionEvent } from './capture/prediction-capture';
 import type { ShadowModels } from './shadow/shadow-models';
-import type { ModelRefresher } from './model-store/model-refresher';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
   readonly models: ModelSetCache;
+  /** hot swap (MODEL_REFRESH_SECONDS); undefined when off. `refresh.stats().refused` counts refused models */
+  readonly refresh?: ModelRefresher;
   readonly s3: S3Client;
   readonly http: HttpDeps;
   /**
@@ -33,8 +35,6 @@ export interface Runtime {
   readonly metrics: ServiceMetrics;
   /** SHADOW_MODELS, when set: candidates scoring the same rides, recorded, never answering */
   readonly shadows?: ShadowModels;
-  /** MODEL_REFRESH_SECONDS, when set: the hot swap of changed models in this warm process */
-  readonly refresher?: ModelRefresher;
 }
 
 /** Clients a caller may supply instead of the defaults (the local runner's, on loopback). */
@@ -78,8 +78,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
   });
   const shadows = loadShadows(config, s3, logger, metrics);
-  // Every model starts loading at once; each is fetched once and cached on its own.
-  const models = new ModelSetCache(config.models, async (spec) => {
+  const load = async (spec: ModelSpec): Promise<ServedModel> => {
     const started = performance.now();
     const model = await loadServedModel(spec, s3);
     logger.info('model loaded', {
@@ -89,10 +88,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       loadMs: Math.round(performance.now() - started),
     });
     return model;
-  }, shadows ? { onModelRun: shadows.onModelRun } : {});
-  const refresher = config.modelRefreshSeconds === undefined ? undefined : startRefresher(config, models, s3, logger, metrics);
-  // With MODEL_REFRESH_SECONDS, each request may start a background check (never waits for it).
-  const getModels = refresher ? () => (refresher.poke(), models.get()) : () => models.get();
+  };
+  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: refreshLog(logger, metrics) });
+  // Every model starts loading at once; each is fetched once and cached on its own.
+  const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, shadows ? { onModelRun: shadows.onModelRun } : {});
+  refresh?.watch(models);
+  // Every request, record batch and job takes its set here: the hot-swap check is started (never awaited) on the way.
+  const getModels = () => {
+    refresh?.poke();
+    return models.get();
+  };
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
@@ -101,10 +106,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     capture,
     metrics,
     shadows,
-    refresher,
+    ...(refresh ? { refresh } : {}),
     config,
     logger,
     models,
+    ...(refresh ? { refresh } : {}),
     s3,
     http: {
       getModels,
@@ -140,29 +146,18 @@ function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[])
   return present.length === 1 ? (present[0] as (event: PredictionEvent) => void) : (event) => present.forEach((observe) => observe(event));
 }
 
-/**
- * Hot swap (MODEL_REFRESH_SECONDS): swaps and refusals are logged with both versions; a refusal
- * is a warning. Required here, not imported at the top: a process without it never evaluates it.
- */
-function startRefresher(config: Config, models: ModelSetCache, s3: S3Client, logger: Logger, metrics: ServiceMetrics): ModelRefresher {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ModelRefresher } = require('./model-store/model-refresher') as typeof import('./model-store/model-refresher');
-  return new ModelRefresher(models, config.models, {
-    intervalMs: (config.modelRefreshSeconds as number) * 1000,
-    s3,
-    load: (spec) => loadServedModel(spec, s3),
-    events: {
-      swapped: (e) => {
-        logger.info('model swapped', { model: e.model, fromVersion: e.from, modelVersion: e.to, loadMs: e.loadMs });
-        metrics.modelRefresh('swapped');
-      },
-      refused: (e) => {
-        logger.warn('changed model refused; the loaded one keeps serving', { model: e.model, reason: e.reason });
-        metrics.modelRefresh('refused');
-      },
-      checkFailed: (e) => logger.warn('model location could not be checked; trying again at the next interval', { model: e.model, reason: e.reason }),
+/** The hot swap's log lines, also counted as metrics: ModelSwaps, ModelRefreshRefused. */
+function refreshLog(logger: Logger, metrics: ServiceMetrics): RefreshLog {
+  return {
+    info: (message, extra) => {
+      logger.info(message, extra);
+      if (message === 'model swapped') metrics.modelRefresh('swapped');
     },
-  });
+    warn: (message, extra) => {
+      logger.warn(message, extra);
+      if (extra.metric === 'ModelRefreshRefused') metrics.modelRefresh('refused');
+    },
+  };
 }
 
 /**

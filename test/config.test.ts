@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DEFAULT_MODEL_PATH, loadConfig } from '../lambda/config';
 
 describe('loadConfig', () => {
@@ -55,5 +56,30 @@ describe('loadConfig', () => {
 
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^invalid environment: PORT/);
+  });
+
+  it('turns hot swap on with MODEL_REFRESH_SECONDS and leaves it off when unset or empty', () => {
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: '60' }).modelRefreshSeconds).toBe(60);
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: ' 1 ' }).modelRefreshSeconds).toBe(1);
+    expect(loadConfig({}).modelRefreshSeconds).toBeUndefined();
+    expect(loadConfig({ MODEL_REFRESH_SECONDS: '' }).modelRefreshSeconds).toBeUndefined();
+  });
+
+  it('reads any MODEL_REFRESH_SECONDS as a positive whole number of seconds or refuses it naming the variable', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.integer({ min: -10, max: 100_000 }).map(String)), (value) => {
+        let seconds: number | undefined;
+        try {
+          seconds = loadConfig({ MODEL_REFRESH_SECONDS: value }).modelRefreshSeconds;
+        } catch (error) {
+          return /^invalid environment: MODEL_REFRESH_SECONDS: /.test((error as Error).message);
+        }
+        return value.trim() === '' ? seconds === undefined : seconds === Number(value.trim()) && Number.isInteger(seconds) && seconds > 0;
+      }),
+    );
+  });
+
+  it.each(['0', '-5', '1.5', 'sixty', '60s', '1e3'])('refuses MODEL_REFRESH_SECONDS=%s, naming the variable and what it wants', (value) => {
+    expect(() => loadConfig({ MODEL_REFRESH_SECONDS: value })).toThrow(/^invalid environment: MODEL_REFRESH_SECONDS: must be a whole number of seconds above 0/);
   });
 });

@@ -3,3 +3,6 @@ export { parseModelLocation, describeModelLocation, type ModelLocation } from '.
 export { loadServedModel, contentVersion, type ModelSpec } from './load-model';
 export { ModelSetCache, type ModelState, type ModelStatus } from './model-set-cache';
 export { parseMLmodel, type MLmodel } from './mlflow';
+export { fingerprintModel, sameFingerprint, type ModelFingerprint } from './model-fingerprint';
+export { ModelRefresher, type ModelRefresherOptions, type RefreshCounts, type RefreshLog } from './model-refresher';
+export { representativeBatch, smokeTest } from './smoke-test';

@@ -8,7 +8,8 @@ import { parseSidecar, type ModelSidecar } from '../models/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
 import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
 import { parseMLmodel, type MLmodel } from './mlflow';
-import { fetchOptionalS3Object, fetchS3Object } from './s3';
+import { fetchOptionalS3Object, fetchS3Object, s3Stamp } from './s3';
+import { fileStamp, type FileStamp } from './file';
 
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
@@ -19,14 +20,16 @@ export interface ModelSpec {
 }
 
 /** Reads the files of one model directory (a folder or an S3 prefix). */
-interface Store {
+export interface Store {
   read(name: string): Promise<Uint8Array>;
   readOptional(name: string): Promise<Uint8Array | undefined>;
   describe(name: string): string;
+  /** a cheap token that changes when the file does (hot swap); `previous` lets it skip work */
+  stamp(name: string, previous?: FileStamp): Promise<FileStamp>;
 }
 
 /** What a location resolves to: the store, the model file's name in it, and the MLmodel if any. */
-interface Resolved {
+export interface Resolved {
   store: Store;
   modelFile: string;
   mlmodel?: MLmodel;
@@ -73,22 +76,30 @@ export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 }
 
-async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+/**
+ * The store a location reads from, and its model file when the location names one; without one
+ * it is an MLflow directory, whose `MLmodel` names the file.
+ */
+export async function locateStore(location: ModelLocation, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
   if (location.kind === 'file') {
-    if (!(await isDirectory(location.path))) {
-      return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
-    }
-    return withMLmodel(fileStore(location.path));
+    if (!(await isDirectory(location.path))) return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
+    return { store: fileStore(location.path) };
   }
   if (!s3) throw new Error('no S3 client configured');
   if (isModelObjectKey(location.key)) {
     const slash = location.key.lastIndexOf('/');
     return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
   }
-  return withMLmodel(s3Store(s3, location.bucket, `${location.key}/`));
+  return { store: s3Store(s3, location.bucket, `${location.key}/`) };
 }
 
-async function withMLmodel(store: Store): Promise<Resolved> {
+async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+  const { store, modelFile } = await locateStore(location, s3);
+  return modelFile === undefined ? withMLmodel(store) : { store, modelFile };
+}
+
+/** Reads and parses a directory's `MLmodel`: which file holds the model, its run id and signature. */
+export async function withMLmodel(store: Store): Promise<Resolved> {
   const text = await store.readOptional('MLmodel');
   if (text === undefined) {
     throw new ModelLoadError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);
@@ -107,6 +118,7 @@ function fileStore(dir: string): Store {
     read: (name) => readModelFile(join(dir, name)),
     readOptional: (name) => readOptionalFile(join(dir, name)),
     describe: (name) => join(dir, name),
+    stamp: (name, previous) => fileStamp(join(dir, name), previous),
   };
 }
 
@@ -115,5 +127,6 @@ function s3Store(s3: S3Client, bucket: string, prefix: string): Store {
     read: (name) => fetchS3Object(s3, bucket, `${prefix}${name}`),
     readOptional: (name) => fetchOptionalS3Object(s3, bucket, `${prefix}${name}`),
     describe: (name) => `s3://${bucket}/${prefix}${name}`,
+    stamp: (name) => s3Stamp(s3, bucket, `${prefix}${name}`),
   };
 }

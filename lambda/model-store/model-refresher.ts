@@ -1,179 +1,172 @@
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { InputColumn } from '../models/input-batch';
+import { isPredictError } from '../core/errors';
 import type { ServedModel } from '../models/served-model';
-import { isModelObjectKey, type ModelLocation } from './location';
 import type { ModelSpec } from './load-model';
+import { describeModelLocation } from './location';
+import { sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 import type { ModelSetCache } from './model-set-cache';
+import { smokeTest } from './smoke-test';
 
-/**
- * What identifies the bytes at a model location without fetching them: S3's ETag and version id
- * (a HEAD request, allowed by s3:GetObject on the key), or a file's mtime and size plus the
- * sha256 of its content (read only when mtime or size moved, so touching a file is no change).
- * An MLflow directory is identified by its MLmodel file (a new run writes a new run_id).
- */
-export interface Fingerprint {
-  readonly stamp: string;
-  readonly hash?: string;
+/** What the refresher has done, for the runtime to read (metrics, tests). */
+export interface RefreshCounts {
+  /** checks started (each looks at every configured model) */
+  readonly checks: number;
+  /** models swapped in */
+  readonly swaps: number;
+  /** changed models refused (load or smoke test failed): `ModelRefreshRefused` */
+  readonly refused: number;
+  /** checks of a model that could not be made (S3 unreachable, ...); retried at the next check */
+  readonly failedChecks: number;
 }
 
-export async function fingerprintOf(location: ModelLocation, s3: S3Client | undefined, previous?: Fingerprint): Promise<Fingerprint> {
-  if (location.kind === 's3') {
-    if (!s3) throw new Error('no S3 client configured');
-    const key = isModelObjectKey(location.key) ? location.key : `${location.key}/MLmodel`;
-    const head = await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: key }));
-    return { stamp: `${head.ETag ?? ''}#${head.VersionId ?? ''}` };
-  }
-  const info = await stat(location.path);
-  const path = info.isDirectory() ? join(location.path, 'MLmodel') : location.path;
-  const file = info.isDirectory() ? await stat(path) : info;
-  const stamp = `${file.mtimeMs}:${file.size}`;
-  if (previous?.stamp === stamp) return previous;
-  return { stamp, hash: createHash('sha256').update(await readFile(path)).digest('hex') };
+/** Structured log lines (Powertools' Logger fits). */
+export interface RefreshLog {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
 }
 
-function sameModel(a: Fingerprint | undefined, b: Fingerprint): boolean {
-  if (!a) return false;
-  return a.hash !== undefined && b.hash !== undefined ? a.hash === b.hash : a.stamp === b.stamp;
-}
-
-/** What the refresher tells the log and the counters. */
-export interface RefreshEvents {
-  swapped(event: { model: string; from: string; to: string; loadMs: number }): void;
-  /** a changed model that failed to load or to give a finite prediction: the old one keeps serving */
-  refused(event: { model: string; reason: string }): void;
-  /** the location could not be checked (S3 or the file unreachable): tried again at the next interval */
-  checkFailed(event: { model: string; reason: string }): void;
-}
-
-export interface RefresherOptions {
-  intervalMs: number;
+export interface ModelRefresherOptions {
+  /** MODEL_REFRESH_SECONDS, in milliseconds: the least time between two checks */
+  readonly intervalMs: number;
+  /** the stamps of a model's files, given the previous ones (model-fingerprint.ts) */
+  fingerprint(spec: ModelSpec, previous?: ModelFingerprint): Promise<ModelFingerprint>;
+  /** loads a model (the runtime's loader: fetch, session, version) */
   load(spec: ModelSpec): Promise<ServedModel>;
-  events: RefreshEvents;
-  s3?: S3Client;
-  /** how long a replaced model stays alive for requests that still hold it, before its session is released */
-  releaseAfterMs?: number;
-  now?(): number;
+  readonly log: RefreshLog;
+  /**
+   * How long a replaced model stays usable before its session is released (then only once its
+   * in-flight predicts settle). It covers callers that took the old set but have not called
+   * predict yet; a set held longer (a batch job, which the predict function never runs) would
+   * get MODEL_LOAD_FAILED. Default 60 s.
+   */
+  readonly releaseAfterMs?: number;
+  readonly now?: () => number;
 }
 
 /**
- * Hot swap in a warm process (MODEL_REFRESH_SECONDS). `poke()` is called as requests arrive and
- * never waits: when the interval has passed and no check is running, it starts one in the
- * background (in Lambda no timer runs while the environment is frozen, so the check starts with
- * the first invocation after the interval and may finish during a later one). A check compares
- * each model location's fingerprint with the one served; a changed model is loaded into a new
- * session, must give one finite prediction on a row within its bounds, and is then swapped in
- * atomically. One that fails is refused — the old model keeps serving — and is not tried again
- * until its location changes again.
+ * Hot swap in a warm process (MODEL_REFRESH_SECONDS). There is no timer: a Lambda environment
+ * is frozen between invocations, so {@link poke} is called as each request arrives and starts a
+ * check when the interval has passed; the check runs in the background (it may finish during a
+ * later request) and no request ever waits for it. The same mechanism serves the local server,
+ * and nothing pending keeps its process from exiting.
+ *
+ * A check compares each model's files' stamps with those it was loaded from; a changed model is
+ * loaded into a new session, smoke-tested (one finite prediction), and swapped into the cache.
+ * A model that fails either is refused: the old one keeps serving, the refusal is logged and
+ * counted, and those stamps are not tried again; only a further change is.
  *
  * @example
- * const refresher = new ModelRefresher(cache, specs, { intervalMs: 60_000, load, events, s3 });
- * const getModels = () => (refresher.poke(), cache.get());
+ * const refresher = new ModelRefresher({ intervalMs: 60_000, fingerprint, load, log: logger });
+ * const cache = new ModelSetCache(specs, (spec) => refresher.loadWatched(spec));
+ * refresher.watch(cache);
+ * const getModels = () => { refresher.poke(); return cache.get(); };
  */
 export class ModelRefresher {
-  private readonly served = new Map<string, Fingerprint>();
-  private readonly refusedAt = new Map<string, Fingerprint>();
-  private lastCheck: number;
+  private readonly loadedFrom = new Map<string, ModelFingerprint>();
+  private readonly counts = { checks: 0, swaps: 0, refused: 0, failedChecks: 0 };
+  private readonly now: () => number;
+  private cache: ModelSetCache | undefined;
+  private lastCheck = 0;
   private running: Promise<void> | undefined;
-  readonly counts = { checks: 0, swaps: 0, refusals: 0, checkFailures: 0 };
 
-  constructor(
-    private readonly cache: ModelSetCache,
-    private readonly specs: readonly ModelSpec[],
-    private readonly options: RefresherOptions,
-  ) {
-    this.lastCheck = this.now();
-    // What is being loaded now is what is served: fingerprint it, in the background.
-    this.running = this.baseline().finally(() => (this.running = undefined));
+  constructor(private readonly options: ModelRefresherOptions) {
+    this.now = options.now ?? (() => performance.now());
   }
 
-  /** Starts a check if one is due; returns at once. */
-  poke(): void {
-    if (this.running || this.now() - this.lastCheck < this.options.intervalMs) return;
-    this.lastCheck = this.now();
-    this.running = this.check().finally(() => (this.running = undefined));
-  }
-
-  /** The check in progress, if any (tests and shutdown wait on it). */
-  settled(): Promise<void> {
-    return this.running ?? Promise.resolve();
-  }
-
-  private now(): number {
-    return this.options.now?.() ?? Date.now();
-  }
-
-  private async baseline(): Promise<void> {
-    await Promise.all(
-      this.specs.map(async (spec) => {
-        try {
-          this.served.set(spec.name, await fingerprintOf(spec.location, this.options.s3));
-        } catch {
-          // Unreachable now: the first check fingerprints it (and reloads what it finds).
-        }
-      }),
-    );
-  }
-
-  private async check(): Promise<void> {
-    this.counts.checks++;
-    for (const spec of this.specs) {
-      let current: Fingerprint;
-      try {
-        current = await fingerprintOf(spec.location, this.options.s3, this.served.get(spec.name));
-      } catch (error) {
-        this.counts.checkFailures++;
-        this.options.events.checkFailed({ model: spec.name, reason: (error as Error).message });
-        continue;
-      }
-      if (sameModel(this.served.get(spec.name), current) || sameModel(this.refusedAt.get(spec.name), current)) continue;
-      await this.swap(spec, current);
+  /**
+   * Loads a model for the cache, stamping its files first: a change landing during the load is
+   * then seen by the next check (at worst the same bytes are loaded twice), never missed.
+   */
+  async loadWatched(spec: ModelSpec): Promise<ServedModel> {
+    try {
+      this.loadedFrom.set(spec.name, await this.options.fingerprint(spec));
+    } catch {
+      this.loadedFrom.delete(spec.name); // the load reports the problem; the first check stamps it
     }
+    return this.options.load(spec);
   }
 
-  private async swap(spec: ModelSpec, fingerprint: Fingerprint): Promise<void> {
-    const started = this.now();
-    let model: ServedModel;
+  /** The cache whose models are checked; the first check is due an interval from now. */
+  watch(cache: ModelSetCache): void {
+    this.cache = cache;
+    this.lastCheck = this.now();
+  }
+
+  /** Called as a request arrives: starts a check when one is due. Returns at once. */
+  poke(): void {
+    const cache = this.cache;
+    if (!cache?.current() || this.running) return;
+    const now = this.now();
+    if (now - this.lastCheck < this.options.intervalMs) return;
+    this.lastCheck = now;
+    this.running = this.checkAll(cache)
+      .catch((error: unknown) => this.options.log.warn('model refresh failed; the served models stay', { reason: (error as Error).message }))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** Resolves when no check is running (tests; a process that wants to exit cleanly). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  stats(): RefreshCounts {
+    return { ...this.counts };
+  }
+
+  // Models are checked one after another: at most one extra session is in memory at a time.
+  private async checkAll(cache: ModelSetCache): Promise<void> {
+    this.counts.checks++;
+    for (const spec of cache.specs) await this.checkModel(cache, spec);
+  }
+
+  private async checkModel(cache: ModelSetCache, spec: ModelSpec): Promise<void> {
+    const location = describeModelLocation(spec.location);
+    const previous = this.loadedFrom.get(spec.name);
+    let current: ModelFingerprint;
+    try {
+      current = await this.options.fingerprint(spec, previous);
+    } catch (error) {
+      this.counts.failedChecks++;
+      this.options.log.warn('model refresh check failed; the served model stays', { model: spec.name, location, reason: (error as Error).message });
+      return;
+    }
+    this.loadedFrom.set(spec.name, current);
+    if (!previous || sameFingerprint(previous, current)) return;
+    // From here on these stamps count as tried: a refused model is not fetched again until it changes again.
+    let model: ServedModel | undefined;
+    let replaced: ServedModel;
     try {
       model = await this.options.load(spec);
       await smokeTest(model);
+      replaced = cache.replace(model);
     } catch (error) {
-      this.counts.refusals++;
-      this.refusedAt.set(spec.name, fingerprint);
-      this.options.events.refused({ model: spec.name, reason: (error as Error).message });
-      return;
-    }
-    const previous = this.cache.replace(model);
-    this.served.set(spec.name, fingerprint);
-    this.refusedAt.delete(spec.name);
-    if (!previous) {
-      // Not loaded yet (the first load is still running or failed): nothing to swap; the cache loads it itself.
-      void model.release();
+      this.counts.refused++;
+      this.options.log.warn('model refresh refused; the served model stays', {
+        metric: 'ModelRefreshRefused',
+        model: spec.name,
+        location,
+        servedVersion: cache.current()?.get(spec.name)?.version,
+        code: isPredictError(error) ? error.code : 'UNEXPECTED',
+        reason: (error as Error).message,
+        refused: this.counts.refused,
+      });
+      if (model) this.release(model, 0);
       return;
     }
     this.counts.swaps++;
-    this.options.events.swapped({ model: spec.name, from: previous.version, to: model.version, loadMs: Math.round(this.now() - started) });
-    // Requests that took the old set before the swap finish on it; its session is freed later.
-    setTimeout(() => void previous.release().catch(() => undefined), this.options.releaseAfterMs ?? 60_000).unref();
-  }
-}
-
-/**
- * One prediction on a row every field accepts (each number at its lower bound, or 1 when that is
- * allowed, within its upper bound): a model that cannot run or answers NaN/Infinity is refused.
- */
-async function smokeTest(model: ServedModel): Promise<void> {
-  const columns: Record<string, InputColumn> = {};
-  for (const field of model.fields) {
-    if (field.kind === 'string') {
-      columns[field.name] = ['1'];
-      continue;
+    this.options.log.info('model swapped', { model: spec.name, location, fromVersion: replaced.version, toVersion: model.version, swaps: this.counts.swaps });
+    if (replaced.version === model.version) {
+      this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', { model: spec.name, version: model.version });
     }
-    const low = Math.max(field.min ?? 1, Math.min(1, field.max ?? 1));
-    columns[field.name] = Float64Array.of(field.max !== undefined ? Math.min(low, field.max) : low);
+    this.release(replaced, this.options.releaseAfterMs ?? 60_000);
   }
-  const [value] = await model.predict({ length: 1, columns });
-  if (value === undefined || !Number.isFinite(value)) throw new Error(`the smoke-test prediction is ${String(value)}, not a finite number`);
+
+  /** Frees a model's session after `delayMs` (and its in-flight predicts); never holds the process open. */
+  private release(model: ServedModel, delayMs: number): void {
+    const timer = setTimeout(() => {
+      model.release?.().catch((error: unknown) => this.options.log.warn('releasing a replaced model failed', { model: model.name, version: model.version, reason: (error as Error).message }));
+    }, delayMs);
+    timer.unref();
+  }
 }

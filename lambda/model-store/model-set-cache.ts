@@ -1,7 +1,7 @@
 import type { ModelSet, ModelSetOptions } from '../models/model-set';
 import { createModelSet } from '../models/model-set';
 import type { ServedModel } from '../models/served-model';
-import { isPredictError } from '../core/errors';
+import { UnknownModelError, isPredictError } from '../core/errors';
 import type { ModelSpec } from './load-model';
 
 /** A model's load state, as /health reports it. */
@@ -74,23 +74,29 @@ export class ModelSetCache {
     return this.set;
   }
 
+  /** The configured models, in MODELS order. */
+  get specs(): readonly ModelSpec[] {
+    return this.entries.map((entry) => entry.spec);
+  }
+
   /**
-   * Hot swap: from now on `get()` resolves to a set holding `model` in place of the loaded model
-   * of the same name. A request that already holds the old set finishes on it (a set is a
-   * snapshot), so no reply mixes versions. Resolves to the model replaced (the caller releases
-   * it once idle), or undefined when the set was not loaded yet.
+   * Hot swap: puts `model` in place of the loaded model of its name. A new set is built (with
+   * the same options, so observers keep seeing every run) and get() resolves to it from now
+   * on; a caller already holding the old set keeps it, so no reply mixes versions. Returns the
+   * model replaced (for the caller to release). Throws, changing nothing, when the set is not
+   * loaded yet, the name is not configured, or the new set cannot be built (fields disagree).
    */
-  replace(model: ServedModel): ServedModel | undefined {
+  replace(model: ServedModel): ServedModel {
     const entry = this.entries.find((e) => e.spec.name === model.name);
-    if (!entry?.loaded || !this.set) return undefined;
-    const previous = entry.loaded;
-    entry.loaded = model;
-    this.set = createModelSet(
-      this.entries.map((e) => e.loaded as ServedModel),
+    if (!entry?.loaded || !this.set) throw new UnknownModelError(model.name);
+    const set = createModelSet(
+      this.entries.map((e) => (e === entry ? model : (e.loaded as ServedModel))),
       this.options,
     );
-    this.pendingSet = Promise.resolve(this.set);
-    return previous;
+    const replaced = entry.loaded;
+    entry.loaded = model;
+    this.set = set;
+    return replaced;
   }
 
   /** Each configured model's state, for /health. */

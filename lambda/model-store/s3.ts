@@ -1,4 +1,5 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FileStamp } from './file';
 
 /**
  * Fetches one object's bytes. Retries and timeouts are the S3 client's own (its `maxAttempts`
@@ -11,6 +12,20 @@ export async function fetchS3Object(client: S3Client, bucket: string, key: strin
 }
 
 /**
+ * The object's stamp for a hot-swap check: its ETag and VersionId from a HeadObject (which
+ * s3:GetObject permits; no bytes move). Absent (404, or 403 without s3:ListBucket) is a stamp too.
+ */
+export async function s3Stamp(client: S3Client, bucket: string, key: string): Promise<FileStamp> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { token: `etag:${head.ETag ?? ''}:${head.VersionId ?? ''}` };
+  } catch (error) {
+    if (isAbsent(error)) return { token: 'absent' };
+    throw error;
+  }
+}
+
+/**
  * The object's bytes, or undefined when it is absent. Without s3:ListBucket, S3 answers 403
  * rather than 404 for a missing key, so both mean "no such optional object" (a sidecar).
  */
@@ -18,8 +33,12 @@ export async function fetchOptionalS3Object(client: S3Client, bucket: string, ke
   try {
     return await fetchS3Object(client, bucket, key);
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((error as Error).name === 'NoSuchKey' || status === 404 || status === 403) return undefined;
+    if (isAbsent(error)) return undefined;
     throw error;
   }
+}
+
+function isAbsent(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound' || status === 404 || status === 403;
 }

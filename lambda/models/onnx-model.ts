@@ -58,7 +58,7 @@ export class OnnxModel {
     return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
   }
 
-  /** Frees the session's native memory; no run may follow (hot swap calls it once the old model is idle). */
+  /** Frees the native session; no run may start afterwards (the ServedModel guards that). */
   release(): Promise<void> {
     return this.session.release();
   }

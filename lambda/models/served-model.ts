@@ -1,4 +1,4 @@
-import { UnsupportedModelError } from '../core/errors';
+import { ModelLoadError, UnsupportedModelError } from '../core/errors';
 import { Coalescer, type SegmentRunner } from './coalescer';
 import { sliceBatch, type InputBatch } from './input-batch';
 import { fieldsForInput, mergeFields, unionFields, type FieldKind, type ModelInput, type RequestField } from './model-input';
@@ -32,8 +32,11 @@ export interface ServedModel {
   readonly info: ModelInfo;
   /** One output per row, in row order; the batch must hold every field in `fields`. */
   predict(batch: InputBatch): Promise<Float64Array>;
-  /** Frees the model's native resources (after a hot swap, once nothing runs on it any more). */
-  release(): Promise<void>;
+  /**
+   * Frees the runner's session once no predict is in flight (a hot swap retires the old model).
+   * A predict called after that rejects with ModelLoadError instead of touching a freed session.
+   */
+  release?(): Promise<void>;
 }
 
 /** One column of an MLflow signature, reduced to what the request needs. */
@@ -64,6 +67,7 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
   const fields = applySidecar(applySignature(fromInputs, spec.runner.inputs, spec.signature, what), spec.runner.inputs, spec.sidecar, what);
   const coalescer = new Coalescer(spec.runner);
   const sidecar = spec.sidecar;
+  const life = new RunnerLife(spec.runner, what);
   return Object.freeze({
     name: spec.name,
     version: spec.version,
@@ -76,19 +80,52 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
       metrics: Object.freeze(sidecar ? sidecarMetrics(sidecar) : {}),
       source: spec.source,
     }),
-    async predict(batch: InputBatch): Promise<Float64Array> {
-      // One run per call (shared with concurrent calls), split only where a run would exceed
-      // the model's memory bound.
-      const step = coalescer.maxRowsPerRun;
-      if (batch.length <= step) return coalescer.run(batch);
-      const outputs = new Float64Array(batch.length);
-      for (let start = 0; start < batch.length; start += step) {
-        outputs.set(await coalescer.run(sliceBatch(batch, start, Math.min(batch.length, start + step))), start);
-      }
-      return outputs;
-    },
-    release: () => spec.runner.release?.() ?? Promise.resolve(),
+    predict: (batch: InputBatch): Promise<Float64Array> =>
+      life.during(async () => {
+        // One run per call (shared with concurrent calls), split only where a run would exceed
+        // the model's memory bound.
+        const step = coalescer.maxRowsPerRun;
+        if (batch.length <= step) return coalescer.run(batch);
+        const outputs = new Float64Array(batch.length);
+        for (let start = 0; start < batch.length; start += step) {
+          outputs.set(await coalescer.run(sliceBatch(batch, start, Math.min(batch.length, start + step))), start);
+        }
+        return outputs;
+      }),
+    release: () => life.release(),
   });
+}
+
+/**
+ * Counts the predicts in flight (a predict spans the coalescer's wait and its run), so that the
+ * session is freed only after the last of them settles, never under a run.
+ */
+class RunnerLife {
+  private active = 0;
+  private released = false;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly runner: { release?(): Promise<void> },
+    private readonly what: string,
+  ) {}
+
+  async during<T>(run: () => Promise<T>): Promise<T> {
+    if (this.released) throw new ModelLoadError(`${this.what} was replaced and its session released`);
+    this.active++;
+    try {
+      return await run();
+    } finally {
+      if (--this.active === 0) this.idle?.();
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.active > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.runner.release?.();
+  }
 }
 
 /**

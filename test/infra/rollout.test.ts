@@ -222,6 +222,17 @@ describe('hot swap and shadows', () => {
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('modelRefreshSeconds has nothing to watch'));
   });
 
+  it('hot swap of an overwritten key: MODEL_REFRESH_SECONDS on the predict function, which may read that key and its sidecar only', () => {
+    const { stack, template } = synthesizer.synthesize({ models: 'duration=s3://team-models/duration/current.onnx', modelRefreshSeconds: '60' });
+    const predictEnv = template.toJSON().Resources[idOf(stack.predict.function)].Properties.Environment.Variables;
+    expect(predictEnv).toMatchObject({ MODELS: 'duration=s3://team-models/duration/current.onnx', MODEL_REFRESH_SECONDS: '60' });
+    // The runtime's check is a HeadObject of the model and its sidecar, which s3:GetObject permits: no s3:ListBucket, no prefix.
+    expect(readStatementsOf(template, stack.predict.role)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [foreignObject('team-models/duration/current.json'), foreignObject('team-models/duration/current.onnx')] },
+    ]);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('modelRefreshSeconds'));
+  });
+
   it('grant read on an S3 shadow object and its sidecar to the predict role, not to the batch role', () => {
     const { stack, template } = synthesizer.synthesize({ shadowModels: 'cost=s3://shadow-bucket/cost/next.onnx' });
     const model = idOf(stack.buckets.model);

@@ -161,3 +161,28 @@ export function overflowingModel(): Uint8Array {
     nodes: [node({ op: 'Mul', inputs: ['trip_distance', 'huge'], outputs: ['scaled'] }), node({ op: 'Div', inputs: ['scaled', 'trip_distance'], outputs: ['variable'] })],
   });
 }
+
+/**
+ * `factor · trip_distance` over a float [N,1] input: models of different factors answer the same
+ * ride differently, so a reply's value tells which model produced it (hot-swap tests).
+ */
+export function scaledDistanceModel(factor: number): Uint8Array {
+  return encodeModel({
+    name: `scaled_distance_${factor}`,
+    inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('factor', [factor], [1])],
+    nodes: [node({ op: 'Mul', inputs: ['trip_distance', 'factor'], outputs: ['variable'] })],
+  });
+}
+
+/** A valid graph that answers `trip_distance / 0`: Infinity for any ride (a model a smoke test must refuse). */
+export function divergentModel(): Uint8Array {
+  return encodeModel({
+    name: 'divergent',
+    inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('zero', [0], [1])],
+    nodes: [node({ op: 'Div', inputs: ['trip_distance', 'zero'], outputs: ['variable'] })],
+  });
+}
