@@ -13,6 +13,7 @@ import type { Capture } from './capture';
 import { ServiceMetrics } from './metrics/service-metrics';
 import type { PredictionEvent } from './capture/prediction-capture';
 import type { ShadowModels } from './shadow/shadow-models';
+import type { InputBatch } from './models/input-batch';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -101,7 +102,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
   let stream: KinesisDeps | undefined;
   const capture = loadCapture(config, logger);
-  const onPredictions = allOf(metrics.observe, capture?.observe);
+  const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);
   return {
     capture,
     metrics,
@@ -137,6 +138,21 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       onPredictions,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
+  };
+}
+
+/**
+ * Capture with the shadows' outputs for the same rides: the record is written once the shadows'
+ * runs on that batch end (within the invocation's bounded wait for shadows); rides no shadow
+ * scored are captured at once.
+ */
+function withShadowOutputs(observe: (event: PredictionEvent) => void, shadows: ShadowModels): (event: PredictionEvent) => void {
+  return (event) => {
+    // The batch the served models ran on (the capture event's type only reads it)
+    const pending = shadows.outputsFor(event.batch as InputBatch);
+    if (!pending) return observe(event);
+    const { requestIds } = event; // read now: an id getter must not outlive the request
+    shadows.after(pending.then((outputs) => observe(outputs ? { ...event, requestIds, shadows: outputs } : { ...event, requestIds })));
   };
 }
 

@@ -1,3 +1,4 @@
+import type { InputBatch } from '../models/input-batch';
 import type { ModelRunEvent, ModelRunObserver } from '../models/observers';
 import type { ServedModel } from '../models/served-model';
 import { simpleStatistics } from '../monitor/simple-statistics';
@@ -40,9 +41,17 @@ export interface ShadowRecorder {
  * const cache = new ModelSetCache(config.models, load, { onModelRun: shadows.onModelRun });
  * await shadows.settle(1_000); // at the end of an invocation
  */
+/** The shadows' outputs for one batch of rides, as a capture record stores them. */
+export interface ShadowOutputs {
+  readonly outputs: Readonly<Record<string, Float64Array>>;
+  readonly versions: Readonly<Record<string, string>>;
+}
+
 export class ShadowModels {
   private readonly loaded = new Map<string, ServedModel>();
   private readonly pending = new Set<Promise<void>>();
+  /** each batch's shadow runs (by the batch object the served models got), for capture */
+  private readonly runs = new WeakMap<InputBatch, Promise<{ model: string; version: string; outputs: Float64Array } | undefined>[]>();
 
   constructor(
     /** one load per shadow, started by the caller; a failure is recorded, never thrown */
@@ -68,13 +77,40 @@ export class ShadowModels {
   readonly onModelRun: ModelRunObserver = (event) => {
     const shadow = this.loaded.get(event.model);
     if (!shadow) return;
-    this.track(
-      shadow.predict(event.batch).then(
-        (outputs) => this.compare(event, shadow, outputs),
-        (error: unknown) => this.recorder.failed(event.model, 'run', error),
-      ),
+    const run = shadow.predict(event.batch).then(
+      (outputs) => {
+        this.compare(event, shadow, outputs);
+        return { model: event.model, version: shadow.version, outputs };
+      },
+      (error: unknown) => {
+        this.recorder.failed(event.model, 'run', error);
+        return undefined;
+      },
     );
+    this.track(run.then(() => undefined));
+    const runs = this.runs.get(event.batch) ?? [];
+    runs.push(run);
+    this.runs.set(event.batch, runs);
   };
+
+  /**
+   * The shadows' outputs for `batch` (the batch the served models ran on), once their runs end;
+   * undefined when no shadow ran on it. Capture stores them next to the served models' outputs.
+   */
+  outputsFor(batch: InputBatch): Promise<ShadowOutputs | undefined> | undefined {
+    const runs = this.runs.get(batch);
+    if (!runs) return undefined;
+    return Promise.all(runs).then((done) => {
+      const ran = done.filter((r): r is NonNullable<typeof r> => r !== undefined);
+      if (ran.length === 0) return undefined;
+      return { outputs: Object.fromEntries(ran.map((r) => [r.model, r.outputs])), versions: Object.fromEntries(ran.map((r) => [r.model, r.version])) };
+    });
+  }
+
+  /** Keeps `work` among what {@link settle} waits for (capture of shadowed rides). */
+  after(work: Promise<unknown>): void {
+    this.track(work.then(() => undefined));
+  }
 
   /** Waits for pending shadow work, at most `timeoutMs`; what is still running goes on in the background. */
   async settle(timeoutMs: number): Promise<void> {

@@ -5,6 +5,7 @@ import { handleHttpRequest } from '../../lambda/adapters/http';
 import { handleKinesisEvent, type TestRunResponse } from '../../lambda/adapters/kinesis';
 import { loadConfig } from '../../lambda/config';
 import { createRuntime, type Runtime } from '../../lambda/runtime';
+import { readCaptureDirectory } from '../../lambda/capture/read-capture';
 import { batchOf, COURSE_RIDE } from '../support/fixtures';
 import { kinesisEvent, rideRecord } from '../support/events';
 import { passengerModel } from '../support/onnx-models';
@@ -123,6 +124,30 @@ describe('shadow models', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.every((w) => w.extra.reason === reason && w.extra.model === 'duration')).toBe(true);
     expect(shadowed.logs.filter((e) => e.message === 'shadow comparison')).toEqual([]);
+  });
+
+  it("stores the shadow's own outputs in the capture records of the same rides (HTTP and stream)", async () => {
+    const captureDir = join(scratch, 'capture');
+    const logger = recordingLogger();
+    const runtime = createRuntime(
+      loadConfig({ MODELS: `duration=${DURATION}`, SHADOW_MODELS: 'duration=s3://models/candidate/model.onnx', AWS_ENDPOINT_URL_S3: s3.endpoint, TEST_RUN: 'True', CAPTURE_LOCATION: captureDir }),
+      { logger: logger as never, metrics: recordingMetrics() },
+    );
+    await runtime.shadows?.settle(5_000);
+    await handleHttpRequest(post(RIDES), runtime.http);
+    await handleKinesisEvent(kinesisEvent(RIDES.map((ride, i) => rideRecord(i + 1, ride))), runtime.stream());
+    await runtime.shadows?.settle(5_000);
+    await runtime.capture?.close(2_000);
+
+    const { records } = await readCaptureDirectory(captureDir, 100);
+    const direct = await shadowOutputsDirect();
+    expect(records).toHaveLength(6);
+    for (const record of records) {
+      const row = record.source === 'http' ? Number(record.id.split('#')[1]) : Number(record.id) - 1; // http ids are <request id>#<ride>
+      expect(record.shadows?.duration?.output).toBe(direct[row]);
+      expect(record.shadows?.duration?.version).not.toBe(record.outputs.duration?.version);
+      expect(record.outputs.duration?.output).not.toBe(direct[row]);
+    }
   });
 
   it('SHADOW_MODELS must name served models', () => {
