@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: '<rootDir>/test/support/node-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The source's dynamic import()s name the .js a TypeScript file compiles to (node16 resolution); jest resolves the .ts.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   // The parquet libraries ship ES modules only; jest's CommonJS runtime needs them transformed.
   // The AWS SDK and Powertools keep module-level singletons that outlive a test file; Jest's soft

@@ -1,6 +1,14 @@
-import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { cpSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { buildSync, type BuildOptions } from 'esbuild';
 import type { PredictSettings } from './settings';
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** The asset's entry file: an ES module, so Lambda's handler `index.handler` resolves to it. */
+export const ASSET_ENTRY = 'index.mjs';
 
 /** Node's name (process.arch) for a Lambda architecture: the onnxruntime binary directory. */
 export function nodeArch(architecture: PredictSettings['architecture']): 'x64' | 'arm64' {
@@ -23,40 +31,82 @@ export function onnxRuntimeFiles(architecture: PredictSettings['architecture']):
   ];
 }
 
-/** Shell commands that copy {@link onnxRuntimeFiles} from the project into the bundle. */
-export function copyOnnxRuntimeCommands(inputDir: string, outputDir: string, architecture: PredictSettings['architecture']): string[] {
-  return onnxRuntimeFiles(architecture).map((file) => {
-    const from = `${inputDir}/node_modules/${file}`;
-    const to = `${outputDir}/node_modules/${file}`;
-    // -L: node_modules may be a symlink (worktrees); the bundle must hold real files.
-    return `mkdir -p "$(dirname "${to}")" && cp -RL "${from}" "${to}"`;
-  });
+/**
+ * Lets bundled CommonJS code run in an ES module: `require` (esbuild's shim calls it for node
+ * built-ins and onnxruntime-node), `__filename` and `__dirname`. Prepended to every output file.
+ */
+const ESM_BANNER = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+  "import { dirname as __pathDirname } from 'node:path';",
+  'const require = __createRequire(import.meta.url);',
+  'const __filename = __fileURLToPath(import.meta.url);',
+  'const __dirname = __pathDirname(__filename);',
+].join('\n');
+
+/**
+ * esbuild settings for the one Lambda asset (lambda/index.ts → index.mjs plus chunks/).
+ *
+ * - ES module output with code splitting: each `import()` in the source (the Kinesis, batch and
+ *   monitor adapters, the OpenAPI builder, the MLmodel parser) becomes a chunk of its own that
+ *   Node reads and compiles only when that code first runs. A cold start answering HTTP compiles
+ *   ~0.8 MB instead of the ~3 MB one CommonJS file held (BENCHMARKS.md, Lambda cold start).
+ * - The packages' ES builds (`module` before `main`): esbuild tree-shakes them (the S3 client
+ *   keeps the commands it uses, not all ~100 with their schemas).
+ * - The AWS SDK bundled at the version the tests ran (not the runtime's); onnxruntime-node kept
+ *   external and copied in by {@link bundlePredictAsset}.
+ * - Minified; a source map ships beside each file (no sources content) for
+ *   NODE_OPTIONS=--enable-source-maps when debugging.
+ */
+export function assetBuildOptions(outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: resolve(PROJECT_ROOT, 'lambda', 'index.ts') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    external: ['onnxruntime-node'],
+    banner: { js: ESM_BANNER },
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+  };
+}
+
+/** Builds the asset into `outdir`: the bundle, then the onnxruntime files it needs (real files, not links). */
+export function bundlePredictAsset(outdir: string, architecture: PredictSettings['architecture']): void {
+  buildSync(assetBuildOptions(outdir));
+  for (const file of onnxRuntimeFiles(architecture)) {
+    const to = join(outdir, 'node_modules', file);
+    mkdirSync(dirname(to), { recursive: true });
+    // dereference: node_modules may be a symlink (worktrees); the asset must hold real files.
+    cpSync(join(PROJECT_ROOT, 'node_modules', file), to, { recursive: true, dereference: true });
+  }
 }
 
 /**
- * esbuild settings for the one Lambda asset: local esbuild (no Docker), the AWS SDK bundled at
- * the version the tests ran (not the runtime's), onnxruntime-node kept external and copied in
- * by hand after bundling.
+ * The function's code: {@link bundlePredictAsset} run locally at synth (no Docker), hashed by its
+ * output. CDK's NodejsFunction cannot split code (it passes esbuild one --outfile), so the asset
+ * is built here; the image is only CDK's required fallback and is never pulled, because local
+ * bundling always succeeds or throws.
  */
-export function predictBundling(architecture: PredictSettings['architecture']): BundlingOptions {
-  const hooks: ICommandHooks = {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir, outputDir) => copyOnnxRuntimeCommands(inputDir, outputDir, architecture),
-  };
-  return {
-    format: OutputFormat.CJS,
-    target: 'node22',
-    minify: true,
-    logLevel: LogLevel.WARNING,
-    sourceMap: true,
-    sourcesContent: false,
-    externalModules: ['onnxruntime-node'],
-    // The packages' ES builds: esbuild tree-shakes them (the S3 client keeps the commands it
-    // uses, not all ~100 with their schemas), which cuts what a cold start compiles and evaluates.
-    mainFields: ['module', 'main'],
-    bundleAwsSDK: true,
-    forceDockerBundling: false,
-    commandHooks: hooks,
-  };
+export function predictCode(architecture: PredictSettings['architecture']): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          bundlePredictAsset(outputDir, architecture);
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,15 +1,11 @@
-import { resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { predictBundling } from './bundling';
+import { predictCode } from './bundling';
 import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
-
-const PROJECT_ROOT = resolve(__dirname, '..');
 
 export interface PredictFunctionProps {
   readonly description: string;
@@ -22,11 +18,11 @@ export interface PredictFunctionProps {
 }
 
 /**
- * One function built from the one asset (lambda/index.ts, handler `index.handler`), with its own
+ * One function built from the one asset (lambda/index.ts bundled to index.mjs, handler `index.handler`; infra/bundling.ts), with its own
  * role (no managed policies: each permission is granted by the stack) and its own log group.
  */
 export class PredictFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -36,11 +32,9 @@ export class PredictFunction extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: settings.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${props.description} (execution role)` });
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: resolve(PROJECT_ROOT, 'lambda', 'index.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      code: predictCode(settings.architecture),
+      handler: 'index.handler',
       // onnxruntime-node 1.30 needs glibc ≥ 2.28 (Amazon Linux 2023); the code is tested on Node 22's API.
       runtime: Runtime.NODEJS_22_X,
       architecture: settings.architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
@@ -54,7 +48,6 @@ export class PredictFunction extends Construct {
       // (BENCHMARKS.md, Lambda cold start). The map ships in the asset: set
       // NODE_OPTIONS=--enable-source-maps on the function to get TypeScript stack traces while debugging.
       environment: props.environment,
-      bundling: predictBundling(settings.architecture),
       ...(props.retainVersions ? { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } } : {}),
     });
     acknowledgeNag(this, 'AwsSolutions-L1', 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.');

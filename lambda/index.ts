@@ -15,20 +15,20 @@ import type { MonitorResult } from './adapters/monitor';
 const runtime = createRuntime(loadConfig(process.env));
 
 /**
- * The stream and batch adapters are imported on their first event, never at module load: a
- * function answering HTTP does not evaluate the Kinesis SDK, the batch and parquet code, or
- * anything a later event kind adds (cold start is module compilation and evaluation first;
- * test/cold-start/lazy-loading.test.ts checks it). Only `import type` of those adapters may
- * appear at the top of this file: a value import would load them for every kind. The HTTP
- * adapter is the exception: small, and the one path whose first request waits on init.
+ * The stream, batch and monitor adapters are imported on their first event, never at module
+ * load: a function answering HTTP does not compile or evaluate the Kinesis SDK, the batch and
+ * parquet code, or anything a later event kind adds (cold start is module compilation and
+ * evaluation first; test/cold-start/lazy-loading.test.ts checks it). `import()` is also where
+ * the asset's bundler (infra/bundling.ts) splits the code: each adapter is its own chunk, read
+ * from disk only when its first event arrives. Only `import type` of those adapters may appear
+ * at the top of this file: a value import would load them for every kind. The HTTP adapter is
+ * the exception: small, and the one path whose first request waits on init.
  */
-/* eslint-disable @typescript-eslint/no-require-imports -- require() in a function is what defers a module's evaluation (esbuild keeps it lazy in the bundle) */
 const adapters = {
-  kinesis: once(() => require('./adapters/kinesis') as typeof import('./adapters/kinesis')),
-  batch: once(() => require('./adapters/batch') as typeof import('./adapters/batch')),
-  monitor: once(() => require('./adapters/monitor') as typeof import('./adapters/monitor')),
+  kinesis: once(() => import('./adapters/kinesis.js')),
+  batch: once(() => import('./adapters/batch.js')),
+  monitor: once(() => import('./adapters/monitor.js')),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
 const SHADOW_SETTLE_MS = 1_000;
@@ -75,14 +75,14 @@ async function route(event: SupportedEvent, context?: Context): Promise<Supporte
   if (context) runtime.logger.addContext(context);
   if (isApiGatewayV2Event(event)) return handleApiGatewayEvent(event, runtime.http);
   if (isKinesisEvent(event)) {
-    return adapters.kinesis().handleKinesisEvent(event, runtime.stream());
+    return (await adapters.kinesis()).handleKinesisEvent(event, await runtime.stream());
   }
   if (isMonitorEvent(event)) {
-    const monitor = adapters.monitor();
+    const monitor = await adapters.monitor();
     return monitor.handleMonitorEvent(event, monitor.createMonitorDeps(runtime));
   }
   // The batch adapter owns the batch event's shape; anything else is checked there too.
-  const batch = adapters.batch();
+  const batch = await adapters.batch();
   if (batch.isBatchEvent(event)) return batch.handleBatchEvent(event, runtime.batch);
   runtime.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
   throw new Error('unsupported event: expected an API Gateway HTTP API (payload 2.0), a Kinesis, a batch or a monitor event');

@@ -28,7 +28,7 @@ export interface Runtime {
    * The stream path's dependencies, built on the first call (lambda/stream-deps.ts is loaded then):
    * a process that only answers HTTP never evaluates the Kinesis SDK or the metrics library.
    */
-  stream(): KinesisDeps;
+  stream(): Promise<KinesisDeps>;
   readonly batch: BatchDeps;
   /** prediction capture; undefined when CAPTURE_LOCATION is not set */
   readonly capture?: Capture;
@@ -100,7 +100,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return models.get();
   };
   models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
-  let stream: KinesisDeps | undefined;
+  let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
   const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);
   return {
@@ -123,12 +123,10 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       onServiceFailure: () => metrics.failed(),
     },
     stream: () => {
-      if (!stream) {
-        // Required here, not imported at the top: see Runtime.stream.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { createStreamDeps } = require('./stream-deps') as typeof import('./stream-deps');
-        stream = createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics });
-      }
+      // Imported here, not at the top: see Runtime.stream (a chunk of its own in the asset).
+      stream ??= import('./stream-deps.js').then(({ createStreamDeps }) =>
+        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
+      );
       return stream;
     },
     batch: {

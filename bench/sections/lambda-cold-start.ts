@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { predictBundling } from '../../infra/bundling';
+import { assetBuildOptions } from '../../infra/bundling';
 import { apiGatewayEvent } from '../../test/support/http-events';
 import { synthesizeBundled } from '../../test/support/bundled-asset';
 import { startFirehoseServer } from '../../test/support/firehose-server';
@@ -110,27 +110,23 @@ async function bundleBefore(context: BenchContext, dir: string): Promise<string 
   }
   symlinkSync(join(context.root, 'node_modules'), join(source, 'node_modules'));
   const assetDir = join(dir, 'asset');
-  await bundleAsset(join(source, 'lambda', 'index.ts'), assetDir, { mainFields: undefined });
+  await bundleAsset(join(source, 'lambda', 'index.ts'), assetDir, { mainFields: undefined, oneFile: true });
   return assetDir;
 }
 
-/** esbuild with the asset's settings (infra/bundling.ts), optionally overridden: one variant. */
-async function bundleAsset(entry: string, assetDir: string, overrides: { mainFields?: string[] }): Promise<void> {
-  const bundling = predictBundling('x86_64');
+/**
+ * esbuild with the asset's settings (infra/bundling.ts), optionally overridden: one variant.
+ * `oneFile` builds what the asset was until this round: a single CommonJS index.js, no chunks.
+ */
+async function bundleAsset(entry: string, assetDir: string, overrides: { mainFields?: string[]; oneFile?: boolean }): Promise<void> {
+  const options = assetBuildOptions(assetDir);
+  rmSync(assetDir, { recursive: true, force: true });
   mkdirSync(assetDir, { recursive: true });
   await build({
+    ...options,
     entryPoints: [entry],
-    outfile: join(assetDir, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    target: bundling.target,
-    format: 'cjs',
-    minify: bundling.minify,
-    sourcemap: bundling.sourceMap,
-    sourcesContent: bundling.sourcesContent,
-    external: bundling.externalModules,
-    ...(overrides.mainFields ? { mainFields: overrides.mainFields } : {}),
-    logLevel: 'warning',
+    ...(overrides.oneFile ? { format: 'cjs', splitting: false, outdir: undefined, outfile: join(assetDir, 'index.js'), outExtension: undefined, chunkNames: undefined, banner: undefined } : {}),
+    mainFields: overrides.mainFields,
   });
 }
 
@@ -177,6 +173,10 @@ export async function run(context: BenchContext): Promise<Section> {
     // Smoke runs (npm test) measure the deployed asset only: the variants are a bundle each.
     if (!context.smoke) {
       variants.push({ label: 'now, with --enable-source-maps (the template set it until this round)', assetDir: predict.assetDir, nodeOptions: `${nodeOptions} --enable-source-maps`.trim() });
+      const oneFile = join(scratch, 'one-file');
+      await bundleAsset(join(context.root, 'lambda', 'index.ts'), oneFile, { mainFields: ['module', 'main'], oneFile: true });
+      linkRuntime(oneFile, predict.assetDir);
+      variants.push({ label: 'now, as one CommonJS file (no code splitting: the asset until this round)', assetDir: oneFile, nodeOptions });
       const cjsMain = join(scratch, 'main-fields-default');
       await bundleAsset(join(context.root, 'lambda', 'index.ts'), cjsMain, { mainFields: undefined });
       linkRuntime(cjsMain, predict.assetDir);

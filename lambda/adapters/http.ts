@@ -5,7 +5,6 @@ import { isServiceFailure } from '../metrics/service-metrics';
 import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import type { ModelStatus } from '../model-store/model-set-cache';
-import { buildOpenApiDocument } from './openapi';
 import { randomUUID } from 'node:crypto';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
@@ -68,7 +67,8 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): P
   }
   try {
     if (request.path === '/health') return await health(deps);
-    if (request.path === '/openapi.json') return json(200, buildOpenApiDocument(await deps.getModels()));
+    // Imported on first use: the document's builder (zod-to-openapi) is a chunk of its own in the asset.
+    if (request.path === '/openapi.json') return json(200, (await import('./openapi.js')).buildOpenApiDocument(await deps.getModels()));
     return await predict(request, deps);
   } catch (error) {
     const response = errorResponse(error, deps);

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     kinesis,
     streamName: rideEventsStreamName,
     batchSize: localBatchSize,
-    handler: async (event) => logTestRun(await handleKinesisEvent(event, runtime.stream()), logger),
+    handler: async (event) => logTestRun(await handleKinesisEvent(event, await runtime.stream()), logger),
     onRedeliver: (shardId, from, attempt) => logger.warn('re-delivering from the first failed record', { shardId, sequenceNumber: from, attempt }),
   });
   // As the local server does: metrics published (EMF on stdout) once a minute and at shutdown.

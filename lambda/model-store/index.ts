@@ -2,7 +2,8 @@
 export { parseModelLocation, describeModelLocation, type ModelLocation } from './location';
 export { loadServedModel, contentVersion, type ModelSpec } from './load-model';
 export { ModelSetCache, type ModelState, type ModelStatus } from './model-set-cache';
-export { parseMLmodel, type MLmodel } from './mlflow';
+// parseMLmodel is not re-exported: load-model imports it on demand, so the YAML parser stays out of a cold start (infra/bundling.ts).
+export type { MLmodel } from './mlflow';
 export { fingerprintModel, sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 export { ModelRefresher, type ModelRefresherOptions, type RefreshCounts, type RefreshLog } from './model-refresher';
 export { representativeBatch, smokeTest } from './smoke-test';

@@ -7,7 +7,7 @@ import { createServedModel, type ServedModel } from '../models/served-model';
 import { parseSidecar, type ModelSidecar } from '../models/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
 import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
-import { parseMLmodel, type MLmodel } from './mlflow';
+import type { MLmodel } from './mlflow';
 import { fetchOptionalS3Object, fetchS3Object, s3Stamp } from './s3';
 import { fileStamp, type FileStamp } from './file';
 
@@ -104,6 +104,8 @@ export async function withMLmodel(store: Store): Promise<Resolved> {
   if (text === undefined) {
     throw new ModelLoadError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);
   }
+  // Imported here: only MLflow directories need the YAML parser (a chunk of its own in the asset).
+  const { parseMLmodel } = await import('./mlflow.js');
   let mlmodel: MLmodel;
   try {
     mlmodel = parseMLmodel(Buffer.from(text).toString('utf8'), store.describe('MLmodel'));

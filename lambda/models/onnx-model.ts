@@ -55,7 +55,7 @@ export class OnnxModel {
     const inputs = session.inputMetadata.map(toModelInput);
     const outputName = session.outputNames[0];
     if (outputName === undefined) throw new UnsupportedModelError('model has no outputs');
-    return new OnnxModel(session, inputs, outputName, rowsPerRunFor(bytes));
+    return new OnnxModel(session, inputs, outputName, await rowsPerRunFor(bytes));
   }
 
   /** Frees the native session; no run may start afterwards (the ServedModel guards that). */
@@ -154,11 +154,10 @@ function buildTensor(input: ModelInput, n: number, segments: readonly InputBatch
  * Decoding the whole protobuf costs ~150 ms on a 31k-category model, so it is done only when
  * the op type's name occurs in the bytes at all (a node's op_type is stored as plain text).
  */
-function rowsPerRunFor(bytes: Uint8Array): number {
+async function rowsPerRunFor(bytes: Uint8Array): Promise<number> {
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(ONE_HOT_ENCODER) === -1) return MAX_ROWS_PER_RUN;
-  // Loaded here, not at module load: only models with a one-hot encoder pay for protobufjs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
+  // Imported here, not at module load: only models with a one-hot encoder pay for protobufjs.
+  const { onnx } = await import('onnx-proto');
   const graph = onnx.ModelProto.decode(bytes).graph;
   let width = 1;
   for (const node of graph?.node ?? []) {

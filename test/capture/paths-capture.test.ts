@@ -58,7 +58,7 @@ describe('capture from the stream and batch paths, through the runtime the Lambd
     const rides = Array.from({ length: 30 }, (_, i) => rideRecord(1000 + i, rideNumber(i)));
     const poison = kinesisRecordWithData(Buffer.from('not json').toString('base64'));
 
-    const response = (await handleKinesisEvent(kinesisEvent([...rides, poison]), runtime.stream())) as KinesisStreamBatchResponse;
+    const response = (await handleKinesisEvent(kinesisEvent([...rides, poison]), await runtime.stream())) as KinesisStreamBatchResponse;
     await runtime.capture?.flush();
 
     expect(response.batchItemFailures.length).toBeLessThanOrEqual(1); // the poison record, when no dead-letter location is set

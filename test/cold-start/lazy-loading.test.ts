@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { predictBundling } from '../../infra/bundling';
+import { build, type Metafile } from 'esbuild';
+import { assetBuildOptions } from '../../infra/bundling';
 
 const exec = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -14,10 +14,13 @@ const ROOT = join(__dirname, '..', '..');
  * adapters, and the bundle must not carry what nobody calls.
  */
 
+/** Capture's Firehose client: loaded at init when CAPTURE_LOCATION names a stream (the deployed function's case), so it is in the asset's entry. */
+const CAPTURE_DELIVERY = /@aws-sdk[\\/]client-firehose/;
+
 /** Modules a process answering HTTP must not evaluate (each belongs to another event kind or an option). */
 const NOT_ON_THE_WEB_PATH = [
   /@aws-sdk[\\/]client-kinesis/,
-  /@aws-sdk[\\/]client-firehose/,
+  CAPTURE_DELIVERY,
   /hyparquet/,
   /[\\/]vega/,
   /onnx-proto|protobufjs/,
@@ -55,26 +58,42 @@ describe('what a cold start loads', () => {
   }, 60_000);
 
   it('bundles zod without its locales: every zod import takes the namespace, which esbuild can tree-shake', async () => {
-    const bundling = predictBundling('x86_64');
-    const result = await build({
-      entryPoints: [join(ROOT, 'lambda', 'index.ts')],
-      bundle: true,
-      write: false,
-      outfile: 'index.js',
-      platform: 'node',
-      format: 'cjs',
-      mainFields: bundling.mainFields,
-      external: bundling.externalModules,
-      minify: true,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    // What is in the output (metafile.inputs also lists what was parsed and then shaken off).
-    const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
-    const inputs = Object.entries(output?.inputs ?? {}).filter(([, used]) => used.bytesInOutput > 0).map(([path]) => path);
+    const inputs = inputsOf(await webPathOfTheAsset());
 
     expect(inputs.some((path) => path.includes('zod'))).toBe(true);
     // One locale (English) is zod's default; the other ~50 (260 KB) only cost compile time.
     expect(inputs.filter((path) => /zod[\\/]v4[\\/]locales[\\/](?!en\.js|index\.js)/.test(path))).toEqual([]);
   });
+
+  it('splits the asset: what a cold start compiles (index.mjs and the chunks it imports statically) holds no other event kind\'s code', async () => {
+    const webPath = await webPathOfTheAsset();
+    // The statistics wrapper is bundled in for shadow models (opt-in, set up synchronously at init; 27 KB): never evaluated without them.
+    const inputs = inputsOf(webPath).filter((path) => !/simple-statistics/.test(path));
+
+    expect(inputs.some((path) => /lambda[\\/]adapters[\\/]http\.ts$/.test(path))).toBe(true);
+    for (const pattern of NOT_ON_THE_WEB_PATH.filter((p) => p !== CAPTURE_DELIVERY)) expect(inputs.filter((path) => pattern.test(path))).toEqual([]);
+    // The other kinds' code is in the asset all the same, behind import(): chunks read on their first event.
+    const all = Object.values(webPath.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    for (const adapter of ['kinesis', 'batch', 'monitor']) expect(all.some((path) => path.endsWith(join('lambda', 'adapters', `${adapter}.ts`)))).toBe(true);
+  });
 });
+
+/** The asset's build (infra/bundling.ts) in memory, and the outputs a cold start loads: index.mjs and its static imports. */
+async function webPathOfTheAsset(): Promise<{ metafile: Metafile; outputs: string[] }> {
+  const result = await build({ ...assetBuildOptions('/asset'), write: false, metafile: true, logLevel: 'silent' });
+  const entry = Object.keys(result.metafile.outputs).find((path) => path.endsWith('index.mjs'));
+  if (!entry) throw new Error('the asset has no index.mjs');
+  const outputs = new Set<string>();
+  const visit = (path: string): void => {
+    if (outputs.has(path)) return;
+    outputs.add(path);
+    for (const imported of result.metafile.outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  return { metafile: result.metafile, outputs: [...outputs] };
+}
+
+/** The source files with bytes in those outputs (metafile inputs also list what was parsed and then shaken off). */
+function inputsOf(webPath: { metafile: Metafile; outputs: string[] }): string[] {
+  return webPath.outputs.flatMap((path) => Object.entries(webPath.metafile.outputs[path]?.inputs ?? {}).filter(([, used]) => used.bytesInOutput > 0).map(([input]) => input));
+}

@@ -131,7 +131,7 @@ describe('ServiceMetrics through the real runtime', () => {
     const runtime = runtimeWith({});
     const event = kinesisEvent([rideRecord(1, COURSE_RIDE), kinesisRecordWithData('not base64 !'), rideRecord(2, COURSE_RIDE)]);
 
-    const response = await handleKinesisEvent(event, runtime.stream());
+    const response = await handleKinesisEvent(event, await runtime.stream());
     runtime.metrics.flush();
 
     expect(response).toEqual({ batchItemFailures: [] });

@@ -92,8 +92,8 @@ describe('shadow models', () => {
     await shadowed.runtime.models.get();
     await shadowed.runtime.shadows?.settle(5_000); // the shadow loaded
 
-    const expected = (await handleKinesisEvent(event, plain.runtime.stream())) as TestRunResponse;
-    const got = (await handleKinesisEvent(event, shadowed.runtime.stream())) as TestRunResponse;
+    const expected = (await handleKinesisEvent(event, await plain.runtime.stream())) as TestRunResponse;
+    const got = (await handleKinesisEvent(event, await shadowed.runtime.stream())) as TestRunResponse;
     await shadowed.runtime.shadows?.settle(5_000);
 
     expect(got).toEqual(expected);
@@ -135,7 +135,7 @@ describe('shadow models', () => {
     );
     await runtime.shadows?.settle(5_000);
     await handleHttpRequest(post(RIDES), runtime.http);
-    await handleKinesisEvent(kinesisEvent(RIDES.map((ride, i) => rideRecord(i + 1, ride))), runtime.stream());
+    await handleKinesisEvent(kinesisEvent(RIDES.map((ride, i) => rideRecord(i + 1, ride))), await runtime.stream());
     await runtime.shadows?.settle(5_000);
     await runtime.capture?.close(2_000);
 

@@ -15,7 +15,7 @@ export interface TestApp {
 
 /**
  * An App as `cdk synth` builds it (cdk.json's context, plus `context`), writing into a temp
- * outdir the caller cleans. Without `bundling`, NodejsFunction assets are not built (CDK's own
+ * outdir the caller cleans. Without `bundling`, the Lambda asset is not built (CDK's own
  * `aws:cdk:bundling-stacks` switch): template tests then take a second, not half a minute.
  */
 export function createTestApp(options: { bundling?: boolean; context?: Record<string, unknown> } = {}): TestApp {
