@@ -60,7 +60,9 @@ function ensureBundle(entry) {
 module.exports = { ensureBundle, isStale };
 
 if (require.main === module) {
-  process.setSourceMapsEnabled(true);
+  // No source maps at run time: applying the bundle's 4.8 MB map costs ~60 ms of every start
+  // (BENCHMARKS.md, cold start). The bundle is not minified, so a stack trace still names the
+  // functions; NODE_OPTIONS=--enable-source-maps npm start maps it back to the TypeScript.
   // Run the bundle as the main module (its `require.main === module` starts the server); cluster
   // workers are forked from process.argv[1], so they run the bundle directly.
   process.argv[1] = ensureBundle('lambda/local/server.ts');
