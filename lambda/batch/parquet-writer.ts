@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from './parquet-modules';
 import { encodeRideIds } from './ride-ids';
 import { outputColumnNames, type OutputLayout, type ScoredChunk, type ScoredSink } from './scored-chunk';
@@ -27,6 +28,14 @@ function outputSchema(layout: OutputLayout): SchemaElement[] {
 const PLAIN = { encoding: 'PLAIN' } as const;
 
 /**
+ * Pages are compressed with GZIP (every parquet reader has it) by Node's own zlib at level 1:
+ * hyparquet-writer's SNAPPY is JavaScript, and compressing took ~40 % of a 3M-row job; zlib
+ * level 1 is native, faster, and its files are ~30 % smaller (71 → 51 MB for 3M rows).
+ * gzipSync writes no timestamp: the same rows still give the same bytes.
+ */
+const GZIP = { GZIP: (bytes: Uint8Array): Uint8Array => gzipSync(bytes, { level: 1 }) };
+
+/**
  * A parquet file written one row group per chunk (hyparquet-writer's ParquetWriter); its file
  * writer flushes to disk every megabyte, so memory holds one chunk, never the whole output.
  * No timestamps or random ids go into the file: the same rows give the same bytes.
@@ -37,7 +46,7 @@ export async function createParquetSink(path: string, layout: OutputLayout): Pro
   const encodings = [PLAIN, PLAIN, ...layout.numeric.map((c) => (c.dictionary ? {} : PLAIN)), {}, {}];
   // No min/max statistics: a predictions file is read whole, not pruned by range, and computing
   // them for every column cost ~12 % of a 200k-row job (bench, batch-peer section).
-  const writer = new ParquetWriter({ writer: fileWriter(path), schema: outputSchema(layout), codec: 'SNAPPY', statistics: false, createdBy: 'ride-duration-batch' });
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema: outputSchema(layout), codec: 'GZIP', compressors: GZIP, statistics: false, createdBy: 'ride-duration-batch' });
   return {
     async write(chunk: ScoredChunk) {
       if (chunk.length === 0) return;

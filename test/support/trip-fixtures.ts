@@ -62,9 +62,11 @@ export interface ParquetContents {
 /** Reads a whole parquet file back (hyparquet), with its top-level schema. */
 export async function readParquet(source: string | Uint8Array): Promise<ParquetContents> {
   const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+  // Outputs are GZIP-compressed (lambda/batch/parquet-writer.ts): hyparquet reads only snappy without its compressors.
+  const { compressors } = await import('hyparquet-compressors');
   const bytes = typeof source === 'string' ? new Uint8Array(readFileSync(source)) : source;
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = parquetMetadata(file);
   const columns = metadata.schema.slice(1).map((e) => ({ name: e.name, type: e.type, logical: e.logical_type?.type ?? e.converted_type, required: e.repetition_type === 'REQUIRED' }));
-  return { columns, rowGroups: metadata.row_groups.length, rows: await parquetReadObjects({ file, metadata }) };
+  return { columns, rowGroups: metadata.row_groups.length, rows: await parquetReadObjects({ file, metadata, compressors }) };
 }
