@@ -45,7 +45,7 @@ const ESM_BANNER = [
 ].join('\n');
 
 /**
- * esbuild settings for the one Lambda asset (lambda/index.ts → index.mjs plus chunks/).
+ * esbuild settings for the one Lambda asset (lambda/lambda-init.mts → index.mjs plus chunks/).
  *
  * - ES module output with code splitting: each `import()` in the source (the Kinesis, batch and
  *   monitor adapters, the OpenAPI builder, the MLmodel parser) becomes a chunk of its own that
@@ -60,7 +60,7 @@ const ESM_BANNER = [
  */
 export function assetBuildOptions(outdir: string): BuildOptions {
   return {
-    entryPoints: { index: resolve(PROJECT_ROOT, 'lambda', 'index.ts') },
+    entryPoints: { index: resolve(PROJECT_ROOT, 'lambda', 'lambda-init.mts') },
     outdir,
     bundle: true,
     splitting: true,

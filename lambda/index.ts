@@ -15,6 +15,16 @@ import type { MonitorResult } from './adapters/monitor';
 const runtime = createRuntime(loadConfig(process.env));
 
 /**
+ * Settles once every model has loaded, or failed to (it never rejects: a failed model is logged,
+ * and the next request retries it). The asset's entry (lambda/lambda-init.mts) awaits it, so the
+ * models finish loading in Lambda's init phase and the first invocation does not wait for them.
+ */
+export const modelsSettled: Promise<void> = runtime.models.get().then(
+  () => undefined,
+  () => undefined,
+);
+
+/**
  * The stream, batch and monitor adapters are imported on their first event, never at module
  * load: a function answering HTTP does not compile or evaluate the Kinesis SDK, the batch and
  * parquet code, or anything a later event kind adds (cold start is module compilation and
