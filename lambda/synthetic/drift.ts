@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HOUR_PROFILES, type HourProfile } from './pickup-hours';
 
 /**

@@ -14,6 +14,9 @@ const ROOT = join(__dirname, '..', '..');
  * adapters, and the bundle must not carry what nobody calls.
  */
 
+/** zod's locales other than English (its default): pulled in whole by `import { z } from 'zod'`. */
+const ZOD_LOCALES = /zod[\\/]v4[\\/]locales[\\/](?!en\.js|index\.js)/;
+
 /** Capture's Firehose client: loaded at init when CAPTURE_LOCATION names a stream (the deployed function's case), so it is in the asset's entry. */
 const CAPTURE_DELIVERY = /@aws-sdk[\\/]client-firehose/;
 
@@ -62,7 +65,15 @@ describe('what a cold start loads', () => {
 
     expect(inputs.some((path) => path.includes('zod'))).toBe(true);
     // One locale (English) is zod's default; the other ~50 (260 KB) only cost compile time.
-    expect(inputs.filter((path) => /zod[\\/]v4[\\/]locales[\\/](?!en\.js|index\.js)/.test(path))).toEqual([]);
+    expect(inputs.filter((path) => ZOD_LOCALES.test(path))).toEqual([]);
+  });
+
+  it.each(['lambda/local/batch-cli.ts', 'lambda/local/server.ts'])('bundles zod without its locales for %s too (the batch CLI and npm start bundles)', async (entry) => {
+    const result = await build({ entryPoints: [join(ROOT, entry)], bundle: true, write: false, outfile: 'out.js', platform: 'node', format: 'cjs', mainFields: ['module', 'main'], external: ['onnxruntime-node'], metafile: true, logLevel: 'silent' });
+    const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, used]) => used.bytesInOutput > 0).map(([path]) => path));
+
+    expect(inputs.some((path) => path.includes('zod'))).toBe(true);
+    expect(inputs.filter((path) => ZOD_LOCALES.test(path))).toEqual([]);
   });
 
   it('splits the asset: what a cold start compiles (index.mjs and the chunks it imports statically) holds no other event kind\'s code', async () => {
