@@ -14,6 +14,19 @@ describe('targets read from the standalone bench scripts', () => {
     ]);
   });
 
+  it('names the bound of a missed Kinesis target: the same events without writes', () => {
+    const output = [
+      ' 1000 records, written to kinesalite:  126.8 ms/event,   7,889 records/s, model run 3.15 ms (2.6% of the handler)',
+      ' 1000 records, TEST_RUN, no writes  :    4.8 ms/event, 207,302 records/s, model run 0.61 ms (12.5% of the handler)',
+    ].join('\n');
+
+    const [check] = kinesisScriptTargets(output);
+
+    expect(check?.met).toBe(false);
+    expect(check?.note).toContain('207,302 records/s');
+    expect(check?.note).toContain('96.2 %');
+  });
+
   it('makes no Kinesis check when the line it reads is not there', () => {
     expect(kinesisScriptTargets('something else entirely')).toEqual([]);
   });
