@@ -7,9 +7,6 @@ import type { PredictSettings } from './settings';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
-/** The asset's entry file: an ES module, so Lambda's handler `index.handler` resolves to it. */
-export const ASSET_ENTRY = 'index.mjs';
-
 /** Node's name (process.arch) for a Lambda architecture: the onnxruntime binary directory. */
 export function nodeArch(architecture: PredictSettings['architecture']): 'x64' | 'arm64' {
   return architecture === 'arm64' ? 'arm64' : 'x64';

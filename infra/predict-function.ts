@@ -18,8 +18,9 @@ export interface PredictFunctionProps {
 }
 
 /**
- * One function built from the one asset (lambda/index.ts bundled to index.mjs, handler `index.handler`; infra/bundling.ts), with its own
- * role (no managed policies: each permission is granted by the stack) and its own log group.
+ * One function built from the one asset (infra/bundling.ts: lambda/lambda-init.mts bundled to
+ * index.mjs and its chunks, handler `index.handler`), with its own role (no managed policies:
+ * each permission is granted by the stack) and its own log group.
  */
 export class PredictFunction extends Construct {
   readonly function: LambdaFunction;
