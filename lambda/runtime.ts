@@ -6,7 +6,7 @@ import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
-import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelSpec, type RefreshLog } from './model-store';
+import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelSpec } from './model-store';
 import type { ServedModel } from './models/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
@@ -90,7 +90,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
     return model;
   };
-  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: refreshLog(logger, metrics) });
+  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome) });
   // Every model starts loading at once; each is fetched once and cached on its own.
   const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, shadows ? { onModelRun: shadows.onModelRun } : {});
   refresh?.watch(models);
@@ -111,7 +111,6 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     config,
     logger,
     models,
-    ...(refresh ? { refresh } : {}),
     s3,
     http: {
       getModels,
@@ -158,20 +157,6 @@ function withShadowOutputs(observe: (event: PredictionEvent) => void, shadows: S
 function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[]): (event: PredictionEvent) => void {
   const present = observers.filter((o): o is (event: PredictionEvent) => void => o !== undefined);
   return present.length === 1 ? (present[0] as (event: PredictionEvent) => void) : (event) => present.forEach((observe) => observe(event));
-}
-
-/** The hot swap's log lines, also counted as metrics: ModelSwaps, ModelRefreshRefused. */
-function refreshLog(logger: Logger, metrics: ServiceMetrics): RefreshLog {
-  return {
-    info: (message, extra) => {
-      logger.info(message, extra);
-      if (message === 'model swapped') metrics.modelRefresh('swapped');
-    },
-    warn: (message, extra) => {
-      logger.warn(message, extra);
-      if (extra.metric === 'ModelRefreshRefused') metrics.modelRefresh('refused');
-    },
-  };
 }
 
 /**

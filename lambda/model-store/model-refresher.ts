@@ -32,6 +32,8 @@ export interface ModelRefresherOptions {
   /** loads a model (the runtime's loader: fetch, session, version) */
   load(spec: ModelSpec): Promise<ServedModel>;
   readonly log: RefreshLog;
+  /** told of each swap and each refusal (the runtime counts them as ModelSwaps, ModelRefreshRefused) */
+  onOutcome?(outcome: 'swapped' | 'refused'): void;
   /**
    * How long a replaced model stays usable before its session is released (then only once its
    * in-flight predicts settle). It covers callers that took the old set but have not called
@@ -151,11 +153,13 @@ export class ModelRefresher {
         reason: (error as Error).message,
         refused: this.counts.refused,
       });
+      this.options.onOutcome?.('refused');
       if (model) this.release(model, 0);
       return;
     }
     this.counts.swaps++;
     this.options.log.info('model swapped', { model: spec.name, location, fromVersion: replaced.version, toVersion: model.version, swaps: this.counts.swaps });
+    this.options.onOutcome?.('swapped');
     if (replaced.version === model.version) {
       this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', { model: spec.name, version: model.version });
     }

@@ -28,6 +28,12 @@ export interface ShadowRecorder {
   failed(model: string, reason: string, error?: unknown): void;
 }
 
+/** The shadows' outputs for one batch of rides, as a capture record stores them. */
+export interface ShadowOutputs {
+  readonly outputs: Readonly<Record<string, Float64Array>>;
+  readonly versions: Readonly<Record<string, string>>;
+}
+
 /**
  * Shadow models: each scores the same rides as the served model of the same name, in the same
  * invocation, through the model set's run seam (`createModelSet(models, { onModelRun })`).
@@ -41,12 +47,6 @@ export interface ShadowRecorder {
  * const cache = new ModelSetCache(config.models, load, { onModelRun: shadows.onModelRun });
  * await shadows.settle(1_000); // at the end of an invocation
  */
-/** The shadows' outputs for one batch of rides, as a capture record stores them. */
-export interface ShadowOutputs {
-  readonly outputs: Readonly<Record<string, Float64Array>>;
-  readonly versions: Readonly<Record<string, string>>;
-}
-
 export class ShadowModels {
   private readonly loaded = new Map<string, ServedModel>();
   private readonly pending = new Set<Promise<void>>();
