@@ -188,8 +188,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
+  const models = modelSpecsFrom(e);
   return Object.freeze({
-    models: Object.freeze(modelSpecsFrom(e)),
+    models: Object.freeze(models),
     ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
@@ -216,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }),
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     functionVersion: e.AWS_LAMBDA_FUNCTION_VERSION,
-    shadowModels: Object.freeze(shadowSpecsFrom(e, modelSpecsFrom(e))),
+    shadowModels: Object.freeze(shadowSpecsFrom(e, models)),
     batch: Object.freeze({
       inputTemplate: e.BATCH_INPUT_TEMPLATE ?? DEFAULT_BATCH_INPUT_TEMPLATE,
       outputTemplate: e.BATCH_OUTPUT_TEMPLATE ?? DEFAULT_BATCH_OUTPUT_TEMPLATE,
