@@ -157,13 +157,7 @@ function buildTensor(input: ModelInput, n: number, segments: readonly InputBatch
 async function rowsPerRunFor(bytes: Uint8Array): Promise<number> {
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(ONE_HOT_ENCODER) === -1) return MAX_ROWS_PER_RUN;
   // Imported here, not at module load: only models with a one-hot encoder pay for protobufjs.
-  const { onnx } = await import('onnx-proto');
-  const graph = onnx.ModelProto.decode(bytes).graph;
-  let width = 1;
-  for (const node of graph?.node ?? []) {
-    if (node.opType !== 'OneHotEncoder') continue;
-    const categories = node.attribute?.find((a) => a.name === 'cats_strings' || a.name === 'cats_int64s');
-    width = Math.max(width, (categories?.strings?.length ?? 0) + (categories?.ints?.length ?? 0));
-  }
+  const { oneHotWidth } = await import('./one-hot-width.js');
+  const width = oneHotWidth(bytes);
   return Math.max(1, Math.min(MAX_ROWS_PER_RUN, Math.floor(RUN_MEMORY_BUDGET_BYTES / (width * 4))));
 }
