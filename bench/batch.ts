@@ -13,14 +13,12 @@
  * the TypeScript loader, which is not part of the scorer.
  */
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleEnv } from './build';
+import { localProgram } from './build';
 
 const ROOT = resolve(__dirname, '..');
-const CLI = join(ROOT, 'lambda', 'local', 'batch-cli.ts');
 
 interface Measurement {
   runner: string;
@@ -38,21 +36,11 @@ function timed(command: string, args: string[], env?: Record<string, string>): {
 }
 
 function node(...args: string[]) {
-  return timed(process.execPath, ['--import', 'tsx', CLI, ...args]);
-}
-
-/** The CLI as one CommonJS file, as esbuild bundles the Lambda asset. */
-function bundleCli(dir: string): string {
-  const outfile = join(dir, 'batch-cli.js');
-  // Minified, as the Lambda asset that runs the scheduled job is (infra/bundling.ts).
-  buildSync({ entryPoints: [CLI], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, external: ['onnxruntime-node'], outfile, logLevel: 'warning' });
-  return outfile;
+  return timed(process.execPath, [localProgram('batch'), ...args]);
 }
 
 function bundled(cli: string, ...args: string[]) {
-  // The bundle may live outside the repository: the model path is given rather than derived,
-  // and NODE_PATH lets the external onnxruntime-node addon resolve from the repository.
-  return timed(process.execPath, [cli, ...args], { ...bundleEnv(ROOT), MODEL_LOCATION: join(ROOT, 'models', 'model.onnx') });
+  return timed(process.execPath, [cli, ...args], { MODEL_LOCATION: join(ROOT, 'models', 'model.onnx') });
 }
 
 function ensureMonth(dir: string, rows: number, year: number, month: number, extension: string): string {
@@ -76,7 +64,7 @@ export async function measureOurBatch(options: { rows: number; year: number; mon
   const month = `${options.year}-${String(options.month).padStart(2, '0')}`;
   const input = join(options.workDir, `green_tripdata_${month}_${options.rows}_${options.nullRate}.parquet`);
   if (!existsSync(input)) node('generate', 'green', month, String(options.rows), input, '--null-rate', String(options.nullRate));
-  const cli = bundleCli(options.workDir);
+  const cli = localProgram('batch');
   const started = performance.now();
   const { stdout, peakRssMb } = bundled(cli, input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
   const wallSeconds = (performance.now() - started) / 1000;
@@ -89,7 +77,7 @@ function main(): void {
   const dir = resolve(values.dir);
   mkdirSync(dir, { recursive: true });
   const sizes = values.rows.split(',').map(Number);
-  const cli = bundleCli(dir);
+  const cli = localProgram('batch');
   const results: Measurement[] = [];
   for (const rows of sizes) {
     const parquet = ensureMonth(dir, rows, 2021, 2, 'parquet');

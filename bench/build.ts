@@ -1,29 +1,12 @@
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { LOCAL_OUTDIR, buildLocalPrograms } from '../infra/bundling';
 
 /**
- * Bundles `lambda/local/server.ts` into one CommonJS file with esbuild, the way the Lambda
- * asset is built: what the benchmark runs is compiled JavaScript, not tsx's on-the-fly
- * transform (which adds ~0.5 s to start-up and nothing after). The onnxruntime addon stays
- * external and resolves from the repository's node_modules (see `bundleEnv`), wherever the
- * bundle is written.
+ * A local program as users run it: the build recipe's bundle (infra/bundling.ts), freshly built
+ * into .build/local — what `npm start` and `npm run batch` run, not tsx's on-the-fly transform.
+ * The onnxruntime addon stays external and resolves from the repository's node_modules.
  */
-export async function bundleServer(root: string, workDir: string): Promise<string> {
-  const outfile = join(workDir, 'server.js');
-  await build({
-    entryPoints: [join(root, 'lambda', 'local', 'server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['onnxruntime-node'],
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-/** Environment for running the bundle: NODE_PATH finds onnxruntime-node from any directory. */
-export function bundleEnv(root: string): NodeJS.ProcessEnv {
-  return { NODE_PATH: join(root, 'node_modules') };
+export function localProgram(name: 'server' | 'batch'): string {
+  buildLocalPrograms();
+  return join(LOCAL_OUTDIR, `${name}.mjs`);
 }

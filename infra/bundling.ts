@@ -1,24 +1,53 @@
-import { cpSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { AssetHashType, DockerImage } from 'aws-cdk-lib';
-import { Code } from 'aws-cdk-lib/aws-lambda';
-import { buildSync, type BuildOptions } from 'esbuild';
-import type { PredictSettings } from './settings';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+/**
+ * The one build recipe for everything that ships: the Lambda asset, the `npm start` server, the
+ * CLIs (`npm run batch|stream|monitor`) and the container's server are all built by
+ * {@link buildBundles} with the same esbuild options, so what a user runs anywhere is code of
+ * the same shape: an ES module split into chunks. No CDK here (the CDK side is
+ * infra/predict-code.ts), so the local launcher and the Dockerfile can use it without loading
+ * aws-cdk-lib.
+ */
+
+export const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** The Lambda asset's entry: lambda/lambda-init.mts → index.mjs (handler `index.handler`). */
+export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/lambda-init.mts' });
+
+/**
+ * The local programs (never in the Lambda asset): each entry runs its program when executed,
+ * `node .build/local/<name>.mjs [args]`. `npm start` and `npm run <name>` run them through
+ * lambda/local/launch.cjs, which rebuilds them first when a source changed.
+ */
+export const LOCAL_ENTRIES: Readonly<Record<string, string>> = Object.freeze({
+  server: 'lambda/local/main/server.ts',
+  batch: 'lambda/local/main/batch.ts',
+  stream: 'lambda/local/main/stream.ts',
+  'stream-demo': 'lambda/local/main/stream-demo.ts',
+  monitor: 'lambda/local/main/monitor.ts',
+  'signed-request': 'lambda/local/main/signed-request.ts',
+});
+
+/** Where the local programs are built (git-ignored). */
+export const LOCAL_OUTDIR = join(PROJECT_ROOT, '.build', 'local');
+
+/** Lambda architectures the asset can be built for. */
+export type Architecture = 'x86_64' | 'arm64';
 
 /** Node's name (process.arch) for a Lambda architecture: the onnxruntime binary directory. */
-export function nodeArch(architecture: PredictSettings['architecture']): 'x64' | 'arm64' {
+export function nodeArch(architecture: Architecture): 'x64' | 'arm64' {
   return architecture === 'arm64' ? 'arm64' : 'x64';
 }
 
 /**
- * What of onnxruntime-node the function needs at run time, relative to node_modules: its
- * JavaScript, the one native binary for the target platform, and onnxruntime-common (which
- * its dist requires). The npm package holds ~290 MB of binaries for every platform; Lambda
- * allows 250 MB unzipped, so copying the package whole would not even deploy.
+ * What of onnxruntime-node a bundle needs beside it at run time, relative to node_modules: its
+ * JavaScript, the one native binary for the target platform, and onnxruntime-common (which its
+ * dist requires). The npm package holds ~290 MB of binaries for every platform; Lambda allows
+ * 250 MB unzipped, so copying the package whole would not even deploy.
  */
-export function onnxRuntimeFiles(architecture: PredictSettings['architecture']): string[] {
+export function onnxRuntimeFiles(architecture: Architecture): string[] {
   return [
     'onnxruntime-node/package.json',
     'onnxruntime-node/dist',
@@ -42,22 +71,23 @@ const ESM_BANNER = [
 ].join('\n');
 
 /**
- * esbuild settings for the one Lambda asset (lambda/lambda-init.mts → index.mjs plus chunks/).
+ * The esbuild settings of every shipped bundle; only the entries and the output directory differ.
  *
  * - ES module output with code splitting: each `import()` in the source (the Kinesis, batch and
- *   monitor adapters, the OpenAPI builder, the MLmodel parser) becomes a chunk of its own that
- *   Node reads and compiles only when that code first runs. A cold start answering HTTP compiles
- *   ~0.8 MB instead of the ~3 MB one CommonJS file held (BENCHMARKS.md, Lambda cold start).
- * - The packages' ES builds (`module` before `main`): esbuild tree-shakes them (the S3 client
- *   keeps the commands it uses, not all ~100 with their schemas).
+ *   monitor adapters, the OpenAPI builder, the MLmodel parser, the one-hot width reader) becomes
+ *   a chunk of its own that Node reads and compiles only when that code first runs. A cold start
+ *   answering HTTP compiles ~0.8 MB instead of the ~3 MB one CommonJS file held.
+ * - The packages' ES builds (`module` before `main`): esbuild tree-shakes them.
  * - The AWS SDK bundled at the version the tests ran (not the runtime's); onnxruntime-node kept
- *   external and copied in by {@link bundlePredictAsset}.
+ *   external (a native addon) and copied beside the bundle by {@link bundlePredictAsset}, or
+ *   resolved from node_modules by the local programs.
  * - Minified; a source map ships beside each file (no sources content) for
  *   NODE_OPTIONS=--enable-source-maps when debugging.
  */
-export function assetBuildOptions(outdir: string): BuildOptions {
+export function bundleOptions(entries: Readonly<Record<string, string>>, outdir: string): BuildOptions {
   return {
-    entryPoints: { index: resolve(PROJECT_ROOT, 'lambda', 'lambda-init.mts') },
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, resolve(PROJECT_ROOT, path)])),
+    absWorkingDir: PROJECT_ROOT,
     outdir,
     bundle: true,
     splitting: true,
@@ -72,38 +102,71 @@ export function assetBuildOptions(outdir: string): BuildOptions {
     minify: true,
     sourcemap: true,
     sourcesContent: false,
+    metafile: true,
     logLevel: 'warning',
   };
 }
 
-/** Builds the asset into `outdir`: the bundle, then the onnxruntime files it needs (real files, not links). */
-export function bundlePredictAsset(outdir: string, architecture: PredictSettings['architecture']): void {
-  buildSync(assetBuildOptions(outdir));
+/** A bundle the recipe refuses to ship: a lazily imported module it cannot load correctly. */
+export class UnsafeLazyImportError extends Error {
+  override readonly name = 'UnsafeLazyImportError';
+}
+
+/**
+ * Builds `entries` into `outdir` with {@link bundleOptions} and refuses the result when any
+ * `import()` targets a CommonJS module. Node gives an ES module that imports CommonJS only
+ * `default` (no named exports), so `const { onnx } = await import('onnx-proto')` works under
+ * jest and tsx but reads `undefined` in the shipped bundle: that is how a OneHotEncoder model
+ * once failed in every shipped artifact while every test passed. Project code imports packages
+ * statically; laziness comes from `import()` of the project's own (ES) modules.
+ */
+export function buildBundles(entries: Readonly<Record<string, string>>, outdir: string): Metafile {
+  const result = buildSync({ ...bundleOptions(entries, outdir), metafile: true });
+  const unsafe = lazyImportsOfCommonJs(result.metafile);
+  if (unsafe.length > 0) {
+    throw new UnsafeLazyImportError(
+      `import() of a CommonJS module only yields its default export in an ES module bundle; import it statically from a lazily imported project module instead: ${unsafe.join('; ')}`,
+    );
+  }
+  return result.metafile;
+}
+
+/** `importer → imported` for every dynamic import whose target esbuild read as CommonJS. */
+export function lazyImportsOfCommonJs(metafile: Metafile): string[] {
+  const found: string[] = [];
+  for (const [importer, input] of Object.entries(metafile.inputs)) {
+    for (const edge of input.imports) {
+      if (edge.kind !== 'dynamic-import' || edge.external) continue;
+      if (metafile.inputs[edge.path]?.format === 'cjs') found.push(`${importer} → ${edge.original ?? edge.path}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Builds the Lambda asset into `outdir`: the bundle, then the onnxruntime files it needs (real
+ * files, not links). The layout is Lambda's /var/task: index.mjs, chunks/, node_modules/.
+ */
+export function bundlePredictAsset(outdir: string, architecture: Architecture): Metafile {
+  const metafile = buildBundles(LAMBDA_ENTRIES, outdir);
   for (const file of onnxRuntimeFiles(architecture)) {
     const to = join(outdir, 'node_modules', file);
     mkdirSync(dirname(to), { recursive: true });
     // dereference: node_modules may be a symlink (worktrees); the asset must hold real files.
     cpSync(join(PROJECT_ROOT, 'node_modules', file), to, { recursive: true, dereference: true });
   }
+  return metafile;
 }
 
 /**
- * The function's code: {@link bundlePredictAsset} run locally at synth (no Docker), hashed by its
- * output. CDK's NodejsFunction cannot split code (it passes esbuild one --outfile), so the asset
- * is built here; the image is only CDK's required fallback and is never pulled, because local
- * bundling always succeeds or throws.
+ * Builds the local programs into `outdir` (default .build/local) and records the project files
+ * they were built from (`inputs.json`, read by lambda/local/launch.cjs to tell a stale build).
  */
-export function predictCode(architecture: PredictSettings['architecture']): Code {
-  return Code.fromAsset(PROJECT_ROOT, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
-      local: {
-        tryBundle(outputDir: string): boolean {
-          bundlePredictAsset(outputDir, architecture);
-          return true;
-        },
-      },
-    },
-  });
+export function buildLocalPrograms(outdir = LOCAL_OUTDIR): Metafile {
+  const metafile = buildBundles(LOCAL_ENTRIES, outdir);
+  const inputs = Object.keys(metafile.inputs).filter((file) => !file.includes('node_modules/'));
+  // The recipe itself is an input: changing an option must rebuild.
+  inputs.push(relative(PROJECT_ROOT, __filename));
+  writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs));
+  return metafile;
 }

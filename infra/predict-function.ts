@@ -3,7 +3,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { predictCode } from './bundling';
+import { predictCode } from './predict-code';
 import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
 

@@ -94,11 +94,15 @@ export const MAX_CHUNK_ROWS = 4_194_304;
 export const DEFAULT_BATCH_INPUT_TEMPLATE = 'data/{taxi_type}_tripdata_{year}-{month}.parquet';
 export const DEFAULT_BATCH_OUTPUT_TEMPLATE = 'output/taxi_type={taxi_type}/year={year}/month={month}/{run_id}.parquet';
 
-/** The model committed in models/, used when no location is configured. */
-export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', 'models', 'model.onnx');
+/**
+ * The model committed in models/, used when no location is configured. Relative to the working
+ * directory, which npm sets to the project root (and the container's WORKDIR holds models/): a
+ * bundled program's own location says nothing, since its code may sit in any chunk.
+ */
+export const DEFAULT_MODEL_PATH = resolve('models', 'model.onnx');
 
 /** What `npm start` serves with nothing configured: the shipped models (lambda/contract.ts), by name. */
-export const DEFAULT_MODELS: Readonly<Record<string, string>> = Object.fromEntries(SHIPPED_MODELS.map(({ name, path }) => [name, resolve(__dirname, '..', path)]));
+export const DEFAULT_MODELS: Readonly<Record<string, string>> = Object.fromEntries(SHIPPED_MODELS.map(({ name, path }) => [name, resolve(path)]));
 
 const optionalText = z
   .string()

@@ -44,8 +44,8 @@ async function coldStart(serverJs: string, env: NodeJS.ProcessEnv): Promise<Cold
 
 /** Process start → first prediction, the model fetched from a local S3 server (s3rver). */
 export async function run(context: BenchContext): Promise<Section> {
-  // What `npm start` runs (package.json): the launcher that reuses or rebuilds .build/server.js.
-  const serverJs = join(context.root, 'lambda', 'local', 'start.cjs');
+  // What `npm start` runs (package.json): the launcher that reuses or rebuilds .build/local/server.mjs.
+  const serverJs = join(context.root, 'lambda', 'local', 'launch.cjs');
   const s3 = await startS3Server();
   try {
     await s3.createBucket('models');
@@ -72,7 +72,7 @@ export async function run(context: BenchContext): Promise<Section> {
       id: 'cold-start',
       title: 'Cold start: process start → first prediction (model from local S3)',
       method:
-        'Spawns `node lambda/local/start.cjs` (what `npm start` runs: it reuses .build/server.js, lambda/local/server.ts bundled by esbuild, rebuilding it only when a source changed; the warm-up run builds it) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
+        'Spawns `node lambda/local/launch.cjs server` (what `npm start` runs: it reuses .build/local/server.mjs, the build recipe\'s bundle, rebuilding it only when a source changed; the warm-up run builds it) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
         'waits for its "listening" log line, then POSTs the course\'s ride; the clock runs from spawn to the 200 reply. The model fetch starts at ' +
         `process start (createRuntime warms the cache), so it overlaps module loading. ${runs} runs after one warm-up run; median (min–max).`,
       tables: [
@@ -99,7 +99,7 @@ export async function run(context: BenchContext): Promise<Section> {
               : undefined,
         },
       ],
-      commands: ['npm run bench -- --only cold-start', 'npm start   # node lambda/local/start.cjs'],
+      commands: ['npm run bench -- --only cold-start', 'npm start   # node lambda/local/launch.cjs server'],
       data: { total, listening, load },
     };
   } finally {

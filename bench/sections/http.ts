@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OnnxModel } from '../../lambda/models/onnx-model';
 import { batchOf } from '../../test/support/fixtures';
 import type { Ride } from '../../lambda/core/features';
-import { bundleEnv, bundleServer } from '../build';
+import { localProgram } from '../build';
 import { groupCpuSeconds } from '../load/process-cpu';
 import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';
 import { GUNICORN, checkPeer, probeRides, trainPeer } from '../peers/peer';
@@ -62,7 +62,6 @@ function ourConfigs(context: BenchContext, serverJs: string): ServerConfig[] {
       url,
       env: {
         ...process.env,
-        ...bundleEnv(context.root),
         HOST: '127.0.0.1',
         PORT: String(port),
         WEB_CONCURRENCY: String(workers),
@@ -158,7 +157,7 @@ export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
   const oursExpected = Array.from(await model.run([batchOf(probes)]));
   context.log('http: bundling the server');
-  const serverJs = await bundleServer(context.root, context.workDir);
+  const serverJs = localProgram('server');
   let configs = ourConfigs(context, serverJs);
   let peerExpected: number[] | undefined;
   if (peer.available) {

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { assetBuildOptions } from '../../infra/bundling';
+import { LAMBDA_ENTRIES, bundleOptions } from '../../infra/bundling';
 import { apiGatewayEvent } from '../../test/support/http-events';
 import { synthesizeBundled } from '../../test/support/bundled-asset';
 import { startFirehoseServer } from '../../test/support/firehose-server';
@@ -119,7 +119,7 @@ async function bundleBefore(context: BenchContext, dir: string): Promise<string 
  * `oneFile` builds what the asset was until this round: a single CommonJS index.js, no chunks.
  */
 async function bundleAsset(entry: string, assetDir: string, overrides: { mainFields?: string[]; oneFile?: boolean }): Promise<void> {
-  const options = assetBuildOptions(assetDir);
+  const options = bundleOptions(LAMBDA_ENTRIES, assetDir);
   rmSync(assetDir, { recursive: true, force: true });
   mkdirSync(assetDir, { recursive: true });
   await build({

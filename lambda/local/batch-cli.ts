@@ -197,18 +197,3 @@ function loadBatchConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfig> 
     throw new BatchJobError((error as Error).message, { cause: error });
   }
 }
-
-if (require.main === module) {
-  const staging = new StagingRegistry();
-  // An interrupted run removes its staging file before exiting (128 + the signal's number, as shells report it).
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      const removed = staging.removeAllSync();
-      process.stderr.write(`\nbatch interrupted by ${signal}${removed > 0 ? '; removed the unfinished output' : ''}\n`);
-      process.exit(code);
-    });
-  }
-  runBatchCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, staging }).then((code) => {
-    process.exitCode = code;
-  });
-}

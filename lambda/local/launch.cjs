@@ -1,70 +1,82 @@
-// `npm start`: runs lambda/local/server.ts as one prebuilt JavaScript bundle instead of through
-// tsx, whose on-the-fly TypeScript transform costs more start-up than the server itself. The
-// bundle (.build/server.js, git-ignored) is rebuilt by esbuild (~0.3 s) only when a file it was
-// built from changed, was removed, or esbuild's inputs list is missing; otherwise it is reused.
+// `npm start` and `npm run batch|stream|stream:demo|monitor`: runs one local program as the build
+// recipe (infra/bundling.ts) bundles it — .build/local/<name>.mjs, an ES module in chunks like the
+// Lambda asset — so what a user runs is what the tests run. The bundles are rebuilt (~1 s) only when
+// a file they were built from changed or is gone; otherwise start-up is just Node loading the bundle.
 // Plain CommonJS on purpose: this file runs before anything could be compiled.
 'use strict';
-const { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, rmSync, statSync } = require('node:fs');
 const { join, resolve } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const ROOT = resolve(__dirname, '..', '..');
+const OUTDIR = join(ROOT, '.build', 'local');
+const INPUTS = join(OUTDIR, 'inputs.json');
+const LOCK = join(ROOT, '.build', 'local.lock');
+/** A lock older than this was left by a builder that died; a build takes a few seconds. */
+const STALE_LOCK_MS = 120_000;
 
-/**
- * True when `bundle` must be (re)built: it or its inputs list is missing, or an input is newer.
- * @param {string} bundle @param {string} inputsFile
- */
-function isStale(bundle, inputsFile) {
-  if (!existsSync(bundle) || !existsSync(inputsFile)) return true;
-  const builtAt = statSync(bundle).mtimeMs;
-  const inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
+/** True when the bundles must be (re)built: never built, or a source is newer or gone. */
+function isStale() {
+  if (!existsSync(INPUTS)) return true;
+  const builtAt = statSync(INPUTS).mtimeMs;
+  const inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
   return inputs.some((file) => !existsSync(join(ROOT, file)) || statSync(join(ROOT, file)).mtimeMs > builtAt);
 }
 
-/**
- * Bundles `entry` into `bundle` the way the Lambda asset is built (CommonJS, node's ES builds of
- * packages, onnxruntime-node external), recording the project files it was built from.
- * @param {string} entry @param {string} bundle @param {string} inputsFile
- */
-function buildBundle(entry, bundle, inputsFile) {
-  const { buildSync } = require('esbuild');
-  mkdirSync(join(bundle, '..'), { recursive: true });
-  const result = buildSync({
-    entryPoints: [entry],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    external: ['onnxruntime-node'],
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-  });
-  writeFileSync(inputsFile, JSON.stringify(Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/') && !file.includes('/node_modules/'))));
+/** Blocks this thread for `ms` (start-up has nothing else to do meanwhile). */
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
- * Ensures `entry`'s bundle under .build/ is current and returns its path.
- * @param {string} entry path relative to the repository root
+ * Runs `build` holding a directory lock, so that programs started together (a test suite, a
+ * cluster) build once and never read a half-written bundle; the others wait, then find it fresh.
  */
-function ensureBundle(entry) {
-  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
-  const bundle = join(ROOT, '.build', `${name}.js`);
-  const inputsFile = join(ROOT, '.build', `${name}.inputs.json`);
-  if (isStale(bundle, inputsFile)) buildBundle(join(ROOT, entry), bundle, inputsFile);
+function withBuildLock(build) {
+  mkdirSync(join(ROOT, '.build'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      else sleep(100);
+    }
+  }
+  try {
+    if (isStale()) build();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Builds the local programs with the one recipe (TypeScript, loaded through tsx only when a build is due). */
+function buildLocalPrograms() {
+  const { require: requireTs } = require('tsx/cjs/api');
+  requireTs('../../infra/bundling.ts', __filename).buildLocalPrograms(OUTDIR);
+}
+
+/** Makes sure `.build/local` is current and returns the path of program `name`'s bundle. */
+function ensureBuilt(name) {
+  if (isStale()) withBuildLock(buildLocalPrograms);
+  const bundle = join(OUTDIR, `${name}.mjs`);
+  if (!existsSync(bundle)) {
+    process.stderr.write(`no local program '${name}' (see LOCAL_ENTRIES in infra/bundling.ts)\n`);
+    process.exit(2);
+  }
   return bundle;
 }
 
-module.exports = { ensureBundle, isStale };
+module.exports = { ensureBuilt, isStale, OUTDIR };
 
 if (require.main === module) {
-  // No source maps at run time: applying the bundle's 4.8 MB map costs ~60 ms of every start
-  // (BENCHMARKS.md, cold start). The bundle is not minified, so a stack trace still names the
-  // functions; NODE_OPTIONS=--enable-source-maps npm start maps it back to the TypeScript.
-  // Run the bundle as the main module (its `require.main === module` starts the server); cluster
-  // workers are forked from process.argv[1], so they run the bundle directly.
-  process.argv[1] = ensureBundle('lambda/local/server.ts');
-  require('node:module').runMain();
+  const [name = 'server', ...args] = process.argv.slice(2);
+  const bundle = ensureBuilt(name);
+  // The program sees itself as the main script with its own arguments; cluster workers fork it directly.
+  process.argv = [process.argv[0], bundle, ...args];
+  import(pathToFileURL(bundle).href).catch((error) => {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
 }

@@ -90,9 +90,3 @@ function describe(summary: MonitorSummary): string {
   }
   return `${lines.join('\n')}\n`;
 }
-
-if (require.main === module) {
-  runMonitorCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => {
-    process.exitCode = code;
-  });
-}

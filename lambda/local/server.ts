@@ -102,7 +102,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
  * `npm start`: serve on HOST:PORT (127.0.0.1:9696) until SIGINT/SIGTERM, then drain and exit.
  * With WEB_CONCURRENCY > 1, a cluster of that many server processes shares the port.
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const config = loadConfig(process.env);
   if (config.http.workers > 1 && cluster.isPrimary) {
     runCluster(config.http.workers, new Logger({ serviceName: SERVICE_NAME }));
@@ -143,5 +143,3 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
-
-if (require.main === module) void main();

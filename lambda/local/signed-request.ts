@@ -55,7 +55,7 @@ export async function signPredictRequest(url: URL, body: string, credentials: Si
  * the credentials the AWS CLI would use (the SDK's default chain: environment, profile, SSO,
  * instance role), printed as the API answered it.
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const [target, body = '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'] = process.argv.slice(2);
   if (!target) throw new Error('usage: npx tsx lambda/local/signed-request.ts <ApiUrl>predict [json body]');
   const url = new URL(target);
@@ -66,11 +66,4 @@ async function main(): Promise<void> {
   const response = await fetch(signed.url, signed);
   console.log(response.status, await response.text());
   if (!response.ok) process.exitCode = 1;
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(2);
-  });
 }

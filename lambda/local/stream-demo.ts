@@ -14,7 +14,7 @@ const EXAMPLE_RIDES = [
  * record on the local input stream, then prints the predictions read back from the output
  * stream. Finds the runner at KINESIS_ENDPOINT_URL, else 127.0.0.1:LOCAL_KINESIS_PORT (4567).
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const endpoint = config.stream.kinesisEndpoint ?? `http://127.0.0.1:${config.stream.localKinesisPort}`;
   const { rideEventsStreamName: input, predictionsStreamName: output } = config.stream;
@@ -67,11 +67,4 @@ async function readPredictions(kinesis: KinesisClient, iterators: string[], want
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return found;
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error((error as Error).message);
-    process.exit(1);
-  });
 }

@@ -15,7 +15,7 @@ export const LOCAL_DEAD_LETTER_DIRECTORY = 'dead-letters';
  * stream (2 shards) and the predictions stream, and plays Lambda's event source mapping into
  * the same adapter the Lambda handler dispatches Kinesis events to. Stop with Ctrl-C.
  */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
   const local = await startLocalKinesis(loaded.stream.localKinesisPort);
   const kinesis = createLocalKinesisClient(local.endpoint, 3);
@@ -61,11 +61,4 @@ async function main(): Promise<void> {
 function logTestRun(response: unknown, logger: Logger): unknown {
   if (response && typeof response === 'object' && 'predictions' in response) logger.info('test run: predictions not written', { response });
   return response;
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`stream runner failed: ${(error as Error).message}`);
-    process.exit(1);
-  });
 }
