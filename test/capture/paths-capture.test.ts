@@ -12,6 +12,7 @@ import { kinesisEvent, kinesisRecordWithData, rideNumber, rideRecord } from '../
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { fixtureRows, readParquet, writeFixture } from '../support/trip-fixtures';
 import { recordingMetrics } from '../support/recorders';
+import { LAUNCHER } from '../support/local-programs';
 
 /** Every capture record under `dir`, in file (time) order. */
 function capturedRecords(dir: string): CaptureRecord[] {
@@ -104,9 +105,8 @@ describe('capture from the stream and batch paths, through the runtime the Lambd
   it('captures the sampled rows of `npm run batch` before the command exits', async () => {
     const input = join(scratch, 'green_tripdata_2021-02.parquet');
     await writeFixture(input, fixtureRows(500));
-    const cli = resolve(__dirname, '..', '..', 'lambda', 'local', 'batch-cli.ts');
 
-    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, input, join(scratch, 'cli-out.parquet')], {
+    const run = spawnSync(process.execPath, [LAUNCHER, 'batch', input, join(scratch, 'cli-out.parquet')], {
       encoding: 'utf8',
       cwd: resolve(__dirname, '..', '..'),
       env: { PATH: process.env.PATH, CAPTURE_LOCATION: join(scratch, 'cli-capture'), CAPTURE_BATCH_ROWS_PER_CHUNK: '50', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CaptureRecord } from '../../lambda/capture';
 import { rideNumber } from '../support/events';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = resolve(__dirname, '..', '..');
 
 /** `npm start`'s entry with the given environment; resolves once it listens, with its port. */
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; lines: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lambda', 'local', 'server.ts')], {
+  const child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { assetBuildOptions } from '../../infra/bundling';
+import { LAMBDA_ENTRIES, LOCAL_ENTRIES, bundleOptions } from '../../infra/bundling';
 
 const exec = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -68,8 +68,8 @@ describe('what a cold start loads', () => {
     expect(inputs.filter((path) => ZOD_LOCALES.test(path))).toEqual([]);
   });
 
-  it.each(['lambda/local/batch-cli.ts', 'lambda/local/server.ts'])('bundles zod without its locales for %s too (the batch CLI and npm start bundles)', async (entry) => {
-    const result = await build({ entryPoints: [join(ROOT, entry)], bundle: true, write: false, outfile: 'out.js', platform: 'node', format: 'cjs', mainFields: ['module', 'main'], external: ['onnxruntime-node'], metafile: true, logLevel: 'silent' });
+  it('bundles zod without its locales for the local programs too (npm start and the CLIs, built by the same recipe)', async () => {
+    const result = await build({ ...bundleOptions(LOCAL_ENTRIES, '/local'), write: false, metafile: true, logLevel: 'silent' });
     const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, used]) => used.bytesInOutput > 0).map(([path]) => path));
 
     expect(inputs.some((path) => path.includes('zod'))).toBe(true);
@@ -91,7 +91,7 @@ describe('what a cold start loads', () => {
 
 /** The asset's build (infra/bundling.ts) in memory, and the outputs a cold start loads: index.mjs and its static imports. */
 async function webPathOfTheAsset(): Promise<{ metafile: Metafile; outputs: string[] }> {
-  const result = await build({ ...assetBuildOptions('/asset'), write: false, metafile: true, logLevel: 'silent' });
+  const result = await build({ ...bundleOptions(LAMBDA_ENTRIES, '/asset'), write: false, metafile: true, logLevel: 'silent' });
   const entry = Object.keys(result.metafile.outputs).find((path) => path.endsWith('index.mjs'));
   if (!entry) throw new Error('the asset has no index.mjs');
   const outputs = new Set<string>();

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { loadConfig } from '../../lambda/config';
@@ -10,6 +8,7 @@ import { isLoopbackHost } from '../../lambda/local/loopback';
 import { createHttpServer } from '../../lambda/local/server';
 import { createRuntime } from '../../lambda/runtime';
 import { COURSE_RIDE } from '../support/fixtures';
+import { listeningPorts, spawnServer } from '../support/local-programs';
 
 const TOKEN = 'b6f0c2d8e1a94f3c9e7d5a2b8c4f1e06';
 
@@ -116,25 +115,15 @@ describe('the local server with API_TOKEN', () => {
 describe('npm start on all interfaces', () => {
   /** Starts the server as the container does (HOST=0.0.0.0) and returns its first log lines. */
   async function startupLog(env: Record<string, string>): Promise<string> {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../../lambda/local/server.ts')], {
-      env: { ...process.env, HOST: '0.0.0.0', PORT: '0', MODEL_LOCATION: '', API_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
+    const server = spawnServer({ HOST: '0.0.0.0', MODEL_LOCATION: '', API_TOKEN: '', ...env });
     try {
-      await new Promise<void>((done, fail) => {
-        // Powertools writes warnings to stderr; the warning, if any, follows the listening line.
-        const collect = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/listening on/.test(output)) setTimeout(done, 300);
-        };
-        child.stdout.on('data', collect);
-        child.stderr.on('data', collect);
-        child.once('exit', (code) => fail(new Error(`server exited with ${code}: ${output}`)));
-      });
+      // Powertools writes warnings to stderr; the warning, if any, follows the listening line.
+      await server.waitFor((lines) => listeningPorts(lines).length > 0);
+      await new Promise((done) => setTimeout(done, 300));
     } finally {
-      child.kill('SIGTERM');
+      await server.stop();
     }
+    const output = server.output();
     return output;
   }
 

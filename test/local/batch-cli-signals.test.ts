@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchDirectory } from '../support/trip-fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
-const CLI = resolve(__dirname, '..', '..', 'lambda', 'local', 'batch-cli.ts');
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
 
@@ -21,7 +21,7 @@ describe('an interrupted npm run batch', () => {
     const input = join(dir.path, `green_tripdata_2021-02.${signal}.csv`);
     execFileSync('mkfifo', [input]);
     const outDir = join(dir.path, `out-${signal}`);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, input, join(outDir, 'scored.csv')], { cwd: resolve(__dirname, '..', '..'), env: { ...process.env, MODEL_LOCATION: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LAUNCHER, 'batch', input, join(outDir, 'scored.csv')], { cwd: resolve(__dirname, '..', '..'), env: { ...process.env, MODEL_LOCATION: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const writer = createWriteStream(input);

@@ -2,15 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readParquet, scratchDirectory } from '../support/trip-fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
-const CLI = resolve(__dirname, '..', '..', 'lambda', 'local', 'batch-cli.ts');
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
 
 /** `npm run batch -- ...` as a user runs it (stdin/stdout/stderr are pipes, not a terminal). */
 function batch(...args: string[]) {
   const env = { ...process.env, MODEL_LOCATION: '', MODEL_VERSION: '', RUN_ID: '' };
-  const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
+  const run = spawnSync(process.execPath, [LAUNCHER, 'batch', ...args], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { COURSE_RIDE, defaultModels, predictDurations } from '../support/fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** Starts `npm start`'s entry with the given environment and collects its log lines. */
 function startServer(env: Record<string, string>): { child: ChildProcess; lines: string[]; waitFor(predicate: (lines: string[]) => boolean): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lambda', 'local', 'server.ts')], {
+  const child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { contentVersion } from '../../lambda/model-store';
 import { expectedValues } from '../support/hot-swap-load';
 import { scaledDistanceModel } from '../support/onnx-models';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = join(__dirname, '..', '..');
 const RIDE = { trip_distance: 2.5 };
@@ -31,7 +32,7 @@ describe('hot swap in a cluster of two workers (model file, mtime + hash)', () =
     const second = scaledDistanceModel(3);
     writeFileSync(path, first);
     const expected = await expectedValues([first, second], RIDE);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lambda', 'local', 'server.ts')], {
+    const child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', WEB_CONCURRENCY: '2', MODELS: `duration=${path}`, MODEL_REFRESH_SECONDS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { passengerModel } from '../support/onnx-models';
 import { scratchDirectory } from '../support/trip-fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = join(__dirname, '..', '..');
 const dir = scratchDirectory();
@@ -18,7 +19,7 @@ let base = '';
 beforeAll(async () => {
   const fare = join(dir.path, 'fare.onnx');
   writeFileSync(fare, passengerModel());
-  child = spawn(process.execPath, [join(ROOT, 'lambda', 'local', 'start.cjs')], {
+  child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', MODELS: `duration=models/model.onnx,fare=${fare}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],

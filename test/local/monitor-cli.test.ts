@@ -7,6 +7,7 @@ import { runMonitorCli } from '../../lambda/local/monitor-cli';
 import type { MonitorSummary } from '../../lambda/monitor';
 import { syntheticMonth, writeTripCsv, writeTripParquet } from '../../lambda/synthetic';
 import { readParquet, scratchDirectory } from '../support/trip-fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
@@ -59,7 +60,7 @@ describe('npm run monitor', () => {
   it('reads a batch output: quality per day from its actual and predicted durations', async () => {
     const scored = join(dir.path, 'scored', 'feb.parquet');
     const env = { ...process.env, MODEL_LOCATION: '', MODEL_VERSION: '', RUN_ID: '', MODELS: '' };
-    const batch = spawnSync(process.execPath, ['--import', 'tsx', resolve(__dirname, '..', '..', 'lambda', 'local', 'batch-cli.ts'), feb, scored], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
+    const batch = spawnSync(process.execPath, [LAUNCHER, 'batch', feb, scored], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
     expect(batch.status).toBe(0);
     const out = join(dir.path, 'batch-report');
     expect((await monitor('--reference', jan, '--current', scored, '--out', out)).status).toBe(0);

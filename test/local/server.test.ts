@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { createHttpServer } from '../../lambda/local/server';
 import type { HttpDeps } from '../../lambda/adapters/http';
 import { COURSE_RIDE, defaultModels, predictDurations } from '../support/fixtures';
+import { startServer } from '../support/local-programs';
 
 describe('the local web server over real HTTP', () => {
   let server: Server;
@@ -78,24 +77,12 @@ describe('the local web server over real HTTP', () => {
 
 describe('npm start', () => {
   it('serves the default model with no configuration and exits cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../../lambda/local/server.ts')], {
-      env: { ...process.env, PORT: '0', MODEL_LOCATION: '', MODEL_BUCKET: '', MODEL_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const port = await new Promise<number>((done, fail) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-        if (match) done(Number(match[1]));
-      });
-      child.once('exit', (code) => fail(new Error(`server exited with ${code}: ${output}`)));
-    });
+    const server = await startServer({ MODEL_LOCATION: '', MODEL_BUCKET: '', MODEL_KEY: '' });
+    const port = server.port;
 
     const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify(COURSE_RIDE), headers: { 'content-type': 'application/json' } });
     const body = (await response.json()) as { duration: number; model_version: string };
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    child.kill('SIGTERM');
+    const exited = server.stop();
 
     expect(response.status).toBe(200);
     expect(body.model_version).toMatch(/^[0-9a-f]{12}$/);

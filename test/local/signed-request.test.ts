@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { regionOfApiUrl, signPredictRequest } from '../../lambda/local/signed-request';
 import { FAKE_CREDENTIALS, startSigV4Verifier, type SigV4Verifier } from '../support/sigv4-verifier';
 import { COURSE_RIDE } from '../support/fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
 const REGION = 'eu-west-1';
 
@@ -58,7 +59,7 @@ describe('signPredictRequest against a loopback SigV4 check', () => {
   });
 
   it('runs as a script with the credentials of the default chain and prints the answer', async () => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../../lambda/local/signed-request.ts'), `${verifier.url}/predict`], {
+    const child = spawn(process.execPath, [LAUNCHER, 'signed-request', `${verifier.url}/predict`], {
       // Fake static credentials in the environment only; no profile, no instance metadata.
       env: {
         PATH: process.env.PATH,

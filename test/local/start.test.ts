@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { COURSE_RIDE } from '../support/fixtures';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * `npm start` runs lambda/local/start.cjs: the server as a prebuilt bundle (rebuilt when a source
+ * `npm start` runs lambda/local/launch.cjs: the server as the build recipe's bundle (rebuilt when a source
  * changed), not through tsx. This checks the launcher starts the real server from it.
  */
-describe('npm start (lambda/local/start.cjs)', () => {
+describe('npm start (lambda/local/launch.cjs server)', () => {
   it('runs the bundled server, which answers the course\'s ride with the default model', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'lambda', 'local', 'start.cjs')], {
+    const child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,7 +32,7 @@ describe('npm start (lambda/local/start.cjs)', () => {
 
       expect(response.status).toBe(200);
       expect(Number.isFinite(body.duration)).toBe(true);
-      expect(child.spawnargs[1]).toMatch(/start\.cjs$/);
+      expect(child.spawnargs.slice(1, 3)).toEqual([LAUNCHER, 'server']);
       // The bundle serves the API description too (zod-to-openapi's zod extension must be in it).
       const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
       expect(openapi.status).toBe(200);

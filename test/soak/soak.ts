@@ -28,6 +28,7 @@ import { putPayloads, readAll } from '../support/kinesis-server';
 import { rideNumber } from '../support/events';
 import { freePort } from '../support/loopback';
 import { recordingMetrics } from '../support/recorders';
+import { LAUNCHER } from '../support/local-programs';
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 100_000);
 const RECORDS = Number(process.env.SOAK_RECORDS ?? 100_000);
@@ -46,7 +47,7 @@ function rssMb(pid: number): number {
 
 async function startServer(): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lambda/local/server.ts')], {
+  const child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', WEB_CONCURRENCY: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
