@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
@@ -146,17 +146,38 @@ export function lazyImportsOfCommonJs(metafile: Metafile): string[] {
 /**
  * Builds the Lambda asset into `outdir`: the bundle, then the onnxruntime files it needs (real
  * files, not links). The layout is Lambda's /var/task: index.mjs, chunks/, node_modules/.
+ *
+ * The bundle is built in {@link ASSET_STAGING} and moved into `outdir`: a chunk's name is a hash
+ * that covers its source map, whose paths are relative to where it was built, so building at one
+ * fixed place gives the same chunk names for the same code wherever CDK stages the asset (tests
+ * map the shipped chunks back to their sources by name).
  */
 export function bundlePredictAsset(outdir: string, architecture: Architecture): Metafile {
-  const metafile = buildBundles(LAMBDA_ENTRIES, outdir);
+  mkdirSync(dirname(ASSET_STAGING), { recursive: true });
+  const staging = mkdtempSync(`${ASSET_STAGING}-`);
+  try {
+    const metafile = buildBundles(LAMBDA_ENTRIES, staging);
+    mkdirSync(outdir, { recursive: true });
+    cpSync(staging, outdir, { recursive: true });
+    copyOnnxRuntime(outdir, architecture);
+    return metafile;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Copies {@link onnxRuntimeFiles} for `architecture` into `outdir`/node_modules (real files, not links). */
+export function copyOnnxRuntime(outdir: string, architecture: Architecture): void {
   for (const file of onnxRuntimeFiles(architecture)) {
     const to = join(outdir, 'node_modules', file);
     mkdirSync(dirname(to), { recursive: true });
     // dereference: node_modules may be a symlink (worktrees); the asset must hold real files.
     cpSync(join(PROJECT_ROOT, 'node_modules', file), to, { recursive: true, dereference: true });
   }
-  return metafile;
 }
+
+/** Where {@link bundlePredictAsset} builds (a unique directory next to this path, same depth). */
+export const ASSET_STAGING = join(PROJECT_ROOT, '.build', 'asset');
 
 /**
  * Builds the local programs into `outdir` (default .build/local) and records the project files

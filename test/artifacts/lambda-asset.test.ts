@@ -1,41 +1,60 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeArch } from '../../infra/bundling';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, shippedModels } from '../support/fixtures';
-import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
-import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
+import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
+import type { InvocationResult } from '../support/lambda-runtime-api';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { kinesisEvent, rideRecord } from '../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
-import { readFileSync } from 'node:fs';
+import { startFirehoseServer, type LocalFirehose } from '../support/firehose-server';
+import { DEPENDENCY_LAZY_CHUNKS, assetChunkPlan, assetModules, chunksNeverLoaded, startAssetFunction, type AssetFunction } from '../support/asset-function';
+import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
+import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
 
 /**
- * The asset `cdk deploy` would upload, built for real (esbuild, the afterBundling copy) and run
- * as Lambda runs it: the aws-lambda-ric runtime client against a Runtime API on loopback, the
- * model fetched from a local S3 server at MODEL_LOCATION, the environment taken from the template.
+ * The asset `cdk deploy` would upload, synthesized once for the whole file (esbuild through the
+ * build recipe, the onnxruntime copy), and run as Lambda runs it: the aws-lambda-ric runtime client
+ * on the template's Node major, against a Runtime API on loopback, models fetched from a local S3
+ * server, predictions to a local Kinesis, capture to a local Firehose peer, the environment taken
+ * from the template. Every ES module of the asset must be loaded by some run here: a chunk no test
+ * reaches (a lazily imported adapter, the OpenAPI builder, the MLmodel parser, the one-hot reader)
+ * is shipped code nobody ran.
  */
 
-const LOCAL = { modelBucket: 'models', dataBucket: 'ride-data', predictionsStream: 'ride_predictions' };
+const LOCAL = { modelBucket: 'models', dataBucket: 'ride-data', predictionsStream: 'ride_predictions', captureStream: 'ride_capture' };
 const MB = 1024 * 1024;
 const ARCHITECTURE = hostArchitecture();
 const ELF_MACHINE = { x86_64: 62, arm64: 183 } as const;
+/** The one-hot MLflow model's vocabulary and weights: 1·onehot + 2·distance + 4 */
+const ONE_HOT = { categories: ['10_50', '130_205'], coefficients: [1, 3, 2], intercept: 4 };
 
 let bundled: BundledStack;
 let s3: LocalS3;
 let kinesis: LocalKinesisServer;
-let runtimeApi: LocalRuntimeApi;
-let lambda: LambdaProcess;
+let firehose: LocalFirehose;
+let scratch: ReturnType<typeof scratchDirectory>;
+let predict: AssetFunction;
 let firstInvocation: Promise<InvocationResult>;
-let captureDir: ReturnType<typeof scratchDirectory>;
+const traces: string[] = [];
+const started: AssetFunction[] = [];
+
+/** Starts one of the stack's functions with local endpoints, its loaded modules traced. */
+async function start(fn: BundledStack['predict'], environment: Record<string, string> = {}): Promise<AssetFunction> {
+  const trace = join(scratch.path, `trace-${traces.length}.txt`);
+  traces.push(trace);
+  const running = await startAssetFunction(fn, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint, ...environment }, trace);
+  started.push(running);
+  return running;
+}
 
 beforeAll(async () => {
   bundled = synthesizeBundled(LOCAL, ARCHITECTURE);
-  captureDir = scratchDirectory();
+  scratch = scratchDirectory();
   s3 = await startS3Server();
   await s3.createBucket(LOCAL.modelBucket);
   await s3.createBucket(LOCAL.dataBucket);
@@ -43,36 +62,26 @@ beforeAll(async () => {
   for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, readFileSync(path));
   kinesis = await startKinesisServer();
   await kinesis.createStream(LOCAL.predictionsStream);
-  runtimeApi = await startRuntimeApi();
-  const { predict } = bundled;
-  lambda = startLambdaProcess({
-    assetDir: predict.assetDir,
-    handler: predict.handler,
-    runtimeApi: runtimeApi.address,
-    memoryMb: predict.memoryMb,
-    // Capture goes to a local directory: the template's Firehose stream is not on loopback.
-    environment: { ...predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, CAPTURE_LOCATION: captureDir.path },
-  });
+  firehose = await startFirehoseServer([LOCAL.captureStream]);
+  predict = await start(bundled.predict);
   // The first event is queued before the client asks for it: the process cold-starts to answer it.
-  firstInvocation = runtimeApi.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+  firstInvocation = predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
 });
 
 afterAll(async () => {
-  await lambda?.stop();
-  await runtimeApi?.close();
+  for (const fn of started) await fn.stop();
+  await firehose?.close();
   await kinesis?.close();
   await s3?.close();
   bundled?.cleanup();
-  captureDir?.remove();
+  scratch?.remove();
 });
 
-/** Invokes the running function; on a failure the function's own output explains why. */
-async function invoke(event: unknown): Promise<InvocationResult> {
-  try {
-    return await runtimeApi.invoke(event);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`);
-  }
+/** `s3://bucket/key` as bucket and key. */
+function s3Location(uri: string | undefined): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri ?? '');
+  if (!match) throw new Error(`not an s3:// location: ${uri}`);
+  return { bucket: match[1] as string, key: match[2] as string };
 }
 
 function httpBody(result: InvocationResult): { statusCode: number; body: Record<string, unknown> } {
@@ -98,8 +107,14 @@ describe('the bundled asset', () => {
     expect(bytes / MB).toBeLessThanOrEqual(60);
   });
 
-  it('is one asset for both functions', () => {
+  it('is one asset for every function', () => {
     expect(bundled.batch.assetDir).toBe(bundled.predict.assetDir);
+    expect(bundled.monitor.assetDir).toBe(bundled.predict.assetDir);
+  });
+
+  it('runs here on the Node major of the runtime the template names', () => {
+    expect(bundled.runtime).toMatch(/^nodejs\d+\.x$/);
+    expect(nodeMajor(lambdaNodeBinary())).toBe(Number(/^nodejs(\d+)/.exec(bundled.runtime)?.[1]));
   });
 
   it(`holds native binaries for linux/${nodeArch(ARCHITECTURE)} only, built for that machine`, () => {
@@ -118,25 +133,22 @@ describe('the bundled asset', () => {
     expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
   });
 
-  it('holds the other architecture\'s binaries, and only those, when built for it', () => {
+  it("holds the other architecture's binaries, and only those, when built for it", () => {
     const otherArchitecture = ARCHITECTURE === 'arm64' ? 'x86_64' : 'arm64';
-    const other = synthesizeBundled(LOCAL, otherArchitecture);
-    try {
-      const binaries = listFiles(other.predict.assetDir).filter((f) => f.path.includes('/bin/napi-v6/'));
-      expect(binaries.length).toBe(2);
-      for (const file of binaries) {
-        expect(file.path).toContain(`/linux/${nodeArch(otherArchitecture)}/`);
-        expect(elfMachine(join(other.predict.assetDir, file.path))).toBe(ELF_MACHINE[otherArchitecture]);
-      }
-    } finally {
-      other.cleanup();
+    const other = join(scratch.path, 'other-architecture');
+    copyOnnxRuntime(other, otherArchitecture);
+    const binaries = listFiles(other).filter((f) => f.path.includes('/bin/napi-v6/'));
+    expect(binaries.length).toBe(2);
+    for (const file of binaries) {
+      expect(file.path).toContain(`/linux/${nodeArch(otherArchitecture)}/`);
+      expect(elfMachine(join(other, file.path))).toBe(ELF_MACHINE[otherArchitecture]);
     }
   });
 });
 
-describe('the bundled asset under the Lambda runtime client', () => {
+describe('the predict function under the Lambda runtime client', () => {
   it('cold-starts and answers GET /health with the version of the model it fetched from S3', async () => {
-    const { statusCode, body } = httpBody(await firstInvocation.catch((e: Error) => Promise.reject(new Error(`${e.message}\n${lambda.output()}`))));
+    const { statusCode, body } = httpBody(await firstInvocation);
     expect(statusCode).toBe(200);
     // The asset holds no model: it came from S3, versioned by its bytes exactly as on disk.
     const version = createHash('sha256').update(defaultModelBytes()).digest('hex').slice(0, 12);
@@ -173,6 +185,16 @@ describe('the bundled asset under the Lambda runtime client', () => {
       },
     },
     {
+      title: 'describes the API in /openapi.json from the models it loaded',
+      event: () => apiGatewayEvent({ method: 'GET', path: '/openapi.json' }),
+      check: async (result) => {
+        const { statusCode, body } = httpBody(result);
+        expect(statusCode).toBe(200);
+        expect(body.openapi).toBe('3.1.0');
+        expect(Object.keys(body.paths as object)).toEqual(expect.arrayContaining(['/predict', '/predict/duration', '/predict/cost']));
+      },
+    },
+    {
       title: 'scores a Kinesis ride onto the predictions stream',
       event: () => kinesisEvent([rideRecord(256, COURSE_RIDE)]),
       check: async (result) => {
@@ -193,53 +215,114 @@ describe('the bundled asset under the Lambda runtime client', () => {
 
   it.each(invocations)('$title', async ({ event, check }) => {
     await firstInvocation;
-    await check(await invoke(event()));
+    await check(await predict.invoke(event()));
   });
 
   it('reports an event of unknown shape as a function error and keeps serving', async () => {
     await firstInvocation;
-    const failed = await invoke({ something: 'else' });
+    const failed = await predict.invoke({ something: 'else' });
     expect(failed.kind).toBe('error');
     expect(failed.body).toMatchObject({ errorMessage: expect.stringMatching(/unsupported event/) });
-    const { statusCode } = httpBody(await invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
+    const { statusCode } = httpBody(await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
     expect(statusCode).toBe(200);
+  });
+
+  it('sends a capture record per prediction to the Firehose stream the template names', async () => {
+    await firstInvocation;
+    const before = firehose.lines(LOCAL.captureStream).length;
+    await predict.invoke(apiGatewayEvent({ body: JSON.stringify([COURSE_RIDE, { ...COURSE_RIDE, trip_distance: 3 }]) }));
+    // Records not yet acknowledged are sent by a later invocation at the latest.
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    const lines = firehose.lines(LOCAL.captureStream).slice(before).map((line) => JSON.parse(line) as { source: string; outputs: Record<string, number> });
+    expect(lines.filter((l) => l.source === 'http')).toHaveLength(2);
   });
 });
 
-describe('the bundled batch function under the Lambda runtime client', () => {
+describe('MLflow model directories through the asset', () => {
+  it('serves a one-hot model from an s3:// MLflow prefix and from a local MLflow directory, with their run ids as versions', async () => {
+    const bytes = oneHotLinearModel(ONE_HOT);
+    const signature = [
+      { name: 'PU_DO', type: 'string' },
+      { name: 'trip_distance', type: 'float' },
+    ];
+    await s3.put(LOCAL.modelBucket, 'mlflow/1/run-s3/artifacts/model/model.onnx', bytes);
+    await s3.put(LOCAL.modelBucket, 'mlflow/1/run-s3/artifacts/model/MLmodel', Buffer.from(mlmodelYaml('run-s3', signature)));
+    const localDir = join(scratch.path, 'mlruns', '1', 'run-local', 'artifacts', 'model');
+    mkdirSync(localDir, { recursive: true });
+    writeFileSync(join(localDir, 'model.onnx'), bytes);
+    writeFileSync(join(localDir, 'MLmodel'), mlmodelYaml('run-local', signature));
+    const fn = await start(bundled.predict, { MODELS: `from_s3=s3://${LOCAL.modelBucket}/mlflow/1/run-s3/artifacts/model,from_disk=${localDir}` });
+    const rides = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, { PULocationID: 1, DOLocationID: 1, trip_distance: 1 }];
+    const expected = await (await servedModel('x', bytes, 'v')).predict(batchOf(rides));
+
+    const { statusCode, body } = httpBody(await fn.invoke(apiGatewayEvent({ body: JSON.stringify(rides) })));
+
+    expect(statusCode).toBe(200);
+    expect((body as unknown as Record<string, unknown>[]).map((r) => [r.from_s3, r.from_disk, r.model_versions])).toEqual(
+      [...expected].map((value) => [value, value, { from_s3: 'run-s3', from_disk: 'run-local' }]),
+    );
+    // 1·onehot + 2·distance + 4 in float32: the one-hot column really took part
+    expect(expected[0]).toBeCloseTo(1 + 2 * 40 + 4, 4);
+    expect(expected[2]).toBeCloseTo(2 * 1 + 4, 4);
+  });
+});
+
+describe('the batch function under the Lambda runtime client', () => {
   it('scores a month of trips from S3 into the predictions prefix, as its schedule would', async () => {
-    const api = await startRuntimeApi();
-    const { batch } = bundled;
-    const batchLambda = startLambdaProcess({
-      assetDir: batch.assetDir,
-      handler: batch.handler,
-      runtimeApi: api.address,
-      memoryMb: batch.memoryMb,
-      environment: { ...batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: captureDir.path },
-    });
-    const scratch = scratchDirectory();
-    try {
-      const rows = fixtureRows(2_000);
-      const file = join(scratch.path, 'green.parquet');
-      await writeFixture(file, rows);
-      await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-02.parquet', readFileSync(file));
+    const batch = await start(bundled.batch, { CAPTURE_LOCATION: join(scratch.path, 'batch-capture') });
+    const rows = fixtureRows(2_000);
+    const file = join(scratch.path, 'green.parquet');
+    await writeFixture(file, rows);
+    await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-02.parquet', readFileSync(file));
 
-      const result = await api.invoke({ taxi_type: 'green', year: 2021, month: 2, run_id: 'bundle-test' }).catch((error: Error) => {
-        throw new Error(`${error.message}\n--- function output ---\n${batchLambda.output()}`);
-      });
+    const result = await batch.invoke({ taxi_type: 'green', year: 2021, month: 2, run_id: 'bundle-test' });
 
-      if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${batchLambda.output()}`);
-      const kept = expectedFilter(rows).kept.length;
-      expect(result.body).toMatchObject({ rows_read: rows.length, rows_scored: kept, run_id: 'bundle-test' });
-      const object = await s3.client.send(
-        new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=02/bundle-test.parquet' }),
-      );
-      const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-      expect(written.rows).toHaveLength(kept);
-    } finally {
-      scratch.remove();
-      await batchLambda.stop();
-      await api.close();
-    }
+    if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${batch.output()}`);
+    const kept = expectedFilter(rows).kept.length;
+    expect(result.body).toMatchObject({ rows_read: rows.length, rows_scored: kept, run_id: 'bundle-test' });
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=02/bundle-test.parquet' }));
+    const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    expect(written.rows).toHaveLength(kept);
+  });
+});
+
+describe('the monitor function under the Lambda runtime client', () => {
+  it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profile", async () => {
+    await firstInvocation;
+    const rides = Array.from({ length: 60 }, (_, i) => ({ PULocationID: 1 + (i % 50), DOLocationID: 2 + (i % 40), trip_distance: 0.5 + (i % 12) }));
+    await predict.invoke(apiGatewayEvent({ body: JSON.stringify(rides) }));
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    const now = new Date();
+    // Where the delivery stream writes (its S3 prefix, dt=/hour= partitions) is where the monitor reads.
+    const capture = s3Location(bundled.monitor.environment.MONITOR_CAPTURE_LOCATION);
+    const reports = s3Location(bundled.monitor.environment.MONITOR_OUTPUT_LOCATION);
+    const key = `${capture.key}dt=${now.toISOString().slice(0, 10)}/hour=${now.toISOString().slice(11, 13)}/ride-capture-1`;
+    await s3.put(capture.bucket, key, Buffer.from(`${firehose.lines(LOCAL.captureStream).join('\n')}\n`));
+    const monitor = await start(bundled.monitor);
+
+    const result = await monitor.invoke({ monitor: 'scheduled', time: new Date(now.getTime() + 60_000).toISOString() });
+
+    if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${monitor.output()}`);
+    const summary = result.body as { records: number; report: string };
+    expect(summary.records).toBeGreaterThanOrEqual(rides.length);
+    const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
+    expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
+  });
+});
+
+describe('everything the asset ships', () => {
+  it('was loaded by some function above: no chunk our code can load is untested', async () => {
+    const plan = await assetChunkPlan();
+
+    expect(plan.required.length).toBeGreaterThan(10);
+    // The plan is of this very asset: the recipe's build gives the same chunk names.
+    expect(plan.all.sort()).toEqual(assetModules(bundled.predict.assetDir).sort());
+    expect(chunksNeverLoaded(bundled.predict.assetDir, traces, plan.required)).toEqual([]);
+  });
+
+  it('holds no other lazy chunk than those a dependency loads for situations Lambda never meets (each named with its reason)', async () => {
+    const { dependencyLazy } = await assetChunkPlan();
+
+    expect(dependencyLazy.filter(({ entry }) => !DEPENDENCY_LAZY_CHUNKS.some((known) => known.entry.test(entry)))).toEqual([]);
   });
 });

@@ -12,6 +12,8 @@ export interface SynthesizedFunction {
   assetDir: string;
   handler: string;
   memoryMb: number;
+  /** its Runtime property, e.g. nodejs22.x */
+  runtime: string;
   /** its Environment.Variables, with every Ref/Fn::Join resolved to a local name */
   environment: Record<string, string>;
 }
@@ -20,6 +22,9 @@ export interface BundledStack {
   stack: PredictStack;
   predict: SynthesizedFunction;
   batch: SynthesizedFunction;
+  monitor: SynthesizedFunction;
+  /** the function runtime the template names (nodejs22.x) */
+  runtime: string;
   /** milliseconds the synth (bundling included) took */
   synthMs: number;
   cleanup(): void;
@@ -66,10 +71,12 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
       assetDir: join(testApp.outdir, assetPath),
       handler: resource.Properties.Handler as string,
       memoryMb: resource.Properties.MemorySize as number,
+      runtime: resource.Properties.Runtime as string,
       environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolveLocally(value, refs, name)])),
     };
   };
-  return { stack, predict: describe(stack.predict.function), batch: describe(stack.batch.function), synthMs, cleanup: testApp.cleanup };
+  const predict = describe(stack.predict.function);
+  return { stack, predict, batch: describe(stack.batch.function), monitor: describe(stack.monitoring.monitor.function), runtime: predict.runtime, synthMs, cleanup: testApp.cleanup };
 }
 
 interface CfnResourceJson {

@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 /** The runtime interface client Lambda's own Node.js images run (its `aws-lambda-ric` bin). */
 export const RUNTIME_CLIENT = resolve(__dirname, '..', '..', 'node_modules', 'aws-lambda-ric', 'index.mjs');
 
+const MODULE_TRACE = resolve(__dirname, 'module-trace', 'register.mjs');
+
 export interface LambdaProcessOptions {
   /** the unzipped asset: Lambda's /var/task */
   assetDir: string;
@@ -15,6 +17,10 @@ export interface LambdaProcessOptions {
   environment: Record<string, string>;
   functionName?: string;
   memoryMb?: number;
+  /** the Node binary (default: this process's) */
+  nodeBinary?: string;
+  /** a file to record every ES module the process loads in (test/support/module-trace) */
+  moduleTraceFile?: string;
 }
 
 /** A function container: the runtime client running the asset, with its output kept for failures. */
@@ -52,9 +58,10 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_SESSION_TOKEN: 'local',
     ...options.environment,
+    ...(options.moduleTraceFile ? { MODULE_TRACE_FILE: options.moduleTraceFile, NODE_OPTIONS: `--import=${MODULE_TRACE}` } : {}),
   };
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [RUNTIME_CLIENT], { cwd: options.assetDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.nodeBinary ?? process.execPath, [RUNTIME_CLIENT], { cwd: options.assetDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ASSET_STAGING, LAMBDA_ENTRIES, PROJECT_ROOT, bundleOptions } from '../../infra/bundling';
+import type { SynthesizedFunction } from './bundled-asset';
+import { lambdaNodeBinary } from './lambda-node';
+import { startLambdaProcess } from './lambda-process';
+import { startRuntimeApi, type InvocationResult } from './lambda-runtime-api';
+
+/** One function of the synthesized stack running as Lambda runs it, on loopback. */
+export interface AssetFunction {
+  /** invokes it; a failed invocation's error carries the function's own output */
+  invoke(event: unknown): Promise<InvocationResult>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a synthesized function's asset under the real runtime client (aws-lambda-ric), on the
+ * Node major Lambda runs (node-linux-<arch>), against a Runtime API on loopback, with the
+ * template's environment plus `environment` (local endpoints). Every ES module the process loads
+ * is recorded in `traceFile` (see {@link chunksNeverLoaded}).
+ */
+export async function startAssetFunction(fn: SynthesizedFunction, environment: Record<string, string>, traceFile: string): Promise<AssetFunction> {
+  const api = await startRuntimeApi();
+  const lambda = startLambdaProcess({
+    assetDir: fn.assetDir,
+    handler: fn.handler,
+    runtimeApi: api.address,
+    memoryMb: fn.memoryMb,
+    environment: { ...fn.environment, ...environment },
+    nodeBinary: lambdaNodeBinary(),
+    moduleTraceFile: traceFile,
+  });
+  return {
+    invoke: async (event) => {
+      try {
+        return await api.invoke(event);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`);
+      }
+    },
+    output: () => lambda.output(),
+    stop: async () => {
+      await lambda.stop();
+      await api.close();
+    },
+  };
+}
+
+/** The asset's own ES modules: index.mjs and every chunk, relative to the asset directory. */
+export function assetModules(assetDir: string): string[] {
+  return ['index.mjs', ...readdirSync(join(assetDir, 'chunks')).filter((name) => name.endsWith('.mjs')).map((name) => join('chunks', name))];
+}
+
+/** The modules of `expected` (default: all the asset's) that no traced process loaded. */
+export function chunksNeverLoaded(assetDir: string, traceFiles: readonly string[], expected: readonly string[] = assetModules(assetDir)): string[] {
+  const loaded = new Set<string>();
+  for (const file of traceFiles.filter((path) => existsSync(path))) {
+    for (const url of readFileSync(file, 'utf8').split('\n').filter(Boolean)) loaded.add(relative(assetDir, fileURLToPath(url)));
+  }
+  return expected.filter((module) => !loaded.has(module));
+}
+
+/**
+ * Chunks a dependency imports lazily for situations a Lambda function never meets, each with the
+ * reason; any other chunk that no run loads fails the artifact test.
+ */
+export const DEPENDENCY_LAZY_CHUNKS: ReadonlyArray<{ entry: RegExp; why: string }> = [
+  {
+    entry: /node_modules\/@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login|env|http)|nested-clients|token-providers)\//,
+    why: "the SDK default chain's other credential sources (SSO, profiles, STS, web identity); Lambda puts the role's credentials in the environment, the chain's first source",
+  },
+  { entry: /node_modules\/@smithy\/credential-provider-imds\//, why: 'EC2/ECS instance-metadata credentials, likewise never reached with credentials in the environment' },
+  { entry: /node_modules\/bowser\//, why: "the SDK core's browser user-agent parser, used in browsers only" },
+  { entry: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//, why: 'event-stream protocols (SubscribeToShard and the like), which no call of ours makes' },
+];
+
+/** What the artifact tests must load of the asset, from the recipe's own build graph. */
+export interface AssetChunkPlan {
+  /** index.mjs, every chunk a project module import()s, and what they import statically */
+  required: string[];
+  /** chunks only a dependency's own import() reaches, by the module that starts each */
+  dependencyLazy: Array<{ chunk: string; entry: string }>;
+  /** every ES module the build writes (the same names as a synthesized asset's) */
+  all: string[];
+}
+
+/**
+ * Builds the Lambda asset in memory exactly as the recipe does (same options, same staging
+ * depth, so the same chunk names) and sorts its chunks: what our code can load, and what only a
+ * dependency's lazy import() reaches.
+ */
+export function assetChunkPlan(): Promise<AssetChunkPlan> {
+  plan ??= buildChunkPlan();
+  return plan;
+}
+
+let plan: Promise<AssetChunkPlan> | undefined;
+
+async function buildChunkPlan(): Promise<AssetChunkPlan> {
+  const outdir = `${ASSET_STAGING}-plan`;
+  const { metafile } = await build({ ...bundleOptions(LAMBDA_ENTRIES, outdir), write: false, metafile: true, logLevel: 'silent' });
+  const prefix = `${relative(PROJECT_ROOT, outdir)}/`;
+  const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  const chunkOf = new Map(outputs.flatMap(([path, output]) => (output.entryPoint ? [[output.entryPoint, path] as const] : [])));
+  const isProject = (input: string) => !input.startsWith('node_modules/');
+  const roots = new Set(Object.values(LAMBDA_ENTRIES).map((entry) => chunkOf.get(entry) as string));
+  for (const [importer, input] of Object.entries(metafile.inputs)) {
+    if (!isProject(importer)) continue;
+    for (const edge of input.imports) if (edge.kind === 'dynamic-import' && chunkOf.has(edge.path)) roots.add(chunkOf.get(edge.path) as string);
+  }
+  const required = new Set<string>();
+  const visit = (path: string): void => {
+    if (required.has(path)) return;
+    required.add(path);
+    for (const edge of metafile.outputs[path]?.imports ?? []) if (edge.kind === 'import-statement' && !edge.external) visit(edge.path);
+  };
+  roots.forEach(visit);
+  const dependencyLazy = outputs.filter(([path, output]) => !required.has(path) && output.entryPoint).map(([path, output]) => ({ chunk: path.slice(prefix.length), entry: output.entryPoint as string }));
+  return { required: [...required].map((path) => path.slice(prefix.length)), dependencyLazy, all: outputs.map(([path]) => path.slice(prefix.length)) };
+}
