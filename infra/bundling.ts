@@ -97,7 +97,9 @@ export function bundleOptions(entries: Readonly<Record<string, string>>, outdir:
     platform: 'node',
     target: 'node22',
     mainFields: ['module', 'main'],
-    external: ['onnxruntime-node'],
+    // onnxruntime-node is a native addon; kinesalite (npm run stream's local Kinesis, never in the
+    // asset) loads its actions with require() of computed paths, which no bundler can follow.
+    external: ['onnxruntime-node', 'kinesalite'],
     banner: { js: ESM_BANNER },
     minify: true,
     sourcemap: true,

@@ -19,6 +19,8 @@ export interface TripFileRow {
   PULocationID: number | null;
   DOLocationID: number | null;
   trip_distance: number | null;
+  /** passengers the driver entered; absent → 1, 2, 3 in turn by row (synthetic months) */
+  passenger_count?: number | null;
   /** the itemised fare; absent or null → empty fare cells (hand-made rows) */
   fare?: TripFare | null;
 }
@@ -50,7 +52,7 @@ function tripColumns(taxiType: TaxiType): ColumnSpec[] {
   const vendor = c('VendorID', 'vendor', (_, i) => 1 + (i % 2));
   const pickup = c(names.pickup, 'pickup', (row) => row.pickup);
   const dropoff = c(names.dropoff, 'dropoff', (row) => row.dropoff);
-  const passengers = c('passenger_count', 'double', (_, i) => 1 + (i % 3));
+  const passengers = c('passenger_count', 'double', (row, i) => (row.passenger_count === undefined ? 1 + (i % 3) : row.passenger_count));
   const distance = c('trip_distance', 'double', (row) => row.trip_distance);
   const zones = [c('PULocationID', 'zone', (row) => row.PULocationID), c('DOLocationID', 'zone', (row) => row.DOLocationID)];
   const ratecode = c('RatecodeID', 'double', fare('RatecodeID'));

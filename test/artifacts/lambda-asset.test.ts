@@ -15,6 +15,7 @@ import { startFirehoseServer, type LocalFirehose } from '../support/firehose-ser
 import { DEPENDENCY_LAZY_CHUNKS, assetChunkPlan, assetModules, chunksNeverLoaded, startAssetFunction, type AssetFunction } from '../support/asset-function';
 import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
 import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
+import { bytesOf, hasNullRows, modelsVariable, refusedZoo, servedZoo, sharedRides, zooFiles, zooMismatches, zooModelFile, zooTripRows, type ZooEntry } from '../support/zoo';
 
 /**
  * The asset `cdk deploy` would upload, synthesized once for the whole file (esbuild through the
@@ -307,6 +308,64 @@ describe('the monitor function under the Lambda runtime client', () => {
     expect(summary.records).toBeGreaterThanOrEqual(rides.length);
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
     expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
+  });
+});
+
+describe('the zoo of converter-shaped models through the asset', () => {
+  const entries = servedZoo((entry) => !hasNullRows(entry));
+  const rides = sharedRides(entries);
+  const zooKey = (entry: ZooEntry) => `zoo/${entry.id}/`;
+  // An .onnx key, or an MLflow directory's prefix (no trailing slash), as a user writes MODELS.
+  const models = () => modelsVariable(entries, (entry) => `s3://${LOCAL.modelBucket}/${zooKey(entry)}${zooModelFile(entry)}`.replace(/\/$/, ''));
+  let zoo: AssetFunction;
+
+  beforeAll(async () => {
+    for (const entry of [...entries, ...refusedZoo()]) for (const file of zooFiles(entry)) await s3.put(LOCAL.modelBucket, `${zooKey(entry)}${file.name}`, bytesOf(file.path));
+    zoo = await start(bundled.predict, { MODELS: models() });
+  });
+
+  it.each(entries.map((entry) => [entry.id, entry] as const))("%s answers scikit-learn's predictions over API Gateway (/predict/<name>)", async (id, entry) => {
+    const { statusCode, body } = httpBody(await zoo.invoke(apiGatewayEvent({ path: `/predict/${id}`, body: JSON.stringify(entry.rows) })));
+
+    expect(statusCode).toBe(200);
+    expect(zooMismatches(entry, (body as unknown as Record<string, unknown>[]).map((reply) => reply[id]))).toEqual([]);
+  });
+
+  it('scores rides carrying every zoo model\'s fields from one Kinesis batch, each model as scikit-learn does', async () => {
+    const first = 900_000;
+    const result = await zoo.invoke(kinesisEvent(rides.map((ride, i) => rideRecord(first + i, ride))));
+
+    expect(result.body).toEqual({ batchItemFailures: [] });
+    const records = (await readAll(kinesis.client, LOCAL.predictionsStream))
+      .map((r) => JSON.parse(r.data.toString('utf8')) as { prediction: Record<string, number> })
+      .filter((r) => Number(r.prediction.ride_id) >= first)
+      .sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
+    expect(records).toHaveLength(rides.length);
+    for (const entry of entries) expect(zooMismatches(entry, records.map((r) => r.prediction[`ride_${entry.id}`]))).toEqual([]);
+  });
+
+  it('scores a trip file of those rides with the batch function, each model into its predicted_<name> column', async () => {
+    const batch = await start(bundled.batch, { MODELS: models() });
+    const file = join(scratch.path, 'zoo-trips.parquet');
+    await writeFixture(file, zooTripRows(rides));
+    await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-03.parquet', readFileSync(file));
+
+    const result = await batch.invoke({ taxi_type: 'green', year: 2021, month: 3, run_id: 'zoo' });
+
+    if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${batch.output()}`);
+    expect(result.body).toMatchObject({ rows_read: rides.length, rows_scored: rides.length });
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=03/zoo.parquet' }));
+    const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    for (const entry of entries) expect(zooMismatches(entry, written.rows.map((row) => Number(row[`predicted_${entry.id}`])))).toEqual([]);
+  });
+
+  it.each(refusedZoo().map((entry) => [entry.id, entry] as const))('refuses %s at load, saying why', async (id, entry) => {
+    const refused = await start(bundled.predict, { MODELS: `${id}=s3://${LOCAL.modelBucket}/${zooKey(entry)}${zooModelFile(entry)}`.replace(/\/$/, '') });
+
+    const { statusCode } = httpBody(await refused.invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
+
+    expect(statusCode).toBe(503);
+    expect(refused.output()).toContain(entry.refusal as string);
   });
 });
 

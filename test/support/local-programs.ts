@@ -118,3 +118,19 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   const port = listeningPorts(server.lines)[0] as number;
   return Object.assign(server, { port, url: `http://127.0.0.1:${port}` });
 }
+
+/** `npm run <script> -- args`, exactly as the README shows it (npm's own banner silenced with -s). */
+export function spawnNpm(script: string, args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn('npm', ['run', '-s', script, ...(args.length > 0 ? ['--', ...args] : [])], { cwd: ROOT, env: programEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `npm run <script> -- args` to its end. */
+export async function runNpm(script: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ProgramResult> {
+  const child = spawnNpm(script, args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const [status, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return { status, signal, stdout, stderr };
+}
