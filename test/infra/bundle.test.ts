@@ -8,11 +8,12 @@ import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from '../support/lambda-runtime-api';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { kinesisEvent, rideRecord } from '../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 
 /**
  * The asset `cdk deploy` would upload, built for real (esbuild, the afterBundling copy) and run
@@ -242,4 +243,58 @@ describe('the bundled batch function under the Lambda runtime client', () => {
       await api.close();
     }
   });
+
+  it('removes its staging file from /tmp when Lambda stops the runtime process mid-run (SIGTERM), and writes no object', async () => {
+    const api = await startRuntimeApi();
+    const { batch } = bundled;
+    const scratch = scratchDirectory();
+    // Lambda's /tmp, here a directory of this test's own; small chunks make the run last a while.
+    const tmp = join(scratch.path, 'tmp');
+    mkdirSync(tmp);
+    const batchLambda = startLambdaProcess({
+      assetDir: batch.assetDir,
+      handler: batch.handler,
+      runtimeApi: api.address,
+      memoryMb: batch.memoryMb,
+      environment: { ...batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: '', TMPDIR: tmp, BATCH_CHUNK_ROWS: '200' },
+    });
+    const stagingDir = join(tmp, 'ride-batch-staging');
+    try {
+      const file = join(scratch.path, 'green.parquet');
+      await writeFixture(file, fixtureRows(20_000));
+      await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-03.parquet', readFileSync(file));
+      const exited = once(batchLambda.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      // Never answered: the process is stopped mid-run.
+      api.invoke({ taxi_type: 'green', year: 2021, month: 3, run_id: 'stopped' }).catch(() => undefined);
+      const staged = await stagingFileOnceItExists(stagingDir, batchLambda);
+
+      batchLambda.child.kill('SIGTERM');
+      const [code, signal] = await exited;
+
+      expect(staged).toMatch(/\.partial$/);
+      expect({ code, signal }).toEqual(signal === null ? { code: 143, signal } : { code, signal: 'SIGTERM' });
+      expect(batchLambda.output()).toContain('batch interrupted by SIGTERM; removed the unfinished output');
+      expect(readdirSync(stagingDir)).toEqual([]);
+      expect(await keysUnder(LOCAL.dataBucket, 'predictions/taxi_type=green/year=2021/month=03/')).toEqual([]);
+    } finally {
+      scratch.remove();
+      await batchLambda.stop();
+      await api.close();
+    }
+  });
 });
+
+/** Polls `directory` until a staging file shows (the run is mid-file), or fails if the process ends first. */
+async function stagingFileOnceItExists(directory: string, lambdaProcess: LambdaProcess): Promise<string> {
+  for (;;) {
+    const [name] = existsSync(directory) ? readdirSync(directory) : [];
+    if (name !== undefined) return name;
+    if (lambdaProcess.child.exitCode !== null) throw new Error(`the function ended before it staged its output\n--- function output ---\n${lambdaProcess.output()}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+}
+
+async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key ?? '');
+}
