@@ -5,7 +5,6 @@ import { isPredictError } from '../core/errors';
 import { isBatchRequest, parseBatchRequest, resolveBatchJob } from '../batch/job';
 import { describeDataLocation } from '../batch/locations';
 import { runBatchJob, type BatchRunOptions, type BatchSummary } from '../batch/run-batch';
-import { clearStaleStaging } from '../batch/staged-output';
 
 export interface BatchDeps {
   /** the model set a run uses throughout (one snapshot per job) */
@@ -27,7 +26,7 @@ export const isBatchEvent = isBatchRequest;
  * The batch entry point: event → job → one scored file → summary. A failed run throws (the
  * invocation fails, so EventBridge's retries and alarms see it) after logging the error's
  * code; nothing is left at the output location, nor in /tmp by an earlier invocation that
- * timed out (its staging files are removed before a run starts).
+ * timed out (runBatchJob removes its staging files before it starts).
  *
  * @example await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2 }, runtime.batch)
  */
@@ -40,11 +39,16 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
       scheduledTaxiType: deps.settings.scheduledTaxiType,
       runId: set.require(set.primary).version,
     });
-    // A previous invocation that timed out was killed mid-run; its staging file is still in /tmp.
-    const cleared = await clearStaleStaging(job.output);
-    if (cleared > 0) deps.log.info('removed staging files of an interrupted run', { count: cleared });
     deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
-    const summary = await runBatchJob(job, set, { s3: deps.s3, chunkRows: deps.settings.chunkRows, maxLineChars: deps.settings.maxLineChars, maxPageValues: deps.settings.maxPageValues, onPredictions: deps.onPredictions });
+    const summary = await runBatchJob(job, set, {
+      s3: deps.s3,
+      chunkRows: deps.settings.chunkRows,
+      maxLineChars: deps.settings.maxLineChars,
+      maxPageValues: deps.settings.maxPageValues,
+      onPredictions: deps.onPredictions,
+      // A previous invocation that timed out was killed mid-run; its staging file is still in /tmp.
+      onStaleStagingRemoved: (files) => deps.log.info('removed staging files of an interrupted run', { count: files.length, files }),
+    });
     deps.log.info('batch job finished', { ...summary });
     return summary;
   } catch (error) {

@@ -8,11 +8,10 @@ import { openTripReader } from './open-trips';
 import { createParquetSink } from './parquet-writer';
 import type { OutputLayout, ScoredSink } from './scored-chunk';
 import { planScoring, scoreTrips, type ScoreTripsOptions } from './score-trips';
-import { stageOutput } from './staged-output';
+import { clearStaleStaging, stageOutput } from './staged-output';
 import { checkOutputLocation } from './output-guard';
 import { isPredictError } from '../core/errors';
 import { outputFailure } from './errors';
-import type { StagingRegistry } from './staging-registry';
 
 export interface BatchRunOptions {
   /** needed when the input or output is on S3 */
@@ -23,8 +22,8 @@ export interface BatchRunOptions {
   /** BATCH_MAX_LINE_CHARS and BATCH_MAX_PAGE_VALUES (defaults in open-trips.ts) */
   maxLineChars?: number;
   maxPageValues?: number;
-  /** told about the staging file while it exists (the CLI removes it on a signal) */
-  staging?: StagingRegistry;
+  /** told which staging files of stopped runs were removed before this run (none: not called) */
+  onStaleStagingRemoved?(paths: string[]): void;
   /** the capture seam (see scoreTrips) */
   onPredictions?: ScoreTripsOptions['onPredictions'];
 }
@@ -58,11 +57,12 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
   const started = performance.now();
   // Before anything is opened for writing: the output must not be the input under another name.
   await checkOutputLocation(job.input, job.output);
+  await removeStaleStagingOf(job, options);
   const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows, maxLineChars: options.maxLineChars, maxPageValues: options.maxPageValues });
   try {
     // Before any output exists: a model input the file lacks fails the run here, naming it.
     const plan = planScoring(set, reader.columns, reader.pickupColumn, describeDataLocation(job.input));
-    const staged = await stageOutput(job.output, options.s3, options.staging);
+    const staged = await stageOutput(job.output, options.s3);
     let sink: ScoredSink | undefined;
     try {
       sink = await createSink(job, staged.tempPath, plan.layout);
@@ -95,6 +95,14 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
   } finally {
     await reader.close();
   }
+}
+
+/** A run stopped by SIGKILL, a power loss or a Lambda timeout could not remove its staging file; this one does. */
+async function removeStaleStagingOf(job: BatchJob, options: BatchRunOptions): Promise<void> {
+  const removed = await clearStaleStaging(job.output).catch((error: unknown) => {
+    throw outputFailure(error, describeDataLocation(job.output));
+  });
+  if (removed.length > 0) options.onStaleStagingRemoved?.(removed);
 }
 
 function createSink(job: BatchJob, path: string, layout: OutputLayout): Promise<ScoredSink> | ScoredSink {

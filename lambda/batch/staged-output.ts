@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { outputFailure } from './errors';
+import { trackStagingFile } from './interrupt';
 import { describeDataLocation, type DataLocation } from './locations';
 import { assertReplaceable } from './output-guard';
-import type { StagingRegistry } from './staging-registry';
+import { removeStaleStaging, stagingFileName } from './staging-names';
 
 /**
  * An output written to a temporary file first and moved into place only when complete, so a
@@ -25,13 +25,9 @@ export interface StagedOutput {
 /** Where S3 outputs are staged: one directory of ours, so a new Lambda invocation can clear it. */
 export const S3_STAGING_DIRECTORY = join(tmpdir(), 'ride-batch-staging');
 
-// A staging name must fit the file system's 255-byte limit whatever the destination's name:
-// at most 32 characters of it (≤ 128 bytes of UTF-8) plus a UUID and the suffix.
-const NAME_PART = 32;
-const STAGING_NAME = /^\..{0,32}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.partial$/su;
-
-function stagingName(destination: string): string {
-  return `.${Array.from(basename(destination)).slice(0, NAME_PART).join('')}.${randomUUID()}.partial`;
+/** The staging file's directory and the output's name, which its name starts with. */
+function stagingPlace(location: DataLocation): { directory: string; outputName: string } {
+  return location.kind === 'file' ? { directory: dirname(location.path), outputName: basename(location.path) } : { directory: S3_STAGING_DIRECTORY, outputName: posix.basename(location.key) };
 }
 
 /**
@@ -39,20 +35,21 @@ function stagingName(destination: string): string {
  * file system). S3: a local temp file, then one PutObject; S3 shows an object only once its
  * upload has completed, so no partial object is ever visible and no copy-and-delete of a
  * temporary key is needed (nor the s3:DeleteObject permission it would take). File-system and
- * S3 failures come out as BatchOutputError with the system's code. A registry, when given,
- * knows the temp file while it exists (the CLI removes it on SIGINT/SIGTERM).
+ * S3 failures come out as BatchOutputError with the system's code. The temp file is tracked
+ * from before it exists until it is published or discarded: a stop signal in between removes
+ * it and ends the process (interrupt.ts), in the CLI and in a Lambda runtime alike.
  */
-export async function stageOutput(location: DataLocation, s3?: S3Client, registry?: StagingRegistry): Promise<StagedOutput> {
+export async function stageOutput(location: DataLocation, s3?: S3Client): Promise<StagedOutput> {
   const where = describeDataLocation(location);
-  const directory = location.kind === 'file' ? dirname(location.path) : S3_STAGING_DIRECTORY;
+  const { directory, outputName } = stagingPlace(location);
   await mkdir(directory, { recursive: true }).catch((error: unknown) => {
     throw outputFailure(error, where);
   });
-  const tempPath = join(directory, location.kind === 'file' ? stagingName(location.path) : `${randomUUID()}.partial`);
-  registry?.add(tempPath);
+  const tempPath = join(directory, stagingFileName(outputName));
+  const forget = trackStagingFile(tempPath);
   const discard = async () => {
     await rm(tempPath, { force: true });
-    registry?.delete(tempPath);
+    forget();
   };
   const publish =
     location.kind === 'file'
@@ -71,7 +68,7 @@ export async function stageOutput(location: DataLocation, s3?: S3Client, registr
     async commit() {
       try {
         await publish();
-        registry?.delete(tempPath);
+        forget();
       } catch (error) {
         throw outputFailure(error, where);
       }
@@ -81,16 +78,13 @@ export async function stageOutput(location: DataLocation, s3?: S3Client, registr
 }
 
 /**
- * Removes staging files a previous run left behind for this output: a Lambda timeout kills the
- * process mid-run, and /tmp outlives the invocation. Only our own names are removed (the S3
- * staging directory, or `.<name>.<uuid>.partial` next to a local destination). Lambda runs one
- * invocation at a time per container, so nothing of a live run is touched there.
+ * Removes the staging files a stopped run left for this output and returns their paths: a
+ * SIGKILL, a power loss or a Lambda timeout ends a process before it can clean up, and /tmp
+ * outlives a Lambda invocation. Only files whose name proves they are a staging file of this
+ * output (of any output in the S3 staging directory, which is ours) made on this machine by a
+ * process that is gone are removed; a run still going at the same destination keeps its own.
  */
-export async function clearStaleStaging(location: DataLocation): Promise<number> {
-  const directory = location.kind === 'file' ? dirname(location.path) : S3_STAGING_DIRECTORY;
-  const prefix = location.kind === 'file' ? `.${Array.from(basename(location.path)).slice(0, NAME_PART).join('')}.` : '';
-  const names = await readdir(directory).catch(() => [] as string[]);
-  const stale = names.filter((name) => (location.kind === 'file' ? name.startsWith(prefix) && STAGING_NAME.test(name) : name.endsWith('.partial')));
-  await Promise.all(stale.map((name) => rm(join(directory, name), { force: true })));
-  return stale.length;
+export function clearStaleStaging(location: DataLocation): Promise<string[]> {
+  const { directory, outputName } = stagingPlace(location);
+  return removeStaleStaging(directory, location.kind === 'file' ? outputName : undefined);
 }

@@ -23,7 +23,6 @@ import { preloadParquetModules } from '../batch/parquet-modules';
 import { runBatchJob, type BatchSummary } from '../batch/run-batch';
 import { formatOf, parseDataLocation } from '../batch/locations';
 import { createProgressBar } from './progress-bar';
-import { StagingRegistry } from '../batch/staging-registry';
 import type { ModelSet } from '../models/model-set';
 import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from '../synthetic';
 
@@ -38,8 +37,6 @@ export interface BatchCliIo {
   env: NodeJS.ProcessEnv;
   stdout: Pick<NodeJS.WriteStream, 'write'>;
   stderr: NodeJS.WriteStream | Pick<NodeJS.WriteStream, 'write'>;
-  /** knows the run's staging file while it exists, so a signal handler can remove it */
-  staging?: StagingRegistry;
   /** the loaded models, when the caller has them (tests); otherwise loaded from the environment's config */
   models?: ModelSet;
 }
@@ -95,7 +92,7 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
       maxLineChars,
       maxPageValues,
       onProgress: progress.update,
-      ...(io.staging ? { staging: io.staging } : {}),
+      onStaleStagingRemoved: (paths) => io.stderr.write(`removed ${describeCount(paths.length, 'staging file')} a stopped run left: ${paths.join(', ')}\n`),
       ...(capture ? { onPredictions: capture.observe } : {}),
     });
     progress.done();
@@ -117,6 +114,10 @@ function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefine
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
   /* eslint-enable @typescript-eslint/no-require-imports */
   return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
+}
+
+function describeCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function describeSummary(s: BatchSummary): string {

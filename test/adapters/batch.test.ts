@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -5,6 +6,7 @@ import { handleBatchEvent, type BatchDeps } from '../../lambda/adapters/batch';
 import type { ModelSet } from '../../lambda/models/model-set';
 import type { BatchOutputError } from '../../lambda/batch/errors';
 import { S3_STAGING_DIRECTORY } from '../../lambda/batch/staged-output';
+import { stagingFileName } from '../../lambda/batch/staging-names';
 import { writeTripCsv } from '../../lambda/synthetic/trip-file';
 import { defaultModels, predictDurations } from '../support/fixtures';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -146,13 +148,15 @@ describe('handleBatchEvent against a local S3 server', () => {
 
   it('clears the staging files a timed-out invocation left in /tmp before it runs', async () => {
     mkdirSync(S3_STAGING_DIRECTORY, { recursive: true });
-    const stale = join(S3_STAGING_DIRECTORY, '00000000-dead-beef-0000-000000000000.partial');
+    // the runtime process that wrote it was killed: its pid is gone
+    const killed = spawnSync(process.execPath, ['-e', '']).pid;
+    const stale = join(S3_STAGING_DIRECTORY, stagingFileName('run-before-the-timeout.parquet', killed));
     writeFileSync(stale, 'half a file from an invocation that timed out');
 
     await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2, run_id: 'after-timeout' }, deps());
 
     expect(existsSync(stale)).toBe(false);
-    expect(logged).toContainEqual(expect.objectContaining({ message: 'removed staging files of an interrupted run', extra: { count: 1 } }));
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'removed staging files of an interrupted run', extra: { count: 1, files: [stale] } }));
   });
 
   it('fails with a coded error when the output bucket does not exist, leaving nothing in /tmp', async () => {

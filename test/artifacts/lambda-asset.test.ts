@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
 import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
-import type { InvocationResult } from '../support/lambda-runtime-api';
+import { startRuntimeApi, type InvocationResult } from '../support/lambda-runtime-api';
+import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
 import { kinesisEvent, rideRecord } from '../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
@@ -285,7 +287,58 @@ describe('the batch function under the Lambda runtime client', () => {
     const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
     expect(written.rows).toHaveLength(kept);
   });
+
+  it('removes its staging file from /tmp when Lambda stops the runtime process mid-run (SIGTERM), and writes no object', async () => {
+    const api = await startRuntimeApi();
+    // Lambda's /tmp, here a directory of this test's own; small chunks make the run last a while.
+    const tmp = join(scratch.path, 'tmp');
+    mkdirSync(tmp);
+    const trace = join(scratch.path, `trace-${traces.length}.txt`);
+    traces.push(trace);
+    const batchLambda = startLambdaProcess({
+      assetDir: bundled.batch.assetDir,
+      handler: bundled.batch.handler,
+      runtimeApi: api.address,
+      memoryMb: bundled.batch.memoryMb,
+      environment: { ...bundled.batch.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, CAPTURE_LOCATION: '', TMPDIR: tmp, BATCH_CHUNK_ROWS: '200' },
+      nodeBinary: lambdaNodeBinary(),
+      moduleTraceFile: trace,
+    });
+    const stagingDir = join(tmp, 'ride-batch-staging');
+    try {
+      const file = join(scratch.path, 'green-stopped.parquet');
+      await writeFixture(file, fixtureRows(20_000));
+      await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-04.parquet', readFileSync(file));
+      const exited = once(batchLambda.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      // Never answered: the process is stopped mid-run.
+      api.invoke({ taxi_type: 'green', year: 2021, month: 4, run_id: 'stopped' }).catch(() => undefined);
+      const staged = await stagingFileOnceItExists(stagingDir, batchLambda);
+
+      batchLambda.child.kill('SIGTERM');
+      const [code, signal] = await exited;
+
+      expect(staged).toMatch(/\.partial$/);
+      expect({ code, signal }).toEqual(signal === null ? { code: 143, signal } : { code, signal: 'SIGTERM' });
+      expect(batchLambda.output()).toContain('batch interrupted by SIGTERM; removed the unfinished output');
+      expect(readdirSync(stagingDir)).toEqual([]);
+      const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: LOCAL.dataBucket, Prefix: 'predictions/taxi_type=green/year=2021/month=04/' }));
+      expect(listed.Contents ?? []).toEqual([]);
+    } finally {
+      await batchLambda.stop();
+      await api.close();
+    }
+  });
 });
+
+/** Polls `directory` until a staging file shows (the run is mid-file), or fails if the process ends first. */
+async function stagingFileOnceItExists(directory: string, lambdaProcess: LambdaProcess): Promise<string> {
+  for (;;) {
+    const [name] = existsSync(directory) ? readdirSync(directory) : [];
+    if (name !== undefined) return name;
+    if (lambdaProcess.child.exitCode !== null) throw new Error(`the function ended before it staged its output\n--- function output ---\n${lambdaProcess.output()}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+}
 
 describe('the monitor function under the Lambda runtime client', () => {
   it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profile", async () => {
