@@ -206,7 +206,8 @@ function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sid
       if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined)) throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${target}'`);
       const merged = mergeFields(field, { name: target, kind: field.kind, min: note.min, max: note.max, description: note.description, unit: note.unit }, what);
       if (note.nullable === true) checkNullable(target, inputs, what);
-      byName.set(target, note.nullable === true ? { ...merged, nullable: true } : merged);
+      // One note marking it nullable is enough (a note on the [N,k] input, or one on the column).
+      byName.set(target, note.nullable === true || field.nullable === true ? { ...merged, nullable: true } : merged);
     }
   }
   return fields.map((f) => byName.get(f.name) as RequestField);

@@ -68,10 +68,11 @@ describe("a sidecar's nullable mark", () => {
     const columns = { columns: ['PULocationID', 'DOLocationID', 'trip_distance'] };
 
     const one = await servedModel('one', bytes, 'v', { inputs: { float_input: columns, trip_distance: { nullable: true } } });
-    const all = await servedModel('all', bytes, 'v', { inputs: { float_input: { ...columns, nullable: true } } });
+    const all = await servedModel('all', bytes, 'v', { inputs: { float_input: { ...columns, nullable: true }, trip_distance: { max: 100 } } });
 
     expect(one.fields.map((f) => f.nullable === true)).toEqual([false, false, true]);
     expect(all.fields.map((f) => f.nullable === true)).toEqual([true, true, true]);
+    expect(all.fields[2]).toMatchObject({ max: 100, nullable: true });
   });
 
   it.each([
