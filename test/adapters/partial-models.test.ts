@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -14,6 +14,7 @@ import { COURSE_RIDE, DEFAULT_MODEL_PATH, defaultModels, predictDurations } from
 import { kinesisEvent, rideNumber, rideRecord } from '../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../support/kinesis-server';
 import { freePort } from '../support/loopback';
+import { failsEveryRunModel } from '../support/onnx-models';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
 
 const silent = () => new Logger({ logLevel: 'SILENT' });
@@ -98,6 +99,21 @@ describe('one model that cannot load (a missing file), beside one that loaded, o
     expect(bodyOf(after).models).toEqual([expect.objectContaining({ name: 'duration', state: 'loaded' }), expect.objectContaining({ name: 'cost', state: 'loaded' })]);
     expect(Object.keys(bodyOf(both))).toEqual(['duration', 'cost', 'model_version', 'model_versions']);
     rmSync(join(dir, 'cost'), { recursive: true });
+  });
+});
+
+describe('a model that would fail every request (onnxruntime refuses its tensors), beside one that loaded', () => {
+  it('is refused at load, never marked loaded: its route answers 503 MODEL_UNAVAILABLE (INVALID_MODEL) and the other model answers', async () => {
+    writeFileSync(join(dir, 'fails.onnx'), failsEveryRunModel());
+    const runtime = runtimeWithBrokenCost(join(dir, 'fails.onnx'));
+
+    const broken = await handleHttpRequest(post('/predict/cost', COURSE_RIDE), runtime.http);
+    const good = await handleHttpRequest(post('/predict/duration', COURSE_RIDE), runtime.http);
+
+    expect(broken.statusCode).toBe(503);
+    expect(bodyOf(broken)).toMatchObject({ code: 'MODEL_UNAVAILABLE', model: 'cost', error: expect.stringMatching(/^model 'cost' cannot be loaded \(INVALID_MODEL\): model 'cost' version \w+ fails its first run, on the well-formed ride/) });
+    expect(runtime.models.status()[1]).toMatchObject({ name: 'cost', state: 'failed', code: 'INVALID_MODEL' });
+    expect(good.statusCode).toBe(200);
   });
 });
 
