@@ -21,6 +21,11 @@ export interface Config {
    * swaps in a changed model (hot swap); undefined = off, models load once per process.
    */
   readonly modelRefreshSeconds?: number;
+  /**
+   * ALLOW_PARTIAL_MODELS=true: `npm start` (and the container) serve the models that loaded when
+   * another cannot load; otherwise they exit 1 at start, naming it. Lambda always serves the rest.
+   */
+  readonly allowPartialModels: boolean;
   /** set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point S3 at a local server (path-style) */
   readonly s3Endpoint?: string;
   /** the S3 client's own retry and socket settings (model fetch, dead letters, batch files) */
@@ -109,6 +114,11 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A switch: true, 1 or yes (any case) is on; unset or anything else is off. */
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v !== undefined && ['true', '1', 'yes'].includes(v.trim().toLowerCase()));
 
 const EnvSchema = z.object({
   MODELS: optionalText,
@@ -137,10 +147,8 @@ const EnvSchema = z.object({
   PREDICTIONS_STREAM_NAME: z.string().trim().min(1).default('ride_predictions'),
   RIDE_EVENTS_STREAM_NAME: z.string().trim().min(1).default('ride_events'),
   // The course compares with 'True'; other spellings of true are accepted, anything else is false.
-  TEST_RUN: z
-    .string()
-    .optional()
-    .transform((v) => v !== undefined && ['true', '1', 'yes'].includes(v.trim().toLowerCase())),
+  TEST_RUN: flag,
+  ALLOW_PARTIAL_MODELS: flag,
   AWS_ENDPOINT_URL_KINESIS: optionalText,
   KINESIS_ENDPOINT_URL: optionalText,
   DEAD_LETTER_LOCATION: optionalText,
@@ -196,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
     models: Object.freeze(models),
     ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
+    allowPartialModels: e.ALLOW_PARTIAL_MODELS,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({

@@ -15,9 +15,11 @@ import type { MonitorResult } from './adapters/monitor';
 const runtime = createRuntime(loadConfig(process.env));
 
 /**
- * Settles once every model has loaded, or failed to (it never rejects: a failed model is logged,
- * and the next request retries it). The asset's entry (lambda/lambda-init.mts) awaits it, so the
- * models finish loading in Lambda's init phase and the first invocation does not wait for them.
+ * Settles once every model has loaded, or failed to. It never rejects, so a model that cannot
+ * load never fails the init phase: it is logged, the other models serve, and a later request
+ * tries it again (after the model cache's back-off). The asset's entry (lambda/lambda-init.mts)
+ * awaits it, so the models finish loading in Lambda's init phase and the first invocation does
+ * not wait for them.
  */
 export const modelsSettled: Promise<void> = runtime.models.get().then(
   () => undefined,

@@ -6,7 +6,7 @@ import type { Config } from './config';
 import type { HttpDeps } from './adapters/http';
 import type { KinesisDeps } from './adapters/kinesis';
 import type { BatchDeps } from './adapters/batch';
-import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelSpec } from './model-store';
+import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelLoadFailure, type ModelSpec } from './model-store';
 import type { ServedModel } from './models/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './capture';
@@ -43,6 +43,10 @@ export interface RuntimeOverrides {
   logger?: Logger;
   kinesis?: KinesisClient;
   metrics?: KinesisDeps['metrics'];
+  /** milliseconds, for the model cache's retry back-off (tests move it by hand) */
+  now?: () => number;
+  /** told about each failed model load instead of the default error log line (npm start reports its own) */
+  onModelLoadFailed?: (failure: ModelLoadFailure) => void;
 }
 
 /** The service name, shared with the stack's alarms through the contract. */
@@ -91,15 +95,21 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return model;
   };
   const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome) });
-  // Every model starts loading at once; each is fetched once and cached on its own.
-  const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, shadows ? { onModelRun: shadows.onModelRun } : {});
+  // Every model starts loading at once; each is fetched once and cached on its own, so one that
+  // cannot load leaves the others serving.
+  const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, {
+    ...(shadows ? { onModelRun: shadows.onModelRun } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+    // One line per failed load, naming the model and why (no stack: the reason is the message).
+    onLoadFailed: overrides.onModelLoadFailed ?? ((failure) => logger.error(failure.permanent ? 'model cannot be loaded; the other models keep serving' : 'model load failed; a later request retries', { ...failure })),
+  });
   refresh?.watch(models);
   // Every request, record batch and job takes its set here: the hot-swap check is started (never awaited) on the way.
-  const getModels = () => {
+  const getModels = (names?: readonly string[]) => {
     refresh?.poke();
-    return models.get();
+    return models.get(names);
   };
-  models.warm((error) => logger.error('model load failed; the next request retries', { error: error as Error }));
+  models.warm();
   let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
   const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);

@@ -58,6 +58,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^invalid environment: PORT/);
   });
 
+  it('serves partial model sets only when ALLOW_PARTIAL_MODELS says so (true, 1 or yes)', () => {
+    expect(loadConfig({}).allowPartialModels).toBe(false);
+    expect(loadConfig({ ALLOW_PARTIAL_MODELS: 'false' }).allowPartialModels).toBe(false);
+    for (const on of ['true', 'TRUE', '1', 'yes']) expect(loadConfig({ ALLOW_PARTIAL_MODELS: on }).allowPartialModels).toBe(true);
+  });
+
   it('turns hot swap on with MODEL_REFRESH_SECONDS and leaves it off when unset or empty', () => {
     expect(loadConfig({ MODEL_REFRESH_SECONDS: '60' }).modelRefreshSeconds).toBe(60);
     expect(loadConfig({ MODEL_REFRESH_SECONDS: ' 1 ' }).modelRefreshSeconds).toBe(1);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { COURSE_RIDE, defaultModelBytes } from './support/fixtures';
 import { apiGatewayEvent } from './support/http-events';
 import { startS3Server, type LocalS3 } from './support/s3-server';
+import { RETRY_PERMANENT_MS } from '../lambda/model-store';
 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
@@ -9,13 +10,13 @@ type IndexModule = typeof import('../lambda/index');
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
-function coldStart(env: Record<string, string>): { handler: HttpHandler } {
+function coldStart(env: Record<string, string>): { handler: HttpHandler; modelsSettled: Promise<void> } {
   Object.assign(process.env, env);
   let loaded: IndexModule | undefined;
   jest.isolateModules(() => {
     loaded = require('../lambda/index') as IndexModule;
   });
-  return { handler: (loaded as IndexModule).handler as HttpHandler };
+  return { handler: (loaded as IndexModule).handler as HttpHandler, modelsSettled: (loaded as IndexModule).modelsSettled };
 }
 
 describe('the Lambda handler for API Gateway events', () => {
@@ -53,15 +54,45 @@ describe('the Lambda handler for API Gateway events', () => {
     expect(body.duration).toBeGreaterThan(0);
   });
 
-  it('answers 503 while the model object is missing and recovers once it is uploaded', async () => {
-    const { handler } = coldStart(envFor('v2/model.onnx'));
+  it('answers 503 while the model object is missing and recovers once it is uploaded (at the next retry, not per request)', async () => {
+    // Only the monotonic clock the model cache's back-off reads is moved by hand; timers stay real.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    try {
+      const { handler } = coldStart(envFor('v2/model.onnx'));
 
-    const before = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
-    await s3.put('models', 'v2/model.onnx', defaultModelBytes());
-    const after = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+      const before = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+      await s3.put('models', 'v2/model.onnx', defaultModelBytes());
+      const tooSoon = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+      jest.advanceTimersByTime(RETRY_PERMANENT_MS);
+      const after = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
 
-    expect(before.statusCode).toBe(503);
-    expect(after.statusCode).toBe(200);
+      expect(before.statusCode).toBe(503);
+      expect(JSON.parse(before.body as string)).toMatchObject({ code: 'MODEL_UNAVAILABLE', model: 'duration' });
+      expect(tooSoon.statusCode).toBe(503);
+      expect(after.statusCode).toBe(200);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('finishes init when one model cannot load, and keeps serving the others', async () => {
+    await s3.put('models', 'v1/model.onnx', defaultModelBytes());
+    const { handler, modelsSettled } = coldStart({ ...envFor('unused'), MODEL_LOCATION: '', MODELS: 'duration=s3://models/v1/model.onnx,cost=s3://models/absent/model.onnx' });
+
+    await expect(modelsSettled).resolves.toBeUndefined();
+    const one = await handler(apiGatewayEvent({ path: '/predict/duration', body: JSON.stringify(COURSE_RIDE) }));
+    const all = await handler(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
+    const health = await handler(apiGatewayEvent({ method: 'GET', path: '/health' }));
+
+    expect(one.statusCode).toBe(200);
+    expect(all.statusCode).toBe(503);
+    expect(JSON.parse(all.body as string)).toMatchObject({ code: 'MODEL_UNAVAILABLE', model: 'cost' });
+    expect(health.statusCode).toBe(503);
+    expect(JSON.parse(health.body as string).models).toEqual([
+      expect.objectContaining({ name: 'duration', state: 'loaded' }),
+      expect.objectContaining({ name: 'cost', state: 'failed', code: 'MODEL_NOT_FOUND' }),
+    ]);
+    process.env.MODELS = '';
   });
 
   it('rejects an event of no known shape', async () => {

@@ -90,6 +90,6 @@ describe('hot swap in a warm Lambda container', () => {
     expect(refusals).toHaveLength(1); // the unchanged garbage is not tried again
     // ... and counted: the invocation's EMF carries ModelRefreshRefused
     expect(lines.filter((line) => '_aws' in line).map((line) => line.ModelRefreshRefused)).toEqual([1]);
-    expect(refusals[0]).toMatchObject({ model: 'duration', servedVersion: contentVersion(SECOND), code: 'MODEL_LOAD_FAILED' });
+    expect(refusals[0]).toMatchObject({ model: 'duration', servedVersion: contentVersion(SECOND), code: 'INVALID_MODEL' });
   }, 120_000);
 });

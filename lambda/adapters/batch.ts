@@ -1,13 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import type { ModelSet } from '../models/model-set';
-import { isPredictError } from '../core/errors';
+import { failedModelOf, isPredictError } from '../core/errors';
 import { isBatchRequest, parseBatchRequest, resolveBatchJob } from '../batch/job';
 import { describeDataLocation } from '../batch/locations';
 import { runBatchJob, type BatchRunOptions, type BatchSummary } from '../batch/run-batch';
 
 export interface BatchDeps {
-  /** the model set a run uses throughout (one snapshot per job) */
+  /** every model, one snapshot per job; rejects naming a model that cannot be loaded (the job fails) */
   getModels(): Promise<ModelSet>;
   s3: S3Client;
   settings: Config['batch'];
@@ -52,7 +52,8 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
     deps.log.info('batch job finished', { ...summary });
     return summary;
   } catch (error) {
-    deps.log.error('batch job failed', { code: isPredictError(error) ? error.code : 'UNEXPECTED', error: (error as Error).message });
+    const model = failedModelOf(error);
+    deps.log.error('batch job failed', { code: isPredictError(error) ? error.code : 'UNEXPECTED', error: (error as Error).message, ...(model === undefined ? {} : { model }) });
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../core/errors';
+import { ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../core/errors';
 import { nonFiniteError, nonFiniteOutputs } from '../core/non-finite';
 import { isServiceFailure } from '../metrics/service-metrics';
 import type { ModelSet } from '../models/model-set';
@@ -25,9 +25,13 @@ export interface HttpResponse {
 }
 
 export interface HttpDeps {
-  /** resolves to the loaded model set (one snapshot per request); rejects (→ 503) while a model cannot be loaded */
-  getModels(): Promise<ModelSet>;
-  /** each configured model's load state, for /health while the set is not loaded */
+  /**
+   * Resolves to a snapshot of the named models (every model by default), one per request;
+   * rejects (→ 503) while one of them cannot be loaded: with ModelLoadError (transient, retried)
+   * or ModelUnavailableError (permanent), naming it; UnknownModelError (→ 404) for a name not served.
+   */
+  getModels(names?: readonly string[]): Promise<ModelSet>;
+  /** each configured model's load state, for /health while some model is not loaded */
   modelStatus?(): ModelStatus[];
   maxBodyBytes: number;
   maxRidesPerRequest: number;
@@ -77,13 +81,17 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): P
   }
 }
 
+/**
+ * 200 when every configured model is loaded; else 503 naming each model's state, and for a
+ * failed one its code and reason. Retry-After only when the failure is transient.
+ */
 async function health(deps: HttpDeps): Promise<HttpResponse> {
   let set: ModelSet;
   try {
     set = await deps.getModels();
   } catch (error) {
     if (!isPredictError(error)) throw error;
-    return json(503, { status: 'unavailable', code: error.code, models: deps.modelStatus?.() ?? [] }, { 'retry-after': '1' });
+    return json(503, { status: 'unavailable', code: error.code, models: deps.modelStatus?.() ?? [] }, retryAfter(error));
   }
   const models = set.names.map((name) => ({ name, version: set.require(name).version, state: 'loaded' }));
   return json(200, { status: 'ok', model_version: set.require(set.primary).version, models });
@@ -106,9 +114,10 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   if (Array.isArray(payload) && payload.length > deps.maxRidesPerRequest) {
     return json(413, { error: `${payload.length} rides in one request; the limit is ${deps.maxRidesPerRequest}` });
   }
-  // One snapshot for the whole request: a swap meanwhile cannot mix versions in this reply.
-  const set = await deps.getModels();
+  // One snapshot for the whole request: a swap meanwhile cannot mix versions in this reply. A
+  // request for one model needs only that one loaded, whatever state the others are in.
   const one = PREDICT_ONE.exec(request.path)?.[1];
+  const set = await deps.getModels(one === undefined ? undefined : [one]);
   const names = one === undefined ? set.names : [set.require(one).name];
   const { batch, isArray } = set.requestParser(names).parse(payload);
   const prediction = await set.predict(batch, names);
@@ -179,9 +188,19 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
     case 'NON_FINITE_PREDICTION':
       // The request is well-formed; the models cannot score it: 422, naming rides, models and input fields.
       return json(422, { error: error.message, code, rides: (error as NonFinitePredictionError).rides });
-    case 'MODEL_LOAD_FAILED':
+    case 'MODEL_LOAD_FAILED': {
+      // Transient (S3 unreachable, throttled): Retry-After says when the next load attempt is due.
+      const model = (error as ModelLoadError).model;
+      const body = model === undefined ? { error: 'model not available, retry shortly', code } : { error: `model '${model}' not available, retry shortly`, code, model };
+      return json(503, body, retryAfter(error));
+    }
+    case 'MODEL_UNAVAILABLE':
+      // Permanent: the model's files must change first, so no "retry shortly" and no Retry-After.
+      return json(503, { error: error.message, code, model: (error as ModelUnavailableError).model });
+    case 'MODEL_NOT_FOUND':
+    case 'INVALID_MODEL':
     case 'UNSUPPORTED_MODEL':
-      return json(503, { error: 'model not available, retry shortly', code }, { 'retry-after': '1' });
+      return json(503, { error: error.message, code });
     case 'INVALID_TRIP_FILE':
     case 'TRIP_FILE_NOT_FOUND':
     case 'INVALID_BATCH_JOB':
@@ -191,6 +210,11 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
     default:
       return unhandledCode(code);
   }
+}
+
+/** A Retry-After header for a transient load failure (when its next attempt is due), else none. */
+function retryAfter(error: PredictError): Record<string, string> {
+  return error instanceof ModelLoadError ? { 'retry-after': String(error.retryAfterSeconds ?? 1) } : {};
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {

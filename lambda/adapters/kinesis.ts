@@ -6,6 +6,7 @@ import type { ModelSet } from '../models/model-set';
 import type { PredictionObserver, SetPrediction } from '../models/observers';
 import { toBatch } from '../models/request-schema';
 import { describeNonFinite, nonFiniteOutputs } from '../core/non-finite';
+import { failedModelOf, type PredictError } from '../core/errors';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter';
 import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
@@ -44,7 +45,7 @@ export interface TestRunResponse {
 }
 
 export interface KinesisDeps {
-  /** resolves to the loaded model set (one snapshot per batch); rejects while a model cannot be loaded (→ the batch is retried) */
+  /** resolves to every model (one snapshot per batch); rejects, naming the model, while one cannot be loaded (→ the batch is retried) */
   getModels(): Promise<ModelSet>;
   /** the capture seam: told about every batch's rides and predictions */
   onPredictions?: PredictionObserver;
@@ -114,7 +115,9 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     if (deps.testRun) throw error;
     // Typically the model cannot be loaded or run, before anything is written. Reporting every
     // record is safe in any case: at worst some are written twice, none is lost.
-    deps.logger.error('batch failed; reporting every record for retry', { error: error as Error });
+    // A model the batch needs that cannot load is named (the others may be fine; the shard waits for it).
+    const model = failedModelOf(error);
+    deps.logger.error('batch failed; reporting every record for retry', { error: error as Error, ...(model === undefined ? {} : { model, code: (error as PredictError).code }) });
     stats.failed = envelopes.length;
     // A record without a sequence number is reported as '', which makes Lambda retry the whole batch.
     return { batchItemFailures: envelopes.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };

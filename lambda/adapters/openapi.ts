@@ -15,8 +15,9 @@ type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 const ErrorSchema = z
   .object({
     error: z.string().describe('what went wrong, naming the field; never the value sent'),
-    code: z.string().optional().describe('stable error code, e.g. INVALID_RIDE, MISSING_INPUT, UNKNOWN_MODEL, MODEL_LOAD_FAILED'),
+    code: z.string().optional().describe('stable error code, e.g. INVALID_RIDE, MISSING_INPUT, UNKNOWN_MODEL, MODEL_LOAD_FAILED, MODEL_UNAVAILABLE'),
     field: z.string().optional().describe('the offending field; for arrays prefixed with the element, e.g. [3].trip_distance'),
+    model: z.string().optional().describe('the model that is not available (MODEL_LOAD_FAILED, MODEL_UNAVAILABLE)'),
   })
   .describe('An error reply');
 
@@ -36,7 +37,10 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     413: { description: 'body or array too large', content: { 'application/json': { schema: ErrorSchema } } },
     415: { description: 'content-type is not JSON', content: { 'application/json': { schema: ErrorSchema } } },
     422: { description: 'the inputs are valid but a model returned NaN or Infinity for them (code NON_FINITE_PREDICTION; `rides` names each ride, model and input fields)', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'a model is not loaded yet; retry', content: { 'application/json': { schema: ErrorSchema } } },
+    503: {
+      description: 'a model the request needs is not loaded: MODEL_LOAD_FAILED is transient (Retry-After says when it is tried again), MODEL_UNAVAILABLE permanent (its files must change; GET /health says why)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   };
   const allRide = registry.register('Ride', rideObject(set.fields).describe(`One ride with every field the models (${set.names.join(', ')}) need; unknown fields are ignored`));
   const allReply = registry.register(
@@ -78,7 +82,18 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
           },
         },
       },
-      503: { description: 'a model is not loaded', content: { 'application/json': { schema: z.object({ status: z.string(), code: z.string(), models: z.array(z.object({ name: z.string(), state: z.string() })) }) } } },
+      503: {
+        description: 'a model is not loaded: each model with its state, and a failed one with its code and reason',
+        content: {
+          'application/json': {
+            schema: z.object({
+              status: z.string(),
+              code: z.string(),
+              models: z.array(z.object({ name: z.string(), state: z.string(), version: z.string().optional(), code: z.string().optional(), reason: z.string().optional() })),
+            }),
+          },
+        },
+      },
     },
   });
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -94,7 +109,7 @@ function rideObject(fields: readonly RequestField[]): z.ZodObject {
 }
 
 function describedField(field: RequestField): z.ZodType {
-  const notes = [field.description, field.unit && `in ${field.unit}`].filter(Boolean).join(', ');
+  const notes = [field.description, field.unit && `in ${field.unit}`, field.nullable && 'may be null or absent (fed to the model as a missing value)'].filter(Boolean).join(', ');
   return notes ? fieldSchema(field).describe(notes) : fieldSchema(field);
 }
 

@@ -33,7 +33,8 @@ export interface ScoringPlan {
 /**
  * Plans a run of `set` over a file with `columns`: every model input must be a numeric column
  * of the file (else MissingInputError naming the column and the model); a model's target
- * column is read when the file has it.
+ * column is read when the file has it. A nullable input (trip_distance included) keeps its
+ * rows with an empty cell, fed as NaN, and is written as a column that may hold nulls.
  */
 export function planScoring(set: ModelSet, columns: readonly string[], pickupColumn: string, where: string): ScoringPlan {
   const present = new Set(columns);
@@ -52,7 +53,9 @@ export function planScoring(set: ModelSet, columns: readonly string[], pickupCol
     return info.target !== undefined && present.has(info.target) && name !== PRIMARY_MODEL ? { name, version, target: info.target } : { name, version };
   });
   const targets = [...new Set(models.flatMap((m): string[] => ('target' in m && m.target !== undefined ? [m.target] : [])))].filter((t) => !inputs.some((f) => f.name === t));
-  return { extra: { inputs, targets }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name)) };
+  const nullableDistance = set.fields.some((f) => f.name === 'trip_distance' && f.nullable === true);
+  const nullable = new Set([...(nullableDistance ? ['trip_distance'] : []), ...inputs.filter((f) => f.nullable).map((f) => f.name)]);
+  return { extra: { inputs, targets, nullableDistance }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name), nullable) };
 }
 
 export interface ScoreTripsOptions {

@@ -2,8 +2,8 @@ import { PRIMARY_MODEL } from '../models/model-set';
 
 /**
  * How a numeric output column is stored: zone ids as INT32; every other number as DOUBLE;
- * `nullable` columns (a target the file leaves empty) hold NaN where there is no value and are
- * written as nulls.
+ * `nullable` columns (a target the file leaves empty, an input a model takes missing) hold NaN
+ * where there is no value and are written as nulls.
  */
 export type OutputNumberKind = 'int32' | 'double' | 'nullable';
 
@@ -38,16 +38,17 @@ export interface LayoutModel {
 
 /**
  * The layout of a run: the course's columns (ride_id, pickup, PULocationID, DOLocationID), every
- * model input the file supplied (trip_distance, then others), actual_duration, and per model
+ * model input the file supplied (trip_distance, then others; a nullable one may hold nulls), actual_duration, and per model
  * `predicted_<name>`; `duration` keeps the course's `diff`; a model whose target column is in
  * the file also gets `actual_<name>` and `diff_<name>`.
  */
-export function outputLayout(pickupColumn: string, models: readonly LayoutModel[], primary: string, extraInputs: readonly string[]): OutputLayout {
+export function outputLayout(pickupColumn: string, models: readonly LayoutModel[], primary: string, extraInputs: readonly string[], nullableInputs: ReadonlySet<string> = new Set()): OutputLayout {
+  const inputKind = (name: string): OutputNumberKind => (nullableInputs.has(name) ? 'nullable' : 'double');
   const numeric: OutputNumberColumn[] = [
     { name: 'PULocationID', kind: 'int32', dictionary: true },
     { name: 'DOLocationID', kind: 'int32', dictionary: true },
-    { name: 'trip_distance', kind: 'double', dictionary: false },
-    ...extraInputs.map((name) => ({ name, kind: 'double' as const, dictionary: true })),
+    { name: 'trip_distance', kind: inputKind('trip_distance'), dictionary: false },
+    ...extraInputs.map((name) => ({ name, kind: inputKind(name), dictionary: true })),
     { name: 'actual_duration', kind: 'double', dictionary: true },
   ];
   for (const model of models) {

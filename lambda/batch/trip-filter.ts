@@ -16,10 +16,15 @@ export interface KeptTrips {
   readonly extra: Readonly<Record<string, Float64Array>>;
 }
 
-/** Extra columns a filter checks: model inputs must be present and valid; targets may be empty. */
+/**
+ * Extra columns a filter checks: model inputs must be present and valid (or empty, when every
+ * model reading one marks it nullable); targets may be empty.
+ */
 export interface ExtraColumns {
   readonly inputs: readonly RequestField[];
   readonly targets: readonly string[];
+  /** every model reading trip_distance marks it nullable: an empty distance is fed as NaN, not skipped */
+  readonly nullableDistance?: boolean;
 }
 
 const NO_EXTRA: ExtraColumns = { inputs: [], targets: [] };
@@ -39,6 +44,7 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   for (const name of [...extra.inputs.map((f) => f.name), ...extra.targets]) keptExtra[name] = new Float64Array(n);
   const targetPairs = extra.targets.map((name) => [chunk.extra?.[name] as Float64Array, keptExtra[name] as Float64Array] as const);
   const { pickup, dropoff, PULocationID: pu, DOLocationID: doZone, trip_distance: distance } = chunk;
+  const nullableDistance = extra.nullableDistance === true;
   const positions = new Int32Array(n);
   const keptPu = new Int32Array(n);
   const keptDo = new Int32Array(n);
@@ -46,7 +52,7 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   const duration = new Float64Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const reason = skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number) ?? extraSkipReason(extra.inputs, inputColumns, i);
+    const reason = skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number, nullableDistance) ?? extraSkipReason(extra.inputs, inputColumns, i);
     if (reason !== undefined) {
       skipped[reason]++;
       continue;
@@ -70,19 +76,26 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   };
 }
 
-/** A model input other than the course's: empty (NaN) is `null_input`, outside its field's kind or range `invalid_value`. */
+/**
+ * A model input other than the course's: empty (NaN) is `null_input` unless the field is
+ * nullable (then it is kept, and fed as NaN); outside its field's kind or range `invalid_value`.
+ */
 function extraSkipReason(fields: readonly RequestField[], columns: readonly Float64Array[], i: number): SkipReason | undefined {
   for (let c = 0; c < fields.length; c++) {
     const value = (columns[c] as Float64Array)[i] as number;
-    if (Number.isNaN(value)) return 'null_input';
+    if (Number.isNaN(value)) {
+      if ((fields[c] as RequestField).nullable) continue;
+      return 'null_input';
+    }
     if (!acceptsNumber(fields[c] as RequestField, value)) return 'invalid_value';
   }
   return undefined;
 }
 
-function skipReason(pickup: number, dropoff: number, pu: number, doZone: number, distance: number): SkipReason | undefined {
+function skipReason(pickup: number, dropoff: number, pu: number, doZone: number, distance: number, nullableDistance: boolean): SkipReason | undefined {
   if (Number.isNaN(pu) || Number.isNaN(doZone)) return 'null_zone';
-  if (Number.isNaN(distance)) return 'null_distance';
+  const missingDistance = Number.isNaN(distance);
+  if (missingDistance && !nullableDistance) return 'null_distance';
   if (Number.isNaN(pickup) || Number.isNaN(dropoff)) return 'null_datetime';
   if (!isTripTime(pickup) || !isTripTime(dropoff)) return 'invalid_time';
   const duration = (dropoff - pickup) / 60_000;
@@ -90,6 +103,6 @@ function skipReason(pickup: number, dropoff: number, pu: number, doZone: number,
   if (!Number.isFinite(duration)) return 'invalid_value';
   if (!(duration >= MIN_DURATION_MINUTES && duration <= MAX_DURATION_MINUTES)) return 'duration_out_of_range';
   if (!Number.isInteger(pu) || !Number.isInteger(doZone) || pu < 1 || doZone < 1 || pu > INT32_MAX || doZone > INT32_MAX) return 'invalid_value';
-  if (!Number.isFinite(distance) || distance < 0) return 'invalid_value';
+  if (!missingDistance && (!Number.isFinite(distance) || distance < 0)) return 'invalid_value';
   return undefined;
 }

@@ -4,8 +4,9 @@ import cluster from 'node:cluster';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../config';
 import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../adapters/http';
-import { SERVICE_NAME, createRuntime } from '../runtime';
-import { runCluster } from './cluster';
+import { SERVICE_NAME, createRuntime, type Runtime } from '../runtime';
+import { oneLine } from '../core/errors';
+import { runCluster, stopAtStart } from './cluster';
 import { bearerTokenCheck } from './bearer-token';
 import { isLoopbackHost } from './loopback';
 import { ClientGoneError, readBody } from './request-body';
@@ -113,7 +114,9 @@ export async function main(): Promise<void> {
 
 async function serve(config: Config): Promise<void> {
   const started = performance.now();
-  const runtime = createRuntime(config);
+  // Without ALLOW_PARTIAL_MODELS the start itself reports a model that cannot load (one line, then exit 1).
+  const runtime = createRuntime(config, config.allowPartialModels ? {} : { onModelLoadFailed: () => undefined });
+  if (!config.allowPartialModels) await requireEveryModel(runtime);
   const { host, port } = runtime.config.http;
   const server = createHttpServer(runtime.http, runtime.config.http);
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
@@ -127,7 +130,7 @@ async function serve(config: Config): Promise<void> {
   if (runtime.capture) runtime.logger.info('capturing predictions', { location: runtime.capture.description, sampleRate: config.capture.sampleRate });
   runtime.models.get().then(
     (set) => runtime.logger.info('ready', { models: Object.fromEntries(set.names.map((name) => [name, set.require(name).version])), startupMs: Math.round(performance.now() - started) }),
-    () => undefined, // already logged by the runtime; requests answer 503 and retry the load
+    () => undefined, // ALLOW_PARTIAL_MODELS: already logged by the runtime; the other models serve, /health says which is missing
   );
   // Counted per request, published (EMF on stdout) once a minute and at shutdown: never per request.
   const metricsTimer = setInterval(() => runtime.metrics.flush(), 60_000).unref();
@@ -143,3 +146,19 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
+
+/**
+ * Waits for every configured model. When one cannot load, the server never listens: it writes
+ * one line naming each such model and why (no stack trace) and exits 1; a cluster worker hands
+ * the line to the primary, which prints it once and stops (cluster.ts).
+ */
+async function requireEveryModel(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.models.get();
+  } catch (error) {
+    const failed = runtime.models.status().filter((status) => status.state === 'failed');
+    const what = failed.length > 0 ? failed.map((status) => `model '${status.name}' cannot be loaded (${status.code}): ${status.reason}`).join('; ') : oneLine((error as Error).message);
+    await stopAtStart(`npm start: ${what}. Fix it, or set ALLOW_PARTIAL_MODELS=true to serve the other models.`);
+  }
+}
+

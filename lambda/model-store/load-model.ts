@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ModelLoadError, isPredictError } from '../core/errors';
+import { InvalidModelError, ModelLoadError, ModelNotFoundError, isPredictError, type PredictError } from '../core/errors';
 import { OnnxModel } from '../models/onnx-model';
 import { createServedModel, type ServedModel } from '../models/served-model';
 import { parseSidecar, type ModelSidecar } from '../models/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
 import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
 import type { MLmodel } from './mlflow';
-import { fetchOptionalS3Object, fetchS3Object, s3Stamp } from './s3';
+import { fetchOptionalS3Object, fetchS3Object, isMissingObject, s3Stamp } from './s3';
 import { fileStamp, type FileStamp } from './file';
+import { smokeTest } from './smoke-test';
 
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
@@ -37,9 +38,15 @@ export interface Resolved {
 
 /**
  * Loads one model: fetches its bytes (and sidecar, and MLmodel for an MLflow directory), builds
- * the ONNX session and the ServedModel. Version: the override, else the sidecar's
+ * the ONNX session and the ServedModel, and runs it once on a well-formed ride (smoke-test.ts):
+ * no model is handed out before it has answered. Version: the override, else the sidecar's
  * `model_version`, else the MLflow `run_id`, else the first 12 hex digits of the bytes' sha256
  * (the same wherever the bytes are stored).
+ *
+ * Failures are classified by what retrying could change: a file that could not be fetched just
+ * now is a ModelLoadError (transient); a missing file is a ModelNotFoundError; bytes, sidecar or
+ * MLmodel that cannot be used, or a model that fails its first run, an InvalidModelError or
+ * UnsupportedModelError (permanent: the files must change).
  */
 export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<ServedModel> {
   const where = describeModelLocation(spec.location);
@@ -50,12 +57,22 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<S
     resolved = await resolveLocation(spec.location, s3);
     [bytes, sidecarBytes] = await Promise.all([resolved.store.read(resolved.modelFile), resolved.store.readOptional(sidecarNameFor(resolved.modelFile))]);
   } catch (cause) {
-    if (isPredictError(cause)) throw cause;
-    throw new ModelLoadError(`cannot fetch model '${spec.name}' from ${where}: ${(cause as Error).message}`, { cause });
+    throw fetchFailure(spec, where, cause);
   }
+  const model = await buildServedModel(spec, where, resolved, bytes, sidecarBytes);
+  await smokeTest(model);
+  return model;
+}
+
+async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolved, bytes: Uint8Array, sidecarBytes: Uint8Array | undefined): Promise<ServedModel> {
+  let sidecar: ModelSidecar | undefined;
   try {
-    const sidecar: ModelSidecar | undefined = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));
-    const runner = await OnnxModel.fromBytes(bytes);
+    sidecar = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));
+  } catch (cause) {
+    throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
+  }
+  const runner = await OnnxModel.fromBytes(bytes, `model '${spec.name}' (${where})`);
+  try {
     const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? contentVersion(bytes);
     return createServedModel({
       name: spec.name,
@@ -66,9 +83,28 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<S
       ...(resolved.mlmodel?.signature ? { signature: resolved.mlmodel.signature } : {}),
     });
   } catch (cause) {
+    await runner.release();
     if (isPredictError(cause)) throw cause;
-    throw new ModelLoadError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
+    throw new InvalidModelError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * A fetch that failed: a file or object that does not exist (or may not be read) will not appear
+ * by retrying the same location, so it is permanent; anything else (a timeout, a 5xx, throttling,
+ * a refused connection) is transient. Told apart by the error's code or status, never its text.
+ */
+function fetchFailure(spec: ModelSpec, where: string, cause: unknown): PredictError {
+  if (isPredictError(cause)) return cause;
+  const message = `cannot fetch model '${spec.name}' from ${where}: ${(cause as Error).message}`;
+  return isMissingFile(cause) || isMissingObject(cause) ? new ModelNotFoundError(message, { cause }) : new ModelLoadError(message, { cause, model: spec.name });
+}
+
+const MISSING_FILE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM']);
+
+function isMissingFile(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && MISSING_FILE_CODES.has(code);
 }
 
 /** The version of bytes with no other name: a short sha256, identical on disk and on S3. */
@@ -85,7 +121,7 @@ export async function locateStore(location: ModelLocation, s3: S3Client | undefi
     if (!(await isDirectory(location.path))) return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
     return { store: fileStore(location.path) };
   }
-  if (!s3) throw new Error('no S3 client configured');
+  if (!s3) throw new InvalidModelError(`${describeModelLocation(location)}: an s3:// model location needs an S3 client, and none is configured`);
   if (isModelObjectKey(location.key)) {
     const slash = location.key.lastIndexOf('/');
     return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
@@ -102,7 +138,7 @@ async function resolveLocation(location: ModelLocation, s3: S3Client | undefined
 export async function withMLmodel(store: Store): Promise<Resolved> {
   const text = await store.readOptional('MLmodel');
   if (text === undefined) {
-    throw new ModelLoadError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);
+    throw new ModelNotFoundError(`${store.describe('MLmodel')} not found: a model location is an .onnx file or an MLflow model directory holding MLmodel`);
   }
   // Imported here: only MLflow directories need the YAML parser (a chunk of its own in the asset).
   const { parseMLmodel } = await import('./mlflow.js');
@@ -110,7 +146,7 @@ export async function withMLmodel(store: Store): Promise<Resolved> {
   try {
     mlmodel = parseMLmodel(Buffer.from(text).toString('utf8'), store.describe('MLmodel'));
   } catch (cause) {
-    throw new ModelLoadError((cause as Error).message, { cause });
+    throw new InvalidModelError((cause as Error).message, { cause });
   }
   return { store, modelFile: mlmodel.modelFile, mlmodel };
 }

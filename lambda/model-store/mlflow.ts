@@ -65,8 +65,10 @@ function parseSignatureInputs(json: string, where: string): SignatureColumn[] {
   const parsed = z.array(SignatureInput).safeParse(value);
   if (!parsed.success) throw new Error(`${where}: signature.inputs must be a list of named inputs (column- or tensor-based)`);
   return parsed.data.map((input) => {
-    const kind = input.type === 'tensor' ? TENSOR_KINDS[input['tensor-spec']?.dtype ?? ''] : COLUMN_KINDS[input.type];
-    if (kind === undefined) throw new Error(`${where}: signature input '${input.name}' has type ${input['tensor-spec']?.dtype ?? input.type}, which the service cannot feed`);
-    return { name: input.name, kind };
+    const tensor = input.type === 'tensor';
+    const type = tensor ? (input['tensor-spec']?.dtype ?? '') : input.type;
+    const kind = tensor ? TENSOR_KINDS[type] : COLUMN_KINDS[type];
+    if (kind === undefined) throw new Error(`${where}: signature input '${input.name}' has type ${type}, which the service cannot feed`);
+    return { name: input.name, kind, type, tensor };
   });
 }

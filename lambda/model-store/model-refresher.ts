@@ -96,7 +96,7 @@ export class ModelRefresher {
   /** Called as a request arrives: starts a check when one is due. Returns at once. */
   poke(): void {
     const cache = this.cache;
-    if (!cache?.current() || this.running) return;
+    if (!cache || !cache.specs.some((spec) => cache.loaded(spec.name)) || this.running) return;
     const now = this.now();
     if (now - this.lastCheck < this.options.intervalMs) return;
     this.lastCheck = now;
@@ -123,6 +123,8 @@ export class ModelRefresher {
   }
 
   private async checkModel(cache: ModelSetCache, spec: ModelSpec): Promise<void> {
+    // A model that failed to load is the cache's to retry (its back-off); only loaded ones are swapped.
+    if (!cache.loaded(spec.name)) return;
     const location = describeModelLocation(spec.location);
     const previous = this.loadedFrom.get(spec.name);
     let current: ModelFingerprint;
@@ -148,7 +150,7 @@ export class ModelRefresher {
         metric: 'ModelRefreshRefused',
         model: spec.name,
         location,
-        servedVersion: cache.current()?.get(spec.name)?.version,
+        servedVersion: cache.loaded(spec.name)?.version,
         code: isPredictError(error) ? error.code : 'UNEXPECTED',
         reason: (error as Error).message,
         refused: this.counts.refused,

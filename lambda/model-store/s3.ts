@@ -20,7 +20,7 @@ export async function s3Stamp(client: S3Client, bucket: string, key: string): Pr
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return { token: `etag:${head.ETag ?? ''}:${head.VersionId ?? ''}` };
   } catch (error) {
-    if (isAbsent(error)) return { token: 'absent' };
+    if (isMissingObject(error)) return { token: 'absent' };
     throw error;
   }
 }
@@ -33,12 +33,17 @@ export async function fetchOptionalS3Object(client: S3Client, bucket: string, ke
   try {
     return await fetchS3Object(client, bucket, key);
   } catch (error) {
-    if (isAbsent(error)) return undefined;
+    if (isMissingObject(error)) return undefined;
     throw error;
   }
 }
 
-function isAbsent(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return (error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound' || status === 404 || status === 403;
+/**
+ * Is this S3 error "no such object" (NoSuchKey, NotFound, NoSuchBucket, a 404, or the 403 S3
+ * answers for a missing key without s3:ListBucket)? Told by the SDK's error name and HTTP status.
+ */
+export function isMissingObject(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchBucket' || status === 404 || status === 403;
 }

@@ -4,11 +4,19 @@ import { UnsupportedModelError } from '../core/errors';
 export const ELEMENT_TYPES = ['string', 'float32', 'float64', 'int32', 'int64'] as const;
 export type ElementType = (typeof ELEMENT_TYPES)[number];
 
-/** One ONNX input as the session declares it: `[N]` or `[N,1]` of one element type. */
+/**
+ * One ONNX input as the session declares it: `[N]`, `[N,1]` or `[N,k]` of one element type.
+ * An `[N,k]` input takes k request fields, one per column, named by the model's sidecar or
+ * MLflow signature (input-columns.ts); every other input takes the field of its own name.
+ */
 export interface ModelInput {
   readonly name: string;
   readonly type: ElementType;
   readonly rank: 1 | 2;
+  /** a rank-2 input's second dimension when the graph fixes it (skl2onnx's `[None, 3]` → 3) */
+  readonly width?: number;
+  /** the request fields feeding the columns of a rank-2 input, in order; absent: the input's own name */
+  readonly columns?: readonly string[];
 }
 
 /** What a request field holds: text, any finite number, or an integer. */
@@ -25,6 +33,11 @@ export interface RequestField {
   readonly max?: number;
   readonly description?: string;
   readonly unit?: string;
+  /**
+   * The sidecar says the model takes a missing value here (`"nullable": true`; float inputs
+   * only): a missing or null value is fed to the graph as NaN, for its Imputer to fill in.
+   */
+  readonly nullable?: boolean;
 }
 
 /**
@@ -45,28 +58,42 @@ const INT32_RANGE = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 // JSON numbers beyond 2^53 are not exact integers any more: an int64 field takes the safe range.
 const INT64_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
 
-/** The request fields one ONNX input needs (two for PU_DO, else one of the same name). */
+/**
+ * The request fields one ONNX input needs: two for PU_DO, one per column of a named `[N,k]`
+ * input, else one of the input's name.
+ */
 export function fieldsForInput(input: ModelInput): RequestField[] {
   if (input.name === PU_DO) {
     if (input.type !== 'string') throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor, not ${input.type}`);
     return ZONE_FIELDS.map((name) => ({ name, ...ZONE_FIELD }));
   }
-  switch (input.type) {
+  return (input.columns ?? [input.name]).map((name) => fieldOfType(name, input.type));
+}
+
+/** A request field feeding an input of `type`: its kind and the range that type can hold. */
+function fieldOfType(name: string, type: ElementType): RequestField {
+  switch (type) {
     case 'string':
-      return [{ name: input.name, kind: 'string' }];
+      return { name, kind: 'string' };
     case 'float32':
     case 'float64':
-      return [{ name: input.name, kind: 'number', ...COURSE_FIELD_RULES[input.name] }];
+      return { name, kind: 'number', ...COURSE_FIELD_RULES[name] };
     case 'int32':
-      return [{ name: input.name, kind: 'integer', ...INT32_RANGE }];
+      return { name, kind: 'integer', ...INT32_RANGE };
     case 'int64':
-      return [{ name: input.name, kind: 'integer', ...INT64_RANGE }];
+      return { name, kind: 'integer', ...INT64_RANGE };
   }
+}
+
+/** Can an input of this type take a missing value (NaN)? Only floating-point tensors can hold one. */
+export function acceptsMissing(type: ElementType): boolean {
+  return type === 'float32' || type === 'float64';
 }
 
 /**
  * Merges two requirements on the same field (two models, or a model and its sidecar): the
- * stricter kind and the narrower range. A string field cannot also be a number.
+ * stricter kind and the narrower range; nullable only when both take a missing value. A string
+ * field cannot also be a number.
  */
 export function mergeFields(a: RequestField, b: RequestField, what: string): RequestField {
   if ((a.kind === 'string') !== (b.kind === 'string')) {
@@ -76,7 +103,8 @@ export function mergeFields(a: RequestField, b: RequestField, what: string): Req
   const min = maxOf(a.min, b.min);
   const max = minOf(a.max, b.max);
   if (min !== undefined && max !== undefined && min > max) throw new UnsupportedModelError(`${what}: field '${a.name}' has no value in [${min}, ${max}]`);
-  return withoutUndefined({ name: a.name, kind, min, max, description: a.description ?? b.description, unit: a.unit ?? b.unit });
+  const nullable = a.nullable === true && b.nullable === true ? true : undefined;
+  return withoutUndefined({ name: a.name, kind, min, max, description: a.description ?? b.description, unit: a.unit ?? b.unit, nullable });
 }
 
 /** The union of several field lists, first appearance order, requirements merged. */

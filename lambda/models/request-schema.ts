@@ -3,13 +3,13 @@ import { InvalidRideError, MissingInputError } from '../core/errors';
 import type { InputBatch, InputColumn } from './input-batch';
 import type { RequestField } from './model-input';
 
-/** The zod schema of one request field: its kind and range. */
-export function fieldSchema(field: RequestField): z.ZodType<string | number> {
+/** The zod schema of one request field: its kind and range; a nullable one may also be null or absent. */
+export function fieldSchema(field: RequestField): z.ZodType<string | number | null | undefined> {
   if (field.kind === 'string') return z.string();
   let schema = field.kind === 'integer' ? z.number().int() : z.number();
   if (field.min !== undefined) schema = schema.min(field.min);
   if (field.max !== undefined) schema = schema.max(field.max);
-  return schema;
+  return field.nullable ? schema.nullable().optional() : schema;
 }
 
 /**
@@ -40,10 +40,14 @@ export interface RequestParser {
 export function createRequestParser(fields: readonly RequestField[]): RequestParser {
   const schema = rideSchema(fields);
   const byName = new Map(fields.map((f) => [f.name, f]));
+  const nullable = fields.filter((f) => f.nullable).map((f) => f.name);
   const parseOne = (value: unknown, path = ''): Record<string, string | number> => {
     const result = schema.safeParse(value);
-    if (result.success) return result.data as Record<string, string | number>;
-    throw describeIssue(value, result.error.issues[0], path, fields, byName);
+    if (!result.success) throw describeIssue(value, result.error.issues[0], path, fields, byName);
+    const ride = result.data as Record<string, string | number | null | undefined>;
+    // A missing value reaches the graph as NaN (its Imputer fills it in); JSON has no NaN, so it never arrives as one.
+    for (const name of nullable) ride[name] ??= Number.NaN;
+    return ride as Record<string, string | number>;
   };
   return {
     fields,
@@ -91,7 +95,7 @@ function describeIssue(value: unknown, issue: z.core.$ZodIssue | undefined, path
 /** What a field wants, phrased against what was sent (its kind, never its value). */
 function requirement(field: RequestField, got: unknown): string {
   if (field.kind === 'string') return `must be a string, got ${kindOf(got)}`;
-  if (typeof got !== 'number') return `must be a number, got ${kindOf(got)}`;
+  if (typeof got !== 'number') return `must be a number${field.nullable ? ' or null' : ''}, got ${kindOf(got)}`;
   if (!Number.isFinite(got)) return 'must be a finite number';
   if (field.kind === 'integer' && !Number.isInteger(got)) return 'must be an integer';
   if (field.min !== undefined && got < field.min) return `must be ≥ ${field.min}`;

@@ -1,9 +1,12 @@
 import { ModelLoadError, UnsupportedModelError } from '../core/errors';
 import { Coalescer, type SegmentRunner } from './coalescer';
 import { sliceBatch, type InputBatch } from './input-batch';
-import { fieldsForInput, mergeFields, unionFields, type FieldKind, type ModelInput, type RequestField } from './model-input';
+import { nameInputColumns, type InputColumns, type SignatureColumn } from './input-columns';
+import { PU_DO, ZONE_FIELDS, acceptsMissing, fieldsForInput, mergeFields, unionFields, type ModelInput, type RequestField } from './model-input';
 import { sidecarMetrics, type ModelSidecar } from './sidecar';
 import { MODEL_NAME_PATTERN } from '../contract';
+
+export type { SignatureColumn } from './input-columns';
 
 /** Model names (lambda/contract.ts): what `MODELS` accepts and what replies use as keys. */
 export { MODEL_NAME_PATTERN };
@@ -39,39 +42,43 @@ export interface ServedModel {
   release?(): Promise<void>;
 }
 
-/** One column of an MLflow signature, reduced to what the request needs. */
-export interface SignatureColumn {
-  readonly name: string;
-  readonly kind: FieldKind;
+/** What a ServedModel runs: an OnnxModel, or a test's stand-in. The runner alone knows ONNX. */
+export interface ModelRunner extends SegmentRunner {
+  readonly inputs: readonly ModelInput[];
+  /** The same model with its `[N,k]` inputs fed from these request fields (row-major tensors). */
+  withColumns?(columns: InputColumns): ModelRunner;
+  release?(): Promise<void>;
 }
 
 export interface ServedModelSpec {
   name: string;
   version: string;
-  runner: SegmentRunner & { readonly inputs: readonly ModelInput[]; release?(): Promise<void> };
+  runner: ModelRunner;
   sidecar?: ModelSidecar;
-  /** an MLflow signature's inputs: must name exactly the ONNX inputs, with agreeing kinds */
+  /** an MLflow signature's inputs: must name exactly the ONNX inputs (or the one 2-D input's columns), with agreeing types */
   signature?: readonly SignatureColumn[];
   source: string;
 }
 
 /**
- * Wraps a runner (an OnnxModel) as a ServedModel: request fields from its inputs, narrowed by
- * the sidecar's per-input constraints. A sidecar naming an input the model lacks fails here,
- * at load, rather than being silently ignored.
+ * Wraps a runner (an OnnxModel) as a ServedModel: the columns of its `[N,k]` inputs named
+ * (input-columns.ts), request fields from its inputs, checked against the MLflow signature and
+ * narrowed by the sidecar's per-input constraints. A sidecar naming an input the model lacks
+ * fails here, at load, rather than being silently ignored.
  */
 export function createServedModel(spec: ServedModelSpec): ServedModel {
   if (!MODEL_NAME_PATTERN.test(spec.name)) throw new UnsupportedModelError(`model name '${spec.name}' must match [a-z0-9_]+`);
   const what = `model '${spec.name}'`;
-  const fromInputs = unionFields(spec.runner.inputs.map(fieldsForInput), what);
-  const fields = applySidecar(applySignature(fromInputs, spec.runner.inputs, spec.signature, what), spec.runner.inputs, spec.sidecar, what);
-  const coalescer = new Coalescer(spec.runner);
+  const runner = withNamedColumns(spec.runner, nameInputColumns(spec.runner.inputs, spec.sidecar, spec.signature, what), what);
+  const fromInputs = unionFields(runner.inputs.map(fieldsForInput), what);
+  const fields = applySidecar(applySignature(fromInputs, runner.inputs, spec.signature, what), runner.inputs, spec.sidecar, what);
+  const coalescer = new Coalescer(runner);
   const sidecar = spec.sidecar;
-  const life = new RunnerLife(spec.runner, what);
+  const life = new RunnerLife(runner, what);
   return Object.freeze({
     name: spec.name,
     version: spec.version,
-    inputs: Object.freeze([...spec.runner.inputs]),
+    inputs: Object.freeze([...runner.inputs]),
     fields: Object.freeze(fields),
     info: Object.freeze({
       ...(sidecar?.description === undefined ? {} : { description: sidecar.description }),
@@ -128,46 +135,97 @@ class RunnerLife {
   }
 }
 
+function withNamedColumns(runner: ModelRunner, columns: InputColumns, what: string): ModelRunner {
+  if (columns.size === 0) return runner;
+  if (!runner.withColumns) throw new UnsupportedModelError(`${what}: its runner cannot feed [N,k] inputs`);
+  return runner.withColumns(columns);
+}
+
+/** Where a request field goes in the graph: the input it feeds (one of its columns, for an [N,k] input). */
+interface Slot {
+  readonly name: string;
+  readonly input: ModelInput;
+}
+
+/** The graph's inputs as the signature describes them: an input, or each column of a named [N,k] input. */
+function slotsOf(inputs: readonly ModelInput[]): Slot[] {
+  return inputs.flatMap((input) => (input.columns ?? [input.name]).map((name) => ({ name, input })));
+}
+
 /**
- * Checks an MLflow signature against the ONNX inputs (same names, text vs number agreeing) and
- * lets it narrow a number to an integer (a `long` column fed to a float input).
+ * Checks an MLflow signature against the ONNX inputs: the same names (the inputs, or the columns
+ * of the one [N,k] input), and types that agree. Text and numbers never mix; a floating-point
+ * column into an integer input is refused (its fractions would be cut); an integer column into
+ * a float input is allowed and narrows the field to integers. A `double` column into a float32
+ * input is allowed: it is what pandas float64 columns converted with skl2onnx's FloatTensorType
+ * produce, and the model was converted to compute in float32 anyway.
  */
 function applySignature(fields: RequestField[], inputs: readonly ModelInput[], signature: readonly SignatureColumn[] | undefined, what: string): RequestField[] {
   if (!signature) return fields;
+  const slots = slotsOf(inputs);
   const declared = new Map(signature.map((c) => [c.name, c]));
-  const missing = inputs.filter((i) => !declared.has(i.name)).map((i) => i.name);
-  const extra = signature.filter((c) => !inputs.some((i) => i.name === c.name)).map((c) => c.name);
+  const missing = slots.filter((slot) => !declared.has(slot.name)).map((slot) => slot.name);
+  const extra = signature.filter((c) => !slots.some((slot) => slot.name === c.name)).map((c) => c.name);
   if (missing.length > 0 || extra.length > 0) {
     const parts = [missing.length > 0 ? `the ONNX graph's inputs ${missing.join(', ')} are not in the signature` : '', extra.length > 0 ? `the signature's inputs ${extra.join(', ')} are not ONNX inputs` : ''];
     throw new UnsupportedModelError(`${what}: MLmodel signature disagrees with the ONNX inputs: ${parts.filter(Boolean).join('; ')}`);
   }
   const byName = new Map(fields.map((f) => [f.name, f]));
-  for (const input of inputs) {
-    const column = declared.get(input.name) as SignatureColumn;
-    const isText = input.type === 'string';
-    if (isText !== (column.kind === 'string')) {
-      throw new UnsupportedModelError(`${what}: MLmodel signature disagrees with the ONNX inputs: '${input.name}' is ${column.kind} in the signature but ${input.type} in the graph`);
+  for (const slot of slots) {
+    const column = declared.get(slot.name) as SignatureColumn;
+    const graphType = slot.input.type;
+    const integerInput = graphType === 'int32' || graphType === 'int64';
+    if ((graphType === 'string') !== (column.kind === 'string') || (integerInput && column.kind === 'number')) {
+      const where = slot.name === slot.input.name ? `'${slot.name}'` : `'${slot.name}' (a column of '${slot.input.name}')`;
+      throw new UnsupportedModelError(`${what}: MLmodel signature disagrees with the ONNX inputs: ${where} is ${column.type} in the signature but ${graphType} in the graph`);
     }
-    const field = byName.get(input.name);
-    if (field && column.kind === 'integer') byName.set(input.name, mergeFields(field, { name: input.name, kind: 'integer' }, what));
+    const field = byName.get(slot.name);
+    if (field && column.kind === 'integer') byName.set(slot.name, mergeFields(field, { name: slot.name, kind: 'integer' }, what));
   }
   return fields.map((f) => byName.get(f.name) as RequestField);
 }
 
+/**
+ * Applies the sidecar's notes: ranges, descriptions, units and `nullable`, keyed by request field
+ * or by input (a note on an [N,k] input applies to each of its columns).
+ */
 function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, what: string): RequestField[] {
   const notes = sidecar?.inputs;
   if (!notes) return fields;
   const byName = new Map(fields.map((f) => [f.name, f]));
-  const inputNames = new Set(inputs.map((i) => i.name));
   for (const [name, note] of Object.entries(notes)) {
-    const field = byName.get(name);
-    if (!field) {
-      if (inputNames.has(name) && (typeof note === 'string' || (note.min === undefined && note.max === undefined))) continue; // e.g. PU_DO: described, not a request field
+    const targets = noteTargets(name, byName, inputs);
+    if (targets === undefined) {
+      const input = inputs.find((i) => i.name === name);
+      if (input && (typeof note === 'string' || (note.min === undefined && note.max === undefined && note.nullable === undefined))) continue; // e.g. PU_DO: described, not a request field
       throw new UnsupportedModelError(`${what}: its sidecar constrains '${name}', which is not one of its request fields (${fields.map((f) => f.name).join(', ')})`);
     }
     if (typeof note === 'string') continue;
-    if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined)) throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${name}'`);
-    byName.set(name, mergeFields(field, { name, kind: field.kind, min: note.min, max: note.max, description: note.description, unit: note.unit }, what));
+    for (const target of targets) {
+      const field = byName.get(target) as RequestField;
+      if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined)) throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${target}'`);
+      const merged = mergeFields(field, { name: target, kind: field.kind, min: note.min, max: note.max, description: note.description, unit: note.unit }, what);
+      if (note.nullable === true) checkNullable(target, inputs, what);
+      // One note marking it nullable is enough (a note on the [N,k] input, or one on the column).
+      byName.set(target, note.nullable === true || field.nullable === true ? { ...merged, nullable: true } : merged);
+    }
   }
   return fields.map((f) => byName.get(f.name) as RequestField);
+}
+
+/** The request fields a sidecar note keyed `name` applies to: that field, or an [N,k] input's columns. */
+function noteTargets(name: string, byName: ReadonlyMap<string, RequestField>, inputs: readonly ModelInput[]): readonly string[] | undefined {
+  if (byName.has(name)) return [name];
+  return inputs.find((i) => i.name === name)?.columns;
+}
+
+/** A missing value reaches the graph as NaN, which only float and double tensors can hold. */
+function checkNullable(field: string, inputs: readonly ModelInput[], what: string): void {
+  for (const input of inputs) {
+    const feeds = input.name === PU_DO ? (ZONE_FIELDS as readonly string[]).includes(field) : (input.columns ?? [input.name]).includes(field);
+    if (feeds && (input.name === PU_DO || !acceptsMissing(input.type))) {
+      const type = input.name === PU_DO ? 'string' : input.type;
+      throw new UnsupportedModelError(`${what}: its sidecar marks '${field}' nullable, but it feeds the ${type} input '${input.name}'; only float and double inputs can take a missing value (NaN)`);
+    }
+  }
 }

@@ -10,6 +10,14 @@ export const InputNoteSchema = z.union([
     unit: z.string().optional(),
     min: z.number().finite().optional(),
     max: z.number().finite().optional(),
+    /** a `[N,k]` input's k request fields, in column order (e.g. skl2onnx's `float_input`) */
+    columns: z
+      .array(z.string().trim().min(1))
+      .min(1)
+      .refine((names) => new Set(names).size === names.length, 'column names must be distinct')
+      .optional(),
+    /** a missing or null value is fed as NaN (for a model with an Imputer); float inputs only */
+    nullable: z.boolean().optional(),
   }),
 ]);
 
@@ -20,6 +28,10 @@ export const InputNoteSchema = z.union([
  * @example
  * { "model_version": "54c7ff65d8e2", "unit": "minutes", "metrics": { "validation_rmse": 6.9 },
  *   "inputs": { "PU_DO": "string [N,1]", "trip_distance": { "type": "float [N,1]", "min": 0, "unit": "miles" } } }
+ * @example
+ * // skl2onnx's one [None, 3] input, its columns named; a missing distance is the Imputer's to fill
+ * { "inputs": { "float_input": { "columns": ["PULocationID", "DOLocationID", "trip_distance"] },
+ *               "trip_distance": { "min": 0, "nullable": true } } }
  */
 export const ModelSidecarSchema = z.looseObject({
   model_version: z.string().trim().min(1).optional(),

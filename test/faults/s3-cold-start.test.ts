@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { handleHttpRequest } from '../../lambda/adapters/http';
 import { loadConfig } from '../../lambda/config';
 import { createRuntime, type Runtime } from '../../lambda/runtime';
+import { RETRY_TRANSIENT_MS } from '../../lambda/model-store';
 import { COURSE_RIDE, defaultModelBytes } from '../support/fixtures';
 import { freePort, startBlackHole } from '../support/loopback';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -10,10 +11,10 @@ const silent = () => new Logger({ logLevel: 'SILENT' });
 const predict = (runtime: Runtime) =>
   handleHttpRequest({ method: 'POST', path: '/predict', headers: {}, body: Buffer.from(JSON.stringify(COURSE_RIDE)) }, runtime.http);
 
-function runtimeFor(endpoint: string, key = 'model.onnx', extra: Record<string, string> = {}): Runtime {
+function runtimeFor(endpoint: string, key = 'model.onnx', extra: Record<string, string> = {}, now?: () => number): Runtime {
   return createRuntime(
     loadConfig({ MODEL_LOCATION: `s3://models/${key}`, AWS_ENDPOINT_URL_S3: endpoint, S3_MAX_ATTEMPTS: '2', S3_REQUEST_TIMEOUT_MS: '300', S3_CONNECTION_TIMEOUT_MS: '300', ...extra }),
-    { logger: silent() },
+    { logger: silent(), ...(now ? { now } : {}) },
   );
 }
 
@@ -24,19 +25,24 @@ describe('the model store when S3 misbehaves at cold start', () => {
     process.env = saved;
   });
 
-  it('answers 503 while S3 is unreachable and serves once it is back', async () => {
+  it('answers 503 while S3 is unreachable and serves once it is back (and the retry back-off has passed)', async () => {
     const port = await freePort();
-    const runtime = runtimeFor(`http://127.0.0.1:${port}`);
+    let clock = 0;
+    const runtime = runtimeFor(`http://127.0.0.1:${port}`, 'model.onnx', {}, () => clock);
 
     const down = await predict(runtime);
     const s3: LocalS3 = await startS3Server(port);
     try {
       await s3.createBucket('models');
       await s3.put('models', 'model.onnx', defaultModelBytes());
+      const tooSoon = await predict(runtime);
+      clock += RETRY_TRANSIENT_MS;
       const up = await predict(runtime);
 
       expect(down.statusCode).toBe(503);
-      expect(JSON.parse(down.body)).toEqual({ error: 'model not available, retry shortly', code: 'MODEL_LOAD_FAILED' });
+      expect(down.headers['retry-after']).toBe(String(RETRY_TRANSIENT_MS / 1000));
+      expect(JSON.parse(down.body)).toEqual({ error: "model 'duration' not available, retry shortly", code: 'MODEL_LOAD_FAILED', model: 'duration' });
+      expect(tooSoon.statusCode).toBe(503);
       expect(up.statusCode).toBe(200);
     } finally {
       await s3.close();

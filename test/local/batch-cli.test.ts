@@ -9,7 +9,11 @@ afterAll(() => dir.remove());
 
 /** `npm run batch -- ...` as a user runs it (stdin/stdout/stderr are pipes, not a terminal). */
 function batch(...args: string[]) {
-  const env = { ...process.env, MODEL_LOCATION: '', MODEL_VERSION: '', RUN_ID: '' };
+  return batchWith({}, ...args);
+}
+
+function batchWith(extraEnv: Record<string, string>, ...args: string[]) {
+  const env = { ...process.env, MODEL_LOCATION: '', MODEL_VERSION: '', RUN_ID: '', ...extraEnv };
   const run = spawnSync(process.execPath, [LAUNCHER, 'batch', ...args], { encoding: 'utf8', env, cwd: resolve(__dirname, '..', '..') });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -40,5 +44,15 @@ describe('npm run batch', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('batch failed [INVALID_TRIP_FILE]');
     expect(existsSync(join(dir.path, 'bad-out', 'x.parquet'))).toBe(false);
+  });
+
+  it('exits 1 with one line naming a model that cannot load, and writes nothing', () => {
+    const models = `duration=${resolve(__dirname, '..', '..', 'models', 'model.onnx')},cost=${join(dir.path, 'no-such', 'model.onnx')}`;
+
+    const run = batchWith({ MODELS: models }, input, join(dir.path, 'broken-out', 'x.parquet'));
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^batch failed \[MODEL_UNAVAILABLE\]: model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from \S+: ENOENT[^\n]*\n$/);
+    expect(existsSync(join(dir.path, 'broken-out', 'x.parquet'))).toBe(false);
   });
 });

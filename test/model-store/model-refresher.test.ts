@@ -167,7 +167,7 @@ describe('hot swap: checking a model file', () => {
     expect(loads.count).toBe(2);
     expect(await served()).toEqual(before);
     expect(refresher.stats().refused).toBe(1);
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'MODEL_LOAD_FAILED', servedVersion: before.version }) }));
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'INVALID_MODEL', servedVersion: before.version }) }));
 
     writeFileSync(path, divergentModel());
     await check();

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ModelLoadError, UnsupportedModelError } from '../../lambda/core/errors';
-import { ModelSetCache, contentVersion, loadServedModel, parseModelLocation, type ModelSpec } from '../../lambda/model-store';
+import { InvalidModelError, ModelNotFoundError, ModelUnavailableError, UnsupportedModelError } from '../../lambda/core/errors';
+import { ModelSetCache, RETRY_PERMANENT_MS, contentVersion, loadServedModel, parseModelLocation, type ModelSpec } from '../../lambda/model-store';
 import { createModelSet } from '../../lambda/models/model-set';
 import { COURSE_RIDE, DEFAULT_MODEL_PATH, batchOf, defaultModelBytes, predictDurations } from '../support/fixtures';
 import { mlmodelYaml, passengerModel, rankOneModel } from '../support/onnx-models';
@@ -86,7 +86,7 @@ describe('loading models from S3', () => {
   it('says what is missing when an S3 prefix holds no MLmodel', async () => {
     const error = await loadServedModel(spec('x', 's3://models/1/nothing/artifacts/model'), s3.client).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
     expect((error as Error).message).toMatch(/s3:\/\/models\/1\/nothing\/artifacts\/model\/MLmodel not found/);
   });
 
@@ -107,16 +107,21 @@ describe('loading models from S3', () => {
 
   it('never hands out a half-loaded set: fails while one model is missing, then recovers loading only that one', async () => {
     const gets = countGets(s3.client);
-    const cache = new ModelSetCache([spec('duration', 's3://models/ride/model.onnx'), spec('later', 's3://models/later/model.onnx')], (s) => loadServedModel(s, s3.client));
+    let clock = 0;
+    const cache = new ModelSetCache([spec('duration', 's3://models/ride/model.onnx'), spec('later', 's3://models/later/model.onnx')], (s) => loadServedModel(s, s3.client), { now: () => clock });
 
     const error = await cache.get().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelLoadError);
-    expect((error as Error).message).toMatch(/^cannot fetch model 'later' from s3:\/\/models\/later\/model.onnx: /);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect((error as Error).message).toMatch(/^model 'later' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'later' from s3:\/\/models\/later\/model.onnx: /);
     expect(cache.current()).toBeUndefined();
-    expect(cache.status()).toEqual([expect.objectContaining({ name: 'duration' }), { name: 'later', state: 'failed', error: 'MODEL_LOAD_FAILED' }]);
+    expect(cache.status()).toEqual([expect.objectContaining({ name: 'duration' }), { name: 'later', state: 'failed', code: 'MODEL_NOT_FOUND', reason: expect.stringMatching(/^cannot fetch model 'later' from /) }]);
 
     await s3.put('models', 'later/model.onnx', bytes);
     gets.keys.length = 0;
+    // A missing object is permanent: looked at again only after RETRY_PERMANENT_MS, not per request.
+    await expect(cache.get()).rejects.toBeInstanceOf(ModelUnavailableError);
+    expect(gets.keys).toEqual([]);
+    clock += RETRY_PERMANENT_MS;
     const set = await cache.get();
 
     expect(set.names).toEqual(['duration', 'later']);
@@ -128,7 +133,7 @@ describe('loading models from S3', () => {
 
     const error = await loadServedModel(spec('duration', 's3://models/corrupt/model.onnx'), s3.client).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toBeInstanceOf(InvalidModelError);
     expect((error as Error).message).toMatch(/not a loadable ONNX graph/);
   });
 });
@@ -192,7 +197,7 @@ describe('loading models from disk', () => {
 
     const error = await loadServedModel(spec('x', model)).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toBeInstanceOf(InvalidModelError);
     expect((error as Error).message).toMatch(/has no onnx flavor with a data file \(flavors\.onnx\.data\); flavors present: python_function, sklearn/);
   });
 

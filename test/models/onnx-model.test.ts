@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { ModelLoadError } from '../../lambda/core/errors';
+import { InvalidModelError } from '../../lambda/core/errors';
 import type { Ride } from '../../lambda/core/features';
 import { OnnxModel } from '../../lambda/models/onnx-model';
 import { ElemType } from '../../models/training/onnx-graph';
@@ -67,7 +67,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
 describe('OnnxModel rejects what it cannot serve, at load', () => {
   it('accepts any named input and reports it with its element type', async () => {
     const model = await OnnxModel.fromBytes(modelWithInput('passenger_count', ElemType.INT64));
-    expect(model.inputs).toEqual([{ name: 'passenger_count', type: 'int64', rank: 2 }]);
+    expect(model.inputs).toEqual([{ name: 'passenger_count', type: 'int64', rank: 2, width: 1 }]);
   });
 
   it('refuses a PU_DO input that is not a string tensor', async () => {
@@ -78,9 +78,9 @@ describe('OnnxModel rejects what it cannot serve, at load', () => {
     await expect(OnnxModel.fromBytes(modelWithInput('trip_distance', ElemType.INT8))).rejects.toThrow(/element type int8/);
   });
 
-  it('reports bytes that are not ONNX as a load error', async () => {
+  it('reports bytes that are not ONNX as an invalid model (permanent: retrying the same bytes cannot help)', async () => {
     const error = await OnnxModel.fromBytes(new TextEncoder().encode('definitely not a model')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelLoadError);
-    expect((error as ModelLoadError).code).toBe('MODEL_LOAD_FAILED');
+    expect(error).toBeInstanceOf(InvalidModelError);
+    expect((error as InvalidModelError).code).toBe('INVALID_MODEL');
   });
 });

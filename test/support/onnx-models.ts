@@ -186,3 +186,93 @@ export function divergentModel(): Uint8Array {
     nodes: [node({ op: 'Div', inputs: ['trip_distance', 'zero'], outputs: ['variable'] })],
   });
 }
+
+/** A graph input or output with any dims: a number is fixed, a string symbolic, `null` unknown (skl2onnx's None). */
+function tensorInfo(name: string, elemType: number, dims: (number | string | null)[]): ReturnType<typeof valueInfo> {
+  const info = valueInfo(name, elemType, dims.map(() => 1));
+  const dim = info.type?.tensorType?.shape?.dim ?? [];
+  dims.forEach((d, i) => (dim[i] = d === null ? {} : typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
+  return info;
+}
+
+export interface FloatInputSpec {
+  /** one coefficient per column */
+  coefficients: number[];
+  intercept: number;
+  /** the input's element type (skl2onnx's FloatTensorType, DoubleTensorType or Int64TensorType) */
+  elemType?: number;
+  /** the second dimension the graph declares (default: the number of coefficients) */
+  width?: number | null;
+  /** per column, the value an Imputer puts where the input is NaN (skl2onnx's SimpleImputer) */
+  imputed?: number[];
+  inputName?: string;
+}
+
+/**
+ * skl2onnx's most common numeric export: one input `float_input` of shape [None, k] (the batch
+ * dimension without a name or value), optionally an Imputer, then the regression as skl2onnx
+ * writes it for the input's type: a LinearRegressor for float (int64 cast to float first), a
+ * MatMul + Add in double for double. Output `variable` [None, 1] =
+ * `intercept + Σ coefficients[j] · x[j]`.
+ */
+export function floatInputModel(spec: FloatInputSpec): Uint8Array {
+  const k = spec.coefficients.length;
+  const elemType = spec.elemType ?? ElemType.FLOAT;
+  const input = spec.inputName ?? 'float_input';
+  const nodes = [];
+  const initializers = [];
+  let features = input;
+  if (elemType === ElemType.INT64) {
+    nodes.push(node({ op: 'Cast', inputs: [input], outputs: ['as_float'], attrs: { to: ElemType.FLOAT }, ints: ['to'] }));
+    features = 'as_float';
+  }
+  if (spec.imputed) {
+    nodes.push(node({ op: 'Imputer', domain: 'ai.onnx.ml', inputs: [features], outputs: ['imputed'], attrs: { imputed_value_floats: spec.imputed, replaced_value_float: Number.NaN } }));
+    features = 'imputed';
+  }
+  if (elemType === ElemType.DOUBLE) {
+    initializers.push({ name: 'coef', dims: [k, 1], dataType: ElemType.DOUBLE, doubleData: spec.coefficients }, { name: 'intercept', dims: [1], dataType: ElemType.DOUBLE, doubleData: [spec.intercept] });
+    nodes.push(node({ op: 'MatMul', inputs: [features, 'coef'], outputs: ['product'] }), node({ op: 'Add', inputs: ['product', 'intercept'], outputs: ['variable'] }));
+  } else {
+    nodes.push(node({ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: [features], outputs: ['variable'], attrs: { coefficients: spec.coefficients, intercepts: [spec.intercept] } }));
+  }
+  return encodeModel({
+    name: 'skl2onnx_float_input',
+    inputs: [tensorInfo(input, elemType, [null, spec.width === undefined ? k : spec.width])],
+    outputs: [valueInfo('variable', elemType === ElemType.DOUBLE ? ElemType.DOUBLE : ElemType.FLOAT, [null, 1])],
+    initializers,
+    nodes,
+  });
+}
+
+/**
+ * A SimpleImputer before a scaling, on the course's own input: `variable = factor · (trip_distance,
+ * or fill where it is NaN)`, trip_distance a float [N,1].
+ */
+export function imputedDistanceModel(fill: number, factor: number): Uint8Array {
+  return encodeModel({
+    name: 'imputed_distance',
+    inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('factor', [factor], [1])],
+    nodes: [
+      node({ op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['trip_distance'], outputs: ['filled'], attrs: { imputed_value_floats: [fill], replaced_value_float: Number.NaN } }),
+      node({ op: 'Mul', inputs: ['filled', 'factor'], outputs: ['variable'] }),
+    ],
+  });
+}
+
+/**
+ * A graph that loads but fails every run: trip_distance is declared [N, M] (M symbolic, so the
+ * session accepts it) and multiplied by a [3,1] matrix, so the [n,1] tensor a ride makes has the
+ * wrong inner dimension; onnxruntime refuses it at run time.
+ */
+export function failsEveryRunModel(): Uint8Array {
+  return encodeModel({
+    name: 'fails_every_run',
+    inputs: [tensorInfo('trip_distance', ElemType.FLOAT, [null, 'M'])],
+    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
+    initializers: [floatTensor('weights', [1, 2, 3], [3, 1])],
+    nodes: [node({ op: 'MatMul', inputs: ['trip_distance', 'weights'], outputs: ['variable'] })],
+  });
+}
