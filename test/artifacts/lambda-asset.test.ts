@@ -373,7 +373,7 @@ describe('the zoo of converter-shaped models through the asset', () => {
   let zoo: AssetFunction;
 
   beforeAll(async () => {
-    for (const entry of [...entries, ...refusedZoo()]) for (const file of zooFiles(entry)) await s3.put(LOCAL.modelBucket, `${zooKey(entry)}${file.name}`, bytesOf(file.path));
+    for (const entry of [...servedZoo(), ...refusedZoo()]) for (const file of zooFiles(entry)) await s3.put(LOCAL.modelBucket, `${zooKey(entry)}${file.name}`, bytesOf(file.path));
     zoo = await start(bundled.predict, { MODELS: models() });
   });
 
@@ -381,7 +381,7 @@ describe('the zoo of converter-shaped models through the asset', () => {
     const { statusCode, body } = httpBody(await zoo.invoke(apiGatewayEvent({ path: `/predict/${id}`, body: JSON.stringify(entry.rows) })));
 
     expect(statusCode).toBe(200);
-    expect(zooMismatches(entry, (body as unknown as Record<string, unknown>[]).map((reply) => reply[id]))).toEqual([]);
+    expect(zooMismatches(entry, (body as unknown as Record<string, unknown>[]).map((reply) => reply[id]), 'asset: API Gateway')).toEqual([]);
   });
 
   it('scores rides carrying every zoo model\'s fields from one Kinesis batch, each model as scikit-learn does', async () => {
@@ -394,7 +394,7 @@ describe('the zoo of converter-shaped models through the asset', () => {
       .filter((r) => Number(r.prediction.ride_id) >= first)
       .sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
     expect(records).toHaveLength(rides.length);
-    for (const entry of entries) expect(zooMismatches(entry, records.map((r) => r.prediction[`ride_${entry.id}`]))).toEqual([]);
+    for (const entry of entries) expect(zooMismatches(entry, records.map((r) => r.prediction[`ride_${entry.id}`]), 'asset: Kinesis')).toEqual([]);
   });
 
   it('scores a trip file of those rides with the batch function, each model into its predicted_<name> column', async () => {
@@ -409,16 +409,74 @@ describe('the zoo of converter-shaped models through the asset', () => {
     expect(result.body).toMatchObject({ rows_read: rides.length, rows_scored: rides.length });
     const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=03/zoo.parquet' }));
     const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    for (const entry of entries) expect(zooMismatches(entry, written.rows.map((row) => Number(row[`predicted_${entry.id}`])))).toEqual([]);
+    for (const entry of entries) expect(zooMismatches(entry, written.rows.map((row) => Number(row[`predicted_${entry.id}`])), 'asset: batch function')).toEqual([]);
   });
 
-  it.each(refusedZoo().map((entry) => [entry.id, entry] as const))('refuses %s at load, saying why', async (id, entry) => {
+  it.each(refusedZoo().map((entry) => [entry.id, entry] as const))('refuses %s at load, and /health says why', async (id, entry) => {
     const refused = await start(bundled.predict, { MODELS: `${id}=s3://${LOCAL.modelBucket}/${zooKey(entry)}${zooModelFile(entry)}`.replace(/\/$/, '') });
 
-    const { statusCode } = httpBody(await refused.invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
+    const { statusCode, body } = httpBody(await refused.invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
 
     expect(statusCode).toBe(503);
-    expect(refused.output()).toContain(entry.refusal as string);
+    expect(body.models).toEqual([expect.objectContaining({ name: id, state: 'failed', reason: expect.stringContaining(entry.refusal as string) })]);
+  });
+
+  it('serves a model whose sidecar marks an input nullable, a missing value reaching its Imputer, on every path', async () => {
+    const [imputer] = servedZoo((entry) => hasNullRows(entry));
+    if (!imputer) throw new Error('the zoo has no model with nullable rows');
+    const models = `${imputer.id}=s3://${LOCAL.modelBucket}/${zooKey(imputer)}${zooModelFile(imputer)}`;
+    const fn = await start(bundled.predict, { MODELS: models });
+    const first = 950_000;
+
+    const http = httpBody(await fn.invoke(apiGatewayEvent({ path: `/predict/${imputer.id}`, body: JSON.stringify(imputer.rows) })));
+    const stream = await fn.invoke(kinesisEvent(imputer.rows.map((ride, i) => rideRecord(first + i, ride))));
+    const batch = await start(bundled.batch, { MODELS: models });
+    const file = join(scratch.path, 'imputer-trips.parquet');
+    await writeFixture(file, zooTripRows(imputer.rows));
+    await s3.put(LOCAL.dataBucket, 'trip-data/green_tripdata_2021-05.parquet', readFileSync(file));
+    const scored = await batch.invoke({ taxi_type: 'green', year: 2021, month: 5, run_id: 'imputer' });
+
+    expect(http.statusCode).toBe(200);
+    expect(zooMismatches(imputer, (http.body as unknown as Record<string, unknown>[]).map((reply) => reply[imputer.id]), 'asset: API Gateway')).toEqual([]);
+    expect(stream.body).toEqual({ batchItemFailures: [] });
+    const records = (await readAll(kinesis.client, LOCAL.predictionsStream))
+      .map((r) => JSON.parse(r.data.toString('utf8')) as { prediction: Record<string, number> })
+      .filter((r) => Number(r.prediction.ride_id) >= first)
+      .sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
+    expect(zooMismatches(imputer, records.map((r) => r.prediction[`ride_${imputer.id}`]), 'asset: Kinesis')).toEqual([]);
+    expect(scored.body).toMatchObject({ rows_read: imputer.rows.length, rows_scored: imputer.rows.length });
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=05/imputer.parquet' }));
+    const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    expect(zooMismatches(imputer, written.rows.map((row) => Number(row[`predicted_${imputer.id}`])), 'asset: batch function')).toEqual([]);
+  });
+});
+
+describe('one model that cannot load, beside one that can, in the asset', () => {
+  it('keeps the good model answering and names the broken one on every path, never as "retry shortly"', async () => {
+    const [good] = servedZoo((entry) => entry.id === 'recipe');
+    if (!good) throw new Error('the zoo has no recipe model');
+    const models = `good=s3://${LOCAL.modelBucket}/zoo/${good.id}/${zooModelFile(good)},broken=s3://${LOCAL.modelBucket}/zoo/no-such-model/model.onnx`;
+    const fn = await start(bundled.predict, { MODELS: models });
+
+    const one = httpBody(await fn.invoke(apiGatewayEvent({ path: '/predict/good', body: JSON.stringify(good.rows) })));
+    const all = await fn.invoke(apiGatewayEvent({ body: JSON.stringify(good.rows[0]) }));
+    const health = httpBody(await fn.invoke(apiGatewayEvent({ method: 'GET', path: '/health' })));
+    const stream = await fn.invoke(kinesisEvent([rideRecord(1, good.rows[0])]));
+    const batch = await start(bundled.batch, { MODELS: models });
+    const job = await batch.invoke({ taxi_type: 'green', year: 2021, month: 3, run_id: 'broken' });
+
+    expect(one.statusCode).toBe(200);
+    expect(zooMismatches(good, (one.body as unknown as Record<string, unknown>[]).map((reply) => reply.good))).toEqual([]);
+    expect(httpBody(all)).toMatchObject({ statusCode: 503, body: { code: 'MODEL_UNAVAILABLE', model: 'broken' } });
+    expect((all.body as { headers: Record<string, string> }).headers['retry-after']).toBeUndefined();
+    expect(health.statusCode).toBe(503);
+    expect(health.body.models).toEqual([
+      expect.objectContaining({ name: 'good', state: 'loaded' }),
+      expect.objectContaining({ name: 'broken', state: 'failed', code: 'MODEL_NOT_FOUND' }),
+    ]);
+    expect((stream.body as { batchItemFailures: unknown[] }).batchItemFailures).toHaveLength(1);
+    expect(job.kind).toBe('error');
+    expect(JSON.stringify(job.body)).toContain('broken');
   });
 });
 

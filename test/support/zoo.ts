@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { TripFileRow } from '../../lambda/synthetic/trip-file';
 import { agrees, differsAt, loadZoo, zooPath, type RowValue, type ZooEntry } from '../zoo/zoo-manifest';
@@ -11,21 +11,18 @@ import { agrees, differsAt, loadZoo, zooPath, type RowValue, type ZooEntry } fro
 
 export type { ZooEntry };
 
-/** Runtime features the served path has (the manifest's `needs`). */
-export const SUPPORTED_NEEDS: ReadonlySet<string> = new Set<string>([]);
-
 /** The model name an entry is served under (MODELS keys): its id. */
 export function zooName(entry: ZooEntry): string {
   return entry.id;
 }
 
-/** Served entries (expected to answer, exactly or as `differs` says) whose needs the runtime has. */
+/** Served entries: expected to answer, exactly or as `differs` says. */
 export function servedZoo(filter: (entry: ZooEntry) => boolean = () => true): ZooEntry[] {
-  return loadZoo().filter((e) => e.expect !== 'refused' && e.needs.every((n) => SUPPORTED_NEEDS.has(n)) && filter(e));
+  return loadZoo().filter((e) => e.expect !== 'refused' && filter(e));
 }
 
 export function refusedZoo(): ZooEntry[] {
-  return loadZoo().filter((e) => e.expect === 'refused' && e.needs.every((n) => SUPPORTED_NEEDS.has(n)));
+  return loadZoo().filter((e) => e.expect === 'refused');
 }
 
 /** Is any of the entry's rows missing a value (a nullable model's rides)? */
@@ -61,8 +58,14 @@ export interface ZooMismatch {
   actual: unknown;
 }
 
-/** Checks one path's answers for an entry's rows; returns every mismatch (an empty list is a pass). */
-export function zooMismatches(entry: ZooEntry, actual: readonly unknown[]): ZooMismatch[] {
+/**
+ * Checks one path's answers for an entry's rows; returns every mismatch (an empty list is a pass).
+ * With ZOO_REPORT set to a file, appends `{path, model, worst}` for the model × path table.
+ */
+export function zooMismatches(entry: ZooEntry, actual: readonly unknown[], path?: string): ZooMismatch[] {
+  if (path && process.env.ZOO_REPORT && actual.every((v) => typeof v === 'number')) {
+    appendFileSync(process.env.ZOO_REPORT, `${JSON.stringify({ path, model: entry.id, worst: worstDifference(entry, actual as number[]) })}\n`);
+  }
   const mismatches: ZooMismatch[] = [];
   entry.expected.forEach((expected, row) => {
     const value = actual[row];

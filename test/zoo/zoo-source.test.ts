@@ -12,15 +12,10 @@ import { createRequestParser } from '../../lambda/models/request-schema';
 import type { ServedModel } from '../../lambda/models/served-model';
 import { TRIP_FIELDS, agrees, differsAt, loadZoo, zooPath, type RowValue, type ZooEntry } from './zoo-manifest';
 
-/**
- * The `needs` this branch's runtime serves. A zoo model needing anything else is a todo here:
- * `nullable` (a sidecar's `"nullable": true`) and `columns` (a named 2-D input) come from the
- * modelload branch; add them when it is merged.
- */
-const SUPPORTED_NEEDS: ReadonlySet<string> = new Set<string>([]);
+/** The runtime features a zoo model may need: a sidecar's `"nullable": true` and a named 2-D input. */
+const KNOWN_NEEDS: ReadonlySet<string> = new Set(['nullable', 'columns']);
 
 const zoo = loadZoo();
-const servable = (entry: ZooEntry): boolean => entry.needs.every((need) => SUPPORTED_NEEDS.has(need));
 const load = (entry: ZooEntry): Promise<ServedModel> => loadServedModel({ name: entry.id, location: parseModelLocation(zooPath(entry)) });
 
 /** The .onnx file of an entry (an MLflow directory's is named in its MLmodel; the zoo's is model.onnx). */
@@ -52,6 +47,10 @@ describe('the zoo manifest', () => {
     }
   });
 
+  it('asks only for runtime features the service has', () => {
+    expect(zoo.flatMap((e) => e.needs).filter((need) => !KNOWN_NEEDS.has(need))).toEqual([]);
+  });
+
   it('spreads the opsets over 13–18 and ai.onnx.ml over 1–3', () => {
     expect(new Set(zoo.map((e) => e.opset))).toEqual(new Set([13, 14, 15, 16, 17, 18]));
     expect(new Set(zoo.map((e) => e.ml_opset))).toEqual(new Set([1, 2, 3]));
@@ -80,10 +79,6 @@ describe('every zoo graph in onnxruntime-node, fed directly', () => {
 
 describe('the zoo through loadServedModel and the request parser (source path)', () => {
   for (const entry of zoo) {
-    if (!servable(entry)) {
-      it.todo(`${entry.id} (needs ${entry.needs.join(', ')}: ${entry.expect})`);
-      continue;
-    }
     if (entry.expect === 'refused') {
       it(`refuses ${entry.id} at load, saying '${entry.refusal}'`, async () => {
         await expect(load(entry)).rejects.toThrow(entry.refusal as string);
