@@ -1,7 +1,8 @@
 # The web service `npm start` runs, as a container image (the course's step 4, on port 9696):
 #
 #   docker build -t ride-duration .
-#   docker run --rm -p 9696:9696 -e API_TOKEN="$(openssl rand -hex 32)" ride-duration
+#   export API_TOKEN="$(openssl rand -hex 32)"
+#   docker run --rm -p 9696:9696 -e API_TOKEN ride-duration
 #
 # It is configured by the same environment as `npm start` (HOST is 0.0.0.0 here, PORT 9696,
 # MODELS, API_TOKEN, WEB_CONCURRENCY, CAPTURE_LOCATION, ...); without API_TOKEN it logs a warning
@@ -13,7 +14,7 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
 # onnxruntime-node's install script would download CUDA files; its CPU binaries ship in the package.
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=skip NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: npm 10 runs dependencies' install scripts, and aws-lambda-ric's (a dev
 # dependency for the tests) needs cmake and a compiler. Nothing built here needs a script:
@@ -54,9 +55,9 @@ WORKDIR /app
 # Owned by root: the server (uid 1000) reads its code and models and cannot change them.
 COPY --from=build /out ./
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=9696
-# onnxruntime-node 1.30 starts Microsoft's telemetry on Linux (a device id and an event database
-# under ~/.cache, uploads to mobile.events.data.microsoft.com): a prediction server does not
-# report to a third party, and here it would only warn that it has no CA bundle to do it with.
+# onnxruntime-node 1.30 starts Microsoft's telemetry on Linux: a device id and an event database
+# under ~/.cache, and HTTPS uploads to mobile.events.data.microsoft.com where it finds a CA bundle
+# (this image has none, so it only warns on stderr). A prediction server reports to no third party.
 ENV ORT_DISABLE_TELEMETRY=1
 EXPOSE 9696
 USER node

@@ -125,7 +125,7 @@ function checkConfig(config: ImageConfig, user: ImageUser): void {
   report('environment', env.get('HOST') === '0.0.0.0' && env.has('PORT'), `ENV HOST=${env.get('HOST') ?? '(unset)'} PORT=${env.get('PORT') ?? '(unset)'}`);
 }
 
-/** The running container: who runs it, what it answers, how it stops. */
+/** The running container: who runs it, what it answers, how it stops. A route the image must serve is one more request and report() here. */
 async function checkRunning(running: RunningImage, config: ImageConfig, user: ImageUser, port: number, captureDir: string): Promise<void> {
   const status = procStatus(running.initPid);
   const uids = /^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/) ?? [];
