@@ -51,7 +51,8 @@ function build(dockerfile: string, noCache: boolean): boolean {
   const started = performance.now();
   const previous = imageId(IMAGE);
   mkdirSync(dirname(BUILD_LOG), { recursive: true });
-  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', '--layers', '-f', dockerfile, '-t', IMAGE];
+  // --force-rm: a failed step's working container is removed too (buildah keeps it otherwise).
+  const args = ['bud', '--isolation', 'chroot', '--pull=never', '--format', 'docker', '--layers', '--force-rm', '-f', dockerfile, '-t', IMAGE];
   if (noCache) args.push('--no-cache');
   // The build stage trusts what this machine trusts (a TLS-inspecting proxy's CA, for one).
   const caBundle = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
