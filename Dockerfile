@@ -1,19 +1,71 @@
-# The local web service in a container, like the course's Flask/gunicorn image (EXPOSE 9696).
-#   docker build -t ride-duration . && docker run -p 9696:9696 -e API_TOKEN="$(openssl rand -hex 32)" ride-duration
-# It listens on all interfaces: without API_TOKEN it logs a warning at start and serves anyone.
-FROM node:22-bookworm-slim
-WORKDIR /app
-# onnxruntime-node's install script downloads CUDA files; the CPU binaries ship in the package.
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+# The web service `npm start` runs, as a container image (the course's step 4, on port 9696):
+#
+#   docker build -t ride-duration .
+#   export API_TOKEN="$(openssl rand -hex 32)"
+#   docker run --rm -p 9696:9696 -e API_TOKEN ride-duration
+#
+# It is configured by the same environment as `npm start` (HOST is 0.0.0.0 here, PORT 9696,
+# MODELS, API_TOKEN, WEB_CONCURRENCY, CAPTURE_LOCATION, ...); without API_TOKEN it logs a warning
+# at start and serves anyone who can reach the port. It stops on SIGTERM: in-flight requests
+# finish, capture and metrics are flushed. `npm run image:check` builds it with buildah, runs it
+# and checks all of this (test/image/).
+
+# ---- build: dev dependencies, the bundle, and what the runtime needs gathered in /out ----
+FROM node:22-bookworm-slim AS build
+WORKDIR /src
+# onnxruntime-node's install script would download CUDA files; its CPU binaries ship in the package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: npm 10 runs dependencies' install scripts, and aws-lambda-ric's (a dev
+# dependency for the tests) needs cmake and a compiler. Nothing built here needs a script:
+# esbuild's binary is its platform package (@esbuild/linux-x64, an optional dependency npm
+# installs anyway), onnxruntime-node's binaries ship in its package, and the other scripts
+# (@swc/core, @parcel/watcher, protobufjs) only check or build things the tests use.
+# The optional `ca` secret is for a build machine behind a TLS-inspecting proxy (its CA bundle;
+# --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt); it is never written to the image.
+RUN --mount=type=secret,id=ca,required=false \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY lambda lambda
 COPY models models
-RUN npx esbuild lambda/local/server.ts --bundle --platform=node --target=node22 \
-      --external:onnxruntime-node --outfile=dist/server.js \
- && npm prune --omit=dev
-ENV HOST=0.0.0.0 PORT=9696 NODE_ENV=production
+# The server bundle, built as `npm start` builds it (.build/server.js). Until the one build
+# recipe (infra/bundling.ts) lands, this is start.cjs's build; then this line is `npm run build`.
+RUN node -e "require('./lambda/local/start.cjs').ensureBundle('lambda/local/server.ts')"
+# /out is the runtime image's /app: the bundle (and its source map, for
+# NODE_OPTIONS=--enable-source-maps), each model with its sidecar (reference profiles stay out:
+# only the monitor reads them), and of node_modules only onnxruntime, the one package the bundle
+# leaves out (its native binding), as infra/bundling.ts's onnxRuntimeFiles copies it into the
+# Lambda asset: with this platform's binary alone, where the package holds ~290 MB for five.
+RUN set -eu; \
+    mkdir -p /out/dist; \
+    cp .build/server.js .build/server.js.map /out/dist/; \
+    for model in $(find models -name '*.onnx'); do cp --parents "$model" "${model%.onnx}.json" /out/; done; \
+    cp --parents -R \
+      node_modules/onnxruntime-node/package.json \
+      node_modules/onnxruntime-node/dist \
+      "node_modules/onnxruntime-node/bin/napi-v6/linux/$(node -p process.arch)" \
+      node_modules/onnxruntime-common/package.json \
+      node_modules/onnxruntime-common/dist/cjs \
+      /out/
+
+# ---- runtime: the base image, the bundle, onnxruntime, the models; runs as `node` (uid 1000) ----
+FROM node:22-bookworm-slim
+WORKDIR /app
+# Owned by root: the server (uid 1000) reads its code and models and cannot change them.
+COPY --from=build /out ./
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=9696
+# onnxruntime-node 1.30 starts Microsoft's telemetry on Linux: a device id and an event database
+# under ~/.cache, and HTTPS uploads to mobile.events.data.microsoft.com where it finds a CA bundle
+# (this image has none, so it only warns on stderr). A prediction server reports to no third party.
+ENV ORT_DISABLE_TELEMETRY=1
 EXPOSE 9696
 USER node
+# /health answers 200 once the models are loaded, without the bearer token. The image has no
+# curl: node's fetch asks. (Docker keeps HEALTHCHECK; in OCI format, buildah's default, it is
+# dropped: build with --format docker.)
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The base image's entrypoint execs this, so node is PID 1: it handles SIGTERM itself
+# (lambda/local/server.ts), which is what `docker stop` sends.
 CMD ["node", "dist/server.js"]

@@ -28,8 +28,11 @@ export type ServerOptions = Pick<Config['http'], 'apiToken' | 'headersTimeoutMs'
  */
 export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadConfig({}).http): Server {
   const isAuthorized = options.apiToken === undefined ? () => true : bearerTokenCheck(options.apiToken);
+  // Once server.close() was called (SIGTERM), every answer also closes its connection: shutdown
+  // then waits for the requests in flight, not for kept-alive clients to go idle.
+  const isClosing = () => !server.listening;
   const respond = (req: IncomingMessage, res: ServerResponse) => {
-    void answer(req, res, deps, options, isAuthorized(req.headers.authorization) || OPEN_PATHS.has(pathOf(req.url)));
+    void answer(req, res, deps, options, isAuthorized(req.headers.authorization) || OPEN_PATHS.has(pathOf(req.url)), isClosing);
   };
   const server = createServer(
     {
@@ -58,7 +61,8 @@ export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadCo
 const UNAUTHORIZED = { error: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)', code: 'UNAUTHORIZED' };
 const tooLarge = (limit: number) => ({ error: `body exceeds the limit of ${limit} bytes`, code: 'BODY_TOO_LARGE' });
 
-async function answer(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, options: ServerOptions, authorized: boolean): Promise<void> {
+async function answer(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, options: ServerOptions, authorized: boolean, isClosing: () => boolean): Promise<void> {
+  const closingIf = (headers: Record<string, string>) => (isClosing() ? { ...headers, connection: 'close' } : headers);
   try {
     if (!authorized) {
       // Drained like a 413 so the client reads the 401 instead of a reset mid-upload.
@@ -73,11 +77,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, deps: HttpDeps,
     }
     const request: HttpRequest = { method: req.method ?? 'GET', path: pathOf(req.url), headers: req.headers as HttpRequest['headers'], body: read.body };
     const response = await handleHttpRequest(request, deps);
-    send(res, response.statusCode, response.headers, response.body);
+    send(res, response.statusCode, closingIf(response.headers), response.body);
   } catch (error) {
     if (error instanceof ClientGoneError) return; // nobody left to answer
     deps.onUnexpectedError(error);
-    send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ error: 'internal error' }));
+    send(res, 500, closingIf({ 'content-type': 'application/json' }), JSON.stringify({ error: 'internal error' }));
   }
 }
 
@@ -98,6 +102,9 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(status, headers).end(body);
 }
+
+/** How long a stop may take, in all within the 5 s a container gets (docker stop kills after 10 s). */
+const STOP = { drainMs: 3_000, captureFlushMs: 1_500, exitMs: 4_800 } as const;
 
 /**
  * `npm start`: serve on HOST:PORT (127.0.0.1:9696) until SIGINT/SIGTERM, then drain and exit.
@@ -134,14 +141,19 @@ async function serve(config: Config): Promise<void> {
   );
   // Counted per request, published (EMF on stdout) once a minute and at shutdown: never per request.
   const metricsTimer = setInterval(() => runtime.metrics.flush(), 60_000).unref();
+  // SIGTERM (docker stop, Kubernetes) to exit within STOP.exitMs: no new connections; requests in
+  // flight finish (cut after STOP.drainMs); then the metrics and capture records they produced are
+  // written, and the process exits 0.
   const shutdown = (signal: string) => {
     runtime.logger.info('shutting down', { signal });
     clearInterval(metricsTimer);
-    runtime.metrics.flush();
-    // Held capture records are written before the process exits (bounded by the same timeout).
-    server.close(() => void (runtime.capture?.close(2_000) ?? Promise.resolve()).finally(() => process.exit(0)));
+    server.close(() => {
+      runtime.metrics.flush();
+      void (runtime.capture?.close(STOP.captureFlushMs) ?? Promise.resolve()).finally(() => process.exit(0));
+    });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    setTimeout(() => server.closeAllConnections(), STOP.drainMs).unref();
+    setTimeout(() => process.exit(0), STOP.exitMs).unref();
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
