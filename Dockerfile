@@ -27,27 +27,18 @@ RUN --mount=type=secret,id=ca,required=false \
     if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY infra infra
 COPY lambda lambda
 COPY models models
-# The server bundle, built as `npm start` builds it (.build/server.js). Until the one build
-# recipe (infra/bundling.ts) lands, this is start.cjs's build; then this line is `npm run build`.
-RUN node -e "require('./lambda/local/start.cjs').ensureBundle('lambda/local/server.ts')"
-# /out is the runtime image's /app: the bundle (and its source map, for
-# NODE_OPTIONS=--enable-source-maps), each model with its sidecar (reference profiles stay out:
-# only the monitor reads them), and of node_modules only onnxruntime, the one package the bundle
-# leaves out (its native binding), as infra/bundling.ts's onnxRuntimeFiles copies it into the
-# Lambda asset: with this platform's binary alone, where the package holds ~290 MB for five.
+# /out is the runtime image's /app. dist/: the server as the one build recipe (infra/bundling.ts)
+# builds `npm start`'s (an ES module in chunks, source maps beside it for
+# NODE_OPTIONS=--enable-source-maps), with of node_modules only onnxruntime, the one package the
+# bundle leaves out (its native binding), this platform's binary alone as in the Lambda asset
+# (the package holds ~290 MB for five). Then each model with its sidecar (reference profiles stay
+# out: only the monitor reads them).
 RUN set -eu; \
-    mkdir -p /out/dist; \
-    cp .build/server.js .build/server.js.map /out/dist/; \
-    for model in $(find models -name '*.onnx'); do cp --parents "$model" "${model%.onnx}.json" /out/; done; \
-    cp --parents -R \
-      node_modules/onnxruntime-node/package.json \
-      node_modules/onnxruntime-node/dist \
-      "node_modules/onnxruntime-node/bin/napi-v6/linux/$(node -p process.arch)" \
-      node_modules/onnxruntime-common/package.json \
-      node_modules/onnxruntime-common/dist/cjs \
-      /out/
+    npm run -s build -- --outdir /out/dist --program server --onnxruntime; \
+    for model in $(find models -name '*.onnx' -not -path 'models/training/*'); do cp --parents "$model" "${model%.onnx}.json" /out/; done
 
 # ---- runtime: the base image, the bundle, onnxruntime, the models; runs as `node` (uid 1000) ----
 FROM node:22-bookworm-slim
@@ -68,4 +59,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The base image's entrypoint execs this, so node is PID 1: it handles SIGTERM itself
 # (lambda/local/server.ts), which is what `docker stop` sends.
-CMD ["node", "dist/server.js"]
+CMD ["node", "dist/server.mjs"]

@@ -1,13 +1,23 @@
 /**
  * `npm run build`: builds the local programs (`npm start`'s server and the CLIs) with the one
- * recipe into .build/local, or into `--outdir DIR` (the container's build stage). `npm start`
- * and `npm run <program>` do this by themselves when a source changed; this is for images and CI.
+ * recipe into .build/local, or into `--outdir DIR`. `npm start` and `npm run <program>` do this
+ * by themselves when a source changed; this is for images and CI. The container's build stage
+ * runs `npm run build -- --outdir /out/dist --program server --onnxruntime`: only the server, and
+ * beside it this machine's onnxruntime binary, laid out as in the Lambda asset.
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_OUTDIR, buildLocalPrograms } from './bundling';
+import { LOCAL_ENTRIES, LOCAL_OUTDIR, buildBundles, buildLocalPrograms, copyOnnxRuntime } from './bundling';
 
-const { values } = parseArgs({ options: { outdir: { type: 'string', default: LOCAL_OUTDIR } } });
-const metafile = buildLocalPrograms(values.outdir);
+const { values } = parseArgs({
+  options: { outdir: { type: 'string', default: LOCAL_OUTDIR }, program: { type: 'string' }, onnxruntime: { type: 'boolean', default: false } },
+});
+const { program } = values;
+if (program !== undefined && !(program in LOCAL_ENTRIES)) {
+  console.error(`npm run build: no program '${program}'; one of ${Object.keys(LOCAL_ENTRIES).join(', ')}`);
+  process.exit(2);
+}
+const metafile = program === undefined ? buildLocalPrograms(values.outdir) : buildBundles({ [program]: LOCAL_ENTRIES[program] as string }, values.outdir);
+if (values.onnxruntime) copyOnnxRuntime(values.outdir, process.arch === 'arm64' ? 'arm64' : 'x86_64');
 const bytes = Object.values(metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 console.log(`built ${Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs')).length} files (${(bytes / 1e6).toFixed(1)} MB) into ${relative(process.cwd(), values.outdir) || '.'}`);

@@ -48,7 +48,8 @@ export class PredictFunction extends Construct {
       // No --enable-source-maps: parsing the 4 MB map costs ~50 ms (~11 %) of every cold start
       // (BENCHMARKS.md, Lambda cold start). The map ships in the asset: set
       // NODE_OPTIONS=--enable-source-maps on the function to get TypeScript stack traces while debugging.
-      environment: props.environment,
+      // onnxruntime-node reports telemetry to Microsoft unless told not to: a prediction service reports to no third party.
+      environment: { ORT_DISABLE_TELEMETRY: '1', ...props.environment },
       ...(props.retainVersions ? { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } } : {}),
     });
     acknowledgeNag(this, 'AwsSolutions-L1', 'nodejs22.x is the runtime the asset and onnxruntime-node 1.30 are built and tested for.');

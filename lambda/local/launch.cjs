@@ -71,6 +71,9 @@ function ensureBuilt(name) {
 module.exports = { ensureBuilt, isStale, OUTDIR };
 
 if (require.main === module) {
+  // onnxruntime-node reports telemetry to Microsoft (a device id under ~/.cache, a log in /tmp, uploads)
+  // unless told not to; the programs and their cluster workers inherit this.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const [name = 'server', ...args] = process.argv.slice(2);
   const bundle = ensureBuilt(name);
   // The program sees itself as the main script with its own arguments; cluster workers fork it directly.

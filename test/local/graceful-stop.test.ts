@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { COURSE_RIDE } from '../support/fixtures';
 import { startInFlightPost, type InFlightRequest } from '../support/in-flight-request';
+import { LAUNCHER } from '../support/local-programs';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -54,7 +55,7 @@ describe('npm start stopped by SIGTERM with a request in flight', () => {
 
   beforeAll(async () => {
     captureDir = mkdtempSync(join(tmpdir(), 'graceful-stop-'));
-    child = spawn(process.execPath, [join(ROOT, 'lambda', 'local', 'start.cjs')], {
+    child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', CAPTURE_LOCATION: captureDir, CAPTURE_FLUSH_INTERVAL_MS: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,6 +4,9 @@
 // constructors with the test realm makes tensors built in tests acceptable to the addon.
 const { TestEnvironment } = require('jest-environment-node');
 
+// onnxruntime-node reports telemetry to Microsoft unless told not to (as the shipped programs are).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const SHARED = [
   'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Buffer',
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
