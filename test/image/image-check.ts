@@ -97,22 +97,29 @@ function installedPackages(appDir: string, dir = appDir): string[] {
   return packages;
 }
 
-/** node_modules in the image: only packages the lockfile marks as production, one onnxruntime platform. */
+/**
+ * node_modules in the image (at /app and beside the bundle in /app/dist, where the build recipe
+ * puts onnxruntime): only packages the lockfile marks as production, one onnxruntime platform.
+ */
 function checkContents(rootfs: string, config: ImageConfig): void {
   const appDir = join(rootfs, config.WorkingDir ?? '/');
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-  const packages = installedPackages(appDir);
+  const roots = [appDir, join(appDir, 'dist')].filter((dir) => existsSync(join(dir, 'node_modules')));
+  // Each path relative to its own node_modules' parent: the lockfile's key for that package.
+  const packages = roots.flatMap((dir) => installedPackages(dir));
   const notProduction = packages.filter((path) => lock.packages[path]?.dev === true);
   const unknown = packages.filter((path) => lock.packages[path] === undefined);
   report(
     'no dev dependencies',
-    notProduction.length === 0 && unknown.length === 0,
+    packages.length > 0 && notProduction.length === 0 && unknown.length === 0,
     notProduction.length + unknown.length === 0
       ? `node_modules holds ${packages.length} production package(s): ${sample(packages) || 'none'}`
       : `${notProduction.length} dev-only package(s) (${sample(notProduction)}), ${unknown.length} not in the lockfile (${sample(unknown)})`,
   );
-  const platforms = join(appDir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
-  const binaries = existsSync(platforms) ? readdirSync(platforms).flatMap((os) => readdirSync(join(platforms, os)).map((arch) => `${os}/${arch}`)) : [];
+  const binaries = roots.flatMap((dir) => {
+    const platforms = join(dir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+    return existsSync(platforms) ? readdirSync(platforms).flatMap((os) => readdirSync(join(platforms, os)).map((arch) => `${os}/${arch}`)) : [];
+  });
   report('one onnxruntime binary', binaries.length === 1, `onnxruntime-node/bin/napi-v6 holds ${binaries.join(', ') || 'nothing'}`);
 }
 
