@@ -21,6 +21,8 @@ const SHARED_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction',
   POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
   POWERTOOLS_LOG_LEVEL: 'INFO',
+  // onnxruntime-node's telemetry to Microsoft, off
+  ORT_DISABLE_TELEMETRY: '1',
 };
 
 /** Where both functions send prediction capture (infra/monitoring.ts). */
