@@ -13,8 +13,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCapture, type Capture, type CaptureDeps, type CaptureSettings, type PredictionEvent } from '../lambda/capture';
-import { toCaptureLine } from '../lambda/capture/capture-record';
+import { createCapture, type Capture, type CaptureDeps, type CaptureSettings, type PredictionEvent } from '../lambda/observability/capture';
+import { toCaptureLine } from '../lambda/observability/capture/capture-record';
 import { startFirehoseServer } from '../test/support/firehose-server';
 import { fmt, summarize, type Summary } from './stats';
 

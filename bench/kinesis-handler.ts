@@ -3,8 +3,8 @@
  * written to a loopback kinesalite, and the share of the time spent in the model run.
  * Run: `npx tsx bench/kinesis-handler.ts` (prints medians; ~30 s).
  */
-import { handleKinesisEvent, type KinesisDeps } from '../lambda/adapters/kinesis';
-import type { ModelSet } from '../lambda/models/model-set';
+import { handleKinesisEvent, type KinesisDeps } from '../lambda/protocols/kinesis/stream-handler';
+import type { ModelSet } from '../lambda/model/model-set';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from '../lambda/local/local-kinesis';
 import { defaultModels } from '../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../test/support/events';

@@ -1,6 +1,6 @@
-import { classifyTrip } from '../lambda/core/trips';
-import type { Ride } from '../lambda/core/features';
-import { generateTrips } from '../lambda/synthetic/synthetic-trips';
+import { classifyTrip } from '../lambda/rides/trips';
+import type { Ride } from '../lambda/rides/features';
+import { generateTrips } from '../lambda/local/synthetic/synthetic-trips';
 
 /**
  * Realistic rides for the in-process benchmarks and the HTTP probes: kept rows of the

@@ -13,8 +13,8 @@ import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
-/** The Lambda asset's entry: lambda/lambda-init.mts → index.mjs (handler `index.handler`). */
-export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/lambda-init.mts' });
+/** The Lambda asset's entry: lambda/entry.mts → index.mjs (handler `index.handler`). */
+export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/entry.mts' });
 
 /**
  * The local programs (never in the Lambda asset): each entry runs its program when executed,

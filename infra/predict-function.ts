@@ -18,7 +18,7 @@ export interface PredictFunctionProps {
 }
 
 /**
- * One function built from the one asset (infra/bundling.ts: lambda/lambda-init.mts bundled to
+ * One function built from the one asset (infra/bundling.ts: lambda/entry.mts bundled to
  * index.mjs and its chunks, handler `index.handler`), with its own role (no managed policies:
  * each permission is granted by the stack) and its own log group.
  */

@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { generateTrips, type TripGeneratorOptions } from '../../lambda/synthetic/synthetic-trips';
+import { generateTrips, type TripGeneratorOptions } from '../../lambda/local/synthetic/synthetic-trips';
 
 /** The green-taxi column names the course's scripts read. */
 export const CSV_HEADER = 'lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance\n';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handleApiGatewayEvent, type HttpDeps } from '../../lambda/adapters/http';
-import { OnnxModel } from '../../lambda/models/onnx-model';
-import { createServedModel } from '../../lambda/models/served-model';
-import { createModelSet } from '../../lambda/models/model-set';
+import { handleApiGatewayEvent, type HttpDeps } from '../../lambda/protocols/http/http-handler';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
+import { createServedModel } from '../../lambda/model/served-model';
+import { createModelSet } from '../../lambda/model/model-set';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';

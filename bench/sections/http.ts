@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OnnxModel } from '../../lambda/models/onnx-model';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../../test/support/fixtures';
-import type { Ride } from '../../lambda/core/features';
+import type { Ride } from '../../lambda/rides/features';
 import { localProgram } from '../build';
 import { groupCpuSeconds } from '../load/process-cpu';
 import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';

@@ -110,7 +110,7 @@ async function bundleBefore(context: BenchContext, dir: string): Promise<string 
   }
   symlinkSync(join(context.root, 'node_modules'), join(source, 'node_modules'));
   const assetDir = join(dir, 'asset');
-  await bundleAsset(join(source, 'lambda', 'index.ts'), assetDir, { mainFields: undefined, oneFile: true });
+  await bundleAsset(join(source, 'lambda', 'handler.ts'), assetDir, { mainFields: undefined, oneFile: true });
   return assetDir;
 }
 
@@ -174,15 +174,15 @@ export async function run(context: BenchContext): Promise<Section> {
     if (!context.smoke) {
       variants.push({ label: 'now, with --enable-source-maps (the template set it until this round)', assetDir: predict.assetDir, nodeOptions: `${nodeOptions} --enable-source-maps`.trim() });
       const oneFile = join(scratch, 'one-file');
-      await bundleAsset(join(context.root, 'lambda', 'index.ts'), oneFile, { mainFields: ['module', 'main'], oneFile: true });
+      await bundleAsset(join(context.root, 'lambda', 'handler.ts'), oneFile, { mainFields: ['module', 'main'], oneFile: true });
       linkRuntime(oneFile, predict.assetDir);
       variants.push({ label: 'now, as one CommonJS file (no code splitting: the asset until this round)', assetDir: oneFile, nodeOptions });
       const cjsMain = join(scratch, 'main-fields-default');
-      await bundleAsset(join(context.root, 'lambda', 'lambda-init.mts'), cjsMain, { mainFields: undefined });
+      await bundleAsset(join(context.root, 'lambda', 'entry.mts'), cjsMain, { mainFields: undefined });
       linkRuntime(cjsMain, predict.assetDir);
       variants.push({ label: 'now, packages\' CommonJS builds (esbuild\'s default main fields)', assetDir: cjsMain, nodeOptions });
       const noInitLoad = join(scratch, 'no-init-load');
-      await bundleAsset(join(context.root, 'lambda', 'index.ts'), noInitLoad, { mainFields: ['module', 'main'] });
+      await bundleAsset(join(context.root, 'lambda', 'handler.ts'), noInitLoad, { mainFields: ['module', 'main'] });
       linkRuntime(noInitLoad, predict.assetDir);
       variants.push({ label: 'now, models awaited by the first invocation instead of during init (no top-level await)', assetDir: noInitLoad, nodeOptions });
       const before = await bundleBefore(context, join(scratch, 'before'));

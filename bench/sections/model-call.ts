@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OnnxModel } from '../../lambda/models/onnx-model';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../../test/support/fixtures';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handleApiGatewayEvent, type HttpDeps } from '../../lambda/adapters/http';
-import { createModelSet } from '../../lambda/models/model-set';
-import { OnnxModel } from '../../lambda/models/onnx-model';
-import { createServedModel, type ServedModel } from '../../lambda/models/served-model';
-import { ShadowModels } from '../../lambda/shadow/shadow-models';
+import { handleApiGatewayEvent, type HttpDeps } from '../../lambda/protocols/http/http-handler';
+import { createModelSet } from '../../lambda/model/model-set';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
+import { createServedModel, type ServedModel } from '../../lambda/model/served-model';
+import { ShadowModels } from '../../lambda/serving/shadow-models';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';

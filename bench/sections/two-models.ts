@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../../lambda/adapters/http';
-import { handleKinesisEvent, type KinesisDeps } from '../../lambda/adapters/kinesis';
-import { createModelSet, type ModelSet } from '../../lambda/models/model-set';
+import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../../lambda/protocols/http/http-handler';
+import { handleKinesisEvent, type KinesisDeps } from '../../lambda/protocols/kinesis/stream-handler';
+import { createModelSet, type ModelSet } from '../../lambda/model/model-set';
 import { createLocalKinesisClient } from '../../lambda/local/local-kinesis';
 import { createHttpServer } from '../../lambda/local/server';
 import { shippedModels } from '../../test/support/fixtures';

@@ -12,19 +12,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { isPredictError } from '../core/errors';
-import { ModelSetCache, loadServedModel } from '../model-store';
-import { SERVICE_NAME, createS3Client } from '../runtime';
-import type { Capture } from '../capture';
-import { BatchJobError } from '../batch/errors';
-import { parseBatchRequest, resolveBatchJob } from '../batch/job';
-import { preloadParquetModules } from '../batch/parquet-modules';
-import { runBatchJob, type BatchSummary } from '../batch/run-batch';
-import { formatOf, parseDataLocation } from '../batch/locations';
+import { loadConfig } from '../config/index';
+import { isPredictError } from '../serving/errors';
+import { ModelSetCache, loadServedModel } from '../repository';
+import { SERVICE_NAME, createS3Client } from '../services';
+import type { Capture } from '../observability/capture';
+import { BatchJobError } from '../protocols/batch/errors';
+import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
+import { preloadParquetModules } from '../protocols/batch/trip-files/parquet-modules';
+import { runBatchJob, type BatchSummary } from '../protocols/batch/run-batch';
+import { formatOf, parseDataLocation } from '../protocols/batch/locations';
 import { createProgressBar } from './progress-bar';
-import type { ModelSet } from '../models/model-set';
-import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from '../synthetic';
+import type { ModelSet } from '../model/model-set';
+import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from './synthetic';
 
 const USAGE = `usage:
   npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
@@ -109,7 +109,7 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
 function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefined {
   if (!config.capture.location) return undefined;
   /* eslint-disable @typescript-eslint/no-require-imports -- required only when capture is on */
-  const { createCapture } = require('../capture') as typeof import('../capture');
+  const { createCapture } = require('../observability/capture') as typeof import('../observability/capture');
   const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
   /* eslint-enable @typescript-eslint/no-require-imports */

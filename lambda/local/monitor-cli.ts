@@ -11,9 +11,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProfile, runMonitor, type MonitorSummary } from '../monitor';
-import type { ReferenceProfile } from '../monitor';
-import { openMonitorSource } from '../monitor-sources/open-monitor-source';
+import { buildProfile, runMonitor, type MonitorSummary } from '../monitoring';
+import type { ReferenceProfile } from '../monitoring';
+import { openMonitorSource } from './monitor-sources/open-monitor-source';
 
 export interface MonitorCliIo {
   stdout: Pick<NodeJS.WriteStream, 'write'>;

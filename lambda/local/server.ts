@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import cluster from 'node:cluster';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig, type Config } from '../config';
-import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../adapters/http';
-import { SERVICE_NAME, createRuntime, type Runtime } from '../runtime';
-import { oneLine } from '../core/errors';
+import { loadConfig, type Config } from '../config/index';
+import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../protocols/http/http-handler';
+import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
+import { oneLine } from '../serving/errors';
 import { runCluster, stopAtStart } from './cluster';
 import { bearerTokenCheck } from './bearer-token';
 import { isLoopbackHost } from './loopback';

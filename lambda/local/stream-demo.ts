@@ -1,6 +1,6 @@
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { loadConfig } from '../config';
-import type { PredictionRecord } from '../adapters/kinesis';
+import { loadConfig } from '../config/index';
+import type { PredictionRecord } from '../protocols/kinesis/stream-handler';
 import { createLocalKinesisClient } from './local-kinesis';
 
 const EXAMPLE_RIDES = [

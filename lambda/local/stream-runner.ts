@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig, type Config } from '../config';
-import { handleKinesisEvent } from '../adapters/kinesis';
-import { describeDeadLetterLocation, parseDeadLetterLocation } from '../dead-letter';
-import { createRuntime } from '../runtime';
+import { loadConfig, type Config } from '../config/index';
+import { handleKinesisEvent } from '../protocols/kinesis/stream-handler';
+import { describeDeadLetterLocation, parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
+import { createRuntime } from '../services';
 import { KinesisPoller } from './kinesis-poller';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from './local-kinesis';
 

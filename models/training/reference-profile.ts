@@ -1,6 +1,6 @@
-import { buildProfile } from '../../lambda/monitor/build-profile';
-import type { ObservationChunk } from '../../lambda/monitor/observations';
-import type { ReferenceProfile } from '../../lambda/monitor/profile-schema';
+import { buildProfile } from '../../lambda/monitoring/build-profile';
+import type { ObservationChunk } from '../../lambda/monitoring/observations';
+import type { ReferenceProfile } from '../../lambda/monitoring/profile-schema';
 import type { LinearModel } from './linear-regression';
 
 /** A training row as the profile sees it: the request's fields, the pickup time and the truth. */

@@ -8,7 +8,7 @@ import { readAll } from '../support/kinesis-server';
 import { runNpm, spawnNpm, startServer, type RunningServer } from '../support/local-programs';
 import { readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 import { hasNullRows, modelsVariable, servedZoo, sharedRides, zooMismatches, zooTripRows } from '../support/zoo';
-import { zooPath } from '../zoo/zoo-manifest';
+import { zooPath } from '../support/zoo-manifest';
 
 /**
  * The local programs as the README runs them — `npm start`, `npm run batch`, `npm run stream`,

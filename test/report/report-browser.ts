@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { runMonitor, type MonitorSummary } from '../../lambda/monitor';
-import { simpleStatistics } from '../../lambda/monitor/simple-statistics';
-import { monthObservations } from '../monitor/generated-months';
+import { runMonitor, type MonitorSummary } from '../../lambda/monitoring';
+import { simpleStatistics } from '../../lambda/monitoring/simple-statistics';
+import { monthObservations } from '../unit/monitoring/generated-months';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = resolve(__dirname, '..', '..', 'docs', 'monitor-report.png');

@@ -1,6 +1,6 @@
-import { OnnxModel } from '../../lambda/models/onnx-model';
-import { createServedModel } from '../../lambda/models/served-model';
-import { createModelSet, type ModelSet } from '../../lambda/models/model-set';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
+import { createServedModel } from '../../lambda/model/served-model';
+import { createModelSet, type ModelSet } from '../../lambda/model/model-set';
 import { defaultModelBytes, defaultSidecar } from './fixtures';
 
 /** The real default model as the set's `duration`, counting how many times it runs. */

@@ -1,4 +1,4 @@
-import { loadParquetWriter } from '../../lambda/batch/parquet-modules';
+import { loadParquetWriter } from '../../lambda/protocols/batch/trip-files/parquet-modules';
 
 /**
  * A green trip file whose every column is ONE page of `rows` identical values: dictionary

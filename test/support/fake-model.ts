@@ -1,6 +1,6 @@
-import type { InputBatch } from '../../lambda/models/input-batch';
-import type { ModelInput } from '../../lambda/models/model-input';
-import type { SegmentRunner } from '../../lambda/models/coalescer';
+import type { InputBatch } from '../../lambda/model/input-batch';
+import type { ModelInput } from '../../lambda/model/model-input';
+import type { SegmentRunner } from '../../lambda/model/coalescer';
 
 /** A runner over [PULocationID, trip_distance] returning `PULocationID + trip_distance`; records every run's size. */
 export class RecordingRunner implements SegmentRunner {

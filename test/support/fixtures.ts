@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { OnnxModel } from '../../lambda/models/onnx-model';
-import { createServedModel, type ServedModel } from '../../lambda/models/served-model';
-import { createModelSet, type ModelSet, type ModelSetOptions } from '../../lambda/models/model-set';
-import { parseSidecar, type ModelSidecar } from '../../lambda/models/sidecar';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
+import { createServedModel, type ServedModel } from '../../lambda/model/served-model';
+import { createModelSet, type ModelSet, type ModelSetOptions } from '../../lambda/model/model-set';
+import { parseSidecar, type ModelSidecar } from '../../lambda/model/sidecar';
 
 export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', '..', 'models', 'model.onnx');
 
@@ -30,7 +30,7 @@ export async function defaultModels(version = 'test-version', options: ModelSetO
 export const COURSE_RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
 
 /** Rides (objects) as the columnar batch every model run takes. */
-export function batchOf(rides: readonly Record<string, number | string>[]): import('../../lambda/models/input-batch').InputBatch {
+export function batchOf(rides: readonly Record<string, number | string>[]): import('../../lambda/model/input-batch').InputBatch {
   const names = [...new Set(rides.flatMap((r) => Object.keys(r)))];
   const columns: Record<string, Float64Array | string[]> = {};
   for (const name of names) {
@@ -40,7 +40,7 @@ export function batchOf(rides: readonly Record<string, number | string>[]): impo
 }
 
 /** The `duration` model's predictions for rides, as plain numbers (what a reply carries). */
-export async function predictDurations(set: import('../../lambda/models/model-set').ModelSet, rides: readonly Record<string, number | string>[]): Promise<number[]> {
+export async function predictDurations(set: import('../../lambda/model/model-set').ModelSet, rides: readonly Record<string, number | string>[]): Promise<number[]> {
   return Array.from((await set.predict(batchOf(rides))).outputs.duration ?? []);
 }
 

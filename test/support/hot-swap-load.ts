@@ -4,8 +4,8 @@
  * the Lambda-handler swap tests; the figures are printed and returned for the test to assert on.
  */
 
-import { contentVersion } from '../../lambda/model-store';
-import { createModelSet } from '../../lambda/models/model-set';
+import { contentVersion } from '../../lambda/repository';
+import { createModelSet } from '../../lambda/model/model-set';
 import { predictDurations, servedModel } from './fixtures';
 
 /**

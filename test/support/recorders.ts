@@ -1,4 +1,4 @@
-import type { KinesisDeps } from '../../lambda/adapters/kinesis';
+import type { KinesisDeps } from '../../lambda/protocols/kinesis/stream-handler';
 
 export interface LogEntry {
   level: 'info' | 'warn' | 'error';

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticMonth, writeTripParquet, type TripFileOptions, type TripFileRow } from '../../lambda/synthetic/trip-file';
-import { classifyTrip, type SkipReason } from '../../lambda/core/trips';
-import type { Ride } from '../../lambda/core/features';
+import { syntheticMonth, writeTripParquet, type TripFileOptions, type TripFileRow } from '../../lambda/local/synthetic/trip-file';
+import { classifyTrip, type SkipReason } from '../../lambda/rides/trips';
+import type { Ride } from '../../lambda/rides/features';
 
 export const FIXTURE_MONTH = { year: 2021, month: 2 } as const;
 

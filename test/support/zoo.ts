@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { TripFileRow } from '../../lambda/synthetic/trip-file';
-import { agrees, differsAt, loadZoo, zooPath, type RowValue, type ZooEntry } from '../zoo/zoo-manifest';
+import type { TripFileRow } from '../../lambda/local/synthetic/trip-file';
+import { agrees, differsAt, loadZoo, zooPath, type RowValue, type ZooEntry } from './zoo-manifest';
 
 /**
  * The zoo of converter-shaped models (test/fixtures/zoo) as the artifact tests run it: which

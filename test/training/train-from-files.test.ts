@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parseSidecar } from '../../lambda/models/sidecar';
-import { OnnxModel } from '../../lambda/models/onnx-model';
+import { parseSidecar } from '../../lambda/model/sidecar';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../support/fixtures';
 import { train, parseTrainingSource } from '../../models/training/train';
-import { writeTripCsv } from '../../lambda/synthetic/trip-file';
+import { writeTripCsv } from '../../lambda/local/synthetic/trip-file';
 import { expectedFilter, fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
 
 const dir = scratchDirectory();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { OnnxModel } from '../../lambda/models/onnx-model';
+import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../support/fixtures';
-import { parseReferenceProfile } from '../../lambda/monitor/profile-schema';
+import { parseReferenceProfile } from '../../lambda/monitoring/profile-schema';
 import { predictAsServed } from '../../models/training/reference-profile';
 import { profileText, sidecarText, train, type TrainResult } from '../../models/training/train';
 import { fitLinearRegression, rmse } from '../../models/training/linear-regression';

@@ -3,7 +3,7 @@
  * the build recipe (infra/bundling.ts): `node .build/local/batch.mjs [args]` runs it.
  */
 import { runBatchCli } from '../batch-cli';
-import { runInterruptible } from '../../batch/interrupt';
+import { runInterruptible } from '../../protocols/batch/output/interrupt';
 
 // A stop signal (SIGINT, SIGTERM, SIGHUP) at any moment removes the run's staging file and ends
 // the process with one line on stderr, as killed by that signal (lambda/batch/interrupt.ts).

@@ -1,0 +1,47 @@
+import type { CaptureRecord } from '../observability/capture/capture-record';
+import type { ObservationChunk } from './observations';
+
+const CHUNK_ROWS = 8_192;
+
+/**
+ * Capture records (lambda/capture) as observation chunks: inputs as received, each model's
+ * output, actuals where the record carries them, and the prediction time. An input that is a
+ * number in one record and text in another counts as invalid where it is not the column's kind
+ * (the first value seen decides).
+ *
+ * @example await buildProfile(observationsFromCapture(read.records), { source: 'capture 2026-11-23…30' })
+ */
+export function* observationsFromCapture(records: readonly CaptureRecord[]): Generator<ObservationChunk> {
+  const kinds = new Map<string, 'number' | 'string'>();
+  for (let start = 0; start < records.length; start += CHUNK_ROWS) {
+    const part = records.slice(start, start + CHUNK_ROWS);
+    yield toChunk(part, kinds);
+  }
+}
+
+function toChunk(records: readonly CaptureRecord[], kinds: Map<string, 'number' | 'string'>): ObservationChunk {
+  const n = records.length;
+  const inputs: Record<string, Float64Array | (string | null)[]> = {};
+  const predictions: Record<string, Float64Array> = {};
+  const actuals: Record<string, Float64Array> = {};
+  const time = new Float64Array(n);
+  const numbers = (into: Record<string, Float64Array>, name: string) => (into[name] ??= new Float64Array(n).fill(Number.NaN));
+  records.forEach((record, i) => {
+    time[i] = Date.parse(record.time);
+    for (const [name, value] of Object.entries(record.inputs ?? {})) {
+      if (value === null || value === undefined) continue;
+      let kind = kinds.get(name);
+      if (!kind) kinds.set(name, (kind = typeof value === 'string' ? 'string' : 'number'));
+      if (kind === 'string') ((inputs[name] ??= new Array<string | null>(n).fill(null)) as (string | null)[])[i] = String(value);
+      else (numbers(inputs as Record<string, Float64Array>, name))[i] = typeof value === 'number' ? value : Number.POSITIVE_INFINITY;
+    }
+    for (const [model, output] of Object.entries(record.outputs ?? {})) numbers(predictions, model)[i] = finite(output?.output);
+    for (const [model, actual] of Object.entries(record.actuals ?? {})) numbers(actuals, model)[i] = finite(actual);
+  });
+  return { length: n, inputs, predictions, actuals, time };
+}
+
+/** A JSON null (how capture writes a non-finite output) or a non-number is missing. */
+function finite(value: unknown): number {
+  return typeof value === 'number' ? value : Number.NaN;
+}

@@ -1,0 +1,99 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CaptureRecord } from '../../../lambda/observability/capture';
+import { COURSE_RIDE } from '../../support/fixtures';
+import { apiGatewayEvent } from '../../support/http-events';
+import { startFirehoseServer, type LocalFirehose } from '../../support/firehose-server';
+
+type IndexModule = typeof import('../../../lambda/handler');
+type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const STREAM = 'ride-capture';
+
+/** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
+function coldStart(env: Record<string, string>): HttpHandler {
+  Object.assign(process.env, env);
+  let loaded: IndexModule | undefined;
+  jest.isolateModules(() => {
+    loaded = require('../../../lambda/handler') as IndexModule;
+  });
+  return (loaded as IndexModule).handler as HttpHandler;
+}
+
+const event = (requestId: string) => {
+  const e = apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) });
+  return { ...e, requestContext: { ...e.requestContext, requestId } };
+};
+
+describe('capture in the Lambda handler (direct PutRecordBatch, flushed before the invocation returns)', () => {
+  const saved = { ...process.env };
+  let firehose: LocalFirehose;
+  let handler: HttpHandler;
+
+  beforeAll(async () => {
+    firehose = await startFirehoseServer([STREAM]);
+    handler = coldStart({
+      CAPTURE_LOCATION: `firehose://${STREAM}`,
+      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
+      // no background timer: only the end-of-invocation flush may have sent a record
+      CAPTURE_FLUSH_INTERVAL_MS: '0',
+      // generous for a cold SDK under jest; the stall test shows the bound holds
+      CAPTURE_FLUSH_TIMEOUT_MS: '1000',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'LOCAL',
+      AWS_SECRET_ACCESS_KEY: 'LOCAL',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await firehose.close();
+  });
+  const delivered = () => firehose.lines(STREAM).map((l) => JSON.parse(l) as CaptureRecord);
+
+  it('has the record at Firehose by the time the invocation returns', async () => {
+    const result = await handler(event('req-ok'));
+
+    expect(result.statusCode).toBe(200);
+    const body = JSON.parse(result.body as string) as { duration: number; cost: number; model_versions: Record<string, string> };
+    // Every served model's output, with the version that produced it (the default install: duration and cost).
+    expect(delivered()).toEqual([
+      expect.objectContaining({
+        source: 'http',
+        id: 'req-ok',
+        inputs: COURSE_RIDE,
+        outputs: { duration: { output: body.duration, version: body.model_versions.duration }, cost: { output: body.cost, version: body.model_versions.cost } },
+      }),
+    ]);
+  });
+
+  it('answers the same while Firehose is down, holds the record, and delivers it with the next invocation once Firehose is back', async () => {
+    const healthy = JSON.parse((await handler(event('req-before'))).body as string) as unknown;
+    firehose.mode = 'down';
+
+    const whileDown = await handler(event('req-down'));
+
+    expect(whileDown.statusCode).toBe(200);
+    expect(JSON.parse(whileDown.body as string)).toEqual(healthy);
+    expect(delivered().map((r) => r.id)).not.toContain('req-down');
+    firehose.mode = 'ok';
+    await handler(event('req-after'));
+    expect(delivered().map((r) => r.id)).toEqual(expect.arrayContaining(['req-down', 'req-after']));
+  });
+
+  it('returns within its flush bound while Firehose stalls, and the stalled record is delivered later', async () => {
+    firehose.mode = 'stall';
+    const result = await handler(event('req-stalled'));
+
+    expect(result.statusCode).toBe(200);
+    // returned at the flush timeout (1 s) while the PutRecordBatch call (2 s SDK timeout) still waits
+    expect(firehose.stalled()).toBe(1);
+    firehose.mode = 'ok';
+    // the stalled call ends at the SDK's request timeout; the record stays held and goes out with a later invocation
+    for (let i = 0; i < 40 && !delivered().some((r) => r.id === 'req-stalled'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await handler(event(`req-later-${i}`));
+    }
+    expect(delivered().map((r) => r.id)).toContain('req-stalled');
+  });
+});

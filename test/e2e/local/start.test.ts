@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { COURSE_RIDE } from '../../support/fixtures';
+import { LAUNCHER } from '../../support/local-programs';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/**
+ * `npm start` runs lambda/local/launch.cjs: the server as the build recipe's bundle (rebuilt when a source
+ * changed), not through tsx. This checks the launcher starts the real server from it.
+ */
+describe('npm start (lambda/local/launch.cjs server)', () => {
+  it('runs the bundled server, which answers the course\'s ride with the default model', async () => {
+    const child = spawn(process.execPath, [LAUNCHER, 'server'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const port = await new Promise<number>((done, fail) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+          if (match) done(Number(match[1]));
+        });
+        child.once('exit', (code) => fail(new Error(`npm start exited with ${code}: ${output}`)));
+      });
+
+      const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify(COURSE_RIDE), headers: { 'content-type': 'application/json' } });
+      const body = (await response.json()) as { duration: number };
+
+      expect(response.status).toBe(200);
+      expect(Number.isFinite(body.duration)).toBe(true);
+      expect(child.spawnargs.slice(1, 3)).toEqual([LAUNCHER, 'server']);
+      // The bundle serves the API description too (zod-to-openapi's zod extension must be in it).
+      const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
+      expect(openapi.status).toBe(200);
+      expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
+});
