@@ -45,7 +45,7 @@ export function modelSourceOf(pair: ModelPair, root = PROJECT_ROOT): ModelSource
     return { kind: 'project-directory', name, path, files, hash: contentHash(path, files) };
   }
   // The sidecar the runtime reads, and the training profile the monitor compares capture with
-  // (`npm run train` writes it as reference-profile.json in the model's directory: lambda/monitor).
+  // (`npm run train` writes it as reference-profile.json in the model's directory: lambda/monitoring).
   const stem = basename(path, extname(path));
   const companions = [`${stem}.json`, 'reference-profile.json'].filter((file) => existsSync(join(dirname(path), file)));
   const files = [basename(path), ...companions];

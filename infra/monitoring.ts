@@ -24,7 +24,7 @@ export const MONITORING_PREFIXES = Object.freeze({
 export const CAPTURE_S3_PREFIX = `${MONITORING_PREFIXES.capture}dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
 
 /**
- * The reference profile `npm run train` writes in a model's directory (lambda/monitor's
+ * The reference profile `npm run train` writes in a model's directory (lambda/monitoring's
  * `reference-profile.json`): `models/model.onnx` → `models/reference-profile.json`.
  */
 export function referenceProfileKey(modelKey: string): string {

@@ -31,7 +31,7 @@ export const SHIPPED_MODELS: readonly { readonly name: string; readonly path: st
   Object.freeze({ name: 'cost', path: 'models/cost/model.onnx' }),
 ]);
 
-/** Environment variables the stack sets on the functions and lambda/config.ts reads. */
+/** Environment variables the stack sets on the functions and lambda/config/index.ts reads. */
 export const ENV = Object.freeze({
   /** `name=location,...`: the models to serve (s3://bucket/key.onnx, s3://bucket/prefix for MLflow, or a path) */
   models: 'MODELS',

@@ -17,7 +17,7 @@ const runtime = createRuntime(loadConfig(process.env));
 /**
  * Settles once every model has loaded, or failed to. It never rejects, so a model that cannot
  * load never fails the init phase: it is logged, the other models serve, and a later request
- * tries it again (after the model cache's back-off). The asset's entry (lambda/lambda-init.mts)
+ * tries it again (after the model cache's back-off). The asset's entry (lambda/entry.mts)
  * awaits it, so the models finish loading in Lambda's init phase and the first invocation does
  * not wait for them.
  */

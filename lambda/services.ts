@@ -25,7 +25,7 @@ export interface Runtime {
   readonly s3: S3Client;
   readonly http: HttpDeps;
   /**
-   * The stream path's dependencies, built on the first call (lambda/stream-deps.ts is loaded then):
+   * The stream path's dependencies, built on the first call (lambda/protocols/kinesis/stream-deps.ts is loaded then):
    * a process that only answers HTTP never evaluates the Kinesis SDK or the metrics library.
    */
   stream(): Promise<KinesisDeps>;

@@ -24,7 +24,7 @@ export type ServerOptions = Pick<Config['http'], 'apiToken' | 'headersTimeoutMs'
  * closes), idle keep-alive connections close after `keepAliveTimeoutMs`, and a refused upload
  * (413, 401) is drained up to `maxDrainBytes` so the client reads the answer. With `apiToken`,
  * every path but {@link OPEN_PATHS} needs `Authorization: Bearer <apiToken>`.
- * Options default to the environment defaults of lambda/config.ts.
+ * Options default to the environment defaults of lambda/config/index.ts.
  */
 export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadConfig({}).http): Server {
   const isAuthorized = options.apiToken === undefined ? () => true : bearerTokenCheck(options.apiToken);

@@ -4,7 +4,7 @@ import type { ObservationChunk } from './observations';
 const CHUNK_ROWS = 8_192;
 
 /**
- * Capture records (lambda/capture) as observation chunks: inputs as received, each model's
+ * Capture records (lambda/observability/capture) as observation chunks: inputs as received, each model's
  * output, actuals where the record carries them, and the prediction time. An input that is a
  * number in one record and text in another counts as invalid where it is not the column's kind
  * (the first value seen decides).

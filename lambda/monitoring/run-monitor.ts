@@ -92,7 +92,7 @@ function shares(profile: ColumnProfile): { missing: number; invalid: number } {
 }
 
 /**
- * The scheduled monitor's runner (lambda/adapters/monitor.ts `MonitorRunner`): the reference
+ * The scheduled monitor's runner (lambda/protocols/monitor/monitor-handler.ts `MonitorRunner`): the reference
  * profile as parsed JSON (validated here) against a period's capture records.
  */
 export async function runMonitorOnCapture(input: { reference: unknown; current: readonly CaptureRecord[]; title?: string }): Promise<MonitorOutcome> {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * One ride as the course's clients send it. The service's request schema comes from the loaded
- * models (lambda/models/request-schema.ts); this is the course's shape for the training script,
+ * models (lambda/model/request-schema.ts); this is the course's shape for the training script,
  * trip records and benchmarks. Zones are TLC zone ids (integers ≥ 1), distance in miles.
  */
 export const RideSchema = z.object({

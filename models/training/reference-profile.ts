@@ -36,7 +36,7 @@ export interface ProfileFacts {
 }
 
 /**
- * The reference profile `npm run train` writes next to a model (lambda/monitor's format): its
+ * The reference profile `npm run train` writes next to a model (lambda/monitoring's format): its
  * training rows' inputs, the model's predictions on them, the truth, and the training metrics.
  * `created` is the last training pickup, not the wall clock, so the file reproduces byte for byte.
  */

@@ -3,7 +3,7 @@ import type { ModelTarget } from './model-targets';
 /**
  * The sidecar `model.json` written next to each trained model: what the runtime reads
  * (`model_version`, `description`, `unit`, `target`, `metrics`, per-input constraints — the
- * ModelSidecarSchema in /work/CONTRACTS.md, lambda/models/sidecar.ts) plus how it was trained.
+ * ModelSidecarSchema in /work/CONTRACTS.md, lambda/model/sidecar.ts) plus how it was trained.
  */
 export interface ModelSidecar {
   model_version: string;

@@ -75,7 +75,7 @@ export interface TrainedModel extends ModelFacts {
   /** the fitted coefficients the ONNX graph holds */
   model: LinearModel;
   sidecar: ModelSidecar;
-  /** lambda/monitor's reference profile of the training rows, predictions and metrics */
+  /** lambda/monitoring's reference profile of the training rows, predictions and metrics */
   profile: ReferenceProfile;
 }
 

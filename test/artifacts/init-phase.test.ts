@@ -10,7 +10,7 @@ import { scratchDirectory } from '../support/trip-fixtures';
 const exec = promisify(execFile);
 
 /**
- * The asset's entry (lambda/lambda-init.mts) awaits the models at the top level, so Lambda's init
+ * The asset's entry (lambda/entry.mts) awaits the models at the top level, so Lambda's init
  * phase ends only once they are loaded: importing index.mjs must not resolve before both "model
  * loaded" lines, and the first invocation then answers without loading anything.
  */

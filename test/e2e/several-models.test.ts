@@ -250,7 +250,7 @@ describe('a model with an input the course request lacks, in the batch job', () 
 
   it("writes predicted_fare from the file's passenger_count column, as computed by hand", async () => {
     const output = join(dir.path, 'out', 'fare.parquet');
-    // the trip file writer's passenger_count is 1 + (row % 3) (lambda/synthetic/trip-file.ts)
+    // the trip file writer's passenger_count is 1 + (row % 3) (lambda/local/synthetic/trip-file.ts)
     const { kept } = expectedFilter(rows);
 
     await runBatchJob(job(input, output), both, { chunkRows: 400 });

@@ -62,7 +62,7 @@ export interface ParquetContents {
 /** Reads a whole parquet file back (hyparquet), with its top-level schema. */
 export async function readParquet(source: string | Uint8Array): Promise<ParquetContents> {
   const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
-  // Outputs are GZIP-compressed (lambda/batch/parquet-writer.ts): hyparquet reads only snappy without its compressors.
+  // Outputs are GZIP-compressed (lambda/protocols/batch/output/parquet-writer.ts): hyparquet reads only snappy without its compressors.
   const { compressors } = await import('hyparquet-compressors');
   const bytes = typeof source === 'string' ? new Uint8Array(readFileSync(source)) : source;
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

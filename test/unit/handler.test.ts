@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 type IndexModule = typeof import('../../lambda/handler');
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
+/** Loads lambda/handler.ts as a fresh Lambda container would, with the given environment. */
 function coldStart(env: Record<string, string>): { handler: HttpHandler; modelsSettled: Promise<void> } {
   Object.assign(process.env, env);
   let loaded: IndexModule | undefined;

@@ -10,7 +10,7 @@ import { cellNumber, layoutColumns, scoredChunk, type ScoredLayout } from './sco
 const CSV_CHUNK_ROWS = 65_536;
 
 /**
- * A batch output (parquet or CSV, as lambda/batch writes it) as observations, one parquet row
+ * A batch output (parquet or CSV, as lambda/protocols/batch writes it) as observations, one parquet row
  * group or 65,536 CSV lines at a time.
  */
 export function scoredFileObservations(location: DataLocation, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {

@@ -65,7 +65,7 @@ export class ServiceMetrics {
     this.deadLettered += count;
   }
 
-  /** A shadow model's run compared with its primary (lambda/shadow): ShadowPredictions, ShadowAbsDiffMean, ShadowAbsDiffP95. */
+  /** A shadow model's run compared with its primary (lambda/serving): ShadowPredictions, ShadowAbsDiffMean, ShadowAbsDiffP95. */
   shadowCompared(comparison: { model: string; version: string; shadowVersion: string; rows: number; absDiffs: readonly number[] }): void {
     const key = `${comparison.model}\u0000${comparison.version}\u0000${comparison.shadowVersion}`;
     const entry = this.shadows.get(key) ?? { rows: 0, absDiffs: [] };

@@ -9,8 +9,8 @@ import { createDeadLetterWriter } from './dead-letters';
 
 /**
  * What only the stream path needs (the Kinesis client, EMF metrics, the dead-letter writer),
- * kept out of runtime.ts so that a process answering HTTP never evaluates the Kinesis SDK:
- * runtime.ts loads this file on the first Kinesis event.
+ * kept out of services.ts so that a process answering HTTP never evaluates the Kinesis SDK:
+ * services.ts loads this file on the first Kinesis event.
  */
 
 /**

@@ -5,7 +5,7 @@ export const MonitorEventSchema = z.object({ monitor: z.literal('scheduled'), ti
 export type MonitorEvent = z.infer<typeof MonitorEventSchema>;
 
 /**
- * Does this event ask for a monitor run? Kept apart from the adapter so that lambda/index.ts can
+ * Does this event ask for a monitor run? Kept apart from the adapter so that lambda/handler.ts can
  * route by shape without loading the report code (Vega) for other event kinds.
  */
 export function isMonitorEvent(event: unknown): event is MonitorEvent {

@@ -44,7 +44,7 @@ export interface MonitorResult {
 }
 
 /**
- * The scheduled monitor (lambda/monitor does the maths): reads the last period's capture and the reference profile, runs the
+ * The scheduled monitor (lambda/monitoring does the maths): reads the last period's capture and the reference profile, runs the
  * report, writes `<output>/<period end date>/summary.json` and `report.html`, and publishes
  * `DriftedInputs`, `DatasetDrift` and (where captured rows carry actuals) `Rmse` as EMF metrics.
  *

@@ -9,7 +9,7 @@ type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStr
 
 const STREAM = 'ride-capture';
 
-/** Loads lambda/index.ts as a fresh Lambda container would, with the given environment. */
+/** Loads lambda/handler.ts as a fresh Lambda container would, with the given environment. */
 function coldStart(env: Record<string, string>): HttpHandler {
   Object.assign(process.env, env);
   let loaded: IndexModule | undefined;

@@ -61,7 +61,7 @@ const stop = (server: Server) =>
     server.close(() => done());
   });
 
-describe('the server limits in lambda/config.ts', () => {
+describe('the server limits in lambda/config/index.ts', () => {
   it('default to 10 s for headers, 30 s per request, 65 s keep-alive, 32 MiB drained, and read the environment', () => {
     expect(loadConfig({}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxDrainBytes: 32 * MB });
     const given = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000', MAX_DRAIN_BYTES: '0' });

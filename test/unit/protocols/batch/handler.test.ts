@@ -5,7 +5,7 @@ import { startS3Server, type LocalS3 } from '../../../support/s3-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../../../support/trip-fixtures';
 
 /**
- * The deployed entry point: lambda/index.ts's `handler`, configured only through the
+ * The deployed entry point: lambda/handler.ts's `handler`, configured only through the
  * environment the CDK stack sets, scoring a month from and to a local S3 server.
  */
 const BUCKET = 'batch-data';

@@ -4,7 +4,7 @@ import { batchOf, defaultModels, predictDurations, shippedModels } from '../../.
 
 type Handler = (event: KinesisStreamEvent) => Promise<unknown>;
 
-/** Loads lambda/index.ts as Lambda would, with the course's test-run environment. */
+/** Loads lambda/handler.ts as Lambda would, with the course's test-run environment. */
 function loadHandlerWith(env: Record<string, string>): Handler {
   const saved = { ...process.env };
   Object.assign(process.env, env);
