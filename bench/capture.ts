@@ -144,7 +144,7 @@ export async function measureCapture(): Promise<CaptureBenchResult> {
     });
     closeSync(fd);
     // Local directory sink throughput.
-    const local = createCapture(settings({ kind: 'directory', path: dir }), { logger: quiet, metrics: quiet }) as Capture;
+    const local = createCapture(settings({ kind: 'file', path: dir }), { logger: quiet, metrics: quiet }) as Capture;
     const started = performance.now();
     for (let i = 0; i < 50; i++) {
       local.observe(event('stream', 1000, i));

@@ -6,7 +6,8 @@ import type { Config } from './config/index';
 import type { HttpDeps } from './protocols/http/http-handler';
 import type { KinesisDeps } from './protocols/kinesis/stream-handler';
 import type { BatchDeps } from './protocols/batch/batch-handler';
-import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelLoadFailure, type ModelSpec } from './repository';
+import { ModelRefresher, ModelSetCache, fingerprintModel, loadServedModel, type ModelLoadFailure, type ModelSpec } from './repository';
+import { describeLocation } from './storage/location';
 import type { ServedModel } from './model/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './observability/capture';
@@ -88,7 +89,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     const model = await loadServedModel(spec, s3);
     logger.info('model loaded', {
       model: model.name,
-      location: describeModelLocation(spec.location),
+      location: describeLocation(spec.location),
       modelVersion: model.version,
       loadMs: Math.round(performance.now() - started),
     });

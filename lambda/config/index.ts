@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { parseModelLocation, type ModelSpec } from '../repository';
 import { PRIMARY_MODEL } from '../model/model-set';
-import { parseDeadLetterLocation, type DeadLetterLocation } from '../protocols/kinesis/dead-letter-location';
+import { type Location, parseLocation } from '../storage/location';
+import { parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
 import { DEFAULT_METRICS_NAMESPACE, LOCAL_FUNCTION_VERSION, MODEL_NAME_PATTERN, SHIPPED_MODELS, TAXI_TYPES, type TaxiType } from '../contract';
 import { parseCaptureLocation } from '../observability/capture/location';
 import type { CaptureSettings } from '../observability/capture/settings';
-import { parseStorageLocation, type MonitorSettings } from '../protocols/monitor/monitor-settings';
+import { type MonitorSettings } from '../protocols/monitor/monitor-settings';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -57,7 +58,7 @@ export interface Config {
     /** AWS_ENDPOINT_URL_KINESIS, else the course's KINESIS_ENDPOINT_URL */
     readonly kinesisEndpoint?: string;
     /** DEAD_LETTER_LOCATION: s3://bucket/prefix/ or a local directory; unset = poison records are reported failed */
-    readonly deadLetterLocation?: DeadLetterLocation;
+    readonly deadLetterLocation?: Location;
     /** LOCAL_KINESIS_PORT: where `npm run stream` serves its local Kinesis (and `stream:demo` finds it) */
     readonly localKinesisPort: number;
     /** STREAM_BATCH_SIZE: most records per shard the local poller hands the handler at once */
@@ -324,9 +325,9 @@ function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | un
     throw new Error('invalid environment: MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
   }
   return Object.freeze({
-    captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
-    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
-    outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
+    captureLocation: parseLocation(e.MONITOR_CAPTURE_LOCATION, { what: 'MONITOR_CAPTURE_LOCATION', absolutePath: true, emptyKey: true }),
+    referenceLocation: parseLocation(e.MONITOR_REFERENCE_LOCATION, { what: 'MONITOR_REFERENCE_LOCATION', absolutePath: true }),
+    outputLocation: parseLocation(e.MONITOR_OUTPUT_LOCATION, { what: 'MONITOR_OUTPUT_LOCATION', absolutePath: true, emptyKey: true }),
     periodDays: e.MONITOR_PERIOD_DAYS,
     maxRecords: e.MONITOR_MAX_RECORDS,
   });

@@ -21,7 +21,8 @@ import { BatchJobError } from '../protocols/batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
 import { preloadParquetModules } from '../protocols/batch/trip-files/parquet-modules';
 import { runBatchJob, type BatchSummary } from '../protocols/batch/run-batch';
-import { formatOf, parseDataLocation } from '../protocols/batch/locations';
+import { formatOf } from '../protocols/batch/locations';
+import { parseLocation } from '../storage/location';
 import { createProgressBar } from './progress-bar';
 import type { ModelSet } from '../model/model-set';
 import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from './synthetic';
@@ -153,7 +154,7 @@ async function generate(argv: string[], io: BatchCliIo): Promise<void> {
   }
   const codec = values.codec;
   if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED') throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
-  const location = parseDataLocation(output);
+  const location = parseLocation(output, { what: 'the output' });
   if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
   mkdirSync(dirname(location.path) || '.', { recursive: true });
   const drift = driftOf(values.drift);

@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../config/index';
 import { handleKinesisEvent } from '../protocols/kinesis/stream-handler';
-import { describeDeadLetterLocation, parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
+import { describeLocation } from '../storage/location';
+import { parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
 import { createRuntime } from '../services';
 import { KinesisPoller } from './kinesis-poller';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from './local-kinesis';
@@ -30,7 +31,7 @@ export async function main(): Promise<void> {
   const { logger } = runtime;
   logger.info(`local Kinesis on ${local.endpoint}: ${rideEventsStreamName} (2 shards) → ${predictionsStreamName}; try \`npm run stream:demo\``, {
     endpoint: local.endpoint,
-    deadLetters: describeDeadLetterLocation(config.stream.deadLetterLocation as NonNullable<Config['stream']['deadLetterLocation']>),
+    deadLetters: describeLocation(config.stream.deadLetterLocation as NonNullable<Config['stream']['deadLetterLocation']>),
     batchSize: localBatchSize,
     testRun: config.stream.testRun,
   });

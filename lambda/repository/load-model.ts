@@ -6,7 +6,8 @@ import { OnnxModel } from '../model/runtimes/onnx/onnx-model';
 import { createServedModel, type ServedModel } from '../model/served-model';
 import { parseSidecar, type ModelSidecar } from '../model/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
-import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
+import { isModelObjectKey, sidecarNameFor } from './location';
+import { type Location, describeLocation } from '../storage/location';
 import type { MLmodel } from './mlflow';
 import { fetchOptionalS3Object, fetchS3Object, isMissingObject, s3Stamp } from './s3';
 import { fileStamp, type FileStamp } from './file';
@@ -15,7 +16,7 @@ import { smokeTest } from './smoke-test';
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
   readonly name: string;
-  readonly location: ModelLocation;
+  readonly location: Location;
   /** MODEL_VERSION / RUN_ID: wins over the sidecar, the MLmodel and the hash */
   readonly versionOverride?: string;
 }
@@ -49,7 +50,7 @@ export interface Resolved {
  * UnsupportedModelError (permanent: the files must change).
  */
 export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<ServedModel> {
-  const where = describeModelLocation(spec.location);
+  const where = describeLocation(spec.location);
   let resolved: Resolved;
   let bytes: Uint8Array;
   let sidecarBytes: Uint8Array | undefined;
@@ -116,12 +117,12 @@ export function contentVersion(bytes: Uint8Array): string {
  * The store a location reads from, and its model file when the location names one; without one
  * it is an MLflow directory, whose `MLmodel` names the file.
  */
-export async function locateStore(location: ModelLocation, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
+export async function locateStore(location: Location, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
   if (location.kind === 'file') {
     if (!(await isDirectory(location.path))) return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
     return { store: fileStore(location.path) };
   }
-  if (!s3) throw new InvalidModelError(`${describeModelLocation(location)}: an s3:// model location needs an S3 client, and none is configured`);
+  if (!s3) throw new InvalidModelError(`${describeLocation(location)}: an s3:// model location needs an S3 client, and none is configured`);
   if (isModelObjectKey(location.key)) {
     const slash = location.key.lastIndexOf('/');
     return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
@@ -129,7 +130,7 @@ export async function locateStore(location: ModelLocation, s3: S3Client | undefi
   return { store: s3Store(s3, location.bucket, `${location.key}/`) };
 }
 
-async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+async function resolveLocation(location: Location, s3: S3Client | undefined): Promise<Resolved> {
   const { store, modelFile } = await locateStore(location, s3);
   return modelFile === undefined ? withMLmodel(store) : { store, modelFile };
 }

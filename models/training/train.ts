@@ -25,7 +25,8 @@ import type { ReferenceProfile } from '../../lambda/monitoring/profile-schema';
 import { puDo } from '../../lambda/rides/features';
 import { loadConfig } from '../../lambda/config/index';
 import { createS3Client } from '../../lambda/services';
-import { formatOf, parseDataLocation } from '../../lambda/protocols/batch/locations';
+import { formatOf } from '../../lambda/protocols/batch/locations';
+import { parseLocation } from '../../lambda/storage/location';
 import { openTripReader } from '../../lambda/protocols/batch/trip-files/open-trips';
 import { tripAt } from '../../lambda/protocols/batch/trip-files/trip-chunk';
 import { generateTrips } from '../../lambda/local/synthetic/synthetic-trips';
@@ -102,7 +103,7 @@ const finiteOrNaN = (value: number | undefined): number => (value !== undefined 
 
 /** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps, with `total_amount` when the file has it. */
 async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> {
-  const location = parseDataLocation(uri);
+  const location = parseLocation(uri, { what: 'a training file' });
   const reader = await openTripReader(location, formatOf(location), { s3, chunkRows: 131_072 });
   const examples: TripExample[] = [];
   // The cost target rides along as an extra column when the file has one; without it, only duration is fitted.

@@ -190,7 +190,7 @@ describe('a model with an input the course request lacks, on the Kinesis stream'
       kinesis: kinesis.client,
       predictionsStreamName: streamName,
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, `dead-${streams}`) }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, `dead-${streams}`) }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
     };

@@ -114,7 +114,7 @@ async function soakStream(): Promise<Outcome> {
       kinesis,
       predictionsStreamName: 'soak_predictions',
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
       logger: new Logger({ logLevel: 'WARN' }),
       metrics: recordingMetrics(),
     };

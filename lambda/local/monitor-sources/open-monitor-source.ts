@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { splitCsvLine } from '../../protocols/batch/trip-files/csv';
-import { formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from '../../protocols/batch/locations';
+import { formatOf, type TripFileFormat } from '../../protocols/batch/locations';
+import { type Location, parseLocation } from '../../storage/location';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
@@ -39,7 +40,7 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
   });
   if (info.isDirectory()) return openDirectory(path);
   if (/\.json$/i.test(path)) return openProfile(path);
-  const location = parseDataLocation(path);
+  const location = parseLocation(path, { what: 'the file' });
   const format = formatOf(location);
   const columns = await columnNames(location, format, path);
   const layout = scoredLayout(columns);
@@ -71,7 +72,7 @@ async function openProfile(path: string): Promise<MonitorSource> {
   }
 }
 
-async function columnNames(location: DataLocation, format: TripFileFormat, path: string): Promise<string[]> {
+async function columnNames(location: Location, format: TripFileFormat, path: string): Promise<string[]> {
   try {
     if (format === 'csv') {
       const text = await openTextLines(location, undefined, { maxLineChars: DEFAULT_READ_LIMITS.maxLineChars });

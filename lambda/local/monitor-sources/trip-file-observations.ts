@@ -1,5 +1,6 @@
 import { classifyTrip } from '../../rides/trips';
-import type { DataLocation, TripFileFormat } from '../../protocols/batch/locations';
+import type { TripFileFormat } from '../../protocols/batch/locations';
+import type { Location } from '../../storage/location';
 import { openTripReader, DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
 import { tripAt, type TripChunk } from '../../protocols/batch/trip-files/trip-chunk';
 import type { ObservationChunk } from '../../monitoring/observations';
@@ -11,7 +12,7 @@ const CHUNK_ROWS = 131_072;
  * the batch job would score (the 1–60 minute filter; a training reference saw the same), with
  * the trip's duration as the actual. Read chunk by chunk: a month never sits in memory.
  */
-export async function* tripFileObservations(location: DataLocation, format: TripFileFormat): AsyncGenerator<ObservationChunk> {
+export async function* tripFileObservations(location: Location, format: TripFileFormat): AsyncGenerator<ObservationChunk> {
   const reader = await openTripReader(location, format, { chunkRows: CHUNK_ROWS, ...DEFAULT_READ_LIMITS });
   try {
     for await (const chunk of reader.chunks()) yield keptRows(chunk);

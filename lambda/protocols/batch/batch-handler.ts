@@ -3,7 +3,7 @@ import type { Config } from '../../config/index';
 import type { ModelSet } from '../../model/model-set';
 import { failedModelOf, isPredictError } from '../../serving/errors';
 import { isBatchRequest, parseBatchRequest, resolveBatchJob } from './job';
-import { describeDataLocation } from './locations';
+import { describeLocation } from '../../storage/location';
 import { runBatchJob, type BatchRunOptions, type BatchSummary } from './run-batch';
 
 export interface BatchDeps {
@@ -39,7 +39,7 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
       scheduledTaxiType: deps.settings.scheduledTaxiType,
       runId: set.require(set.primary).version,
     });
-    deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
+    deps.log.info('batch job started', { input: describeLocation(job.input), output: describeLocation(job.output), runId: job.runId });
     const summary = await runBatchJob(job, set, {
       s3: deps.s3,
       chunkRows: deps.settings.chunkRows,

@@ -8,7 +8,8 @@ import { runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
 import { SERVICE_NAME } from '../../contract';
 import type { Runtime } from '../../services';
 import { MonitorEventSchema } from './monitor-event';
-import type { MonitorSettings, StorageLocation } from './monitor-settings';
+import type { MonitorSettings } from './monitor-settings';
+import type { Location } from '../../storage/location';
 
 /** The model whose RMSE is the `Rmse` metric when several have actuals (the set's default primary). */
 const PRIMARY_MODEL = 'duration';
@@ -83,7 +84,7 @@ function readCapture(deps: MonitorDeps, period: { from: Date; to: Date }): Promi
   return where.kind === 's3' ? readCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, max) : readCaptureDirectory(where.path, max, period);
 }
 
-async function readBytes(s3: S3Client, where: StorageLocation): Promise<Buffer> {
+async function readBytes(s3: S3Client, where: Location): Promise<Buffer> {
   if (where.kind === 'file') return readFile(where.path);
   const object = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
   return Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());

@@ -50,7 +50,7 @@ async function deps(outputStream: string, client: KinesisClient = kinesis.client
     kinesis: client,
     predictionsStreamName: outputStream,
     testRun: false,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger: recordingLogger(),
     metrics: recordingMetrics(),
     putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },

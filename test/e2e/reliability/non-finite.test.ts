@@ -111,7 +111,7 @@ describe('Stream: a non-finite prediction is dead-lettered with its reason, the 
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger: recordingLogger(),
     metrics: recordingMetrics(),
   });

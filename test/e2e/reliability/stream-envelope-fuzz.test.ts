@@ -86,7 +86,7 @@ describe('the stream adapter under generated malformed envelopes', () => {
       kinesis: kinesis.client,
       predictionsStreamName: 'envelope_predictions',
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: dlq }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: dlq }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
       putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },

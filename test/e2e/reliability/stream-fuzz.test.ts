@@ -78,7 +78,7 @@ describe('the stream adapter under generated records', () => {
       kinesis: kinesis.client,
       predictionsStreamName: outputStream,
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: deadLetterDir }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: deadLetterDir }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
       putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },

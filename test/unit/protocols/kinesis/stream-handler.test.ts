@@ -49,7 +49,7 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun: false,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger,
     metrics,
     putRetry: FAST_RETRY,
@@ -136,7 +136,7 @@ describe('handleKinesisEvent', () => {
   it('reports a poison record and every later record of its shard when the dead letters cannot be written, while other shards go on', async () => {
     const streamName = await freshStream();
     writeFileSync(join(scratch, 'a-file'), 'not a directory');
-    const deadLetters = createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'a-file', 'dead-letters') });
+    const deadLetters = createDeadLetterWriter({ kind: 'file', path: join(scratch, 'a-file', 'dead-letters') });
     const event = kinesisEvent([
       rideRecord(1, rideNumber(1), { shardId: SHARD_0, sequenceNumber: '100' }),
       rideRecord(4, rideNumber(4), { shardId: SHARD_1, sequenceNumber: '200' }),
