@@ -119,8 +119,8 @@ export function parseModelPairs(text: string, variable: string): ModelPair[] {
     });
   if (pairs.length === 0) throw new Error(`${variable}: names no model (expected name=location,...)`);
   const seen = new Set<string>();
-  for (const { name } of pairs) {
-    if (seen.has(name)) throw new Error(`${variable}: model '${name}' is given twice`);
+  for (const { name, location } of pairs) {
+    if (seen.has(name)) throw new Error(`${variable}: '${name}=${location}' repeats the name '${name}'`);
     seen.add(name);
   }
   return pairs;

@@ -66,8 +66,8 @@ export function createS3Client(config: Config): S3Client {
       // Without this the SDK only logs a breached request timeout and waits forever on a stalled peer.
       throwOnRequestTimeout: true,
     }),
-    endpoint: config.s3Endpoint,
-    forcePathStyle: config.s3Endpoint !== undefined,
+    endpoint: config.s3.endpoint,
+    forcePathStyle: config.s3.endpoint !== undefined,
     // Streamed uploads without aws-chunked framing, which local S3 servers store verbatim.
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
@@ -77,11 +77,11 @@ export function createS3Client(config: Config): S3Client {
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
-  const metrics = new ServiceMetrics(config.functionVersion, () => {
+  const metrics = new ServiceMetrics(config.metrics.functionVersion, () => {
     // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-    return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
+    return new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME });
   });
   const shadows = loadShadows(config, s3, logger, metrics);
   const load = async (spec: ModelSpec): Promise<ServedModel> => {
@@ -203,5 +203,5 @@ function loadCapture(config: Config, logger: Logger): Capture | undefined {
   const { createCapture } = require('./observability/capture') as typeof import('./observability/capture');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
+  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME }) });
 }

@@ -114,7 +114,7 @@ function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefine
   const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
+  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME }) });
 }
 
 function describeCount(count: number, noun: string): string {

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../config/index';
 import { handleKinesisEvent } from '../protocols/kinesis/stream-handler';
 import { describeLocation } from '../storage/location';
-import { parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
+import { parseDeadLetterLocation } from '../config/stream';
 import { createRuntime } from '../services';
 import { KinesisPoller } from './kinesis-poller';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from './local-kinesis';

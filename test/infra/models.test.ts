@@ -40,7 +40,7 @@ describe('the MODELS syntax (lambda/contract.ts)', () => {
   it('names the variable and the bad pair when a pair is malformed, a name is invalid or given twice', () => {
     expect(() => parseModelPairs('duration', 'MODELS')).toThrow("MODELS: 'duration' is not name=location");
     expect(() => parseModelPairs('Duration=m.onnx', 'MODELS')).toThrow("MODELS: model name 'Duration' in 'Duration=m.onnx' must be lower-case letters, digits or _");
-    expect(() => parseModelPairs('a=x.onnx,a=y.onnx', 'shadowModels')).toThrow("shadowModels: model 'a' is given twice");
+    expect(() => parseModelPairs('a=x.onnx,a=y.onnx', 'shadowModels')).toThrow("shadowModels: 'a=y.onnx' repeats the name 'a'");
     expect(() => parseModelPairs(' , ', 'MODELS')).toThrow('MODELS: names no model');
   });
 

@@ -8,13 +8,13 @@ import { createDirectorySink } from './directory-sink';
 import { createFirehoseSink } from './firehose-sink';
 import { describeCaptureLocation, type CaptureLocation } from './location';
 import { createPredictionCapture, type PredictionEvent } from './prediction-capture';
-import type { CaptureSettings } from './settings';
+import type { CaptureSettings } from '../../config/capture';
 
 export type { CaptureRecord, CaptureSource, CapturedOutput } from './capture-record';
 export { columnsOf, type PredictionEvent, type CapturedPrediction } from './prediction-capture';
 export type { CaptureStats, DropReport } from './capture-buffer';
 export { parseCaptureLocation, describeCaptureLocation, type CaptureLocation } from './location';
-export type { CaptureSettings } from './settings';
+export type { CaptureSettings } from '../../config/capture';
 
 /** The capture of one process: observe predictions, flush them, close. */
 export interface Capture {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { describeLocation, parseLocation, type Location } from '../../storage/location';
+import { describeLocation, type Location } from '../../storage/location';
 
 
 /** One poison record: everything needed to find, inspect and replay it. */
@@ -20,16 +20,6 @@ export interface DeadLetter {
   approximateArrivalTimestamp: number;
   /** the record's data exactly as received (base64) */
   data: string;
-}
-
-/**
- * Parses DEAD_LETTER_LOCATION: `s3://bucket/prefix/` (the prefix may be empty; a non-empty one
- * always ends in `/`, so object keys never run into its last segment) or a local directory.
- *
- * @example parseDeadLetterLocation('s3://ops/dead-letters') // { kind: 's3', bucket: 'ops', key: 'dead-letters/' }
- */
-export function parseDeadLetterLocation(text: string): Location {
-  return parseLocation(text, { what: 'DEAD_LETTER_LOCATION', absolutePath: true, emptyKey: true, prefix: true });
 }
 
 /** Writes one invocation's poison records as one JSON-lines object; resolves to where it went. */

@@ -47,7 +47,7 @@ export function createStreamDeps(options: {
     testRun: config.stream.testRun,
     deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
     logger,
-    metrics: options.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: options.serviceName }),
+    metrics: options.metrics ?? new Metrics({ namespace: config.metrics.namespace, serviceName: options.serviceName }),
     ...(options.serviceMetrics ? { serviceMetrics: options.serviceMetrics } : {}),
     ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
   };

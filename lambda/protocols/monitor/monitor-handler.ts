@@ -8,7 +8,7 @@ import { runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
 import { SERVICE_NAME } from '../../contract';
 import type { Runtime } from '../../services';
 import { MonitorEventSchema } from './monitor-event';
-import type { MonitorSettings } from './monitor-settings';
+import type { MonitorSettings } from '../../config/monitor';
 import type { Location } from '../../storage/location';
 
 /** The model whose RMSE is the `Rmse` metric when several have actuals (the set's default primary). */
@@ -28,7 +28,7 @@ export interface MonitorDeps {
 export function createMonitorDeps(runtime: Pick<Runtime, 'config' | 's3' | 'logger'>): MonitorDeps {
   const settings = runtime.config.monitor;
   if (!settings) throw new Error('monitor event received but MONITOR_CAPTURE_LOCATION is not set');
-  return { s3: runtime.s3, settings, logger: runtime.logger, metrics: new Metrics({ namespace: runtime.config.metricsNamespace, serviceName: SERVICE_NAME }) };
+  return { s3: runtime.s3, settings, logger: runtime.logger, metrics: new Metrics({ namespace: runtime.config.metrics.namespace, serviceName: SERVICE_NAME }) };
 }
 
 /** What a monitor run returns (the invocation's result, the log line). */

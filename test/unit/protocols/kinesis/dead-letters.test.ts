@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createDeadLetterWriter, parseDeadLetterLocation, type DeadLetter } from '../../../../lambda/protocols/kinesis/dead-letters';
+import { createDeadLetterWriter, type DeadLetter } from '../../../../lambda/protocols/kinesis/dead-letters';
+import { parseDeadLetterLocation } from '../../../../lambda/config/stream';
 import { startS3Server, type LocalS3 } from '../../../support/s3-server';
 
 const letter = (sequenceNumber: string, code = 'NOT_JSON'): DeadLetter => ({
