@@ -7,7 +7,7 @@ import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { LogGroup, LogStream } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SERVICE_NAME as POWERTOOLS_SERVICE_NAME } from '../lambda/contract';
+import { ENV, METRICS, SERVICE_NAME as POWERTOOLS_SERVICE_NAME } from '../lambda/contract';
 import { logicalIdOf } from './buckets';
 import { acknowledgeNag } from './nag';
 import { PredictFunction } from './predict-function';
@@ -94,7 +94,7 @@ export class Monitoring extends Construct {
     const settings = (this.settings = Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...given }));
     this.deliveryRole = this.createDeliveryRole(props.dataBucket);
     this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings);
-    this.captureEnvironment = { CAPTURE_LOCATION: `firehose://${this.deliveryStream.ref}`, CAPTURE_SAMPLE_RATE: String(settings.captureSampleRate) };
+    this.captureEnvironment = { [ENV.captureLocation]: `firehose://${this.deliveryStream.ref}`, [ENV.captureSampleRate]: String(settings.captureSampleRate) };
     for (const role of props.producers) {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.attrArn] }));
     }
@@ -162,10 +162,10 @@ export class Monitoring extends Construct {
       timeoutSeconds: settings.monitorTimeoutSeconds,
       settings: props.settings,
       environment: {
-        MONITOR_CAPTURE_LOCATION: `s3://${data.bucketName}/${MONITORING_PREFIXES.capture}`,
-        MONITOR_REFERENCE_LOCATION: `s3://${props.referenceBucket.bucketName}/${props.referenceKey}`,
-        MONITOR_OUTPUT_LOCATION: `s3://${data.bucketName}/${MONITORING_PREFIXES.reports}`,
-        MONITOR_PERIOD_DAYS: String(settings.monitorPeriodDays),
+        [ENV.monitorCaptureLocation]: `s3://${data.bucketName}/${MONITORING_PREFIXES.capture}`,
+        [ENV.monitorReferenceLocation]: `s3://${props.referenceBucket.bucketName}/${props.referenceKey}`,
+        [ENV.monitorOutputLocation]: `s3://${data.bucketName}/${MONITORING_PREFIXES.reports}`,
+        [ENV.monitorPeriodDays]: String(settings.monitorPeriodDays),
         POWERTOOLS_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: props.settings.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -193,9 +193,9 @@ export class Monitoring extends Construct {
     const daily = (metricName: string, statistic: string) =>
       new Metric({ namespace, metricName, dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic, period: Duration.days(1) });
     this.alarmAtLeast('DatasetDrift', daily('DatasetDrift', 'Maximum'), 1, 'The monitor found dataset drift: at least half of the inputs drifted from the training data.');
-    this.alarmAtLeast('DriftedInputs', daily('DriftedInputs', 'Maximum'), settings.driftedInputsAlarm, `At least ${settings.driftedInputsAlarm} input(s) drifted from the training data.`);
-    this.alarmAbove('Rmse', daily('Rmse', 'Maximum'), settings.rmseAlarmMinutes, `RMSE on captured rows with actual durations exceeds ${settings.rmseAlarmMinutes} min.`);
-    this.alarmAbove('CaptureDropped', new Metric({ namespace, metricName: 'CaptureRecordsDropped', dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) }), 0, 'Capture records were dropped (Firehose down or throttling, or the buffer was full).');
+    this.alarmAtLeast('DriftedInputs', daily(METRICS.driftedInputs, 'Maximum'), settings.driftedInputsAlarm, `At least ${settings.driftedInputsAlarm} input(s) drifted from the training data.`);
+    this.alarmAbove('Rmse', daily(METRICS.rmse, 'Maximum'), settings.rmseAlarmMinutes, `RMSE on captured rows with actual durations exceeds ${settings.rmseAlarmMinutes} min.`);
+    this.alarmAbove('CaptureDropped', new Metric({ namespace, metricName: METRICS.captureRecordsDropped, dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) }), 0, 'Capture records were dropped (Firehose down or throttling, or the buffer was full).');
     this.alarmAbove('MonitorErrors', this.monitor.function.metricErrors({ period: Duration.days(1) }), 0, 'The scheduled monitor failed.');
   }
 

@@ -49,6 +49,14 @@ export const ENV = Object.freeze({
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   /** set by Lambda itself: the published version executing ("7"), `$LATEST` when unpublished */
   functionVersion: 'AWS_LAMBDA_FUNCTION_VERSION',
+  /** a directory, or `firehose://<delivery stream>`: prediction capture (lambda/config/capture.ts) */
+  captureLocation: 'CAPTURE_LOCATION',
+  captureSampleRate: 'CAPTURE_SAMPLE_RATE',
+  /** the scheduled monitor's inputs and output (lambda/config/monitor.ts) */
+  monitorCaptureLocation: 'MONITOR_CAPTURE_LOCATION',
+  monitorReferenceLocation: 'MONITOR_REFERENCE_LOCATION',
+  monitorOutputLocation: 'MONITOR_OUTPUT_LOCATION',
+  monitorPeriodDays: 'MONITOR_PERIOD_DAYS',
 });
 
 /**
@@ -62,6 +70,12 @@ export const METRICS = Object.freeze({
   predictionErrors: 'PredictionErrors',
   /** stream records written to the dead-letter destination */
   recordsDeadLettered: 'RecordsDeadLettered',
+  /** capture records dropped (destination down or throttling, or the held buffer full) */
+  captureRecordsDropped: 'CaptureRecordsDropped',
+  /** the scheduled monitor's inputs that drifted from the reference (one datapoint per run) */
+  driftedInputs: 'DriftedInputs',
+  /** the scheduled monitor's RMSE on captured rows with actuals */
+  rmse: 'Rmse',
 });
 
 /** Dimension names of {@link METRICS}; see {@link METRIC_DIMENSION_SETS}. */

@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { ENV } from '../contract';
 import { parseCaptureLocation } from '../observability/capture/location';
 import { envVar, optionalText, parsedText, positiveInt, readEnv } from './env';
 
 /** Prediction capture's variables (off unless CAPTURE_LOCATION is set). */
 export const CAPTURE_ENV = {
-  location: envVar('CAPTURE_LOCATION', parsedText(parseCaptureLocation), { type: 'a directory, or firehose://<delivery stream>', doc: 'Turns prediction capture on: one JSON line per sampled prediction, to local files or a Firehose stream.' }),
-  sampleRate: envVar('CAPTURE_SAMPLE_RATE', z.coerce.number().min(0).max(1).default(1), { type: 'number 0–1', doc: 'Share of predictions captured (by id, so a ride is captured on every path or none).' }),
+  location: envVar(ENV.captureLocation, parsedText(parseCaptureLocation), { type: 'a directory, or firehose://<delivery stream>', doc: 'Turns prediction capture on: one JSON line per sampled prediction, to local files or a Firehose stream.' }),
+  sampleRate: envVar(ENV.captureSampleRate, z.coerce.number().min(0).max(1).default(1), { type: 'number 0–1', doc: 'Share of predictions captured (by id, so a ride is captured on every path or none).' }),
   maxHeldRecords: envVar('CAPTURE_MAX_HELD_RECORDS', positiveInt(10_000), { type: 'integer ≥ 1', doc: 'Most records held while the destination is slow or down; past it the oldest are dropped and counted.' }),
   maxHeldBytes: envVar('CAPTURE_MAX_HELD_BYTES', positiveInt(8 * 1024 * 1024), { type: 'integer ≥ 1 (bytes)', doc: 'The same bound in bytes.' }),
   flushIntervalMs: envVar('CAPTURE_FLUSH_INTERVAL_MS', z.coerce.number().int().min(0).default(1000), { type: 'integer ≥ 0 (ms)', doc: 'How often held records are sent in the background (0: only when flushed or closed).' }),

@@ -1,3 +1,4 @@
+import { ENV } from '../contract';
 import { parseLocation, type Location } from '../storage/location';
 import { ConfigError, envVar, parsedText, positiveInt, readEnv } from './env';
 
@@ -5,10 +6,10 @@ const location = (what: string, options: { emptyKey?: boolean }) => parsedText((
 
 /** The scheduled monitor's variables (the stack sets them on the monitor function only). */
 export const MONITOR_ENV = {
-  captureLocation: envVar('MONITOR_CAPTURE_LOCATION', location('MONITOR_CAPTURE_LOCATION', { emptyKey: true }), { type: 's3://bucket/prefix/ or a capture directory', doc: 'Turns the monitor on: where the capture it reads lands.' }),
-  referenceLocation: envVar('MONITOR_REFERENCE_LOCATION', location('MONITOR_REFERENCE_LOCATION', {}), { type: 's3:// object or a path', doc: "The training data's reference profile (needed with MONITOR_CAPTURE_LOCATION)." }),
-  outputLocation: envVar('MONITOR_OUTPUT_LOCATION', location('MONITOR_OUTPUT_LOCATION', { emptyKey: true }), { type: 's3://bucket/prefix/ or a directory', doc: 'Where each run writes <date>/summary.json and report.html (needed with MONITOR_CAPTURE_LOCATION).' }),
-  periodDays: envVar('MONITOR_PERIOD_DAYS', positiveInt(7), { type: 'integer ≥ 1 (days)', doc: 'How far back a run reads.' }),
+  captureLocation: envVar(ENV.monitorCaptureLocation, location(ENV.monitorCaptureLocation, { emptyKey: true }), { type: 's3://bucket/prefix/ or a capture directory', doc: 'Turns the monitor on: where the capture it reads lands.' }),
+  referenceLocation: envVar(ENV.monitorReferenceLocation, location(ENV.monitorReferenceLocation, {}), { type: 's3:// object or a path', doc: "The training data's reference profile (needed with MONITOR_CAPTURE_LOCATION)." }),
+  outputLocation: envVar(ENV.monitorOutputLocation, location(ENV.monitorOutputLocation, { emptyKey: true }), { type: 's3://bucket/prefix/ or a directory', doc: 'Where each run writes <date>/summary.json and report.html (needed with MONITOR_CAPTURE_LOCATION).' }),
+  periodDays: envVar(ENV.monitorPeriodDays, positiveInt(7), { type: 'integer ≥ 1 (days)', doc: 'How far back a run reads.' }),
   maxRecords: envVar('MONITOR_MAX_RECORDS', positiveInt(500_000), { type: 'integer ≥ 1', doc: 'Most capture records one run reads.' }),
 } as const;
 

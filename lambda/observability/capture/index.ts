@@ -9,6 +9,7 @@ import { createFirehoseSink } from './firehose-sink';
 import { describeCaptureLocation, type CaptureLocation } from './location';
 import { createPredictionCapture, type PredictionEvent } from './prediction-capture';
 import type { CaptureSettings } from '../../config/capture';
+import { METRICS } from '../../contract';
 
 export type { CaptureRecord, CaptureSource, CapturedOutput } from './capture-record';
 export { columnsOf, type PredictionEvent, type CapturedPrediction } from './prediction-capture';
@@ -61,7 +62,7 @@ export function createCapture(settings: CaptureSettings, deps: CaptureDeps): Cap
     maxBytes: settings.maxHeldBytes,
     flushIntervalMs: settings.flushIntervalMs,
     onDrop(report) {
-      deps.metrics.addMetric('CaptureRecordsDropped', MetricUnit.Count, report.dropped);
+      deps.metrics.addMetric(METRICS.captureRecordsDropped, MetricUnit.Count, report.dropped);
       deps.metrics.publishStoredMetrics();
       deps.logger.warn('capture records dropped', { ...report, location: sink.description });
     },

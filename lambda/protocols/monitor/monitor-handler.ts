@@ -5,7 +5,7 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { periodBefore, readCaptureDirectory, readCaptureFromS3, type CaptureRead } from '../../observability/capture/read-capture';
 import { runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
-import { SERVICE_NAME } from '../../contract';
+import { METRICS, SERVICE_NAME } from '../../contract';
 import type { Runtime } from '../../services';
 import { MonitorEventSchema } from './monitor-event';
 import type { MonitorSettings } from '../../config/monitor';
@@ -116,9 +116,9 @@ function rmseOf(summary: MonitorSummary): number | undefined {
 function publish(result: MonitorResult, deps: MonitorDeps): void {
   deps.logger.info('monitor report written', { ...result });
   if (result.truncated > 0) deps.logger.warn('capture records beyond MONITOR_MAX_RECORDS were left out', { truncated: result.truncated });
-  deps.metrics.addMetric('DriftedInputs', MetricUnit.Count, result.drifted_inputs.length);
+  deps.metrics.addMetric(METRICS.driftedInputs, MetricUnit.Count, result.drifted_inputs.length);
   deps.metrics.addMetric('DatasetDrift', MetricUnit.Count, result.dataset_drift ? 1 : 0);
   deps.metrics.addMetric('MonitoredRecords', MetricUnit.Count, result.records);
-  if (result.rmse !== undefined) deps.metrics.addMetric('Rmse', MetricUnit.NoUnit, result.rmse);
+  if (result.rmse !== undefined) deps.metrics.addMetric(METRICS.rmse, MetricUnit.NoUnit, result.rmse);
   deps.metrics.publishStoredMetrics();
 }
