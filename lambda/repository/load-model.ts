@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidModelError, ModelLoadError, ModelNotFoundError, isPredictError, type PredictError } from '../serving/errors';
-import { OnnxModel } from '../model/runtimes/onnx/onnx-model';
+import { loadRunner } from '../model/runtimes';
+import { RIDE_FEATURES } from '../rides/features';
 import { createServedModel, type ServedModel } from '../model/served-model';
 import { parseSidecar, type ModelSidecar } from '../model/sidecar';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
@@ -72,19 +73,22 @@ async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolv
   } catch (cause) {
     throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
   }
-  const runner = await OnnxModel.fromBytes(bytes, `model '${spec.name}' (${where})`);
+  // Model files are ONNX (an .onnx object, or an MLflow directory's onnx flavor); the runtime is chosen by format.
+  const runner = await loadRunner('onnx', bytes, `model '${spec.name}' (${where})`);
   try {
     const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? contentVersion(bytes);
     return createServedModel({
       name: spec.name,
       version,
       runner,
+      // The course's ride features (PU_DO from the zones) for every model the service loads.
+      preprocessing: RIDE_FEATURES,
       source: resolved.store.describe(resolved.modelFile),
       ...(sidecar ? { sidecar } : {}),
       ...(resolved.mlmodel?.signature ? { signature: resolved.mlmodel.signature } : {}),
     });
   } catch (cause) {
-    await runner.release();
+    await runner.release?.();
     if (isPredictError(cause)) throw cause;
     throw new InvalidModelError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
   }
