@@ -31,6 +31,8 @@ const quiet = { warn() {}, error() {}, addMetric() {}, publishStoredMetrics() {}
 
 function event(source: PredictionEvent['source'], n: number, seed: number): PredictionEvent {
   return {
+    refused: new Set(),
+    failures: 0,
     source,
     requestIds: source === 'http' ? [`a1b2c3d4-${seed}`] : Array.from({ length: n }, (_, i) => String(seed * 1000 + i)),
     batch: {

@@ -12,7 +12,7 @@ import type { ServedModel } from './model/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './observability/capture';
 import { ServiceMetrics } from './observability/metrics/service-metrics';
-import type { PredictionEvent } from './observability/capture/prediction-capture';
+import { createDataplane, type Dataplane, type PredictionEvent } from './serving/dataplane';
 import type { ShadowModels } from './serving/shadow-models';
 import type { InputBatch } from './model/input-batch';
 
@@ -24,6 +24,8 @@ export interface Runtime {
   /** hot swap (MODEL_REFRESH_SECONDS); undefined when off. `refresh.stats().refused` counts refused models */
   readonly refresh?: ModelRefresher;
   readonly s3: S3Client;
+  /** the one inference path every protocol calls (metrics, capture and shadows observe it) */
+  readonly dataplane: Dataplane;
   readonly http: HttpDeps;
   /**
    * The stream path's dependencies, built on the first call (lambda/protocols/kinesis/stream-deps.ts is loaded then):
@@ -113,7 +115,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   models.warm();
   let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
-  const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);
+  // The one inference path: every protocol calls it; it tells metrics, capture (with the shadows' outputs) once per inference.
+  const dataplane = createDataplane({
+    observe: allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe),
+    onObserverError: (error) => logger.error('prediction observer failed', { error: error as Error }),
+  });
   return {
     capture,
     metrics,
@@ -123,19 +129,20 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     logger,
     models,
     s3,
+    dataplane,
     http: {
       getModels,
       modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
-      onPredictions,
+      dataplane,
       onServiceFailure: () => metrics.failed(),
     },
     stream: () => {
       // Imported here, not at the top: see Runtime.stream (a chunk of its own in the asset).
       stream ??= import('./protocols/kinesis/stream-deps.js').then(({ createStreamDeps }) =>
-        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
+        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, dataplane, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
       );
       return stream;
     },
@@ -143,7 +150,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       getModels,
       s3,
       settings: config.batch,
-      onPredictions,
+      dataplane,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };

@@ -14,9 +14,8 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index';
 import { isPredictError } from '../serving/errors';
-import { ModelSetCache, loadServedModel } from '../repository';
-import { SERVICE_NAME, createS3Client } from '../services';
-import type { Capture } from '../observability/capture';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME, createRuntime } from '../services';
 import { BatchJobError } from '../protocols/batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
 import { preloadParquetModules } from '../protocols/batch/trip-files/parquet-modules';
@@ -72,8 +71,14 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   });
   if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
   const config = loadBatchConfig(io.env);
-  const s3 = createS3Client(config);
-  const [set] = await Promise.all([io.models ?? new ModelSetCache(config.models, (spec) => loadServedModel(spec, s3)).get(), preloadParquetModules()]);
+  // The same services as the Lambda function and npm start: models, capture, shadows, metrics, the dataplane.
+  // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the CLI prints its own summary.
+  const services = createRuntime(config, {
+    logger: new Logger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
+    // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
+    onModelLoadFailed: () => undefined,
+  });
+  const [set] = await Promise.all([io.models ?? services.models.get(), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({
@@ -85,36 +90,26 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows, maxLineChars, maxPageValues } = config.batch;
   const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: set.require(set.primary).version });
   const progress = createProgressBar(io.stderr as NodeJS.WriteStream);
-  const capture = startCapture(config);
   try {
     const summary = await runBatchJob(job, set, {
-      s3,
+      s3: services.s3,
       chunkRows,
       maxLineChars,
       maxPageValues,
       onProgress: progress.update,
       onStaleStagingRemoved: (paths) => io.stderr.write(`removed ${describeCount(paths.length, 'staging file')} a stopped run left: ${paths.join(', ')}\n`),
-      ...(capture ? { onPredictions: capture.observe } : {}),
+      dataplane: services.dataplane,
     });
     progress.done();
+    // The run's metrics (EMF) before the summary, so `--json`'s summary is the last line.
+    services.metrics.flush();
     io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {
     progress.done();
     // The run's sampled rows are written before the CLI exits (bounded wait).
-    await capture?.close(10_000);
-    s3.destroy();
+    await services.capture?.close(10_000);
+    services.s3.destroy();
   }
-}
-
-/** CAPTURE_LOCATION set: the batch run's sampled rows are captured too (loaded only then). */
-function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefined {
-  if (!config.capture.location) return undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports -- required only when capture is on */
-  const { createCapture } = require('../observability/capture') as typeof import('../observability/capture');
-  const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
-  const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME }) });
 }
 
 function describeCount(count: number, noun: string): string {

@@ -15,8 +15,8 @@ export interface BatchDeps {
     info(message: string, extra?: Record<string, unknown>): void;
     error(message: string, extra?: Record<string, unknown>): void;
   };
-  /** the capture seam: told about each scored chunk (must not throw) */
-  onPredictions?: BatchRunOptions['onPredictions'];
+  /** the one inference path (it tells metrics, capture and shadows) */
+  dataplane: BatchRunOptions['dataplane'];
 }
 
 /** `{taxi_type, year, month}`, `{input, output}` or an EventBridge Scheduled Event. */
@@ -45,7 +45,7 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
       chunkRows: deps.settings.chunkRows,
       maxLineChars: deps.settings.maxLineChars,
       maxPageValues: deps.settings.maxPageValues,
-      onPredictions: deps.onPredictions,
+      dataplane: deps.dataplane,
       // A previous invocation that timed out was killed mid-run; its staging file is still in /tmp.
       onStaleStagingRemoved: (files) => deps.log.info('removed staging files of an interrupted run', { count: files.length, files }),
     });

@@ -24,8 +24,8 @@ export interface BatchRunOptions {
   maxPageValues?: number;
   /** told which staging files of stopped runs were removed before this run (none: not called) */
   onStaleStagingRemoved?(paths: string[]): void;
-  /** the capture seam (see scoreTrips) */
-  onPredictions?: ScoreTripsOptions['onPredictions'];
+  /** the one inference path (see scoreTrips) */
+  dataplane: ScoreTripsOptions['dataplane'];
 }
 
 /** What a run reports (the Lambda's return value, the CLI's last line). */
@@ -66,7 +66,7 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
     let sink: ScoredSink | undefined;
     try {
       sink = await createSink(job, staged.tempPath, plan.layout);
-      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, onPredictions: options.onPredictions });
+      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, dataplane: options.dataplane });
       await sink.finish();
       await staged.commit();
       const seconds = (performance.now() - started) / 1000;

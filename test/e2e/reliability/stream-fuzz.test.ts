@@ -13,6 +13,7 @@ import { defaultModels, predictDurations } from '../../support/fixtures';
 import { kinesisEvent, kinesisRecordWithData, rideNumber } from '../../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer } from '../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
+import { testDataplane } from '../../support/dataplane';
 
 /**
  * Property: whatever records arrive, every valid ride is predicted exactly once, every bad record
@@ -74,7 +75,7 @@ describe('the stream adapter under generated records', () => {
 
   function deps(outputStream: string, deadLetterDir: string): KinesisDeps {
     return {
-      getModels: async () => service,
+      getModels: async () => service, dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: outputStream,
       testRun: false,

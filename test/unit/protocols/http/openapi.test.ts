@@ -5,6 +5,7 @@ import type { RequestField } from '../../../../lambda/model/model-input';
 import { createModelSet, type ModelSet } from '../../../../lambda/model/model-set';
 import { servedModel, shippedModels } from '../../../support/fixtures';
 import { passengerModel } from '../../../support/onnx-models';
+import { testDataplane } from '../../../support/dataplane';
 
 interface JsonSchema {
   type?: string;
@@ -47,7 +48,7 @@ let document: OpenApi;
 beforeAll(async () => {
   const shipped = await shippedModels();
   set = createModelSet([shipped.require('duration'), shipped.require('cost'), await servedModel('fare', passengerModel(), 'f1')]);
-  const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, { getModels: async () => set, maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined });
+  const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined });
   expect(response.statusCode).toBe(200);
   document = JSON.parse(response.body) as OpenApi;
 });

@@ -13,6 +13,7 @@ import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT, kinesisEvent, kinesisRecord, k
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../../support/recorders';
 import { startThrottlingProxy } from '../../../support/throttling-proxy';
+import { testDataplane } from '../../../support/dataplane';
 
 const SHARD_0 = 'shardId-000000000000';
 const SHARD_1 = 'shardId-000000000001';
@@ -45,7 +46,7 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
   const logger = recordingLogger();
   const metrics = recordingMetrics();
   const deps: KinesisDeps = {
-    getModels: async () => service,
+    getModels: async () => service, dataplane: testDataplane(),
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun: false,
