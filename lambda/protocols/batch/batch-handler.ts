@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config/index';
 import type { ModelSet } from '../../model/model-set';
 import { failedModelOf, isPredictError } from '../../serving/errors';
-import { isBatchRequest, parseBatchRequest, resolveBatchJob } from './job';
+import { parseBatchRequest, resolveBatchJob } from './job';
 import { describeLocation } from '../../storage/location';
 import { runBatchJob, type BatchRunOptions, type BatchSummary } from './run-batch';
 
@@ -18,9 +18,6 @@ export interface BatchDeps {
   /** the one inference path (it tells metrics, capture and shadows) */
   dataplane: BatchRunOptions['dataplane'];
 }
-
-/** `{taxi_type, year, month}`, `{input, output}` or an EventBridge Scheduled Event. */
-export const isBatchEvent = isBatchRequest;
 
 /**
  * The batch entry point: event → job → one scored file → summary. A failed run throws (the

@@ -50,13 +50,6 @@ const ScheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), s
 
 export type BatchRequest = z.infer<typeof MonthRequest> | z.infer<typeof LocationRequest> | z.infer<typeof ScheduledEvent>;
 
-/** Does this event ask for a batch run? (Shape only; `parseBatchRequest` validates it.) */
-export function isBatchRequest(event: unknown): boolean {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
-  const e = event as Record<string, unknown>;
-  return ('taxi_type' in e && 'year' in e) || ('input' in e && 'output' in e) || (e['detail-type'] === 'Scheduled Event' && e.source === 'aws.events');
-}
-
 export function parseBatchRequest(event: unknown): BatchRequest {
   const e = event as Record<string, unknown>;
   const schema = e['detail-type'] === 'Scheduled Event' ? ScheduledEvent : 'input' in e ? LocationRequest : MonthRequest;
