@@ -1,6 +1,5 @@
 import { UnsupportedModelError } from '../serving/errors';
-import type { Preprocessing } from './model';
-import type { ModelInput } from './model-input';
+import type { ModelInput, Preprocessing } from './model-input';
 import type { ModelSidecar } from './sidecar';
 
 /** One column of an MLflow signature: its name, the request kind it implies, and its dtype as written. */

@@ -1,5 +1,5 @@
 import { UnsupportedModelError } from '../serving/errors';
-import type { Preprocessing } from './model';
+import type { InputBatch } from './input-batch';
 
 /** Element types the core can feed a model input with. */
 export const ELEMENT_TYPES = ['string', 'float32', 'float64', 'int32', 'int64'] as const;
@@ -121,3 +121,24 @@ function minOf(a?: number, b?: number): number | undefined {
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * Features derived from request fields before a model runs (the course's `PU_DO` from the two
+ * zones: rides/features.ts): which inputs it derives and from which fields, and the step that
+ * adds the derived columns to a batch. Models never see how; runtimes never see it at all.
+ */
+export interface Preprocessing {
+  /** the request fields an input is derived from, or undefined when it is fed from its own field(s) */
+  fieldsFor(input: ModelInput): RequestField[] | undefined;
+  /** what every field of this name must also satisfy, whatever model reads it (e.g. a distance ≥ 0) */
+  rulesFor(field: string): Partial<Pick<RequestField, 'min' | 'max' | 'unit'>>;
+  /** `batch` with the derived columns `inputs` need added (columns already there are kept) */
+  apply(batch: InputBatch, inputs: readonly ModelInput[]): InputBatch;
+}
+
+/** No derived features: every input fed from the field of its own name. */
+export const NO_PREPROCESSING: Preprocessing = Object.freeze({
+  fieldsFor: () => undefined,
+  rulesFor: () => ({}),
+  apply: (batch: InputBatch) => batch,
+});

@@ -1,7 +1,8 @@
 import type { SegmentRunner } from './coalescer';
-import type { InputBatch } from './input-batch';
 import type { InputColumns } from './input-columns';
-import type { ElementType, ModelInput, RequestField } from './model-input';
+import type { ElementType, ModelInput } from './model-input';
+
+export { NO_PREPROCESSING, type Preprocessing } from './model-input';
 
 /**
  * What the service knows of a model, whatever format it came in — the seam a new runtime plugs
@@ -28,24 +29,3 @@ export interface ModelRunner extends SegmentRunner {
   withColumns?(columns: InputColumns): ModelRunner;
   release?(): Promise<void>;
 }
-
-/**
- * Features derived from request fields before a model runs (the course's `PU_DO` from the two
- * zones: rides/features.ts): which inputs it derives and from which fields, and the step that
- * adds the derived columns to a batch. Models never see how; runtimes never see it at all.
- */
-export interface Preprocessing {
-  /** the request fields an input is derived from, or undefined when it is fed from its own field(s) */
-  fieldsFor(input: ModelInput): RequestField[] | undefined;
-  /** what every field of this name must also satisfy, whatever model reads it (e.g. a distance ≥ 0) */
-  rulesFor(field: string): Partial<Pick<RequestField, 'min' | 'max' | 'unit'>>;
-  /** `batch` with the derived columns `inputs` need added (columns already there are kept) */
-  apply(batch: InputBatch, inputs: readonly ModelInput[]): InputBatch;
-}
-
-/** No derived features: every input fed from the field of its own name. */
-export const NO_PREPROCESSING: Preprocessing = Object.freeze({
-  fieldsFor: () => undefined,
-  rulesFor: () => ({}),
-  apply: (batch: InputBatch) => batch,
-});
