@@ -7,7 +7,7 @@ import { ENV, SERVICE_NAME } from '../lambda/contract';
 import { PredictAlarms } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
-import { ServedModels } from './models';
+import { ServedModels } from './served-models';
 import { acknowledgeNag } from './nag';
 import { Monitoring, MONITORING_PREFIXES, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';

@@ -7,7 +7,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { SHIPPED_MODELS, type ModelPair } from '../lambda/contract';
 import { logicalIdOf } from './buckets';
-import { PROJECT_ROOT, UPLOAD_PREFIX, modelSourceOf, uploadPrefixOf, uploadedLocationKey, type ModelSource, type ProjectModelSource } from './model-source';
+import { PROJECT_ROOT, UPLOAD_PREFIX, modelSourceOf, uploadPrefixOf, uploadedLocationKey, type ModelSource, type ProjectModelSource } from './model-sources';
 import { acknowledgeNag } from './nag';
 import { DEFAULT_MODEL_KEY, type PredictSettings } from './settings';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { parseModelPairs, TAXI_TYPES } from '../../lambda/contract';
-import { modelSourceOf, uploadedLocationKey, type ProjectModelSource } from '../../infra/model-source';
+import { modelSourceOf, uploadedLocationKey, type ProjectModelSource } from '../../infra/model-sources';
 import { idOf } from '../support/cdk-app';
 import { foreignObject, nagReportOf, objectsOf, readStatementsOf, stackSynthesizer } from '../support/synthesized-stack';
 
