@@ -22,7 +22,7 @@ export async function main(): Promise<void> {
   try {
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: input }));
   } catch (error) {
-    throw new Error(`no local stream '${input}' at ${endpoint} (${(error as Error).name}); start \`npm run stream\` first`);
+    throw new Error(`no local stream '${input}' at ${endpoint} (${(error as Error).name}); start \`npm run stream\` first`, { cause: error });
   }
   const iterators = await latestIterators(kinesis, output);
   const base = Date.now() % 1_000_000_000;

@@ -38,7 +38,7 @@ export async function startAssetFunction(fn: SynthesizedFunction, environment: R
       try {
         return await api.invoke(event);
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`);
+        throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`, { cause: error });
       }
     },
     output: () => lambda.output(),
