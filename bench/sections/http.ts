@@ -12,6 +12,7 @@ import { COURSE_RIDE } from '../rides';
 import { freePort, postJson, startServer, type RunningServer } from '../servers';
 import type { BenchContext, Section, Table, TargetCheck } from '../section';
 import { fmt, summarize } from '../stats';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 /** One server set-up under load: ours (1 process or a 2-worker cluster) or a gunicorn configuration. */
 interface ServerConfig {
@@ -155,7 +156,7 @@ export async function run(context: BenchContext): Promise<Section> {
 
   const probes = probeRides(context.smoke);
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const oursExpected = Array.from(await model.run([batchOf(probes)]));
+  const oursExpected = Array.from(await model.run([RIDE_FEATURES.apply(batchOf(probes), model.inputs)]));
   context.log('http: bundling the server');
   const serverJs = localProgram('server');
   let configs = ourConfigs(context, serverJs);

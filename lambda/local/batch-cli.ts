@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index';
 import { isPredictError } from '../serving/errors';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SERVICE_NAME, createRuntime } from '../services';
+import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
 import { BatchJobError } from '../protocols/batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
 import { preloadParquetModules } from '../protocols/batch/trip-files/parquet-modules';
@@ -23,7 +23,6 @@ import { runBatchJob, type BatchSummary } from '../protocols/batch/run-batch';
 import { formatOf } from '../protocols/batch/locations';
 import { parseLocation } from '../storage/location';
 import { createProgressBar } from './progress-bar';
-import type { ModelSet } from '../model/model-set';
 import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from './synthetic';
 
 const USAGE = `usage:
@@ -37,8 +36,8 @@ export interface BatchCliIo {
   env: NodeJS.ProcessEnv;
   stdout: Pick<NodeJS.WriteStream, 'write'>;
   stderr: NodeJS.WriteStream | Pick<NodeJS.WriteStream, 'write'>;
-  /** the loaded models, when the caller has them (tests); otherwise loaded from the environment's config */
-  models?: ModelSet;
+  /** the process's services, when the caller has them (tests run many jobs in one process); otherwise built from the environment */
+  services?: Runtime;
 }
 
 /**
@@ -73,12 +72,12 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   const config = loadBatchConfig(io.env);
   // The same services as the Lambda function and npm start: models, capture, shadows, metrics, the dataplane.
   // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the CLI prints its own summary.
-  const services = createRuntime(config, {
+  const services = io.services ?? createRuntime(config, {
     logger: new Logger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
     // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
     onModelLoadFailed: () => undefined,
   });
-  const [set] = await Promise.all([io.models ?? services.models.get(), preloadParquetModules()]);
+  const [set] = await Promise.all([services.models.get(), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({
@@ -106,9 +105,11 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
     io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {
     progress.done();
-    // The run's sampled rows are written before the CLI exits (bounded wait).
-    await services.capture?.close(10_000);
-    services.s3.destroy();
+    // The run's sampled rows are written before the CLI exits (bounded wait); a caller's own services stay open.
+    if (!io.services) {
+      await services.capture?.close(10_000);
+      services.s3.destroy();
+    }
   }
 }
 

@@ -8,6 +8,8 @@ import { batchOf } from '../support/fixtures';
 import { train, parseTrainingSource } from '../../models/training/train';
 import { writeTripCsv } from '../../lambda/local/synthetic/trip-file';
 import { expectedFilter, fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
+import type { InputBatch } from '../../lambda/model/input-batch';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
@@ -46,7 +48,7 @@ describe('training from TLC trip files', () => {
     const { bytes } = (await train(options())).duration;
 
     const model = await OnnxModel.fromBytes(bytes);
-    const durations = await model.run([batchOf([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }])]);
+    const durations = await model.run([features(model, batchOf([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }]))]);
 
     expect(durations).toHaveLength(1);
     expect(Number.isFinite(durations[0])).toBe(true);
@@ -94,7 +96,7 @@ describe('npm run train -- --train <files>', () => {
     const actual = kept.map((k) => trainRows[k.index]?.fare?.total_amount as number);
 
     const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(costPath)));
-    const predicted = await model.run([batchOf(kept.map((k) => ({ ...k.ride })))]);
+    const predicted = await model.run([features(model, batchOf(kept.map((k) => ({ ...k.ride }))))]);
     const errors = actual.map((a, i) => (predicted[i] as number) - a);
     const rmseOnFile = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length);
     const mean = actual.reduce((sum, a) => sum + a, 0) / actual.length;
@@ -107,3 +109,8 @@ describe('npm run train -- --train <files>', () => {
     expect(rmseOnFile).toBeLessThan(spread / 2);
   });
 });
+
+/** The batch a served model hands its runner: the course's PU_DO added from the zones (rides/features.ts). */
+function features(model: OnnxModel, batch: InputBatch): InputBatch {
+  return RIDE_FEATURES.apply(batch, model.inputs);
+}
