@@ -4,6 +4,7 @@ import { sliceBatch, type InputBatch } from './input-batch';
 import { nameInputColumns, type InputColumns, type SignatureColumn } from './input-columns';
 import { PU_DO, ZONE_FIELDS, acceptsMissing, fieldsForInput, mergeFields, unionFields, type ModelInput, type RequestField } from './model-input';
 import { sidecarMetrics, type ModelSidecar } from './sidecar';
+import type { ModelExamples } from './examples';
 import { MODEL_NAME_PATTERN } from '../contract';
 
 export type { SignatureColumn } from './input-columns';
@@ -21,6 +22,8 @@ export interface ModelInfo {
   readonly metrics: Readonly<Record<string, number>>;
   /** where it was loaded from, for logs and /health */
   readonly source: string;
+  /** inputs with their expected outputs (sidecar or MLflow example), checked before it serves */
+  readonly examples?: ModelExamples;
 }
 
 /**
@@ -58,6 +61,8 @@ export interface ServedModelSpec {
   /** an MLflow signature's inputs: must name exactly the ONNX inputs (or the one 2-D input's columns), with agreeing types */
   signature?: readonly SignatureColumn[];
   source: string;
+  /** the examples the repository resolved (sidecar or MLflow serving input + sidecar outputs) */
+  examples?: ModelExamples;
 }
 
 /**
@@ -86,6 +91,7 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
       ...(sidecar?.target === undefined ? {} : { target: sidecar.target }),
       metrics: Object.freeze(sidecar ? sidecarMetrics(sidecar) : {}),
       source: spec.source,
+      ...(spec.examples === undefined ? {} : { examples: spec.examples }),
     }),
     predict: (batch: InputBatch): Promise<Float64Array> =>
       life.during(async () => {

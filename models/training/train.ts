@@ -29,7 +29,8 @@ import { formatOf, parseDataLocation } from '../../lambda/protocols/batch/locati
 import { openTripReader } from '../../lambda/protocols/batch/trip-files/open-trips';
 import { tripAt } from '../../lambda/protocols/batch/trip-files/trip-chunk';
 import { generateTrips } from '../../lambda/local/synthetic/synthetic-trips';
-import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import { fitLinearRegression, predictLinear, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import type { ModelExample } from '../../lambda/model/examples';
 import { exportLinearModel } from './export-onnx';
 import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
 import { trainingProfile, type ProfiledRow } from './reference-profile';
@@ -156,7 +157,7 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
 /** Fits one target on the training sources, scores it on the validation month, exports it. */
 async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
   const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
-  const { examples: validationSet, label: validationLabel } = examplesFor(validationSources, pick);
+  const { examples: validationSet, rows: validationRows, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
   const trainRmse = rmse(model, trainSet);
   const validationRmse = rmse(model, validationSet);
@@ -168,9 +169,25 @@ async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSo
   const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
   const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
-  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance });
+  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance, examples: modelExamples(model, validationRows) });
   const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel });
   return { target, bytes, ...facts, model, sidecar, profile };
+}
+
+/** The README's ride: a zone pair training never saw, at the longest distance the docs show. */
+const README_RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
+
+/**
+ * The sidecar's examples: five validation rides spread over the month and the README's ride, each
+ * with the fitted regression's own float64 prediction — the training framework's answer, which
+ * the exported float32 graph must reproduce (lambda/model/examples.ts).
+ */
+export function modelExamples(model: LinearModel, validationRows: readonly ProfiledRow[]): ModelExample[] {
+  const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
+  const n = validationRows.length;
+  const picked = n === 0 ? [] : [0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1].map((i) => validationRows[i] as ProfiledRow);
+  const rides = [...picked.map((row) => ({ PULocationID: row.PULocationID, DOLocationID: row.DOLocationID, trip_distance: row.tripDistance })), README_RIDE];
+  return rides.map((ride) => ({ inputs: ride, output: predictLinear(model, lookup, puDo(ride), ride.trip_distance) }));
 }
 
 const hasRows = (sources: readonly ExampleSource[], pick: (e: TripExample) => number) => sources.some((s) => s.examples.some((e) => Number.isFinite(pick(e))));
