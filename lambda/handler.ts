@@ -7,6 +7,7 @@ import type { BatchRequest } from './protocols/batch/job';
 import { createRuntime } from './services';
 import { isMonitorEvent, type MonitorEvent } from './protocols/monitor/monitor-event';
 import type { MonitorResult } from './protocols/monitor/monitor-handler';
+import { isPreTrafficCheck, type PreTrafficCheck, type PreTrafficCheckResult } from './protocols/pretraffic/check-event';
 
 /**
  * The one Lambda entry point. The runtime (and the model fetch) starts at module load, so it
@@ -40,13 +41,14 @@ const adapters = {
   kinesis: once(() => import('./protocols/kinesis/stream-handler.js')),
   batch: once(() => import('./protocols/batch/batch-handler.js')),
   monitor: once(() => import('./protocols/monitor/monitor-handler.js')),
+  pretraffic: once(() => import('./protocols/pretraffic/check-handler.js')),
 };
 
 /** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
 const SHADOW_SETTLE_MS = 1_000;
 
-export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent | PreTrafficCheck;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult | PreTrafficCheckResult;
 
 function isApiGatewayV2Event(event: unknown): event is APIGatewayProxyEventV2 {
   const e = event as Partial<APIGatewayProxyEventV2> | null;
@@ -89,6 +91,8 @@ async function route(event: SupportedEvent, context?: Context): Promise<Supporte
   if (isKinesisEvent(event)) {
     return (await adapters.kinesis()).handleKinesisEvent(event, await runtime.stream());
   }
+  // The canary's PreTraffic hook checking this version before it takes traffic (lambda/deploy-hook).
+  if (isPreTrafficCheck(event)) return (await adapters.pretraffic()).handlePreTrafficCheck(event, { models: runtime.models, http: runtime.http, stream: runtime.stream });
   if (isMonitorEvent(event)) {
     const monitor = await adapters.monitor();
     return monitor.handleMonitorEvent(event, monitor.createMonitorDeps(runtime));
