@@ -125,3 +125,16 @@ export function parseModelPairs(text: string, variable: string): ModelPair[] {
   }
   return pairs;
 }
+
+// ── Operate (issue 25): the canary's PreTraffic hook and the monitor's ground truth ──────────────
+
+/**
+ * The PreTraffic hook function: a second entry of the same asset (infra/bundling.ts builds it as
+ * `pretraffic.mjs`), told by the stack which version to check.
+ */
+export const PRETRAFFIC = Object.freeze({
+  /** the asset's handler setting for the hook */
+  handler: 'pretraffic.handler',
+  /** the new predict version's qualified ARN, set on the hook at each deploy */
+  targetEnv: 'PRETRAFFIC_TARGET',
+});

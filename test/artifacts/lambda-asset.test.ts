@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
+import { COST_MODEL_PATH, COURSE_RIDE, DEFAULT_MODEL_PATH, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
 import { startRuntimeApi, type InvocationResult } from '../support/lambda-runtime-api';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -18,6 +18,8 @@ import { DEPENDENCY_LAZY_CHUNKS, assetChunkPlan, assetModules, chunksNeverLoaded
 import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
 import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
 import { bytesOf, hasNullRows, modelsVariable, refusedZoo, servedZoo, sharedRides, zooFiles, zooMismatches, zooModelFile, zooTripRows, type ZooEntry } from '../support/zoo';
+import { startLambdaService, type LocalLambdaService } from '../support/lambda-service';
+import { startCodeDeployServer, type LocalCodeDeploy } from '../support/codedeploy-server';
 
 /**
  * The asset `cdk deploy` would upload, synthesized once for the whole file (esbuild through the
@@ -113,6 +115,7 @@ describe('the bundled asset', () => {
   it('is one asset for every function', () => {
     expect(bundled.batch.assetDir).toBe(bundled.predict.assetDir);
     expect(bundled.monitor.assetDir).toBe(bundled.predict.assetDir);
+    expect(bundled.preTraffic.assetDir).toBe(bundled.predict.assetDir);
   });
 
   it('runs here on the Node major of the runtime the template names', () => {
@@ -361,6 +364,104 @@ describe('the monitor function under the Lambda runtime client', () => {
     expect(summary.records).toBeGreaterThanOrEqual(rides.length);
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
     expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
+  });
+});
+
+describe('the PreTraffic hook under the Lambda runtime client', () => {
+  const VERSION = (n: number) => `arn:aws:lambda:us-east-1:000000000000:function:predict:${n}`;
+  let lambda: LocalLambdaService;
+  let codedeploy: LocalCodeDeploy;
+  let edited: AssetFunction;
+
+  beforeAll(async () => {
+    // The shipped duration model with one of its examples edited to be wrong, beside the shipped cost model.
+    const durationKey = bundled.stack.models.uploads.find((u) => u.key.startsWith('models/duration/') && u.key.endsWith('model.onnx'))?.key as string;
+    const costKey = bundled.stack.models.uploads.find((u) => u.key.startsWith('models/cost/') && u.key.endsWith('model.onnx'))?.key as string;
+    const sidecar = JSON.parse(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as { examples: { output: number }[] };
+    (sidecar.examples[2] as { output: number }).output = 99;
+    await s3.put(LOCAL.modelBucket, 'edited/model.onnx', defaultModelBytes());
+    await s3.put(LOCAL.modelBucket, 'edited/model.json', Buffer.from(JSON.stringify(sidecar)));
+    edited = await start(bundled.predict, { MODELS: `duration=s3://${LOCAL.modelBucket}/edited/model.onnx,cost=s3://${LOCAL.modelBucket}/${costKey}` });
+    expect(durationKey).toBeDefined();
+    // A version whose answers over the event shapes differ from what it loaded: the shipped one, its cost examples shifted in transit.
+    const drifting = {
+      invoke: async (event: unknown) => {
+        const result = await predict.invoke(event);
+        const models = (result.body as { models?: { name: string; examples?: { rows: { output: number }[] } }[] }).models;
+        for (const row of models?.find((m) => m.name === 'cost')?.examples?.rows ?? []) row.output += 1;
+        return result;
+      },
+    };
+    lambda = await startLambdaService({ [VERSION(7)]: predict, [VERSION(8)]: edited, [VERSION(10)]: drifting });
+    codedeploy = await startCodeDeployServer();
+  });
+  afterAll(async () => {
+    await lambda?.close();
+    await codedeploy?.close();
+  });
+
+  /** Runs the hook function for one deployment against `target`, as CodeDeploy invokes it. */
+  async function runHook(target: string, deploymentId: string): Promise<{ report: Record<string, unknown>; status: string | undefined }> {
+    const hook = await start(bundled.preTraffic, { PRETRAFFIC_TARGET: target, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, AWS_ENDPOINT_URL_CODEDEPLOY: codedeploy.endpoint });
+    const result = await hook.invoke({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: `hook-${deploymentId}` });
+    if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- hook output ---\n${hook.output()}`);
+    const reported = codedeploy.reports.filter((r) => r.deploymentId === deploymentId);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.lifecycleEventHookExecutionId).toBe(`hook-${deploymentId}`);
+    return { report: result.body as Record<string, unknown>, status: reported[0]?.status };
+  }
+
+  it("reports Succeeded once the new version reproduces every model's examples over API Gateway and Kinesis, leaving nothing on the predictions stream or in capture", async () => {
+    await firstInvocation;
+    const streamBefore = (await readAll(kinesis.client, LOCAL.predictionsStream)).length;
+    const captureBefore = firehose.lines(LOCAL.captureStream).length;
+
+    const { report, status } = await runHook(VERSION(7), 'd-GOOD');
+
+    expect(status).toBe('Succeeded');
+    expect(report).toMatchObject({ status: 'Succeeded', target: VERSION(7), failures: [], notes: [] });
+    expect(report.models).toEqual([
+      { name: 'duration', version: '54c7ff65d8e2', examples: 6, http: 6, kinesis: 6 },
+      { name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 6, kinesis: 6 },
+    ]);
+    const calls = lambda.invokes.filter((i) => i.functionName === VERSION(7));
+    expect(calls.map((c) => Object.keys((c.payload as { pretraffic: object }).pretraffic)[0])).toEqual(['describe', 'http', 'http', 'kinesis']);
+    expect(calls.every((c) => c.signed && c.invocationType === 'RequestResponse')).toBe(true);
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    expect(await readAll(kinesis.client, LOCAL.predictionsStream)).toHaveLength(streamBefore);
+    expect(firehose.lines(LOCAL.captureStream)).toHaveLength(captureBefore);
+  });
+
+  it('reports Failed, naming the model and its worst example, when the new version carries a model whose examples were edited to be wrong', async () => {
+    const { report, status } = await runHook(VERSION(8), 'd-EDITED');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^model 'duration' is not loaded \(failed, INVALID_MODEL\): model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 .* expects 99, got 2\.64/),
+    ]);
+    expect(report.models).toEqual([{ name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 6, kinesis: 0 }]);
+    expect(report.notes).toEqual(["not checked over Kinesis: the stream needs every model, and 'duration' did not load"]);
+  });
+
+  it('reports Failed naming each path and the worst example when the answers over API Gateway and Kinesis differ from the examples', async () => {
+    const { report, status } = await runHook(VERSION(10), 'd-DRIFT');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^model 'cost' over API Gateway: 6 of 6 examples differ; the worst: example \d .* \(relative error .* > 0\.0001\)$/),
+      expect.stringMatching(/^model 'cost' over Kinesis: 6 of 6 examples differ; the worst: example \d /),
+    ]);
+    expect(report.models).toEqual([
+      { name: 'duration', version: '54c7ff65d8e2', examples: 6, http: 6, kinesis: 6 },
+      { name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 0, kinesis: 0 },
+    ]);
+  });
+
+  it('reports Failed when the version cannot be invoked at all', async () => {
+    const { report, status } = await runHook(VERSION(9), 'd-MISSING');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([expect.stringMatching(/^the check could not be completed: Function not found: .*predict:9/)]);
   });
 });
 
