@@ -138,3 +138,24 @@ export const PRETRAFFIC = Object.freeze({
   /** the new predict version's qualified ARN, set on the hook at each deploy */
   targetEnv: 'PRETRAFFIC_TARGET',
 });
+
+/**
+ * The scheduled monitor's quality metrics (EMF, namespace POWERTOOLS_METRICS_NAMESPACE): per model
+ * and version, from captured predictions joined to ground truth by ride id. Each datapoint carries
+ * `[service, model, model_version]` (dashboards) and `[service, model]`, whose Maximum over a run
+ * is the model's worst version — what the per-model alarm watches (a CloudWatch alarm needs every
+ * dimension value when it is defined, and versions are only known at run time).
+ */
+export const QUALITY_METRICS = Object.freeze({
+  rmse: 'ModelRmse',
+  mae: 'ModelMae',
+  bias: 'ModelBias',
+  rowsJoined: 'ModelRowsJoined',
+  /** RMSE ÷ the version's training RMSE; alarmed above a factor (infra, CDK context rmseAlarmFactor) */
+  rmseOverTraining: 'RmseOverTraining',
+  capturedWithoutActual: 'CapturedWithoutActual',
+  actualsWithoutCapture: 'ActualsWithoutCapture',
+});
+
+/** The data bucket prefix where ground truth lands, `actuals/dt=<YYYY-MM-DD of the ride>/<file>` (docs/monitoring.md). */
+export const ACTUALS_PREFIX = 'actuals/';

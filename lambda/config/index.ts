@@ -186,6 +186,7 @@ const EnvSchema = z.object({
   MONITOR_OUTPUT_LOCATION: optionalText,
   MONITOR_PERIOD_DAYS: positiveInt(7),
   MONITOR_MAX_RECORDS: positiveInt(500_000),
+  MONITOR_ACTUALS_LOCATION: optionalText,
 });
 
 /**
@@ -325,7 +326,9 @@ function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | un
   }
   return Object.freeze({
     captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
-    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
+    // One reference profile per model, comma-separated (issue 25: each model gets its own panels).
+    referenceLocations: e.MONITOR_REFERENCE_LOCATION.split(',').filter((t) => t.trim() !== '').map((t) => parseStorageLocation(t.trim(), 'MONITOR_REFERENCE_LOCATION')),
+    ...(e.MONITOR_ACTUALS_LOCATION === undefined ? {} : { actualsLocation: parseStorageLocation(e.MONITOR_ACTUALS_LOCATION, 'MONITOR_ACTUALS_LOCATION') }),
     outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
     periodDays: e.MONITOR_PERIOD_DAYS,
     maxRecords: e.MONITOR_MAX_RECORDS,

@@ -7,8 +7,10 @@ export type StorageLocation = { kind: 's3'; bucket: string; key: string } | { ki
 export interface MonitorSettings {
   /** MONITOR_CAPTURE_LOCATION: s3://bucket/capture/ or a capture directory */
   readonly captureLocation: StorageLocation;
-  /** MONITOR_REFERENCE_LOCATION: the training data's reference profile */
-  readonly referenceLocation: StorageLocation;
+  /** MONITOR_REFERENCE_LOCATION: the training data's reference profiles, one per model (comma-separated), merged */
+  readonly referenceLocations: readonly StorageLocation[];
+  /** MONITOR_ACTUALS_LOCATION: s3://bucket/actuals/ (dt=YYYY-MM-DD/ partitions) or a directory of actuals files; unset = no ground truth */
+  readonly actualsLocation?: StorageLocation;
   /** MONITOR_OUTPUT_LOCATION: s3://bucket/monitoring/ or a directory */
   readonly outputLocation: StorageLocation;
   /** MONITOR_PERIOD_DAYS: how far back a run reads */
