@@ -359,7 +359,9 @@ describe('operations', () => {
         'RideDurationPrediction/CaptureRecordsDropped',
         'RideDurationPrediction/DatasetDrift',
         'RideDurationPrediction/DriftedInputs',
-        'RideDurationPrediction/Rmse',
+        // one per served model: its worst version's RMSE over its training RMSE
+        'RideDurationPrediction/RmseOverTraining',
+        'RideDurationPrediction/RmseOverTraining',
         // infra/rollout.ts: the new version's errors, p99, own failures, dead letters; the API's 5xx
         'AWS/Lambda/Errors',
         'AWS/Lambda/Duration',
