@@ -60,6 +60,8 @@ export const ModelProfileSchema = z.object({
   version: z.string().optional(),
   /** from training: train_rmse, validation_rmse, … */
   metrics: z.record(z.string(), z.number()).optional(),
+  /** other versions' training metrics, by version (a merged reference of several versions of the model) */
+  versions: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 
 /**

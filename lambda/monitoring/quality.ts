@@ -83,7 +83,7 @@ export function modelQuality(reference: ReferenceProfile, current: ReferenceProf
  */
 export function trainingRmse(reference: ReferenceProfile, model: string, version: string): number | undefined {
   const known = reference.models[model];
-  return known?.version === version ? known.metrics?.train_rmse : undefined;
+  return known?.version === version ? known.metrics?.train_rmse : known?.versions?.[version]?.train_rmse;
 }
 
 function versionQuality(version: string, f: QualityFigures, train: number | undefined): VersionQuality {

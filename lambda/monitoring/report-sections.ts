@@ -140,7 +140,9 @@ function qualitySection(model: string, summary: MonitorSummary, reference: Refer
       `<span data-quality="${esc(model)}" data-field="unmatched.actuals_without_capture" data-value="${q.unmatched.actuals_without_capture}">${count(q.unmatched.actuals_without_capture)}</span> actuals matched no captured prediction.</p>`
     : '';
   const training = q.by_version.flatMap((v) => (v.train_rmse === undefined ? [] : [{ version: v.version, train_rmse: v.train_rmse }]));
-  const rules = training.length > 0 || q.train_rmse === undefined ? training : [{ version: 'training (reference)', train_rmse: q.train_rmse }];
+  // No version known to the reference: its training RMSE (else the reference's own error) for all.
+  const fallback = q.train_rmse ?? q.reference_rmse;
+  const rules = training.length > 0 || fallback === undefined ? training : [{ version: 'reference', train_rmse: fallback }];
   const points = figuresByDayAndVersion(current.quality[model] ?? []).map(({ day, version, rmse, rows }) => ({ day, version, rmse, rows }));
   return { id, title, html: overall + unmatched + versions, charts: points.length > 0 ? [errorOverTimeChart(model, points, rules)] : [] };
 }

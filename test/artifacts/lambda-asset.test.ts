@@ -344,26 +344,49 @@ async function stagingFileOnceItExists(directory: string, lambdaProcess: LambdaP
 }
 
 describe('the monitor function under the Lambda runtime client', () => {
-  it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profile", async () => {
+  it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profiles, joined by ride id to the actuals under actuals/, publishing quality per model version as EMF", async () => {
     await firstInvocation;
     const rides = Array.from({ length: 60 }, (_, i) => ({ PULocationID: 1 + (i % 50), DOLocationID: 2 + (i % 40), trip_distance: 0.5 + (i % 12) }));
     await predict.invoke(apiGatewayEvent({ body: JSON.stringify(rides) }));
+    // Stream rides carry ride ids: the truth arrives later, by those ids, 1.5 minutes longer than predicted.
+    const streamed = rides.slice(0, 40);
+    await predict.invoke(kinesisEvent(streamed.map((ride, i) => rideRecord(7_000 + i, ride))));
     await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    const { outputs } = await (await shippedModels()).predict(batchOf(streamed));
     const now = new Date();
+    const day = now.toISOString().slice(0, 10);
     // Where the delivery stream writes (its S3 prefix, dt=/hour= partitions) is where the monitor reads.
     const capture = s3Location(bundled.monitor.environment.MONITOR_CAPTURE_LOCATION);
     const reports = s3Location(bundled.monitor.environment.MONITOR_OUTPUT_LOCATION);
-    const key = `${capture.key}dt=${now.toISOString().slice(0, 10)}/hour=${now.toISOString().slice(11, 13)}/ride-capture-1`;
+    const actuals = s3Location(bundled.monitor.environment.MONITOR_ACTUALS_LOCATION);
+    const key = `${capture.key}dt=${day}/hour=${now.toISOString().slice(11, 13)}/ride-capture-1`;
     await s3.put(capture.bucket, key, Buffer.from(`${firehose.lines(LOCAL.captureStream).join('\n')}\n`));
+    const truth = streamed.map((_, i) => `${7_000 + i},${(outputs.duration?.[i] as number) + 1.5}`);
+    await s3.put(actuals.bucket, `${actuals.key}dt=${day}/completed-rides.csv`, Buffer.from(['ride_id,actual_duration', ...truth].join('\n')));
     const monitor = await start(bundled.monitor);
 
     const result = await monitor.invoke({ monitor: 'scheduled', time: new Date(now.getTime() + 60_000).toISOString() });
 
     if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${monitor.output()}`);
-    const summary = result.body as { records: number; report: string };
-    expect(summary.records).toBeGreaterThanOrEqual(rides.length);
+    const summary = result.body as { records: number; report: string; actuals: unknown; quality: unknown[] };
+    expect(summary.records).toBeGreaterThanOrEqual(rides.length + streamed.length);
+    expect(summary.actuals).toEqual({ files: 1, rows: streamed.length, unreadable_files: 0 });
+    expect(summary.quality).toEqual([{ model: 'duration', version: '54c7ff65d8e2', rows: streamed.length, rmse: expect.closeTo(1.5, 4), mae: expect.closeTo(1.5, 4), bias: expect.closeTo(-1.5, 4), rmse_over_train: expect.closeTo(1.5 / 5.2589, 4) }]);
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
     expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
+    // The EMF record CloudWatch turns into the quality metrics, with the contract's dimension sets.
+    const emf = monitor
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>)
+      .find((record) => record.ModelRmse !== undefined);
+    expect(emf?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ['service', 'model', 'model_version'],
+      ['service', 'model'],
+    ]);
+    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual(['ModelBias', 'ModelMae', 'ModelRmse', 'ModelRowsJoined', 'RmseOverTraining']);
+    expect(emf).toMatchObject({ service: 'ride-duration-prediction', model: 'duration', model_version: '54c7ff65d8e2', ModelRowsJoined: streamed.length, RmseOverTraining: expect.closeTo(1.5 / 5.2589, 4) });
   });
 });
 

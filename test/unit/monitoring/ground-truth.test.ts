@@ -4,6 +4,7 @@ import { ActualsTableBuilder, joinActuals, rideOfRecord } from '../../../lambda/
 import { buildProfile } from '../../../lambda/monitoring/build-profile';
 import { observationsFromCapture } from '../../../lambda/monitoring/capture-observations';
 import { runMonitor } from '../../../lambda/monitoring/run-monitor';
+import { mergeProfiles } from '../../../lambda/monitoring/merge-profiles';
 
 /** A captured prediction of `duration` (and `cost` when given) for one ride. */
 function captured(id: string, source: CaptureRecord['source'], duration: number, extra: Partial<CaptureRecord> = {}, version = 'v1'): CaptureRecord {
@@ -127,5 +128,20 @@ describe('quality of joined rides in the summary', () => {
       { version: 'v2', rows: 1, rmse: 4, mae: 4, bias: 4, train_rmse: 2, rmse_over_train: 2 },
     ]);
     expect(summary.ground_truth).toMatchObject({ actuals_rows: 4, captured_without_ride_id: 0 });
+  });
+
+  it("compares each version with its own training RMSE when the reference merges two versions' profiles", async () => {
+    const profile = (version: string, trainRmse: number) => buildProfile([{ length: 1, inputs: { trip_distance: Float64Array.of(1) } }], { source: version, models: { duration: { version, metrics: { train_rmse: trainRmse } } } });
+    const reference = mergeProfiles([await profile('v2', 2), await profile('v1', 4)]);
+    const records = [captured('1', 'stream', 10, {}, 'v1'), captured('2', 'stream', 10, {}, 'v2')];
+    const joined = joinActuals(records, table([[1, { actual_duration: 12 }], [2, { actual_duration: 13 }]]));
+
+    const { summary } = await runMonitor({ reference, current: observationsFromCapture(joined.records) });
+
+    expect(reference.models.duration).toEqual({ version: 'v2', metrics: { train_rmse: 2 }, versions: { v1: { train_rmse: 4 } } });
+    expect(summary.quality.duration?.by_version.map((v) => [v.version, v.train_rmse, v.rmse_over_train])).toEqual([
+      ['v1', 4, 0.5],
+      ['v2', 2, 1.5],
+    ]);
   });
 });
