@@ -51,6 +51,21 @@ describe('an actuals table', () => {
     expect(actuals).toMatchObject({ rows: 8, duplicates: 1, unusable: 5, truncated: 0 });
   });
 
+  it('never throws on hostile rows, and keeps only finite actuals of well-formed ride ids', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.jsonValue(), fc.dictionary(fc.oneof(fc.constant('actual_duration'), fc.string()), fc.oneof(fc.jsonValue(), fc.double()))), { maxLength: 30 }), (rows) => {
+        const actuals = table(rows);
+
+        expect(actuals.rows).toBe(rows.length);
+        expect(actuals.byRide.size + actuals.duplicates + actuals.unusable).toBe(rows.length);
+        for (const [ride, truth] of actuals.byRide) {
+          expect(ride.length).toBeGreaterThan(0);
+          for (const value of Object.values(truth)) expect(Number.isFinite(value)).toBe(true);
+        }
+      }),
+    );
+  });
+
   it('holds at most its bound of rides and counts the rest', () => {
     const builder = new ActualsTableBuilder(2);
     for (const ride of ['a', 'b', 'c']) builder.add(ride, { actual_duration: 1 });

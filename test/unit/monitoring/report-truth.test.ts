@@ -28,10 +28,12 @@ function head(chunk: ObservationChunk, n: number): ObservationChunk {
 
 describe('counts in the report', () => {
   it('are exact: 109,582 joined rows read 109,582, never a rounded 109600', async () => {
-    const month = monthObservations({ year: 2021, month: 2, rows: 109_582 });
-    const current = { ...month, predictions: { duration: (month.actuals?.duration as Float64Array).map((v) => v + 1) } };
+    const n = 109_582;
+    const distance = Float64Array.from({ length: n }, (_, i) => (i % 50) / 3);
+    const current: ObservationChunk = { length: n, inputs: { trip_distance: distance }, predictions: { duration: distance.map((d) => 5 + 3 * d) }, actuals: { duration: distance.map((d) => 6 + 3 * d) } };
+    const reference = await buildProfile([{ length: 500, inputs: { trip_distance: distance.slice(0, 500) } }], { source: 'reference' });
 
-    const { summary, html } = await runMonitor({ reference: shippedReference(), current: [current], now });
+    const { summary, html } = await runMonitor({ reference, current: [current], now });
 
     expect(summary.quality.duration?.rows_joined).toBe(109_582);
     expect(html).toContain('data-field="rows_joined" data-value="109582">109,582<');
@@ -70,6 +72,16 @@ describe('a sample too small for its test', () => {
     expect(summary.sample_warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^input PULocationID: /), expect.stringMatching(/^input DOLocationID: /), expect.stringMatching(/^input trip_distance: /)]));
     expect(html).toContain('Too small a sample for some verdicts');
     expect(html).toContain('⚠ too small');
+  });
+
+  it('warns a K-S verdict on fewer than 30 values and a chi-squared one under 5 expected values per category', async () => {
+    const numbers = (values: number[]) => buildProfile([{ length: values.length, inputs: { x: Float64Array.from(values) } }], { source: 's' });
+    const zones = (values: number[]) => buildProfile([{ length: values.length, inputs: { PULocationID: Float64Array.from(values) } }], { source: 's' });
+    const small = columnDrift((await numbers(Array.from({ length: 200 }, (_, i) => i % 17))).features.x as never, (await numbers(Array.from({ length: 20 }, (_, i) => i % 17))).features.x as never);
+    const sparse = columnDrift((await zones(Array.from({ length: 500 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never, (await zones(Array.from({ length: 40 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never);
+
+    expect(small).toMatchObject({ method: 'ks', sample_warning: 'the current side has 20 values; K-S needs 30 to detect any but a gross shift' });
+    expect(sparse).toMatchObject({ method: 'chisquare', sample_warning: 'the current side has 40 values over 10 categories; chi-squared wants 5 per category (50)' });
   });
 
   it('gives no warning for a month of 40,000 rows', async () => {
