@@ -3,7 +3,7 @@
  *
  *   npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--actuals FILE] [--title "…"]
  *   npm run monitor -- profile <file|dir> <out.json>     # a source's profile (e.g. a reference)
- *   npm run monitor -- actuals <trip file> <out>         # the truth of a month's rides, by ride id
+ *   npm run monitor -- actuals <trip file> <out> [--month YYYY-MM]   # the truth of a month's rides, by ride id
  *
  * Each side is a reference profile (`*.json`, or a model directory with reference-profile.json),
  * a capture directory, a batch output (parquet/CSV with predicted_* columns) or a TLC trip file
@@ -31,7 +31,7 @@ export interface MonitorCliIo {
 
 const USAGE = `usage: npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--actuals FILE] [--title TEXT]
        npm run monitor -- profile <file|dir> <out.json>
-       npm run monitor -- actuals <trip file> <out.csv|.jsonl|.parquet>`;
+       npm run monitor -- actuals <trip file> <out.csv|.jsonl> [--month YYYY-MM]`;
 
 export { MonitorUsageError };
 
