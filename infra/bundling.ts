@@ -13,8 +13,12 @@ import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
-/** The Lambda asset's entry: lambda/entry.mts → index.mjs (handler `index.handler`). */
-export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/entry.mts' });
+/**
+ * The Lambda asset's entries: lambda/entry.mts → index.mjs (handler `index.handler`), and the
+ * canary's PreTraffic hook → pretraffic.mjs (handler `pretraffic.handler`). One asset, one build:
+ * the hook shares the chunks it needs, and loads no model at init (index.mjs would fetch them all).
+ */
+export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/entry.mts', pretraffic: 'lambda/deploy-hook/entry.ts' });
 
 /**
  * The local programs (never in the Lambda asset): each entry runs its program when executed,

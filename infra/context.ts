@@ -74,6 +74,7 @@ const ContextSchema = z.object({
     .optional(),
   jwtScope: text,
   rawInputExpiryDays: int(1, 3650),
+  rmseAlarmFactor: z.coerce.number().min(1).max(100).optional(),
 });
 
 /**

@@ -75,8 +75,10 @@ export interface PredictSettings {
   readonly jwtAudience?: readonly string[];
   /** `jwt` mode: a scope every token must carry (e.g. `predict/invoke`); unset = any valid token */
   readonly jwtScope?: string;
-  /** raw inputs (dead-letters/, capture/) expire from the data bucket after this many days */
+  /** raw inputs (dead-letters/, capture/, actuals/) expire from the data bucket after this many days */
   readonly rawInputExpiryDays: number;
+  /** the monitor alarms when a model version's RMSE on joined ground truth exceeds its training RMSE this many times */
+  readonly rmseAlarmFactor: number;
 }
 
 /** How the HTTP API authenticates prediction requests. */
@@ -118,6 +120,8 @@ export const DEFAULT_SETTINGS: PredictSettings = Object.freeze({
   // Authentication is on by default: predictions need a SigV4 signature.
   apiAuth: 'iam',
   rawInputExpiryDays: 90,
+  // The validation month scores 1.31× the training RMSE (README, The models); a drifted month 1.54×.
+  rmseAlarmFactor: 1.5,
 });
 
 /**

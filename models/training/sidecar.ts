@@ -1,3 +1,4 @@
+import type { ModelExample } from '../../lambda/model/examples';
 import type { ModelTarget } from './model-targets';
 
 /**
@@ -19,6 +20,8 @@ export interface ModelSidecar {
   inputs: Record<string, string | { type: string; description?: string; unit?: string; min?: number; max?: number }>;
   output: Record<string, string>;
   training: { train_data: string; validation_data: string; trip_distance_max: number };
+  /** rides with the fitted regression's own prediction: the exported graph must reproduce them (checked at load) */
+  examples: ModelExample[];
 }
 
 /**
@@ -44,6 +47,7 @@ export interface SidecarFacts extends ModelFacts {
   validationLabel: string;
   /** the longest trip in the training data, miles */
   maxTripDistance: number;
+  examples: ModelExample[];
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -69,5 +73,6 @@ export function buildSidecar(target: ModelTarget, facts: SidecarFacts): ModelSid
     },
     output: { variable: `float [N,1], ${target.unit}` },
     training: { train_data: facts.trainLabel, validation_data: facts.validationLabel, trip_distance_max: facts.maxTripDistance },
+    examples: facts.examples,
   };
 }

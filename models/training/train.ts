@@ -30,10 +30,11 @@ import { parseLocation } from '../../lambda/storage/location';
 import { openTripReader } from '../../lambda/protocols/batch/trip-files/open-trips';
 import { tripAt } from '../../lambda/protocols/batch/trip-files/trip-chunk';
 import { generateTrips } from '../../lambda/local/synthetic/synthetic-trips';
-import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import { fitLinearRegression, predictLinear, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import type { ModelExample } from '../../lambda/model/examples';
 import { exportLinearModel } from './export-onnx';
 import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
-import { trainingProfile, type ProfiledRow } from './reference-profile';
+import { trainingProfile, type ExcludedRow, type ProfiledRow } from './reference-profile';
 import { buildSidecar, type ModelFacts, type ModelSidecar } from './sidecar';
 
 /** Where training rows come from: a synthetic month, or a TLC trip file. */
@@ -64,8 +65,12 @@ function tripExample(ride: Ride, pickup: TripInstant, duration: number, totalAmo
   return { PULocationID: ride.PULocationID, DOLocationID: ride.DOLocationID, puDo: puDo(ride), tripDistance: ride.trip_distance, pickupMs: Number(pickup), duration, totalAmount };
 }
 
+/** A trip the 1–60 minute filter skipped: its inputs as read (NaN where missing), for the profile's missing shares. */
+type SkippedTrip = ExcludedRow;
+
 interface ExampleSource {
   examples: TripExample[];
+  skipped: SkippedTrip[];
   /** e.g. `synthetic TLC green 2021-01` or the file's name */
   name: string;
 }
@@ -86,13 +91,20 @@ export interface TrainResult {
   cost?: TrainedModel;
 }
 
-function syntheticExamples(year: number, month: number, rows: number): TripExample[] {
+function syntheticExamples(year: number, month: number, rows: number): { examples: TripExample[]; skipped: SkippedTrip[] } {
   const examples: TripExample[] = [];
+  const skipped: SkippedTrip[] = [];
   for (const row of generateTrips({ year, month, rows })) {
     const trip = classifyTrip({ ...row, pickup: row.pickup_datetime, dropoff: row.dropoff_datetime });
     if (trip.kind === 'kept') examples.push(tripExample(trip.ride, row.pickup_datetime, trip.duration, row.fare.total_amount));
+    else skipped.push(skippedTrip(row));
   }
-  return examples;
+  return { examples, skipped };
+}
+
+function skippedTrip(row: { PULocationID: number | null; DOLocationID: number | null; trip_distance: number | null }): SkippedTrip {
+  const value = (v: number | null) => (v === null ? Number.NaN : v);
+  return { PULocationID: value(row.PULocationID), DOLocationID: value(row.DOLocationID), tripDistance: value(row.trip_distance) };
 }
 
 /** The trip-file column the cost model learns (TLC `total_amount`). */
@@ -102,10 +114,11 @@ const COST_TARGET_COLUMN = COST_TARGET.column as string;
 const finiteOrNaN = (value: number | undefined): number => (value !== undefined && Number.isFinite(value) ? value : Number.NaN);
 
 /** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps, with `total_amount` when the file has it. */
-async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> {
+async function fileExamples(uri: string, s3?: S3Client): Promise<{ examples: TripExample[]; skipped: SkippedTrip[] }> {
   const location = parseLocation(uri, { what: 'a training file' });
   const reader = await openTripReader(location, formatOf(location), { s3, chunkRows: 131_072 });
   const examples: TripExample[] = [];
+  const skipped: SkippedTrip[] = [];
   // The cost target rides along as an extra column when the file has one; without it, only duration is fitted.
   const extra = reader.columns.includes(COST_TARGET_COLUMN) ? [COST_TARGET_COLUMN] : [];
   try {
@@ -115,12 +128,13 @@ async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> 
         const record = tripAt(chunk, i);
         const trip = classifyTrip(record);
         if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, finiteOrNaN(totalAmount?.[i])));
+        else skipped.push(skippedTrip(record));
       }
     }
   } finally {
     await reader.close();
   }
-  return examples;
+  return { examples, skipped };
 }
 
 async function loadSources(sources: readonly TrainingSource[], options: TrainOptions): Promise<ExampleSource[]> {
@@ -128,8 +142,8 @@ async function loadSources(sources: readonly TrainingSource[], options: TrainOpt
   for (const source of sources) {
     loaded.push(
       source.kind === 'synthetic'
-        ? { examples: syntheticExamples(source.year, source.month, options.rows), name: `synthetic TLC green ${ym(source)}` }
-        : { examples: await fileExamples(source.uri, options.s3), name: basename(source.uri) },
+        ? { ...syntheticExamples(source.year, source.month, options.rows), name: `synthetic TLC green ${ym(source)}` }
+        : { ...(await fileExamples(source.uri, options.s3)), name: basename(source.uri) },
     );
   }
   return loaded;
@@ -157,7 +171,7 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
 /** Fits one target on the training sources, scores it on the validation month, exports it. */
 async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
   const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
-  const { examples: validationSet, label: validationLabel } = examplesFor(validationSources, pick);
+  const { examples: validationSet, rows: validationRows, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
   const trainRmse = rmse(model, trainSet);
   const validationRmse = rmse(model, validationSet);
@@ -169,9 +183,25 @@ async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSo
   const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
   const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
-  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance });
-  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel });
+  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance, examples: modelExamples(model, validationRows) });
+  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel }, trainSources.flatMap((source) => source.skipped));
   return { target, bytes, ...facts, model, sidecar, profile };
+}
+
+/** The README's ride: a zone pair training never saw, at the longest distance the docs show. */
+const README_RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
+
+/**
+ * The sidecar's examples: five validation rides spread over the month and the README's ride, each
+ * with the fitted regression's own float64 prediction — the training framework's answer, which
+ * the exported float32 graph must reproduce (lambda/model/examples.ts).
+ */
+export function modelExamples(model: LinearModel, validationRows: readonly ProfiledRow[]): ModelExample[] {
+  const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
+  const n = validationRows.length;
+  const picked = n === 0 ? [] : [0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1].map((i) => validationRows[i] as ProfiledRow);
+  const rides = [...picked.map((row) => ({ PULocationID: row.PULocationID, DOLocationID: row.DOLocationID, trip_distance: row.tripDistance })), README_RIDE];
+  return rides.map((ride) => ({ inputs: ride, output: predictLinear(model, lookup, puDo(ride), ride.trip_distance) }));
 }
 
 const hasRows = (sources: readonly ExampleSource[], pick: (e: TripExample) => number) => sources.some((s) => s.examples.some((e) => Number.isFinite(pick(e))));

@@ -69,10 +69,10 @@ describe('npm run monitor', () => {
     const inputs = ['PULocationID', 'DOLocationID', 'trip_distance'];
     expect(summaryIn(out).features_not_compared).toEqual(inputs.filter((name) => !columns.some((c) => c.name === name)));
     const errors = rows.map((r) => Number(r.predicted_duration) - Number(r.actual_duration));
-    expect(quality.n).toBe(rows.length);
+    expect(quality.rows_joined).toBe(rows.length);
     expect(quality.rmse).toBeCloseTo(Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length), 9);
-    expect(quality.period).toBe('day');
-    expect(quality.periods.length).toBe(28);
+    expect(quality.by_day.length).toBe(28);
+    expect(quality.by_version).toEqual([expect.objectContaining({ version: 'unknown', rows: rows.length })]);
     expect(summaryIn(out).features.PULocationID?.method).toBe('jensenshannon');
   });
 
