@@ -7,6 +7,9 @@ import { DEFAULT_METRICS_NAMESPACE, LOCAL_FUNCTION_VERSION, MODEL_NAME_PATTERN, 
 import { parseCaptureLocation } from '../observability/capture/location';
 import type { CaptureSettings } from '../observability/capture/settings';
 import { parseStorageLocation, type MonitorSettings } from '../protocols/monitor/monitor-settings';
+import { ConfigError, allowedValues, configErrorFrom } from './errors';
+
+export { ConfigError } from './errors';
 
 /** Everything the function and the local runners read from the environment, parsed once. */
 export interface Config {
@@ -189,16 +192,13 @@ const EnvSchema = z.object({
 });
 
 /**
- * Parses the environment into a frozen Config; throws naming the variable that is wrong.
+ * Parses the environment into a frozen Config; throws a {@link ConfigError} naming the variable that is wrong.
  *
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`invalid environment: ${issue?.path.join('.')}: ${issue?.message}`);
-  }
+  const parsed = EnvSchema.safeParse(env, { error: allowedValues });
+  if (!parsed.success) throw configErrorFrom(parsed.error);
   const e = parsed.data;
   const models = modelSpecsFrom(e);
   return Object.freeze({
@@ -224,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       rideEventsStreamName: e.RIDE_EVENTS_STREAM_NAME,
       testRun: e.TEST_RUN,
       kinesisEndpoint: e.AWS_ENDPOINT_URL_KINESIS ?? e.KINESIS_ENDPOINT_URL,
-      deadLetterLocation: e.DEAD_LETTER_LOCATION === undefined ? undefined : parseDeadLetterLocation(e.DEAD_LETTER_LOCATION),
+      deadLetterLocation: e.DEAD_LETTER_LOCATION === undefined ? undefined : setting('DEAD_LETTER_LOCATION', () => parseDeadLetterLocation(e.DEAD_LETTER_LOCATION as string)),
       localKinesisPort: e.LOCAL_KINESIS_PORT,
       localBatchSize: e.STREAM_BATCH_SIZE,
     }),
@@ -240,7 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxPageValues: e.BATCH_MAX_PAGE_VALUES,
     }),
     capture: Object.freeze({
-      location: e.CAPTURE_LOCATION === undefined ? undefined : parseCaptureLocation(e.CAPTURE_LOCATION),
+      location: e.CAPTURE_LOCATION === undefined ? undefined : setting('CAPTURE_LOCATION', () => parseCaptureLocation(e.CAPTURE_LOCATION as string)),
       sampleRate: e.CAPTURE_SAMPLE_RATE,
       maxHeldRecords: e.CAPTURE_MAX_HELD_RECORDS,
       maxHeldBytes: e.CAPTURE_MAX_HELD_BYTES,
@@ -260,7 +260,7 @@ type Env = z.infer<typeof EnvSchema>;
 function modelSpecsFrom(e: Env): ModelSpec[] {
   const versionOverride = e.MODEL_VERSION ?? e.RUN_ID;
   if (e.MODELS !== undefined && (e.MODEL_LOCATION || e.MODEL_BUCKET || e.MODEL_KEY)) {
-    throw new Error('invalid environment: set MODELS or MODEL_LOCATION / MODEL_BUCKET+MODEL_KEY, not both');
+    throw new ConfigError('MODELS', 'set MODELS or MODEL_LOCATION / MODEL_BUCKET+MODEL_KEY, not both');
   }
   const pairs = e.MODELS !== undefined ? parseModelsVariable(e.MODELS) : singleModel(e) ?? Object.entries(DEFAULT_MODELS).map(([name, path]) => ({ name, text: path }));
   // The override names one model's version: `duration`, or the only model there is.
@@ -270,7 +270,7 @@ function modelSpecsFrom(e: Env): ModelSpec[] {
     try {
       location = typeof text === 'string' ? parseModelLocation(text) : text;
     } catch (error) {
-      throw new Error(`invalid environment: MODELS: '${name}=${String(text)}': ${(error as Error).message}`);
+      throw new ConfigError('MODELS', `MODELS: '${name}=${String(text)}': ${(error as Error).message}`);
     }
     return name === overridden && versionOverride !== undefined ? { name, location, versionOverride } : { name, location };
   });
@@ -281,12 +281,12 @@ function shadowSpecsFrom(e: Env, served: readonly ModelSpec[]): ModelSpec[] {
   if (e.SHADOW_MODELS === undefined) return [];
   return parseModelsVariable(e.SHADOW_MODELS, 'SHADOW_MODELS').map(({ name, text }) => {
     if (!served.some((spec) => spec.name === name)) {
-      throw new Error(`invalid environment: SHADOW_MODELS: '${name}' shadows no served model (served: ${served.map((spec) => spec.name).join(', ')})`);
+      throw new ConfigError('SHADOW_MODELS', `SHADOW_MODELS: '${name}' shadows no served model (served: ${served.map((spec) => spec.name).join(', ')})`);
     }
     try {
       return { name, location: parseModelLocation(text) };
     } catch (error) {
-      throw new Error(`invalid environment: SHADOW_MODELS: '${name}=${text}': ${(error as Error).message}`);
+      throw new ConfigError('SHADOW_MODELS', `SHADOW_MODELS: '${name}=${text}': ${(error as Error).message}`);
     }
   });
 }
@@ -294,7 +294,7 @@ function shadowSpecsFrom(e: Env, served: readonly ModelSpec[]): ModelSpec[] {
 function singleModel(e: Env): { name: string; text: string | ModelSpec['location'] }[] | undefined {
   if (e.MODEL_LOCATION) return [{ name: PRIMARY_MODEL, text: e.MODEL_LOCATION }];
   if (e.MODEL_BUCKET && e.MODEL_KEY) return [{ name: PRIMARY_MODEL, text: { kind: 's3', bucket: e.MODEL_BUCKET, key: e.MODEL_KEY } }];
-  if (e.MODEL_BUCKET || e.MODEL_KEY) throw new Error('invalid environment: MODEL_BUCKET and MODEL_KEY must be set together');
+  if (e.MODEL_BUCKET || e.MODEL_KEY) throw new ConfigError(e.MODEL_BUCKET ? 'MODEL_KEY' : 'MODEL_BUCKET', 'MODEL_BUCKET and MODEL_KEY must be set together');
   return undefined;
 }
 
@@ -310,9 +310,9 @@ export function parseModelsVariable(text: string, variable = 'MODELS'): { name: 
     const name = eq === -1 ? '' : pair.slice(0, eq).trim();
     const location = eq === -1 ? '' : pair.slice(eq + 1).trim();
     if (!MODEL_NAME_PATTERN.test(name) || location === '') {
-      throw new Error(`invalid environment: ${variable}: '${pair}' must be name=location with a name of lower-case letters, digits and _`);
+      throw new ConfigError(variable, `${variable}: '${pair}' must be name=location with a name of lower-case letters, digits and _`);
     }
-    if (seen.has(name)) throw new Error(`invalid environment: ${variable}: '${pair}' repeats the name '${name}'`);
+    if (seen.has(name)) throw new ConfigError(variable, `${variable}: '${pair}' repeats the name '${name}'`);
     seen.add(name);
     return { name, text: location };
   });
@@ -321,13 +321,26 @@ export function parseModelsVariable(text: string, variable = 'MODELS'): { name: 
 function monitorSettingsFrom(e: z.infer<typeof EnvSchema>): MonitorSettings | undefined {
   if (e.MONITOR_CAPTURE_LOCATION === undefined) return undefined;
   if (e.MONITOR_REFERENCE_LOCATION === undefined || e.MONITOR_OUTPUT_LOCATION === undefined) {
-    throw new Error('invalid environment: MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
+    throw new ConfigError('MONITOR_CAPTURE_LOCATION', 'MONITOR_REFERENCE_LOCATION and MONITOR_OUTPUT_LOCATION must be set with MONITOR_CAPTURE_LOCATION');
   }
   return Object.freeze({
-    captureLocation: parseStorageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
-    referenceLocation: parseStorageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
-    outputLocation: parseStorageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
+    captureLocation: storageLocation(e.MONITOR_CAPTURE_LOCATION, 'MONITOR_CAPTURE_LOCATION'),
+    referenceLocation: storageLocation(e.MONITOR_REFERENCE_LOCATION, 'MONITOR_REFERENCE_LOCATION'),
+    outputLocation: storageLocation(e.MONITOR_OUTPUT_LOCATION, 'MONITOR_OUTPUT_LOCATION'),
     periodDays: e.MONITOR_PERIOD_DAYS,
     maxRecords: e.MONITOR_MAX_RECORDS,
   });
+}
+
+/** A location parser's complaint about one variable, as a {@link ConfigError} naming it. */
+function setting<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message, { cause: error });
+  }
+}
+
+function storageLocation(text: string, variable: string): ReturnType<typeof parseStorageLocation> {
+  return setting(variable, () => parseStorageLocation(text, variable));
 }

@@ -1,12 +1,12 @@
 /**
  * Drift and quality report between two datasets:
  *
- *   npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--title "…"]
+ *   npm run monitor -- --reference <file|dir> --current <file|dir> [--out <dir>] [--title "…"]
  *   npm run monitor -- profile <file|dir> <out.json>     # a source's profile (e.g. a reference)
  *
  * Each side is a reference profile (`*.json`, or a model directory with reference-profile.json),
  * a capture directory, a batch output (parquet/CSV with predicted_* columns) or a TLC trip file
- * (parquet/CSV). Writes `<out>/summary.json` and `<out>/report.html`.
+ * (parquet/CSV). Writes `<out>/summary.json` and `<out>/report.html` (`output/monitor` by default).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,10 @@ import { parseArgs } from 'node:util';
 import { buildProfile, runMonitor, type MonitorSummary } from '../monitoring';
 import type { ReferenceProfile } from '../monitoring';
 import { openMonitorSource } from './monitor-sources/open-monitor-source';
+import { wantsHelp } from './cli';
+
+/** Where the report goes without `--out`: under output/, which git ignores. */
+export const DEFAULT_MONITOR_OUT = join('output', 'monitor');
 
 export interface MonitorCliIo {
   stdout: Pick<NodeJS.WriteStream, 'write'>;
@@ -22,8 +26,24 @@ export interface MonitorCliIo {
   now?: Date;
 }
 
-const USAGE = `usage: npm run monitor -- --reference <file|dir> --current <file|dir> --out <dir> [--title TEXT]
-       npm run monitor -- profile <file|dir> <out.json>`;
+
+/** `npm run monitor -- --help`. */
+export const MONITOR_USAGE = `Compares a current dataset with a reference (drift of each input and prediction, and quality
+where actual values are known) and writes summary.json and a self-contained report.html into
+--out (default ${DEFAULT_MONITOR_OUT}/, which git ignores). Each side is a reference profile (*.json,
+or a model directory with reference-profile.json), a capture directory, a batch output
+(parquet/CSV with predicted_* columns) or a TLC trip file (parquet/CSV); paths or s3:// URIs.
+\`profile\` writes a source's profile, to use as a reference later.
+
+usage:
+  npm run monitor -- --reference <file|dir> --current <file|dir> [--out <dir>] [--title TEXT]
+  npm run monitor -- profile <file|dir> <out.json>
+
+examples:
+  npm run monitor -- --reference models/ --current data/green_tripdata_2021-02.parquet
+  npm run monitor -- --reference models/ --current output/green-2021-02.parquet --out output/monitor-2021-02
+  npm run monitor -- profile data/green_tripdata_2021-01.parquet output/profile-2021-01.json
+`;
 
 /** A usage mistake on the command line; `code` is stable. */
 export class MonitorUsageError extends Error {
@@ -31,13 +51,25 @@ export class MonitorUsageError extends Error {
   override readonly name = 'MonitorUsageError';
 }
 
-/** Runs `npm run monitor -- …`; resolves to the exit code (1 after `monitor failed [CODE]: …`). */
+/**
+ * Runs `npm run monitor -- …`; resolves to the exit code: 0 (also for `--help`, which prints
+ * {@link MONITOR_USAGE}), 2 after one line for a mistake in the arguments, 1 after
+ * `monitor failed [CODE]: …`.
+ */
 export async function runMonitorCli(argv: string[], io: MonitorCliIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout.write(MONITOR_USAGE);
+    return 0;
+  }
   try {
     if (argv[0] === 'profile') await profileCommand(argv.slice(1), io);
     else await reportCommand(argv, io);
     return 0;
   } catch (error) {
+    if (error instanceof MonitorUsageError) {
+      io.stderr.write(`npm run monitor: ${error.message} (see \`npm run monitor -- --help\`)\n`);
+      return 2;
+    }
     const code = (error as { code?: unknown }).code;
     io.stderr.write(`monitor failed [${typeof code === 'string' ? code : 'UNEXPECTED'}]: ${(error as Error).message}\n`);
     return 1;
@@ -46,22 +78,23 @@ export async function runMonitorCli(argv: string[], io: MonitorCliIo): Promise<n
 
 async function reportCommand(argv: string[], io: MonitorCliIo): Promise<void> {
   const { values } = parse(argv, { reference: { type: 'string' }, current: { type: 'string' }, out: { type: 'string' }, title: { type: 'string' } });
-  if (!values.reference || !values.current || !values.out) throw new MonitorUsageError(`--reference, --current and --out are required\n${USAGE}`);
+  if (!values.reference || !values.current) throw new MonitorUsageError('--reference and --current are required');
+  const out = values.out ?? DEFAULT_MONITOR_OUT;
   const started = performance.now();
   const [reference, current] = [await openMonitorSource(values.reference), await openMonitorSource(values.current)];
   const { summary, html } = await runMonitor({ reference: reference.side, current: current.side, referenceLabel: reference.label, currentLabel: current.label, title: values.title, now: io.now });
-  await mkdir(values.out, { recursive: true });
-  await writeFile(join(values.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(values.out, 'report.html'), html);
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(out, 'report.html'), html);
   for (const note of [...reference.notes, ...current.notes]) io.stderr.write(`note: ${note}\n`);
   io.stdout.write(describe(summary));
-  io.stdout.write(`wrote ${join(values.out, 'summary.json')} and ${join(values.out, 'report.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  io.stdout.write(`wrote ${join(out, 'summary.json')} and ${join(out, 'report.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 async function profileCommand(argv: string[], io: MonitorCliIo): Promise<void> {
   const { positionals } = parse(argv, {});
   const [sourcePath, outPath] = positionals;
-  if (!sourcePath || !outPath || positionals.length !== 2) throw new MonitorUsageError(`profile takes a source and an output file\n${USAGE}`);
+  if (!sourcePath || !outPath || positionals.length !== 2) throw new MonitorUsageError('profile takes a source and an output file');
   const source = await openMonitorSource(sourcePath);
   const profile: ReferenceProfile = source.kind === 'profile' ? (source.side as ReferenceProfile) : await buildProfile(source.side as Exclude<typeof source.side, ReferenceProfile>, { source: source.label, created: io.now });
   await writeFile(outPath, `${JSON.stringify(profile)}\n`);
@@ -72,7 +105,7 @@ function parse(argv: string[], options: NonNullable<Parameters<typeof parseArgs>
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, string | undefined>; positionals: string[] };
   } catch (error) {
-    throw new MonitorUsageError(`${(error as Error).message}\n${USAGE}`, { cause: error });
+    throw new MonitorUsageError((error as Error).message, { cause: error });
   }
 }
 
