@@ -4,7 +4,7 @@ import { Rule, RuleTargetInput, EventField, Schedule } from 'aws-cdk-lib/aws-eve
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
-import { LogGroup, LogStream } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogStream, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SERVICE_NAME as POWERTOOLS_SERVICE_NAME } from '../lambda/contract';
@@ -93,13 +93,13 @@ export class Monitoring extends Construct {
     const given = Object.fromEntries(Object.entries(props.monitoring ?? {}).filter(([, v]) => v !== undefined));
     const settings = (this.settings = Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...given }));
     this.deliveryRole = this.createDeliveryRole(props.dataBucket);
-    this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings);
+    this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings, props.settings.logRetentionDays);
     this.captureEnvironment = { CAPTURE_LOCATION: `firehose://${this.deliveryStream.ref}`, CAPTURE_SAMPLE_RATE: String(settings.captureSampleRate) };
     for (const role of props.producers) {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.attrArn] }));
     }
     this.monitor = this.createMonitor(props, settings);
-    this.createAlarms(props.settings.metricsNamespace, settings);
+    if (props.settings.operationalAlarms) this.createAlarms(props.settings.metricsNamespace, settings);
   }
 
   /**
@@ -127,8 +127,8 @@ export class Monitoring extends Construct {
     return role;
   }
 
-  private createDeliveryStream(bucket: Bucket, settings: MonitoringSettings): CfnDeliveryStream {
-    const logGroup = new LogGroup(this, 'DeliveryLogs', { retention: 30, removalPolicy: RemovalPolicy.DESTROY });
+  private createDeliveryStream(bucket: Bucket, settings: MonitoringSettings, logRetentionDays: RetentionDays): CfnDeliveryStream {
+    const logGroup = new LogGroup(this, 'DeliveryLogs', { retention: logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
     const logStream = new LogStream(this, 'DeliveryErrors', { logGroup, removalPolicy: RemovalPolicy.DESTROY });
     logGroup.grantWrite(this.deliveryRole);
     const stream = new CfnDeliveryStream(this, 'Capture', {
