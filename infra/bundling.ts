@@ -104,6 +104,10 @@ export function bundleOptions(entries: Readonly<Record<string, string>>, outdir:
     // onnxruntime-node is a native addon; kinesalite (npm run stream's local Kinesis, never in the
     // asset) loads its actions with require() of computed paths, which no bundler can follow.
     external: ['onnxruntime-node', 'kinesalite'],
+    // vega's loader reaches tr46 (node-fetch → whatwg-url), which requires Node's own punycode:
+    // deprecated since Node 21, it prints a DeprecationWarning on every monitor run. The npm
+    // package is the same code without the warning (the trailing slash names the package).
+    alias: { punycode: 'punycode/' },
     banner: { js: ESM_BANNER },
     minify: true,
     sourcemap: true,

@@ -4,7 +4,7 @@ import { Rule, RuleTargetInput, EventField, Schedule } from 'aws-cdk-lib/aws-eve
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
-import { LogGroup, LogStream } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogStream, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ACTUALS_PREFIX, DIMENSIONS, ENV, METRICS, QUALITY_METRICS, SERVICE_NAME as POWERTOOLS_SERVICE_NAME } from '../lambda/contract';
@@ -99,7 +99,7 @@ export class Monitoring extends Construct {
     const given = Object.fromEntries(Object.entries(props.monitoring ?? {}).filter(([, v]) => v !== undefined));
     const settings = (this.settings = Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...given }));
     this.deliveryRole = this.createDeliveryRole(props.dataBucket);
-    this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings);
+    this.deliveryStream = this.createDeliveryStream(props.dataBucket, settings, props.settings.logRetentionDays);
     this.captureEnvironment = { [ENV.captureLocation]: `firehose://${this.deliveryStream.ref}`, [ENV.captureSampleRate]: String(settings.captureSampleRate) };
     for (const role of props.producers) {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.deliveryStream.attrArn] }));
@@ -114,8 +114,10 @@ export class Monitoring extends Construct {
       'Producers name their objects by day under actuals/dt=<day>/; only that prefix, write only.',
     );
     this.monitor = this.createMonitor(props, settings);
-    this.createAlarms(props.settings.metricsNamespace, settings);
-    this.rmseAlarms = Object.fromEntries(props.models.map((model) => [model, this.rmseAlarm(model, props.settings)]));
+    // The operator's alarms; `-c operationalAlarms=false` (the demo preset) leaves only the deployment's rollback alarms.
+    const alarmed = props.settings.operationalAlarms;
+    if (alarmed) this.createAlarms(props.settings.metricsNamespace, settings);
+    this.rmseAlarms = alarmed ? Object.fromEntries(props.models.map((model) => [model, this.rmseAlarm(model, props.settings)])) : {};
   }
 
   /**
@@ -166,8 +168,8 @@ export class Monitoring extends Construct {
     return role;
   }
 
-  private createDeliveryStream(bucket: Bucket, settings: MonitoringSettings): CfnDeliveryStream {
-    const logGroup = new LogGroup(this, 'DeliveryLogs', { retention: 30, removalPolicy: RemovalPolicy.DESTROY });
+  private createDeliveryStream(bucket: Bucket, settings: MonitoringSettings, logRetentionDays: RetentionDays): CfnDeliveryStream {
+    const logGroup = new LogGroup(this, 'DeliveryLogs', { retention: logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
     const logStream = new LogStream(this, 'DeliveryErrors', { logGroup, removalPolicy: RemovalPolicy.DESTROY });
     logGroup.grantWrite(this.deliveryRole);
     const stream = new CfnDeliveryStream(this, 'Capture', {

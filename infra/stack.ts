@@ -91,6 +91,7 @@ export class PredictStack extends Stack {
       models: this.models.models.map((model) => model.name),
       producers: [this.predict.role, this.batch.role],
       settings,
+      monitoring: { captureSampleRate: settings.captureSampleRate },
     });
     for (const fn of [this.predict, this.batch]) {
       for (const [name, value] of Object.entries(this.monitoring.captureEnvironment)) fn.function.addEnvironment(name, value);
@@ -109,13 +110,15 @@ export class PredictStack extends Stack {
       schedule: Schedule.expression(settings.batchSchedule),
       targets: [new LambdaFunction(this.batch.function, { retryAttempts: 2 })],
     });
-    new PredictAlarms(this, 'Alarms', {
-      predict: this.predict.function,
-      batch: this.batch.function,
-      onFailureQueue: this.streams.onFailure,
-      metricsNamespace: settings.metricsNamespace,
-      maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
-    });
+    if (settings.operationalAlarms) {
+      new PredictAlarms(this, 'Alarms', {
+        predict: this.predict.function,
+        batch: this.batch.function,
+        onFailureQueue: this.streams.onFailure,
+        metricsNamespace: settings.metricsNamespace,
+        maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
+      });
+    }
     this.addOutputs();
   }
 

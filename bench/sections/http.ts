@@ -7,7 +7,7 @@ import type { Ride } from '../../lambda/rides/features';
 import { localProgram } from '../build';
 import { groupCpuSeconds } from '../load/process-cpu';
 import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';
-import { GUNICORN, checkPeer, probeRides, trainPeer } from '../peers/peer';
+import { GUNICORN, PYTHON_ENV, checkPeer, probeRides, trainPeer } from '../peers/peer';
 import { COURSE_RIDE } from '../rides';
 import { freePort, postJson, startServer, type RunningServer } from '../servers';
 import type { BenchContext, Section, Table, TargetCheck } from '../section';
@@ -105,7 +105,7 @@ function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
     return startServer(name, GUNICORN, ['--bind', `127.0.0.1:${port}`, '--chdir', modelDir, '--pythonpath', join(context.root, 'bench', 'peers'), '--log-level', 'warning', ...extra, 'predict:app'], {
       cwd: modelDir,
       url,
-      env: process.env,
+      env: { ...process.env, ...PYTHON_ENV },
       ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
     });
   };

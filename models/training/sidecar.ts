@@ -32,6 +32,14 @@ export interface ModelSidecar {
  */
 export const MAX_TRIP_DISTANCE_MILES = 1_000;
 
+/**
+ * The highest TLC taxi zone id: the zone map numbers 1–263, and 264/265 stand for an unknown or an
+ * outside-NYC location (TLC's taxi_zone_lookup.csv). A request with a larger id names no place the
+ * model could have learned about, so the sidecar bounds both zones by it and the service answers
+ * 400 naming the field.
+ */
+export const MAX_TLC_ZONE_ID = 265;
+
 /** What training measured about a model. */
 export interface ModelFacts {
   version: string;
@@ -54,7 +62,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 export function buildSidecar(target: ModelTarget, facts: SidecarFacts): ModelSidecar {
   const metrics = { train_rmse: round(facts.trainRmse, 4), validation_rmse: round(facts.validationRmse, 4) };
-  const zone = (end: string) => ({ type: 'integer', description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`, min: 1 });
+  const zone = (end: string) => ({ type: 'integer', description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`, min: 1, max: MAX_TLC_ZONE_ID });
   return {
     model_version: facts.version,
     description: target.description,

@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { parseSidecar } from '../../lambda/model/sidecar';
 import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../support/fixtures';
@@ -70,15 +69,18 @@ describe('training from TLC trip files', () => {
   });
 });
 
-describe('npm run train -- --train <files>', () => {
+describe('npm run train -- --train <files> --out-dir <dir>', () => {
   const out = join(dir.path, 'trained');
   const durationPath = join(out, 'model.onnx');
   const costPath = join(out, 'cost', 'model.onnx');
   const root = resolve(__dirname, '..', '..');
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const trainInto = (...extra: string[]) => spawnSync(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out-dir', out, ...extra], { cwd: root, encoding: 'utf8' });
   let stdout = '';
-  beforeAll(async () => {
-    const tsx = join(root, 'node_modules', '.bin', 'tsx');
-    ({ stdout } = await promisify(execFile)(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out', durationPath, '--cost-out', costPath], { cwd: root }));
+  beforeAll(() => {
+    const run = trainInto();
+    expect(run.status).toBe(0);
+    stdout = run.stdout;
   });
 
   it('writes both models, each with its sidecar and reference profile', () => {
@@ -88,6 +90,24 @@ describe('npm run train -- --train <files>', () => {
       expect(existsSync(join(path, '..', 'reference-profile.json'))).toBe(true);
     }
     expect(stdout).toMatch(/^cost: \d+ trips, train RMSE \$\d/m);
+  });
+
+  it('refuses to replace the models it wrote without --force, in one line, leaving them as they were', () => {
+    const before = readFileSync(durationPath);
+
+    const again = trainInto();
+
+    expect(again.status).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^npm run train: .*model\.onnx, .*model\.json, .*reference-profile\.json.* already exist; pass --force to replace, or --out-dir another directory \(see `npm run train -- --help`\)\n$/);
+    expect(readFileSync(durationPath).equals(before)).toBe(true);
+  });
+
+  it('replaces them with --force', () => {
+    const forced = trainInto('--force');
+
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toMatch(/^duration: \d+ trips, .* → .*model\.onnx \(version [0-9a-f]{12}\)$/m);
   });
 
   it("gives a cost sidecar with the training RMSE, which the cost model's predictions on the training rows match", async () => {

@@ -44,14 +44,14 @@ describe('npm run train', () => {
     expect(result.duration.sidecar).not.toHaveProperty('target');
   });
 
-  it('bounds trip_distance above the longest training trip and zones at 1', () => {
+  it('bounds trip_distance above the longest training trip and zones to the TLC ids 1–265', () => {
     for (const model of [result.duration, result.cost]) {
       const sidecar = model?.sidecar;
       expect(sidecar?.inputs.trip_distance).toMatchObject({ min: 0 });
       const max = (sidecar?.inputs.trip_distance as { max: number }).max;
       expect(max).toBeGreaterThanOrEqual(sidecar?.training.trip_distance_max as number);
-      expect(sidecar?.inputs.PULocationID).toMatchObject({ min: 1 });
-      expect(sidecar?.inputs.DOLocationID).toMatchObject({ min: 1 });
+      expect(sidecar?.inputs.PULocationID).toMatchObject({ min: 1, max: 265 });
+      expect(sidecar?.inputs.DOLocationID).toMatchObject({ min: 1, max: 265 });
     }
   });
 

@@ -98,12 +98,18 @@ describe('npm run monitor', () => {
     expect(summary.features.trip_distance?.drift).toBe(false);
   });
 
-  it('exits 1 naming the code for a source that is none of the kinds, and for missing arguments', async () => {
+  it('exits 1 naming the code for a source that is none of the kinds', async () => {
     const bogus = join(dir.path, 'empty-dir');
     mkdirSync(bogus);
     const run = await monitor('--reference', bogus, '--current', jan, '--out', join(dir.path, 'x'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('monitor failed [INVALID_MONITOR_SOURCE]');
-    expect((await monitor('--reference', jan)).stderr).toContain('monitor failed [INVALID_MONITOR_ARGS]');
+  });
+
+  it('exits 2 with one line for missing arguments and an unknown option', async () => {
+    expect(await monitor('--reference', jan)).toEqual({ status: 2, stdout: '', stderr: 'npm run monitor: --reference and --current are required (see `npm run monitor -- --help`)\n' });
+    const unknown = await monitor('--reference', jan, '--current', jan, '--colour');
+    expect(unknown).toMatchObject({ status: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^npm run monitor: Unknown option '--colour'.*\(see `npm run monitor -- --help`\)\n$/);
   });
 });
