@@ -7,6 +7,7 @@ import type { SetPrediction } from '../../model/observers';
 import type { ModelStatus } from '../../repository/model-set-cache';
 import { HTTP_ERRORS, type HttpErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
+import { answerOtherProtocol } from './protocols';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -65,6 +66,9 @@ function routeMethod(path: string): string | undefined {
  * `{"error", "code", "field"}` naming the field; never a stack trace, never the value sent.
  */
 export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  // Issue 22: OIP v2, MLflow/SageMaker and /docs are codecs of their own (protocols.ts), by path.
+  const other = answerOtherProtocol(request, deps);
+  if (other) return other;
   const allowed = routeMethod(request.path);
   if (!allowed) return error('NO_SUCH_ROUTE', 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json');
   if (request.method !== allowed) return error('METHOD_NOT_ALLOWED', `${request.path} accepts ${allowed} only`, {}, { allow: allowed });

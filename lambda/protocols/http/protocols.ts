@@ -1,0 +1,37 @@
+import type { HttpDeps, HttpRequest, HttpResponse } from './http-handler';
+import { routesAt, type MatchedRoute } from './routes';
+
+/**
+ * One protocol's codec around the dataplane: it answers the routes of its paths (each decoding
+ * its protocol's request, calling `deps.dataplane.infer`, encoding the reply) and words every
+ * error its own way. `matched` are the routes at the request's path (the method may match none:
+ * then the codec answers 405 in its own format).
+ */
+export interface ProtocolCodec {
+  answer(request: HttpRequest, deps: HttpDeps, matched: readonly MatchedRoute[]): Promise<HttpResponse>;
+}
+
+/**
+ * The codecs beside the course's `/predict`, by the first segment of their routes. Each is
+ * imported on its first request, a chunk of its own in the asset: a function that only answers
+ * `/predict` never compiles them.
+ */
+const CODECS: Readonly<Record<string, () => Promise<ProtocolCodec>>> = {
+  v2: () => import('./oip-v2/oip-v2-handler.js').then((m) => m.oipV2),
+  invocations: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
+  ping: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
+  version: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
+  docs: () => import('./docs/docs-page.js').then((m) => m.docsPage),
+};
+
+/**
+ * The answer to a request on another protocol's route (OIP v2, MLflow/SageMaker, the API
+ * reference), or undefined, at once, when the path is the course's (`/predict`, `/health`,
+ * `/openapi.json`) or no route at all, which `handleHttpRequest` answers as before.
+ */
+export function answerOtherProtocol(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> | undefined {
+  const matched = routesAt(request.path);
+  const first = matched[0];
+  const load = first && CODECS[first.route.path.split('/')[1] as string];
+  return load?.().then((codec) => codec.answer(request, deps, matched));
+}
