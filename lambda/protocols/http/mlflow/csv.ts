@@ -29,13 +29,16 @@ function records(text: string): string[][] {
   const out: string[][] = [];
   let row: string[] = [];
   let cell = '';
+  let quotedCell = false;
   let line = 1;
   let at = 0;
   const endRow = () => {
     row.push(cell);
-    if (!(row.length === 1 && row[0] === '')) out.push(row);
+    // A line with nothing on it is skipped (as pandas skips blank lines); `""` is an empty value.
+    if (!(row.length === 1 && row[0] === '' && !quotedCell)) out.push(row);
     row = [];
     cell = '';
+    quotedCell = false;
   };
   while (at < text.length) {
     const char = text[at] as string;
@@ -45,10 +48,12 @@ function records(text: string): string[][] {
       const quoted = text.slice(at + 1, close);
       line += quoted.split('\n').length - 1;
       cell = quoted.replaceAll('""', '"');
+      quotedCell = true;
       at = close + 1;
     } else if (char === ',') {
       row.push(cell);
       cell = '';
+      quotedCell = false;
       at++;
     } else if (char === '\n' || char === '\r') {
       endRow();
@@ -59,7 +64,7 @@ function records(text: string): string[][] {
       at++;
     }
   }
-  if (cell !== '' || row.length > 0) endRow();
+  if (cell !== '' || quotedCell || row.length > 0) endRow();
   return out;
 }
 
