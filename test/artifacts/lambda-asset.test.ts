@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
+import { DOCS_UI_FILES, copyOnnxRuntime, nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
 import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
@@ -131,9 +131,11 @@ describe('the bundled asset', () => {
     for (const file of natives) expect(elfMachine(join(bundled.predict.assetDir, file.path))).toBe(ELF_MACHINE[ARCHITECTURE]);
   });
 
-  it('carries only onnxruntime-node and onnxruntime-common next to the bundle', () => {
-    const packages = new Set(listFiles(join(bundled.predict.assetDir, 'node_modules')).map((f) => f.path.split('/')[0]));
-    expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
+  it('carries only onnxruntime-node, onnxruntime-common and the API reference\'s files next to the bundle', () => {
+    const files = listFiles(join(bundled.predict.assetDir, 'node_modules'));
+    const packages = new Set(files.map((f) => f.path.split('/')[0]));
+    expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node', 'swagger-ui-dist']);
+    expect(files.filter((f) => f.path.startsWith('swagger-ui-dist/')).map((f) => f.path).sort()).toEqual([...DOCS_UI_FILES].sort());
   });
 
   it("holds the other architecture's binaries, and only those, when built for it", () => {
