@@ -1,3 +1,4 @@
+import { once } from '../event-source';
 import type { HttpDeps, HttpRequest, HttpResponse } from './http-handler';
 import { routesAt, type MatchedRoute } from './routes';
 
@@ -16,13 +17,10 @@ export interface ProtocolCodec {
  * imported on its first request, a chunk of its own in the asset: a function that only answers
  * `/predict` never compiles them.
  */
-const CODECS: Readonly<Record<string, () => Promise<ProtocolCodec>>> = {
-  v2: () => import('./oip-v2/oip-v2-handler.js').then((m) => m.oipV2),
-  invocations: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
-  ping: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
-  version: () => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow),
-  docs: () => import('./docs/docs-page.js').then((m) => m.docsPage),
-};
+const oipV2 = once(() => import('./oip-v2/oip-v2-handler.js').then((m) => m.oipV2));
+const mlflow = once(() => import('./mlflow/mlflow-handler.js').then((m) => m.mlflow));
+const docs = once(() => import('./docs/docs-page.js').then((m) => m.docsPage));
+const CODECS: Readonly<Record<string, () => Promise<ProtocolCodec>>> = { v2: oipV2, invocations: mlflow, ping: mlflow, version: mlflow, docs };
 
 /**
  * The answer to a request on another protocol's route (OIP v2, MLflow/SageMaker, the API
