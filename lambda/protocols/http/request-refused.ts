@@ -1,4 +1,4 @@
-import { ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type PredictError } from '../../serving/errors';
+import { ModelLoadError, isPredictError, unhandledCode, type PredictError } from '../../serving/errors';
 import { HTTP_ERRORS, type HttpErrorCode } from './error-codes';
 import type { HttpDeps, HttpRequest } from './http-handler';
 
@@ -24,10 +24,6 @@ export interface Failure {
   readonly code: HttpErrorCode;
   readonly message: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** the request field at fault (a validation error) */
-  readonly field?: string;
-  /** the model that is not available (a load failure) */
-  readonly model?: string;
 }
 
 /** Status overrides a protocol makes on the table (OIP v2 and MLflow answer a non-finite prediction with 400). */
@@ -56,22 +52,20 @@ function fromPredictError(error: PredictError, deps: HttpDeps): Omit<Failure, 's
   switch (code) {
     case 'INVALID_RIDE':
     case 'MISSING_INPUT':
-      return { code, message: error.message, headers: {}, ...('field' in error && typeof error.field === 'string' ? { field: error.field } : {}) };
     case 'UNKNOWN_MODEL':
     case 'NON_FINITE_PREDICTION':
     case 'MODEL_NOT_FOUND':
     case 'INVALID_MODEL':
     case 'UNSUPPORTED_MODEL':
+    // Permanent: the model's files must change first, so no Retry-After.
+    case 'MODEL_UNAVAILABLE':
       return { code, message: error.message, headers: {} };
     case 'MODEL_LOAD_FAILED': {
       // Transient: Retry-After says when the next load attempt is due.
       const model = (error as ModelLoadError).model;
       const headers = { 'retry-after': String((error as ModelLoadError).retryAfterSeconds ?? 1) };
-      return model === undefined ? { code, message: 'model not available, retry shortly', headers } : { code, message: `model '${model}' not available, retry shortly`, headers, model };
+      return { code, message: model === undefined ? 'model not available, retry shortly' : `model '${model}' not available, retry shortly`, headers };
     }
-    case 'MODEL_UNAVAILABLE':
-      // Permanent: the model's files must change first, so no Retry-After.
-      return { code, message: error.message, headers: {}, model: (error as ModelUnavailableError).model };
     case 'INVALID_TRIP_FILE':
     case 'TRIP_FILE_NOT_FOUND':
     case 'INVALID_BATCH_JOB':
@@ -107,8 +101,8 @@ export function checkBodySize(request: HttpRequest, deps: HttpDeps): void {
 }
 
 /** MAX_RIDES_PER_REQUEST, for every protocol: rows of a data frame, elements of an input tensor. */
-export function checkRowCount(rows: number, deps: HttpDeps): void {
-  if (rows > deps.maxRidesPerRequest) throw new RequestRefusedError('TOO_MANY_RIDES', `${rows} rows in one request; the limit is ${deps.maxRidesPerRequest}`);
+export function checkRowCount(rows: number, maxRows: number): void {
+  if (rows > maxRows) throw new RequestRefusedError('TOO_MANY_RIDES', `${rows} rows in one request; the limit is ${maxRows}`);
 }
 
 /** 405 for a path whose route takes another method. */

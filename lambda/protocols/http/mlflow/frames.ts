@@ -1,6 +1,6 @@
 import type { InputBatch } from '../../../model/input-batch';
 import type { RequestField } from '../../../model/model-input';
-import { RequestRefusedError } from '../request-refused';
+import { RequestRefusedError, checkRowCount } from '../request-refused';
 import { decodeColumns } from '../table-columns';
 import type { CsvTable } from './csv';
 import { INPUT_FORMATS, type InputFormat } from './datamodels';
@@ -93,7 +93,7 @@ function splitFrame(split: { columns: string[]; data: unknown[][] }): Frame {
 
 function toBatch(frame: Frame, fields: readonly RequestField[], maxRows: number): InputBatch {
   if (frame.rows === 0) throw invalid('the frame holds no rows');
-  if (frame.rows > maxRows) throw new RequestRefusedError('TOO_MANY_RIDES', `${frame.rows} rows in one request; the limit is ${maxRows}`);
+  checkRowCount(frame.rows, maxRows);
   return decodeColumns(fields, frame.rows, (name) => frame.column(name), (name, row) => (row === undefined ? `column '${name}'` : `column '${name}' row ${row}`));
 }
 

@@ -2,7 +2,7 @@ import type { InputBatch } from '../../../model/input-batch';
 import { fieldsForInput, NO_PREPROCESSING, type ElementType, type ModelInput, type RequestField } from '../../../model/model-input';
 import type { ModelOutput } from '../../../model/model';
 import type { ServedModel } from '../../../model/served-model';
-import { RequestRefusedError } from '../request-refused';
+import { RequestRefusedError, checkRowCount } from '../request-refused';
 import { decodeColumns } from '../table-columns';
 import { DATATYPES, type Datatype, type InferenceRequest, type MetadataTensor, type RequestInput } from './datamodels';
 
@@ -103,7 +103,7 @@ export function decodeInputs(request: InferenceRequest, model: ServedModel, maxR
     columns.set(field.name, values);
   }
   if (rows === undefined || rows === 0) throw invalid('the inputs hold no rows');
-  if (rows > maxRows) throw new RequestRefusedError('TOO_MANY_RIDES', `${rows} rows in one request; the limit is ${maxRows}`);
+  checkRowCount(rows, maxRows);
   return decodeColumns(fields, rows, (name) => columns.get(name), (name, row) => (row === undefined ? `input '${name}'` : `input '${name}' element ${row}`));
 }
 
