@@ -5,11 +5,13 @@ import { batchSource } from './protocols/batch/source';
 import { httpSource } from './protocols/http/source';
 import { kinesisSource } from './protocols/kinesis/source';
 import { monitorSource } from './protocols/monitor/source';
+import { preTrafficSource } from './protocols/pretraffic/source';
 import type { TestRunResponse } from './protocols/kinesis/stream-handler';
 import type { BatchSummary } from './protocols/batch/run-batch';
 import type { BatchRequest } from './protocols/batch/job';
 import type { MonitorEvent } from './protocols/monitor/monitor-event';
 import type { MonitorResult } from './protocols/monitor/monitor-handler';
+import type { PreTrafficCheck, PreTrafficCheckResult } from './protocols/pretraffic/check-event';
 import { createRuntime } from './services';
 
 /**
@@ -36,13 +38,13 @@ export const modelsSettled: Promise<void> = services.models.get().then(
  * (a chunk of its own in the asset), so a function answering HTTP never compiles the stream,
  * batch or monitor code (test/artifacts/lazy-loading.test.ts checks it).
  */
-const EVENT_SOURCES: readonly EventSource[] = [httpSource, kinesisSource, monitorSource, batchSource];
+const EVENT_SOURCES: readonly EventSource[] = [httpSource, kinesisSource, preTrafficSource, monitorSource, batchSource];
 
 /** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
 const SHADOW_SETTLE_MS = 1_000;
 
-export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
+export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent | PreTrafficCheck;
+export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult | PreTrafficCheckResult;
 
 /**
  * Routes each event to its source's handler by the event's shape. Before returning, the

@@ -81,7 +81,6 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const s3 = createS3Client(config);
   const metrics = new ServiceMetrics(config.metrics.functionVersion, () => {
     // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
     return new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME });
   });
@@ -184,7 +183,6 @@ function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[])
  */
 function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: ServiceMetrics): ShadowModels | undefined {
   if (config.shadowModels.length === 0) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ShadowModels } = require('./serving/shadow-models') as typeof import('./serving/shadow-models');
   const loads = config.shadowModels.map((spec) => ({ name: spec.name, load: loadServedModel(spec, s3) }));
   return new ShadowModels(loads, {
@@ -206,9 +204,7 @@ function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: Serv
  */
 function loadCapture(config: Config, logger: Logger): Capture | undefined {
   if (!config.capture.location) return undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { createCapture } = require('./observability/capture') as typeof import('./observability/capture');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME }) });
 }

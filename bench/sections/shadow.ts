@@ -10,10 +10,11 @@ import { fmt, fmtSummary, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';
 import { predictEvent } from './api-handler';
 import { testDataplane } from '../../test/support/dataplane';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 async function served(context: BenchContext, name: string, file: string): Promise<ServedModel> {
   const runner = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', file))));
-  return createServedModel({ name, version: file, runner, source: file });
+  return createServedModel({ name, version: file, runner, preprocessing: RIDE_FEATURES, source: file });
 }
 
 /** CPU (user + system) per call of `work`, over `n` sequential calls: µs. */

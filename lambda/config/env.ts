@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { ConfigError, allowedValues } from './errors';
+
+export { ConfigError, isConfigError } from './errors';
 
 /**
  * One environment variable the service reads: its name, the zod schema that turns its raw text
@@ -21,28 +24,6 @@ export type EnvSlice = Readonly<Record<string, EnvVar<unknown>>>;
 /** The values a slice reads, by the same names. */
 export type ValuesOf<S extends EnvSlice> = { readonly [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
 
-/**
- * A setting that is not allowed: names the variable (or context key) and what is allowed, in one
- * line. Programs print `message` and exit non-zero; nothing else about it is shown.
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-
-  constructor(
-    /** the environment variable at fault (several joined with `/` when their combination is) */
-    readonly variable: string,
-    problem: string,
-  ) {
-    // A parser's message may already start with the variable's name (parseModelPairs does).
-    super(`invalid environment: ${variable}: ${problem.startsWith(`${variable}: `) ? problem.slice(variable.length + 2) : problem}`);
-  }
-}
-
-/** Is `error` a bad setting (to print as one line) rather than a failure? */
-export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof ConfigError;
-}
-
 export function envVar<T>(name: string, schema: z.ZodType<T>, meta: { type: string; doc: string }): EnvVar<T> {
   return { name, schema, ...meta };
 }
@@ -56,11 +37,11 @@ export function readEnv<S extends EnvSlice>(slice: S, env: NodeJS.ProcessEnv): V
   for (const [key, variable] of Object.entries(slice)) {
     let parsed: ReturnType<typeof variable.schema.safeParse>;
     try {
-      parsed = variable.schema.safeParse(env[variable.name]);
+      parsed = variable.schema.safeParse(env[variable.name], { error: allowedValues });
     } catch (error) {
-      throw new ConfigError(variable.name, (error as Error).message);
+      throw new ConfigError(variable.name, (error as Error).message, { cause: error });
     }
-    if (!parsed.success) throw new ConfigError(variable.name, parsed.error.issues[0]?.message ?? 'invalid value');
+    if (!parsed.success) throw new ConfigError(variable.name, parsed.error.issues[0]?.message ?? 'invalid value', { cause: parsed.error });
     values[key] = parsed.data;
   }
   return values as ValuesOf<S>;

@@ -5,6 +5,7 @@ import { nameInputColumns, type InputColumns, type SignatureColumn } from './inp
 import { acceptsMissing, fieldsForInput, mergeFields, unionFields, type ModelInput, type RequestField } from './model-input';
 import { NO_PREPROCESSING, type ModelOutput, type ModelRunner, type Preprocessing } from './model';
 import { sidecarMetrics, type ModelSidecar } from './sidecar';
+import type { ModelExamples } from './examples';
 import { MODEL_NAME_PATTERN } from '../contract';
 
 export type { SignatureColumn } from './input-columns';
@@ -23,6 +24,8 @@ export interface ModelInfo {
   readonly metrics: Readonly<Record<string, number>>;
   /** where it was loaded from, for logs and /health */
   readonly source: string;
+  /** inputs with their expected outputs (sidecar or MLflow example), checked before it serves */
+  readonly examples?: ModelExamples;
 }
 
 /**
@@ -58,6 +61,8 @@ export interface ServedModelSpec {
   /** an MLflow signature's inputs: must name exactly the ONNX inputs (or the one 2-D input's columns), with agreeing types */
   signature?: readonly SignatureColumn[];
   source: string;
+  /** the examples the repository resolved (sidecar or MLflow serving input + sidecar outputs) */
+  examples?: ModelExamples;
 }
 
 /**
@@ -89,6 +94,7 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
       ...(sidecar?.target === undefined ? {} : { target: sidecar.target }),
       metrics: Object.freeze(sidecar ? sidecarMetrics(sidecar) : {}),
       source: spec.source,
+      ...(spec.examples === undefined ? {} : { examples: spec.examples }),
     }),
     predict: (request: InputBatch): Promise<Float64Array> =>
       life.during(async () => {

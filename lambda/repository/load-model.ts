@@ -6,6 +6,7 @@ import { loadRunner } from '../model/runtimes';
 import { RIDE_FEATURES } from '../rides/features';
 import { createServedModel, type ServedModel } from '../model/served-model';
 import { parseSidecar, type ModelSidecar } from '../model/sidecar';
+import type { ModelExamples } from '../model/examples';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
 import { isModelObjectKey, sidecarNameFor } from './location';
 import { type Location, describeLocation } from '../storage/location';
@@ -13,6 +14,10 @@ import type { MLmodel } from './mlflow';
 import { fetchOptionalS3Object, fetchS3Object, isMissingObject, s3Stamp } from './s3';
 import { fileStamp, type FileStamp } from './file';
 import { smokeTest } from './smoke-test';
+import { checkExamples, resolveExamples } from './examples-check';
+
+/** Where MLflow writes a model's serving input example unless MLmodel names another file. */
+export const SERVING_INPUT_FILE = 'serving_input_example.json';
 
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
@@ -63,6 +68,7 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<S
   }
   const model = await buildServedModel(spec, where, resolved, bytes, sidecarBytes);
   await smokeTest(model);
+  await checkExamples(model);
   return model;
 }
 
@@ -70,6 +76,13 @@ async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolv
   let sidecar: ModelSidecar | undefined;
   try {
     sidecar = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));
+  } catch (cause) {
+    throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
+  }
+  const servingInput = sidecar?.example_outputs ? await readServingInput(spec, resolved) : undefined;
+  let examples: ModelExamples | undefined;
+  try {
+    examples = resolveExamples(sidecar, resolved.store.describe(sidecarNameFor(resolved.modelFile)), servingInput);
   } catch (cause) {
     throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
   }
@@ -86,12 +99,28 @@ async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolv
       source: resolved.store.describe(resolved.modelFile),
       ...(sidecar ? { sidecar } : {}),
       ...(resolved.mlmodel?.signature ? { signature: resolved.mlmodel.signature } : {}),
+      ...(examples ? { examples } : {}),
     });
   } catch (cause) {
     await runner.release?.();
     if (isPredictError(cause)) throw cause;
     throw new InvalidModelError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * The serving input example of an MLflow directory (read only when the sidecar gives expected
+ * outputs for it), or undefined when the directory has none.
+ */
+async function readServingInput(spec: ModelSpec, resolved: Resolved): Promise<{ text: string; where: string } | undefined> {
+  const name = resolved.mlmodel?.servingInputPath ?? SERVING_INPUT_FILE;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await resolved.store.readOptional(name);
+  } catch (cause) {
+    throw fetchFailure(spec, resolved.store.describe(name), cause);
+  }
+  return bytes && { text: Buffer.from(bytes).toString('utf8'), where: resolved.store.describe(name) };
 }
 
 /**

@@ -57,8 +57,8 @@ function fromPredictError(error: PredictError, deps: HttpDeps): Omit<Failure, 's
     case 'MODEL_NOT_FOUND':
     case 'INVALID_MODEL':
     case 'UNSUPPORTED_MODEL':
-    // Permanent: the model's files must change first, so no Retry-After.
     case 'MODEL_UNAVAILABLE':
+      // Permanent (a model's files must change first), so no Retry-After.
       return { code, message: error.message, headers: {} };
     case 'MODEL_LOAD_FAILED': {
       // Transient: Retry-After says when the next load attempt is due.

@@ -29,7 +29,7 @@ const rideLike = fc.record(
   { PULocationID: anyValue, DOLocationID: anyValue, trip_distance: anyValue, [MARKER]: anyValue },
   { requiredKeys: [] },
 );
-const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 400 }), DOLocationID: fc.integer({ min: 1, max: 400 }), trip_distance: fc.double({ min: 0, max: 1e6, noNaN: true }) });
+const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 265 }), DOLocationID: fc.integer({ min: 1, max: 265 }), trip_distance: fc.double({ min: 0, max: 1e6, noNaN: true }) });
 const deepJson = fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
 
 const body = fc.oneof(

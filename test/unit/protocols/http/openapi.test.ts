@@ -157,6 +157,15 @@ describe('GET /openapi.json', () => {
     expect(all.properties?.model_versions?.required).toEqual(set.names);
   });
 
+  it("describes each model's number with its unit said once: 'in minutes' is not repeated after a description that says it", () => {
+    const duration = replySchemaOf('/predict/duration').properties?.duration as JsonSchema & { description?: string };
+    const cost = replySchemaOf('/predict/cost').properties?.cost as JsonSchema & { description?: string };
+
+    expect(duration.description).toBe('Ride duration in minutes from the pickup/drop-off zone pair and the distance (linear regression), version 54c7ff65d8e2');
+    expect(cost.description).toMatch(/ in dollars .*\(linear regression\), in USD, version fcf6f8f1ca81$/);
+    expect(JSON.stringify(document)).not.toMatch(/in (\w+), in \1/);
+  });
+
   it('documents 400, 413, 415, 422 and 503 replies on every prediction route', () => {
     for (const path of ['/predict', ...set.names.map((n) => `/predict/${n}`)]) {
       expect(Object.keys(document.paths[path]?.post?.responses ?? {}).sort()).toEqual(['200', '400', '413', '415', '422', '503']);
