@@ -6,9 +6,12 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's chromium (`apt-get install chromium`), as the monitoring report's check uses it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Why the page cannot be opened here, or undefined when it can. */
+/** Why the page cannot be opened here, or undefined when it can; under CI (`CI` set), where .ci/run installs chromium, its absence throws. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (existsSync(CHROMIUM)) return undefined;
+  const why = `${CHROMIUM} is not installed (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (process.env.CI) throw new Error(`CI opens /docs in Chromium: ${why}`);
+  return why;
 }
 
 /** The API reference open in headless Chromium, with every request the page made. */

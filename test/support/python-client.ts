@@ -14,11 +14,15 @@ const CLIENT = join(__dirname, '..', 'e2e', 'protocols', 'spec_client.py');
 
 /**
  * Why the Python client cannot run here (no python3-requests or python3-pandas), or undefined
- * when it can. CI installs them (`apt-get install -y python3-requests python3-pandas`).
+ * when it can. .ci/run installs them, so under CI (`CI` set) their absence throws: a skipped
+ * client there would pass unnoticed.
  */
 export function pythonClientMissing(): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', 'import pandas, requests'], { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : `${PYTHON} cannot import pandas and requests (apt-get install -y python3-requests python3-pandas): ${(probe.stderr ?? probe.error?.message ?? '').trim().split('\n').pop()}`;
+  if (probe.status === 0) return undefined;
+  const why = `${PYTHON} cannot import pandas and requests (apt-get install -y python3-requests python3-pandas): ${(probe.stderr ?? probe.error?.message ?? '').trim().split('\n').pop()}`;
+  if (process.env.CI) throw new Error(`CI runs the Python protocol client: ${why}`);
+  return why;
 }
 
 /** What the client printed: each protocol's replies, as it read them. */
