@@ -30,6 +30,7 @@ export const BENCHES: readonly RegisteredBench[] = [
   { id: 'api-handler', title: 'API handler (in process)', module: 'sections/api-handler.ts' },
   { id: 'two-models', title: 'Two models per request: duration + cost vs duration alone (CPU)', module: 'sections/two-models.ts' },
   { id: 'http', title: 'HTTP: ours vs the course\'s Flask + gunicorn', module: 'sections/http.ts' },
+  { id: 'protocols', title: 'Protocols: CPU per request relative to /predict', module: 'sections/protocols.ts' },
   { id: 'lambda-cold-start', title: 'Lambda cold start: the synthesized asset\'s handler in a fresh node', module: 'sections/lambda-cold-start.ts' },
   { id: 'cold-start', title: 'Cold start: process start → first prediction, model from a local S3 server', module: 'sections/cold-start.ts' },
   {

@@ -6,21 +6,22 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HTTP_ROUTES, type RouteAccess } from '../lambda/contract';
 import { predictionAuthorization } from './api-auth';
 import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
 
-/** Routes that score rides: authenticated unless `apiAuth=none`. `{name}` picks one model. */
-export const PREDICTION_ROUTES = Object.freeze([
-  { method: HttpMethod.POST, path: '/predict' },
-  { method: HttpMethod.POST, path: '/predict/{name}' },
-]);
+/** The route table's routes of one access kind, as the HTTP API names their methods. */
+const routesFor = (access: RouteAccess) => Object.freeze(HTTP_ROUTES.filter((route) => route.access === access).map(({ method, path }) => ({ method: HttpMethod[method], path })));
 
-/** Routes open to anyone in every mode: they reveal no ride and cost no model run. */
-export const OPEN_ROUTES = Object.freeze([
-  { method: HttpMethod.GET, path: '/health' },
-  { method: HttpMethod.GET, path: '/openapi.json' },
-]);
+/**
+ * Routes that score rides (the course's `/predict`, OIP v2's `infer`, MLflow/SageMaker's
+ * `/invocations`): authenticated unless `apiAuth=none`. `{name}` picks one model.
+ */
+export const PREDICTION_ROUTES = routesFor('predict');
+
+/** Routes open to anyone in every mode (health, metadata, the API description and its page): they reveal no ride and cost no model run. */
+export const OPEN_ROUTES = routesFor('open');
 
 /** One JSON line per request, in HTTP API's own $context variables. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -42,8 +43,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * The web service: an HTTP API (payload 2.0) on one function, a throttled `$default` stage and
- * JSON access logs. `POST /predict` and `POST /predict/{name}` need the caller authenticated as
- * `settings.apiAuth` says (SigV4 by default); `GET /health` and `GET /openapi.json` stay open.
+ * JSON access logs. The prediction routes ({@link PREDICTION_ROUTES}) need the caller authenticated
+ * as `settings.apiAuth` says (SigV4 by default); the open ones ({@link OPEN_ROUTES}) stay open.
  * In `iam` mode, {@link invokePolicy} is a managed policy to attach to whoever may predict.
  */
 export class PredictApi extends Construct {
@@ -69,7 +70,7 @@ export class PredictApi extends Construct {
     for (const { method, path } of OPEN_ROUTES) {
       const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: new HttpNoneAuthorizer() });
       if (settings.apiAuth !== 'none') {
-        acknowledgeNag(route!, 'AwsSolutions-APIG4', `${method} ${path} is open on purpose: it answers the model version or the API description, never a prediction, and runs no model.`);
+        acknowledgeNag(route!, 'AwsSolutions-APIG4', `${method} ${path} is open on purpose: it answers health, model metadata or the API description and its page, never a prediction, and runs no model.`);
       }
     }
     if (settings.apiAuth === 'none') {
@@ -83,22 +84,23 @@ export class PredictApi extends Construct {
   }
 
   /**
-   * `execute-api:Invoke` on exactly the prediction routes of this API's `$default` stage. The
-   * `/predict/*` resource is one model name: IAM cannot match a single path segment more narrowly.
+   * `execute-api:Invoke` on exactly the prediction routes of this API's `$default` stage. Each `*`
+   * is one `{name}` or `{version}` path segment: IAM cannot match a single segment more narrowly.
    */
   private createInvokePolicy(): ManagedPolicy {
-    const resources = PREDICTION_ROUTES.map(({ method, path }) =>
-      this.api.arnForExecuteApi(method, path.replace(/\{[^}]+\}/g, '*'), this.stage.stageName),
-    );
+    const resourcePath = (path: string) => path.replace(/\{[^}]+\}/g, '*');
+    const resources = PREDICTION_ROUTES.map(({ method, path }) => this.api.arnForExecuteApi(method, resourcePath(path), this.stage.stageName));
     const policy = new ManagedPolicy(this, 'InvokePolicy', {
-      description: 'May call POST /predict and POST /predict/{name} of the ride duration API (SigV4)',
+      description: `May call the prediction routes of the ride duration API (SigV4): ${PREDICTION_ROUTES.map(({ method, path }) => `${method} ${path}`).join(', ')}`,
       statements: [new PolicyStatement({ actions: ['execute-api:Invoke'], resources })],
     });
-    acknowledgeNag(
-      policy,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.apiLogicalId()}>/$default/POST/predict/*]`,
-      'The * stands for the one {name} path segment of POST /predict/{name} (a model name); stage and method are fixed.',
-    );
+    for (const { method, path } of PREDICTION_ROUTES.filter((route) => route.path.includes('{'))) {
+      acknowledgeNag(
+        policy,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.apiLogicalId()}>/$default/${method}${resourcePath(path)}]`,
+        `Each * stands for one path segment of ${method} ${path} (a model name or version); stage and method are fixed.`,
+      );
+    }
     return policy;
   }
 

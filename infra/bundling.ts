@@ -62,6 +62,20 @@ export function onnxRuntimeFiles(architecture: Architecture): string[] {
 }
 
 /**
+ * What of swagger-ui-dist `GET /docs` serves (lambda/protocols/http/docs/docs-page.ts reads them
+ * on the page's first request, never at start), relative to node_modules: its script and
+ * stylesheet, the package.json it is found by, and its license. The package's other 10 MB
+ * (source maps, ES builds) stay out.
+ */
+export const DOCS_UI_FILES: readonly string[] = Object.freeze([
+  'swagger-ui-dist/package.json',
+  'swagger-ui-dist/swagger-ui-bundle.js',
+  'swagger-ui-dist/swagger-ui.css',
+  'swagger-ui-dist/LICENSE',
+  'swagger-ui-dist/NOTICE',
+]);
+
+/**
  * Lets bundled CommonJS code run in an ES module: `require` (esbuild's shim calls it for node
  * built-ins and onnxruntime-node), `__filename` and `__dirname`. Prepended to every output file.
  */
@@ -154,8 +168,9 @@ export function lazyImportsOfCommonJs(metafile: Metafile): string[] {
 }
 
 /**
- * Builds the Lambda asset into `outdir`: the bundle, then the onnxruntime files it needs (real
- * files, not links). The layout is Lambda's /var/task: index.mjs, chunks/, node_modules/.
+ * Builds the Lambda asset into `outdir`: the bundle, then the onnxruntime files it needs and the
+ * API reference's files (real files, not links). The layout is Lambda's /var/task: index.mjs,
+ * chunks/, node_modules/.
  *
  * The bundle is built in {@link ASSET_STAGING} and moved into `outdir`: a chunk's name is a hash
  * that covers its source map, whose paths are relative to where it was built, so building at one
@@ -170,6 +185,7 @@ export function bundlePredictAsset(outdir: string, architecture: Architecture): 
     mkdirSync(outdir, { recursive: true });
     cpSync(staging, outdir, { recursive: true });
     copyOnnxRuntime(outdir, architecture);
+    copyDocsUi(outdir);
     return metafile;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -178,7 +194,16 @@ export function bundlePredictAsset(outdir: string, architecture: Architecture): 
 
 /** Copies {@link onnxRuntimeFiles} for `architecture` into `outdir`/node_modules (real files, not links). */
 export function copyOnnxRuntime(outdir: string, architecture: Architecture): void {
-  for (const file of onnxRuntimeFiles(architecture)) {
+  copyModules(outdir, onnxRuntimeFiles(architecture));
+}
+
+/** Copies {@link DOCS_UI_FILES} into `outdir`/node_modules, where the bundle's `require.resolve` finds them. */
+export function copyDocsUi(outdir: string): void {
+  copyModules(outdir, DOCS_UI_FILES);
+}
+
+function copyModules(outdir: string, files: readonly string[]): void {
+  for (const file of files) {
     const to = join(outdir, 'node_modules', file);
     mkdirSync(dirname(to), { recursive: true });
     // dereference: node_modules may be a symlink (worktrees); the asset must hold real files.

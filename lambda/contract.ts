@@ -175,3 +175,49 @@ export const QUALITY_METRICS = Object.freeze({
 
 /** The data bucket prefix where ground truth lands, `actuals/dt=<YYYY-MM-DD of the ride>/<file>` (docs/monitoring.md). */
 export const ACTUALS_PREFIX = 'actuals/';
+
+// ---- HTTP routes (issue 22): what the API Gateway stack routes, npm start leaves open, the handler answers ----
+
+/**
+ * Who may call a route: `predict` routes score rides and need the caller authenticated the way
+ * the deployment says (SigV4/JWT in AWS, `API_TOKEN` for npm start and the container); `open`
+ * routes reveal no ride and run no model (health, metadata, the API description and its page).
+ */
+export type RouteAccess = 'predict' | 'open';
+
+/** One HTTP route; `{name}`-style segments match one path segment, as API Gateway writes them. */
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly access: RouteAccess;
+}
+
+/**
+ * Every route the web service answers, on every way it is served. The course's `/predict`, the
+ * Open Inference Protocol v2 (`/v2/...`), MLflow's scoring server and SageMaker's hosting
+ * contract (`/invocations`, `/ping`, `/version`), and the API reference (`/docs`).
+ */
+export const HTTP_ROUTES: readonly HttpRoute[] = Object.freeze(
+  (
+    [
+      ['POST', '/predict', 'predict'],
+      ['POST', '/predict/{name}', 'predict'],
+      ['POST', '/v2/models/{name}/infer', 'predict'],
+      ['POST', '/v2/models/{name}/versions/{version}/infer', 'predict'],
+      ['POST', '/invocations', 'predict'],
+      ['GET', '/health', 'open'],
+      ['GET', '/openapi.json', 'open'],
+      ['GET', '/docs', 'open'],
+      ['GET', '/docs/{asset}', 'open'],
+      ['GET', '/v2', 'open'],
+      ['GET', '/v2/health/live', 'open'],
+      ['GET', '/v2/health/ready', 'open'],
+      ['GET', '/v2/models/{name}', 'open'],
+      ['GET', '/v2/models/{name}/ready', 'open'],
+      ['GET', '/v2/models/{name}/versions/{version}', 'open'],
+      ['GET', '/v2/models/{name}/versions/{version}/ready', 'open'],
+      ['GET', '/ping', 'open'],
+      ['GET', '/version', 'open'],
+    ] as const
+  ).map(([method, path, access]) => Object.freeze({ method, path, access })),
+);

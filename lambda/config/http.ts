@@ -11,7 +11,7 @@ export const HTTP_ENV = {
   // A guessable token is no protection; 16 characters is the floor, `openssl rand -hex 32` the advice.
   apiToken: envVar('API_TOKEN', optionalText.pipe(z.string().min(16, 'API_TOKEN must be at least 16 characters').optional()), {
     type: 'text, ≥ 16 characters',
-    doc: 'When set, every path but /health and /openapi.json needs `Authorization: Bearer <API_TOKEN>` (`npm start` and the container).',
+    doc: 'When set, every path but the open ones (health, model metadata, /openapi.json, /docs) needs `Authorization: Bearer <API_TOKEN>` (`npm start` and the container).',
   }),
   headersTimeoutMs: envVar('HTTP_HEADERS_TIMEOUT_MS', positiveInt(10_000), { type: 'integer ≥ 1 (ms)', doc: 'A client still sending headers after this is cut off (408).' }),
   requestTimeoutMs: envVar('HTTP_REQUEST_TIMEOUT_MS', positiveInt(30_000), { type: 'integer ≥ 1 (ms)', doc: 'A client still sending its request after this is cut off (408).' }),

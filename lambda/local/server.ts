@@ -11,9 +11,7 @@ import { noArguments } from './cli';
 import { bearerTokenCheck } from './bearer-token';
 import { isLoopbackHost } from './loopback';
 import { ClientGoneError, readBody } from './request-body';
-
-/** Paths answered without the bearer token: they reveal no ride and run no model. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
+import { isOpenPath } from '../protocols/http/routes';
 
 /** How the server treats clients: the token it asks for and how long and how much it waits. */
 export type ServerOptions = Pick<Config['http'], 'apiToken' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxDrainBytes'>;
@@ -24,7 +22,8 @@ export type ServerOptions = Pick<Config['http'], 'apiToken' | 'headersTimeoutMs'
  * `headersTimeoutMs` and the whole request within `requestTimeoutMs` (Node then answers 408 and
  * closes), idle keep-alive connections close after `keepAliveTimeoutMs`, and a refused upload
  * (413, 401) is drained up to `maxDrainBytes` so the client reads the answer. With `apiToken`,
- * every path but {@link OPEN_PATHS} needs `Authorization: Bearer <apiToken>`.
+ * every path but the open routes (health, metadata, /openapi.json, /docs: {@link isOpenPath},
+ * the same the API Gateway stack leaves open) needs `Authorization: Bearer <apiToken>`.
  * Options default to the environment defaults of lambda/config/index.ts.
  */
 export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadConfig({}).http): Server {
@@ -33,7 +32,7 @@ export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadCo
   // then waits for the requests in flight, not for kept-alive clients to go idle.
   const isClosing = () => !server.listening;
   const respond = (req: IncomingMessage, res: ServerResponse) => {
-    void answer(req, res, deps, options, isAuthorized(req.headers.authorization) || OPEN_PATHS.has(pathOf(req.url)), isClosing);
+    void answer(req, res, deps, options, isAuthorized(req.headers.authorization) || isOpenPath(pathOf(req.url)), isClosing);
   };
   const server = createServer(
     {
@@ -48,7 +47,7 @@ export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadCo
   // Past an Expect: 100-continue, refuse before the client sends the body at all.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (!isAuthorized(req.headers.authorization) && !OPEN_PATHS.has(pathOf(req.url))) refuse(res, 401, UNAUTHORIZED);
+    if (!isAuthorized(req.headers.authorization) && !isOpenPath(pathOf(req.url))) refuse(res, 401, UNAUTHORIZED);
     else if (declared > deps.maxBodyBytes) refuse(res, 413, tooLarge(deps.maxBodyBytes));
     else {
       res.writeContinue();

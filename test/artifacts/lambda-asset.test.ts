@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
+import { DOCS_UI_FILES, copyOnnxRuntime, nodeArch } from '../../infra/bundling';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
 import { COST_MODEL_PATH, COURSE_RIDE, DEFAULT_MODEL_PATH, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
@@ -17,6 +17,8 @@ import { startFirehoseServer, type LocalFirehose } from '../support/firehose-ser
 import { DEPENDENCY_LAZY_CHUNKS, assetChunkPlan, assetModules, chunksNeverLoaded, startAssetFunction, type AssetFunction } from '../support/asset-function';
 import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
 import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
+import { startApiGatewayBridge, type ApiGatewayBridge } from '../support/api-gateway-bridge';
+import { protocolNumbers, pythonClientMissing, runSpecClient } from '../support/python-client';
 import { bytesOf, hasNullRows, modelsVariable, refusedZoo, servedZoo, sharedRides, zooFiles, zooMismatches, zooModelFile, zooTripRows, type ZooEntry } from '../support/zoo';
 import { startLambdaService, type LocalLambdaService } from '../support/lambda-service';
 import { startCodeDeployServer, type LocalCodeDeploy } from '../support/codedeploy-server';
@@ -134,9 +136,11 @@ describe('the bundled asset', () => {
     for (const file of natives) expect(elfMachine(join(bundled.predict.assetDir, file.path))).toBe(ELF_MACHINE[ARCHITECTURE]);
   });
 
-  it('carries only onnxruntime-node and onnxruntime-common next to the bundle', () => {
-    const packages = new Set(listFiles(join(bundled.predict.assetDir, 'node_modules')).map((f) => f.path.split('/')[0]));
-    expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
+  it('carries only onnxruntime-node, onnxruntime-common and the API reference\'s files next to the bundle', () => {
+    const files = listFiles(join(bundled.predict.assetDir, 'node_modules'));
+    const packages = new Set(files.map((f) => f.path.split('/')[0]));
+    expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node', 'swagger-ui-dist']);
+    expect(files.filter((f) => f.path.startsWith('swagger-ui-dist/')).map((f) => f.path).sort()).toEqual([...DOCS_UI_FILES].sort());
   });
 
   it("holds the other architecture's binaries, and only those, when built for it", () => {
@@ -658,6 +662,89 @@ describe('one model that cannot load, beside one that can, in the asset', () => 
     expect((stream.body as { batchItemFailures: unknown[] }).batchItemFailures).toHaveLength(1);
     expect(job.kind).toBe('error');
     expect(JSON.stringify(job.body)).toContain('broken');
+  });
+});
+
+describe('every protocol through the asset, as API Gateway hands the function its requests', () => {
+  const rides = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }];
+  const columns = ['PULocationID', 'DOLocationID', 'trip_distance'] as const;
+  const oneModel = async (name: string) =>
+    (httpBody(await predict.invoke(apiGatewayEvent({ path: `/predict/${name}`, body: JSON.stringify(rides) }))).body as unknown as Record<string, number>[]).map((reply) => reply[name]);
+
+  it("answers OIP v2 infer with /predict/<name>'s numbers, and its metadata with the version fetched from S3", async () => {
+    await firstInvocation;
+    const inputs = columns.map((name) => ({ name, shape: [rides.length], datatype: name === 'trip_distance' ? 'FP32' : 'INT64', data: rides.map((ride) => ride[name]) }));
+
+    const infer = httpBody(await predict.invoke(apiGatewayEvent({ path: '/v2/models/cost/infer', body: JSON.stringify({ inputs }) })));
+    const metadata = httpBody(await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/v2/models/cost' })));
+
+    expect(infer).toEqual({ statusCode: 200, body: { model_name: 'cost', model_version: expect.any(String), outputs: [{ name: 'cost', datatype: 'FP32', shape: [2], data: await oneModel('cost') }] } });
+    expect(metadata.body).toMatchObject({ name: 'cost', versions: [infer.body.model_version], platform: 'onnxruntime_onnx' });
+  });
+
+  it("answers MLflow's /invocations, JSON and CSV, with /predict/<name>'s numbers, and SageMaker's /ping", async () => {
+    await firstInvocation;
+    const [duration, cost] = [await oneModel('duration'), await oneModel('cost')];
+    const expected = { predictions: rides.map((_, i) => ({ duration: duration[i], cost: cost[i] })) };
+    const csv = `,${columns.join(',')}\n${rides.map((ride, i) => [i, ...columns.map((c) => ride[c])].join(',')).join('\n')}\n`;
+
+    const json = httpBody(await predict.invoke(apiGatewayEvent({ path: '/invocations', body: JSON.stringify({ dataframe_records: rides }) })));
+    const fromCsv = httpBody(await predict.invoke(apiGatewayEvent({ path: '/invocations', body: csv, headers: { 'content-type': 'text/csv' } })));
+    const ping = await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/ping' }));
+
+    expect(json).toEqual({ statusCode: 200, body: expected });
+    expect(fromCsv).toEqual({ statusCode: 200, body: expected });
+    expect((ping.body as { statusCode: number }).statusCode).toBe(200);
+  });
+
+  it('serves the API reference page and its two files from the files the asset carries', async () => {
+    await firstInvocation;
+    const get = async (path: string) => (await predict.invoke(apiGatewayEvent({ method: 'GET', path }))).body as { statusCode: number; headers: Record<string, string>; body: string };
+
+    const page = await get('/docs');
+    const script = await get('/docs/swagger-ui-bundle.js');
+    const style = await get('/docs/swagger-ui.css');
+
+    expect([page.statusCode, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.body).toContain('SwaggerUIBundle');
+    expect([script.statusCode, script.body]).toEqual([200, readFileSync(join(bundled.predict.assetDir, 'node_modules', 'swagger-ui-dist', 'swagger-ui-bundle.js'), 'utf8')]);
+    expect([style.statusCode, style.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8']);
+  });
+
+  const missingPython = pythonClientMissing();
+  (missingPython ? describe.skip : describe)('a Python client written from the specs, over a loopback API Gateway bridge', () => {
+    const clientRides = [
+      { PULocationID: 10, DOLocationID: 50, trip_distance: 40, passenger_count: 1 },
+      { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66, passenger_count: 2 },
+      { PULocationID: 1, DOLocationID: 265, trip_distance: 0.5, passenger_count: 4 },
+    ];
+    const bridges: ApiGatewayBridge[] = [];
+    afterAll(async () => {
+      for (const bridge of bridges) await bridge.close();
+    });
+
+    /** The template's MODELS plus the fare model (docs/own-model.md's) uploaded beside them: the several-models setup. */
+    async function severalModels(): Promise<AssetFunction> {
+      for (const file of ['model.onnx', 'model.json']) await s3.put(LOCAL.modelBucket, `protocols/fare/${file}`, readFileSync(join(__dirname, '..', 'fixtures', 'zoo', 'recipe', file)));
+      return start(bundled.predict, { MODELS: `${bundled.predict.environment.MODELS},fare=s3://${LOCAL.modelBucket}/protocols/fare/model.onnx` });
+    }
+
+    it.each([
+      ['the shipped models', ['duration', 'cost']],
+      ['several models (MODELS + fare)', ['duration', 'cost', 'fare']],
+    ])('gets, for %s, the numbers /predict/<name> gives on OIP v2 and every MLflow format', async (_setup, models) => {
+      await firstInvocation;
+      const fn = models.includes('fare') ? await severalModels() : predict;
+      const bridge = await startApiGatewayBridge((event) => fn.invoke(event));
+      bridges.push(bridge);
+
+      const results = await runSpecClient(bridge.url, models, clientRides);
+
+      expect(bridge.invocations()).toBeGreaterThan(10);
+      for (const [protocol, numbers] of Object.entries(protocolNumbers(results, models))) expect({ protocol, numbers }).toEqual({ protocol, numbers: results.predict });
+      expect(results.oip).toMatchObject({ live: 200, ready: 200 });
+      expect(results.mlflow.ping).toBe(200);
+    });
   });
 });
 

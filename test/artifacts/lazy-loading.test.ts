@@ -32,6 +32,9 @@ const NOT_ON_THE_WEB_PATH = [
   /lambda[\\/]monitoring[\\/]/,
   // The event router reads each protocol's source.ts (and monitor-event.ts): a few lines each, to route by shape.
   /lambda[\\/]protocols[\\/](kinesis|batch|monitor)[\\/](?!monitor-event|source\.ts)/,
+  // The other HTTP protocols' codecs (OIP v2, MLflow/SageMaker) and the API reference page: chunks read on their first request.
+  /lambda[\\/]protocols[\\/]http[\\/](oip-v2|mlflow|docs)[\\/]/,
+  /swagger-ui-dist/,
 ];
 
 /** Starts lambda/handler.ts in a fresh node (as a Lambda container would), answers one API Gateway POST /predict, lists the modules it loaded. */
@@ -85,7 +88,9 @@ describe('what a cold start loads', () => {
     for (const pattern of NOT_ON_THE_WEB_PATH.filter((p) => p !== CAPTURE_DELIVERY)) expect(inputs.filter((path) => pattern.test(path))).toEqual([]);
     // The other kinds' code is in the asset all the same, behind import(): chunks read on their first event.
     const all = Object.values(webPath.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
-    for (const handler of ['kinesis/stream-handler', 'batch/batch-handler', 'monitor/monitor-handler']) expect(all.some((path) => path.endsWith(`lambda/protocols/${handler}.ts`))).toBe(true);
+    for (const handler of ['kinesis/stream-handler', 'batch/batch-handler', 'monitor/monitor-handler', 'http/oip-v2/oip-v2-handler', 'http/mlflow/mlflow-handler', 'http/docs/docs-page']) {
+      expect(all.some((path) => path.endsWith(`lambda/protocols/${handler}.ts`))).toBe(true);
+    }
   });
 });
 

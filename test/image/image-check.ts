@@ -11,7 +11,10 @@
  * (uid and capabilities read from /proc), with node as PID 1; it serves on the PORT it is given
  * with its own HOST; /health answers 200 and so does its HEALTHCHECK command; the course's ride
  * gets a numeric duration and a model version; SIGTERM with a request in flight answers that
- * request, publishes its metrics, writes its capture record and exits 0 within 5 s.
+ * request, publishes its metrics, writes its capture record and exits 0 within 5 s. Then, as
+ * SageMaker runs a model container (`docker run <image> serve`): it listens on 8080 (or
+ * SAGEMAKER_BIND_TO_PORT when 8080 is taken on this machine), /ping answers 200, /invocations
+ * scores a JSON and a CSV frame with the numbers /predict gives, and SIGTERM stops it.
  *
  * Needs root, buildah and debootstrap (`apt-get install -y buildah debootstrap`). The base image
  * comes from test/image/base-image.sh (Docker Hub, or a stand-in built from Debian and npm).
@@ -24,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { COURSE_RIDE } from '../support/fixtures';
 import { startInFlightPost } from '../support/in-flight-request';
 import { freePort } from '../support/loopback';
+import { createServer } from 'node:net';
 import { inspectImage, listedSize, procStatus, run, type ImageConfig, type ImageFacts } from './buildah';
 import { imageUser, runImage, type ImageUser, type RunningImage } from './run-image';
 
@@ -192,6 +196,47 @@ async function checkStop(running: RunningImage, port: number, captureDir: string
   report('capture flushed', captured.length === 2, `${captured.length} capture record(s) written at exit (2 predictions made; CAPTURE_FLUSH_INTERVAL_MS=0 leaves it all to the shutdown)`);
 }
 
+/** Whether nothing listens on `port` of this machine (buildah's chroot isolation shares the host's network). */
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((done) => {
+    server.once('error', () => done(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => done(true)));
+  });
+}
+
+/** The image as SageMaker runs it: `docker run <image> serve`, then /ping and /invocations, then SIGTERM. */
+async function checkSageMaker(config: ImageConfig, user: ImageUser): Promise<void> {
+  const port = (await isFree(8080)) ? 8080 : await freePort();
+  const env: Record<string, string> = port === 8080 ? {} : { SAGEMAKER_BIND_TO_PORT: String(port) };
+  const running = await runImage(CONTAINER, config, user, env, {}, ['serve']);
+  try {
+    await running.waitFor((line) => line.message === 'ready' || line.level === 'ERROR', 60_000);
+    const listening = running.lines.find((line) => line.message?.startsWith('listening on'));
+    report('serve (SageMaker)', listening?.port === port, `\`${[...(config.Entrypoint ?? []), 'serve'].join(' ')}\` ${listening?.message}${port === 8080 ? ' (SageMaker\'s port)' : ` (SAGEMAKER_BIND_TO_PORT=${port}: 8080 is taken on this machine)`}`);
+    const ping = await fetch(`http://127.0.0.1:${port}/ping`);
+    report('/ping', ping.status === 200, `GET /ping → ${ping.status} ${JSON.stringify(await ping.text())}`);
+    const rides = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }];
+    const expected = (await (await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rides) })).json()) as Record<string, unknown>[];
+    const columns = Object.keys(COURSE_RIDE) as (keyof typeof COURSE_RIDE)[];
+    const frames = {
+      'application/json': JSON.stringify({ dataframe_split: { columns, data: rides.map((ride) => columns.map((column) => ride[column])) } }),
+      'text/csv': `${columns.join(',')}\n${rides.map((ride) => columns.map((column) => ride[column]).join(',')).join('\n')}\n`,
+    };
+    for (const [contentType, body] of Object.entries(frames)) {
+      const answer = await fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      const { predictions } = (await answer.json()) as { predictions?: Record<string, number>[] };
+      const same = predictions?.every((row, i) => Object.entries(row).every(([model, value]) => expected[i]?.[model] === value) && Object.keys(row).length > 0) === true;
+      report(`/invocations (${contentType})`, answer.status === 200 && same, `${answer.status} ${JSON.stringify(predictions)}${same ? ', as POST /predict answers' : `, but POST /predict answers ${JSON.stringify(expected)}`}`);
+    }
+    process.kill(running.initPid, 'SIGTERM');
+    const code = await Promise.race([running.exited, new Promise<'late'>((done) => setTimeout(() => done('late'), 2 * STOP_WITHIN_MS).unref())]);
+    report('serve: SIGTERM stop', code === 0, code === 'late' ? 'still running after SIGTERM (killed)' : `exit ${code}`);
+  } finally {
+    if (running.isRunning()) process.kill(running.initPid, 'SIGKILL');
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const { values } = parseArgs({ options: { dockerfile: { type: 'string', default: join(ROOT, 'Dockerfile') }, 'no-cache': { type: 'boolean', default: false } } });
@@ -226,6 +271,7 @@ async function main(): Promise<void> {
     if (ready.level === 'ERROR') throw new Error(`the server logged an error instead of ready: ${ready.message} ${ready.error?.message ?? ''}`);
     console.log(`     (container listening and models loaded ${seconds(runStarted)} after buildah run)`);
     await checkRunning(running, image.config, user, port, captureDir);
+    await checkSageMaker(image.config, user);
   } catch (error) {
     report('run', false, error instanceof Error ? error.message : String(error));
   } finally {

@@ -46,7 +46,8 @@ export function imageUser(container: string, config: ImageConfig): ImageUser {
 
 /**
  * Starts the image's ENTRYPOINT + CMD in `container` with its ENV and WORKDIR (buildah run applies
- * them) plus `env` (what a user passes with `docker run -e`) and `volumes`.
+ * them) plus `env` (what a user passes with `docker run -e`) and `volumes`; `args` replace CMD as
+ * `docker run <image> args…` does (SageMaker runs `docker run <image> serve`).
  *
  * A container runtime starts that command as PID 1 of a PID namespace of its own, as USER, with
  * no capabilities beyond its defaults. buildah's chroot isolation shares the host's PID namespace
@@ -55,14 +56,14 @@ export function imageUser(container: string, config: ImageConfig): ImageUser {
  * becomes the image's USER with no capabilities and execs the entrypoint, which execs node: node
  * is PID 1 and must handle SIGTERM itself, exactly as under Docker.
  */
-export async function runImage(container: string, config: ImageConfig, user: ImageUser, env: Record<string, string>, volumes: Record<string, string>): Promise<RunningImage> {
-  const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  const args = ['run', '--isolation', 'chroot', '--user', '0:0', '--cap-add', 'CAP_SYS_ADMIN'];
-  for (const [name, value] of Object.entries({ HOME: user.home, ...env })) args.push('-e', `${name}=${value}`);
-  for (const [hostPath, containerPath] of Object.entries(volumes)) args.push('-v', `${hostPath}:${containerPath}`);
-  args.push(container, '--', 'unshare', '--pid', '--fork', '--kill-child');
-  args.push('setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--inh-caps=-all', '--bounding-set=-sys_admin', ...command);
-  const child = spawn('buildah', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runImage(container: string, config: ImageConfig, user: ImageUser, env: Record<string, string>, volumes: Record<string, string>, args: readonly string[] = config.Cmd ?? []): Promise<RunningImage> {
+  const command = [...(config.Entrypoint ?? []), ...args];
+  const buildahArgs = ['run', '--isolation', 'chroot', '--user', '0:0', '--cap-add', 'CAP_SYS_ADMIN'];
+  for (const [name, value] of Object.entries({ HOME: user.home, ...env })) buildahArgs.push('-e', `${name}=${value}`);
+  for (const [hostPath, containerPath] of Object.entries(volumes)) buildahArgs.push('-v', `${hostPath}:${containerPath}`);
+  buildahArgs.push(container, '--', 'unshare', '--pid', '--fork', '--kill-child');
+  buildahArgs.push('setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--inh-caps=-all', '--bounding-set=-sys_admin', ...command);
+  const child = spawn('buildah', buildahArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let running = true;
   const exited = once(child, 'exit').then(([code]) => ((running = false), code as number | null));
   const output = collectLines(child);

@@ -5,6 +5,29 @@ import { addPredictStack } from '../../infra/predict-app';
 import type { PredictStack } from '../../infra/stack';
 import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
 
+/** The routes that score rides, on every protocol: the course's, OIP v2's and MLflow/SageMaker's. */
+const PREDICTION_ROUTE_KEYS = ['POST /predict', 'POST /predict/{name}', 'POST /v2/models/{name}/infer', 'POST /v2/models/{name}/versions/{version}/infer', 'POST /invocations'];
+/** Health, metadata and the API description: open in every mode. */
+const OPEN_ROUTE_KEYS = [
+  'GET /health',
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /docs/{asset}',
+  'GET /v2',
+  'GET /v2/health/live',
+  'GET /v2/health/ready',
+  'GET /v2/models/{name}',
+  'GET /v2/models/{name}/ready',
+  'GET /v2/models/{name}/versions/{version}',
+  'GET /v2/models/{name}/versions/{version}/ready',
+  'GET /ping',
+  'GET /version',
+];
+/** Every route key with the same authorization. */
+const allWith = (keys: readonly string[], authorization: unknown) => Object.fromEntries(keys.map((key) => [key, authorization]));
+/** cdk-nag's construct path of a route: `POST /predict/{name}` → `…/Api/POST--predict--{name}/Resource`. */
+const routePath = (key: string) => `RideDurationPrediction/Web/Api/${key.replace(' ', '').replace(/\//g, '--')}/Resource`;
+
 /** Who may call the API and put ride events, per `-c apiAuth=…`; how long raw inputs live. */
 
 interface Synthesized {
@@ -70,13 +93,8 @@ describe('apiAuth=iam (the default)', () => {
     iam = synthesize();
   });
 
-  it('requires a SigV4 signature on both prediction routes and leaves /health and /openapi.json open', () => {
-    expect(routesOf(iam.template)).toEqual({
-      'POST /predict': { AuthorizationType: 'AWS_IAM' },
-      'POST /predict/{name}': { AuthorizationType: 'AWS_IAM' },
-      'GET /health': OPEN,
-      'GET /openapi.json': OPEN,
-    });
+  it('requires a SigV4 signature on every prediction route (/predict, OIP v2 infer, /invocations) and leaves health, metadata and the docs open', () => {
+    expect(routesOf(iam.template)).toEqual({ ...allWith(PREDICTION_ROUTE_KEYS, { AuthorizationType: 'AWS_IAM' }), ...allWith(OPEN_ROUTE_KEYS, OPEN) });
     iam.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
   });
 
@@ -88,9 +106,9 @@ describe('apiAuth=iam (the default)', () => {
     });
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     const invoke = policies[idOf(stack.api.invokePolicy!)];
-    expect(invoke?.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [routeArn('/predict'), routeArn('/predict/*')] },
-    ]);
+    const resources = [routeArn('/predict'), routeArn('/predict/*'), routeArn('/v2/models/*/infer'), routeArn('/v2/models/*/versions/*/infer'), routeArn('/invocations')];
+    expect(invoke?.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: expect.arrayContaining(resources) }]);
+    expect(invoke?.Properties.PolicyDocument.Statement[0].Resource).toHaveLength(resources.length);
     expect(invoke?.Properties.Roles ?? invoke?.Properties.Users ?? invoke?.Properties.Groups).toBeUndefined();
     template.hasOutput('InvokePolicyArn', { Value: { Ref: idOf(stack.api.invokePolicy!) } });
   });
@@ -103,16 +121,12 @@ describe('apiAuth=iam (the default)', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/authorization|token|header/i);
   });
 
-  it('passes cdk-nag, acknowledging only the two open routes and the model-name wildcard', () => {
+  it('passes cdk-nag, acknowledging only the open routes and the model-name and version wildcards', () => {
     const report = nagReportOf(iam.testApp);
     expect({ conclusion: report.conclusion, violations: report.violations }).toEqual({ conclusion: 'success', violations: [] });
-    expect(suppressedPaths(report, 'AwsSolutions-APIG4').sort()).toEqual([
-      'RideDurationPrediction/Web/Api/GET--health/Resource',
-      'RideDurationPrediction/Web/Api/GET--openapi.json/Resource',
-    ]);
-    expect(suppressedPaths(report, 'AwsSolutions-IAM5').filter((path) => path.includes('InvokePolicy'))).toEqual([
-      'RideDurationPrediction/Web/InvokePolicy/Resource',
-    ]);
+    expect(suppressedPaths(report, 'AwsSolutions-APIG4').sort()).toEqual(OPEN_ROUTE_KEYS.map(routePath).sort());
+    // one acknowledgement per wildcard route: /predict/*, /v2/models/*/infer, /v2/models/*/versions/*/infer
+    expect(suppressedPaths(report, 'AwsSolutions-IAM5').filter((path) => path.includes('InvokePolicy'))).toEqual(Array(3).fill('RideDurationPrediction/Web/InvokePolicy/Resource'));
   });
 });
 
@@ -135,28 +149,23 @@ describe('apiAuth=jwt', () => {
     ]);
   });
 
-  it('puts the authorizer and the required scope on both prediction routes only', () => {
+  it('puts the authorizer and the required scope on the prediction routes only', () => {
     const [authorizerId] = Object.keys(jwt.template.findResources('AWS::ApiGatewayV2::Authorizer'));
     const protectedRoute = { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId }, AuthorizationScopes: ['predict/invoke'] };
-    expect(routesOf(jwt.template)).toEqual({
-      'POST /predict': protectedRoute,
-      'POST /predict/{name}': protectedRoute,
-      'GET /health': OPEN,
-      'GET /openapi.json': OPEN,
-    });
+    expect(routesOf(jwt.template)).toEqual({ ...allWith(PREDICTION_ROUTE_KEYS, protectedRoute), ...allWith(OPEN_ROUTE_KEYS, OPEN) });
   });
 
   it('asks for no scope when none is given, and outputs no IAM invoke policy', () => {
     const { template, stack } = synthesize({ apiAuth: 'jwt', jwtIssuer: ISSUER, jwtAudience: 'client-a' });
-    expect(routesOf(template)['POST /predict']).toEqual({ AuthorizationType: 'JWT', AuthorizerId: expect.anything() });
+    for (const key of PREDICTION_ROUTE_KEYS) expect(routesOf(template)[key]).toEqual({ AuthorizationType: 'JWT', AuthorizerId: expect.anything() });
     expect(stack.api.invokePolicy).toBeUndefined();
     expect(Object.keys(template.findOutputs('*'))).not.toContain('InvokePolicyArn');
   });
 
-  it('passes cdk-nag, acknowledging only the two open routes', () => {
+  it('passes cdk-nag, acknowledging only the open routes', () => {
     const report = nagReportOf(jwt.testApp);
     expect({ conclusion: report.conclusion, violations: report.violations }).toEqual({ conclusion: 'success', violations: [] });
-    expect(suppressedPaths(report, 'AwsSolutions-APIG4')).toHaveLength(2);
+    expect(suppressedPaths(report, 'AwsSolutions-APIG4').sort()).toEqual(OPEN_ROUTE_KEYS.map(routePath).sort());
   });
 
   it('is refused without an issuer and audience, or with an issuer that is not https', () => {
@@ -174,7 +183,7 @@ describe('apiAuth=none (only when asked for)', () => {
   });
 
   it('leaves every route open and creates no authorizer or invoke policy', () => {
-    expect(Object.values(routesOf(none.template))).toEqual([OPEN, OPEN, OPEN, OPEN]);
+    expect(routesOf(none.template)).toEqual(allWith([...PREDICTION_ROUTE_KEYS, ...OPEN_ROUTE_KEYS], OPEN));
     none.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     expect(none.stack.api.invokePolicy).toBeUndefined();
   });
@@ -183,12 +192,7 @@ describe('apiAuth=none (only when asked for)', () => {
     const report = nagReportOf(none.testApp);
     expect(report.conclusion).toBe('success');
     const apig4 = (report.suppressedViolations ?? []).filter((v) => v.ruleName === 'AwsSolutions-APIG4');
-    expect(apig4.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual([
-      'RideDurationPrediction/Web/Api/GET--health/Resource',
-      'RideDurationPrediction/Web/Api/GET--openapi.json/Resource',
-      'RideDurationPrediction/Web/Api/POST--predict--{name}/Resource',
-      'RideDurationPrediction/Web/Api/POST--predict/Resource',
-    ]);
+    expect(apig4.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual([...PREDICTION_ROUTE_KEYS, ...OPEN_ROUTE_KEYS].map(routePath).sort());
     expect(apig4.map((v) => v.reason)).toContainEqual(expect.stringContaining('-c apiAuth=none'));
   });
 });

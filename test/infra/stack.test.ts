@@ -208,10 +208,33 @@ describe('the functions', () => {
 });
 
 describe('the HTTP API', () => {
-  it("routes POST /predict, POST /predict/{name}, GET /health and GET /openapi.json to the predict function's live alias with payload 2.0", () => {
+  it("routes every protocol's paths (the course's /predict, OIP v2, MLflow/SageMaker, /docs) to the predict function's live alias with payload 2.0", () => {
     const { stack, template } = defaults;
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /predict', 'POST /predict/{name}']);
+    expect(routes.sort()).toEqual(
+      [
+        'POST /predict',
+        'POST /predict/{name}',
+        'GET /health',
+        'GET /openapi.json',
+        'POST /v2/models/{name}/infer',
+        'POST /v2/models/{name}/versions/{version}/infer',
+        'GET /v2',
+        'GET /v2/health/live',
+        'GET /v2/health/ready',
+        'GET /v2/models/{name}',
+        'GET /v2/models/{name}/ready',
+        'GET /v2/models/{name}/versions/{version}',
+        'GET /v2/models/{name}/versions/{version}/ready',
+        'POST /invocations',
+        'GET /ping',
+        'GET /version',
+        'GET /docs',
+        'GET /docs/{asset}',
+      ].sort(),
+    );
+    // One integration for every route: the protocols are codecs in the one function, not functions of their own.
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: { Ref: idOf(stack.rollout.alias) },

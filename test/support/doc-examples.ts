@@ -84,3 +84,27 @@ export function npmExamples(markdown: string): NpmExample[] {
 export function withoutTimings(line: string): string {
   return line.replace(/[\d,]+ rows\/s/g, '… rows/s').replace(/\bin [\d.]+ s\b/g, 'in … s');
 }
+
+/** A ```python block shown in a document, with the ```text block right under it: what it prints. */
+export interface PythonExample {
+  readonly code: string;
+  readonly shown: string;
+  /** 1-based line of the code block, for failure messages */
+  readonly line: number;
+}
+
+/** Every ```python block of a Markdown document that a ```text block (its output) follows. */
+export function pythonExamples(markdown: string): PythonExample[] {
+  const examples: PythonExample[] = [];
+  const block = /^```python\n([\s\S]*?)^```\n\n```text\n([\s\S]*?)^```$/gm;
+  for (const match of markdown.matchAll(block)) {
+    examples.push({ code: match[1] as string, shown: match[2] as string, line: markdown.slice(0, match.index).split('\n').length });
+  }
+  return examples;
+}
+
+/** Runs a shown Python example with `python` (its `http://127.0.0.1:9696` replaced by `baseUrl`); resolves to what it printed. */
+export async function runPython(example: PythonExample, python: string, baseUrl: string): Promise<string> {
+  const { stdout } = await exec(python, ['-c', example.code.replaceAll('http://127.0.0.1:9696', baseUrl)], { timeout: 60_000 });
+  return stdout;
+}

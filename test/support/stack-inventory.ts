@@ -17,11 +17,14 @@ export const RESOURCE_KINDS: Readonly<Record<string, { what: string; idle: strin
   'AWS::Lambda::Version': { what: "the predict function's published version (kept for rollbacks)", idle: 'no' },
   'AWS::Lambda::Alias': { what: '`live`, which the API and the stream invoke', idle: 'no' },
   'AWS::Lambda::EventSourceMapping': { what: 'the ride-events stream → `live`', idle: 'no' },
-  'AWS::Lambda::Permission': { what: 'API Gateway and EventBridge may invoke the functions', idle: 'no' },
+  'AWS::Lambda::Permission': { what: 'API Gateway (one per route) and EventBridge may invoke the functions', idle: 'no' },
   'AWS::Lambda::LayerVersion': { what: 'the AWS CLI layer of the model upload helper', idle: 'no' },
   'AWS::ApiGatewayV2::Api': { what: 'the HTTP API', idle: 'no (per request)' },
   'AWS::ApiGatewayV2::Stage': { what: 'its throttled `$default` stage with access logs', idle: 'no' },
-  'AWS::ApiGatewayV2::Route': { what: 'POST /predict, POST /predict/{name}, GET /health, GET /openapi.json', idle: 'no' },
+  'AWS::ApiGatewayV2::Route': {
+    what: "the course's POST /predict and /predict/{name}; OIP v2's /v2/…; MLflow/SageMaker's POST /invocations, GET /ping and /version; GET /health, /openapi.json and /docs ([protocols.md](protocols.md))",
+    idle: 'no',
+  },
   'AWS::ApiGatewayV2::Integration': { what: 'routes → the `live` alias', idle: 'no' },
   'AWS::SQS::Queue': { what: "the stream's on-failure queue", idle: 'no (per request)' },
   'AWS::SQS::QueuePolicy': { what: 'TLS-only access to it', idle: 'no' },
@@ -31,7 +34,7 @@ export const RESOURCE_KINDS: Readonly<Record<string, { what: string; idle: strin
   'AWS::CodeDeploy::DeploymentGroup': { what: '… with the rollback alarms', idle: 'no' },
   'AWS::IAM::Role': { what: 'one role per function, Firehose and CodeDeploy', idle: 'no' },
   'AWS::IAM::Policy': { what: "the roles' least-privilege statements", idle: 'no' },
-  'AWS::IAM::ManagedPolicy': { what: 'for callers to attach: put ride events; put ground truth; call POST /predict (apiAuth=iam)', idle: 'no' },
+  'AWS::IAM::ManagedPolicy': { what: 'for callers to attach: put ride events; put ground truth; call the prediction routes (apiAuth=iam)', idle: 'no' },
   'Custom::CDKBucketDeployment': { what: 'uploads of the shipped models (one per model)', idle: 'no (runs at deploy)' },
 });
 

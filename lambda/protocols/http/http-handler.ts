@@ -9,6 +9,7 @@ import { HTTP_ERRORS, type HttpErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
 import { traceFrom, traceparentOf, type TraceContext } from '../../observability/trace';
 import { MAX_RIDE_ID_LENGTH, RideIdSchema, type RideId } from '../../rides/ride-id';
+import { answerOtherProtocol } from './protocols';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -75,6 +76,9 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps, tr
 }
 
 async function route(request: HttpRequest, deps: HttpDeps, trace: TraceContext): Promise<HttpResponse> {
+  // OIP v2, MLflow/SageMaker and /docs are codecs of their own (protocols.ts), by path.
+  const other = answerOtherProtocol(request, deps, trace.traceId);
+  if (other) return other;
   const allowed = routeMethod(request.path);
   if (!allowed) return error('NO_SUCH_ROUTE', 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json');
   if (request.method !== allowed) return error('METHOD_NOT_ALLOWED', `${request.path} accepts ${allowed} only`, {}, { allow: allowed });

@@ -4,6 +4,12 @@ import type { ModelSet } from '../../model/model-set';
 import type { RequestField } from '../../model/model-input';
 import { fieldSchema } from '../../model/request-schema';
 import { RideIdSchema } from '../../rides/ride-id';
+import { exampleRows } from './examples';
+import { registerMlflowPaths } from './mlflow/openapi-paths';
+import { registerOipV2Paths } from './oip-v2/openapi-paths';
+
+/** The tag the course's routes are grouped under in the API reference (GET /docs). */
+const COURSE_TAG = "The course's API (/predict)";
 
 // The registry names schemas through zod's `.openapi()`, which this adds to ZodType's prototype.
 // Without it the bundled server answered /openapi.json with a 500 ("zodSchema.openapi is not a
@@ -55,8 +61,9 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
   registry.registerPath({
     method: 'post',
     path: '/predict',
+    tags: [COURSE_TAG],
     summary: `Predict with every model (${set.names.join(', ')})`,
-    request: { body: { required: true, content: { 'application/json': { schema: z.union([allRide, z.array(allRide).min(1)]) } } } },
+    request: { body: { required: true, content: { 'application/json': { schema: z.union([allRide, z.array(allRide).min(1)]), example: exampleRows(set.fields, 1)[0] } } } },
     responses: { 200: { description: 'one prediction per ride; an array for an array', content: { 'application/json': { schema: z.union([allReply, z.array(allReply)]) } } }, ...errors },
   });
   for (const name of set.names) {
@@ -65,15 +72,17 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     registry.registerPath({
       method: 'post',
       path: `/predict/${name}`,
+      tags: [COURSE_TAG],
       summary: `Predict with the model '${name}' only`,
-      request: { body: { required: true, content: { 'application/json': { schema: z.union([ride, z.array(ride).min(1)]) } } } },
+      request: { body: { required: true, content: { 'application/json': { schema: z.union([ride, z.array(ride).min(1)]), example: exampleRows(set.require(name).fields, 1)[0] } } } },
       responses: { 200: { description: 'one prediction per ride', content: { 'application/json': { schema: z.union([reply, z.array(reply)]) } } }, ...errors },
     });
   }
   registry.registerPath({
     method: 'get',
     path: '/health',
-    summary: 'Each model with its version and load state',
+    tags: [COURSE_TAG],
+    summary: 'Each model with its version and load state (200 once every model is loaded: MLflow\'s /health too)',
     responses: {
       200: {
         description: 'every model is loaded',
@@ -97,6 +106,9 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
       },
     },
   });
+  // Issue 22: the other protocols' routes, each described by its own codec's folder.
+  registerOipV2Paths(registry, set);
+  registerMlflowPaths(registry, set);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Ride prediction service', version: set.names.map((name) => `${name}@${set.require(name).version}`).join(' ') },

@@ -88,9 +88,37 @@ describe('the local server with API_TOKEN', () => {
     expect(response.status).toBe(401);
   });
 
-  it('answers 401 to every generated path and method without the token, except exactly /health and /openapi.json', async () => {
+  /** The open routes, written out here rather than read from the route table the server uses. */
+  const OPEN = [
+    /^\/health$/,
+    /^\/openapi\.json$/,
+    /^\/docs(\/[^/]+)?$/,
+    /^\/v2\/?$/,
+    /^\/v2\/health\/(live|ready)$/,
+    /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?(\/ready)?$/,
+    /^\/(ping|version)$/,
+  ];
+
+  it('answers 401 to every generated path and method without the token, except exactly the open routes', async () => {
     const path = fc.oneof(
-      fc.constantFrom('/predict', '/predict/duration', '/health/../predict', '//predict', '/HEALTH', '/health/', '/openapi.json/../predict', '/%68ealth'),
+      fc.constantFrom(
+        '/predict',
+        '/predict/duration',
+        '/health/../predict',
+        '//predict',
+        '/HEALTH',
+        '/health/',
+        '/openapi.json/../predict',
+        '/%68ealth',
+        '/v2/models/duration/infer',
+        '/v2/models/duration/versions/1/infer',
+        '/v2/models/duration/ready/infer',
+        '/v2/models/duration/infer/',
+        '/invocations',
+        '/ping/../invocations',
+        '/docs/../invocations',
+        '/docs/a/b',
+      ),
       fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
     );
     await fc.assert(
@@ -98,11 +126,24 @@ describe('the local server with API_TOKEN', () => {
         const response = await fetch(`${base}${target}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
         await response.arrayBuffer();
         // fetch sends the path as the URL parser normalizes it (dot segments resolved).
-        const open = ['/health', '/openapi.json'].includes(new URL(`${base}${target}`).pathname);
+        const open = OPEN.some((route) => route.test(new URL(`${base}${target}`).pathname));
         if (!open) expect(response.status).toBe(401);
       }),
       { numRuns: 200 },
     );
+  });
+
+  it.each(['/invocations', '/v2/models/duration/infer', '/v2/models/duration/versions/54c7ff65d8e2/infer'])('answers 401 to POST %s without the token, as to /predict', async (target) => {
+    const response = await fetch(`${base}${target}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('bearer token'), code: 'UNAUTHORIZED' });
+  });
+
+  it.each(['/ping', '/v2/health/ready', '/v2/models/duration', '/openapi.json'])('leaves GET %s open', async (target) => {
+    const response = await fetch(`${base}${target}`);
+
+    expect(response.status).toBe(200);
   });
 
   it('leaves GET /health open', async () => {

@@ -6,6 +6,7 @@ import { createModelSet, type ModelSet } from '../../../../lambda/model/model-se
 import { servedModel, shippedModels } from '../../../support/fixtures';
 import { passengerModel } from '../../../support/onnx-models';
 import { testDataplane } from '../../../support/dataplane';
+import { HTTP_ROUTES } from '../../../../lambda/contract';
 
 interface JsonSchema {
   type?: string;
@@ -87,7 +88,41 @@ describe('GET /openapi.json', () => {
   });
 
   it('has a /predict/<name> route per loaded model, next to /predict and /health', () => {
-    expect(Object.keys(document.paths).sort()).toEqual(['/health', '/predict', '/predict/cost', '/predict/duration', '/predict/fare']);
+    expect(Object.keys(document.paths).filter((path) => !/^\/(v2|invocations|ping|version)\b/.test(path)).sort()).toEqual(['/health', '/predict', '/predict/cost', '/predict/duration', '/predict/fare']);
+  });
+
+  it('documents every route the service answers but the page and the document themselves, per loaded model where a route names one', () => {
+    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+    const expected = HTTP_ROUTES.filter(({ path }) => !path.startsWith('/docs') && path !== '/openapi.json').flatMap(({ method, path }) =>
+      // The versioned OIP routes are documented once, with {name} and {version}; the others once per model.
+      path.includes('{version}') || !path.includes('{name}') ? [`${method} ${path}`] : set.names.map((name) => `${method} ${path.replace('{name}', name)}`),
+    );
+
+    expect(documented.sort()).toEqual(expected.sort());
+  });
+
+  it('gives every prediction route an example built from the models that the service then scores (200)', async () => {
+    const examples = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries((item.post?.requestBody?.content ?? {}) as Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>).flatMap(([type, media]) =>
+        [media.example, ...Object.values(media.examples ?? {}).map((e) => e.value)].filter((e) => e !== undefined).map((example) => ({ path, type, example })),
+      ),
+    );
+    expect(examples.map((e) => `${e.path} ${e.type}`).sort()).toEqual(
+      [
+        '/predict application/json',
+        ...set.names.flatMap((name) => [`/predict/${name} application/json`, `/v2/models/${name}/infer application/json`]),
+        ...Array(4).fill('/invocations application/json'),
+        '/invocations text/csv',
+      ].sort(),
+    );
+
+    for (const { path, type, example } of examples) {
+      const response = await handleHttpRequest(
+        { method: 'POST', path, headers: { 'content-type': type }, body: Buffer.from(typeof example === 'string' ? example : JSON.stringify(example)) },
+        { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 5, onUnexpectedError: (error) => { throw error; } },
+      );
+      expect({ path, type, status: response.statusCode }).toEqual({ path, type, status: 200 });
+    }
   });
 
   it("requires each model's request fields, typed and bounded, on its route and the union on /predict", () => {
