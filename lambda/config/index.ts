@@ -166,7 +166,15 @@ const EnvSchema = z.object({
   BATCH_MAX_PAGE_VALUES: positiveInt(1_048_576).pipe(z.number().max(16 * 1024 * 1024)),
   WEB_CONCURRENCY: positiveInt(1),
   // A guessable token is no protection; 16 characters is the floor, `openssl rand -hex 32` the advice.
-  API_TOKEN: optionalText.pipe(z.string().min(16, 'API_TOKEN must be at least 16 characters').optional()),
+  // Visible ASCII only: a space or a non-ASCII letter cannot survive a client's Authorization
+  // header unchanged, so such a token would be accepted here and then never match (every request 401).
+  API_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .min(16, 'API_TOKEN must be at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'API_TOKEN must be printable ASCII without spaces (e.g. `openssl rand -hex 32`)')
+      .optional(),
+  ),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000),

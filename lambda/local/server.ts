@@ -111,7 +111,13 @@ const STOP = { drainMs: 3_000, captureFlushMs: 1_500, exitMs: 4_800 } as const;
  * With WEB_CONCURRENCY > 1, a cluster of that many server processes shares the port.
  */
 export async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    // A wrong environment is the operator's to fix: one line naming the variable, exit 1, no stack.
+    return stopAtStart(`npm start: ${oneLine((error as Error).message)}`);
+  }
   if (config.http.workers > 1 && cluster.isPrimary) {
     runCluster(config.http.workers, new Logger({ serviceName: SERVICE_NAME }));
     return;
