@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createServiceLogger } from './observability/service-logger';
 import type { Config } from './config/index';
 import type { HttpDeps } from './protocols/http/http-handler';
 import type { KinesisDeps } from './protocols/kinesis/stream-handler';
@@ -74,7 +75,8 @@ export function createS3Client(config: Config): S3Client {
 
 /** Builds the runtime and starts fetching the model at once, overlapping the rest of init. */
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
-  const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  // issue 28: every log line goes through the redactor (AWS SDK errors echo credentials).
+  const logger = overrides.logger ?? createServiceLogger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
   const metrics = new ServiceMetrics(config.functionVersion, () => {
     // Required on the first flush, not at the top: the cold start never evaluates the metrics library.

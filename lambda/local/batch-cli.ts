@@ -110,10 +110,10 @@ function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefine
   if (!config.capture.location) return undefined;
   /* eslint-disable @typescript-eslint/no-require-imports -- required only when capture is on */
   const { createCapture } = require('../observability/capture') as typeof import('../observability/capture');
-  const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
+  const { createServiceLogger } = require('../observability/service-logger') as typeof import('../observability/service-logger');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
+  return createCapture(config.capture, { logger: createServiceLogger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
 }
 
 function describeCount(count: number, noun: string): string {
