@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 
 /** Reads a file's bytes (a model, a sidecar, an MLmodel). */
 export async function readModelFile(path: string): Promise<Uint8Array> {
@@ -22,18 +24,26 @@ export async function isDirectory(path: string): Promise<boolean> {
 }
 
 /**
- * What a hot-swap check remembers of a file: its mtime and size, and the sha256 of its bytes
- * (`token`; `absent` when there is no such file). S3 objects have an ETag-based token instead.
+ * What a hot-swap check remembers of a file: where it is on disk (device and inode), its ctime,
+ * mtime and size, and the sha256 of its bytes (`token`; `absent` when there is no such file). S3
+ * objects have an ETag-based token instead.
  */
 export interface FileStamp {
   readonly token: string;
+  readonly dev?: number;
+  readonly ino?: number;
+  readonly ctimeMs?: number;
   readonly mtimeMs?: number;
   readonly size?: number;
 }
 
 /**
- * The file's stamp. An unchanged mtime and size reuse `previous` without reading the file; a
- * changed one is hashed, so a file touched or rewritten with the same bytes is no change.
+ * The file's stamp. A file with the same device, inode, ctime, mtime and size as `previous` reuses
+ * it without reading the file; any other is hashed, so a file touched or rewritten with the same
+ * bytes is no change. Size and mtime alone are not enough: `rsync -a`, `tar x` and `cp -p` keep
+ * both, and a replacement of the same size then went unseen. A file moved into place is a new
+ * inode, and no tool can set the ctime (the kernel sets it on every write, rename or chmod).
+ * The bytes are hashed as they stream in, so a large model never holds the event loop.
  */
 export async function fileStamp(path: string, previous?: FileStamp): Promise<FileStamp> {
   let stats;
@@ -43,7 +53,9 @@ export async function fileStamp(path: string, previous?: FileStamp): Promise<Fil
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { token: 'absent' };
     throw error;
   }
-  if (previous && previous.mtimeMs === stats.mtimeMs && previous.size === stats.size) return previous;
-  const token = `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
-  return { token, mtimeMs: stats.mtimeMs, size: stats.size };
+  const where = { dev: stats.dev, ino: stats.ino, ctimeMs: stats.ctimeMs, mtimeMs: stats.mtimeMs, size: stats.size };
+  if (previous && (Object.keys(where) as (keyof typeof where)[]).every((key) => previous[key] === where[key])) return previous;
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return { token: `sha256:${hash.digest('hex')}`, ...where };
 }

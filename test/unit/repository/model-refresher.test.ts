@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -154,6 +155,31 @@ describe('hot swap: checking a model file', () => {
 
     expect(loads.count).toBe(1);
     expect(refresher.stats()).toMatchObject({ checks: 2, swaps: 0, refused: 0 });
+  });
+
+  it.each([
+    ['copied beside it with its mtime (cp, touch -r) and moved over it (mv)', (live: string, next: string) => {
+      execFileSync('touch', ['-r', live, next]);
+      renameSync(next, live);
+    }],
+    ['copied over it in place keeping the mtime (cp -p)', (live: string, next: string) => {
+      execFileSync('touch', ['-r', live, next]);
+      execFileSync('cp', ['-p', next, live]);
+    }],
+  ])('swaps in a replacement of the same size %s', async (_case, replace) => {
+    const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+    const next = join(dir, 'next.onnx');
+    writeFileSync(next, scaledDistanceModel(3));
+    const [live, replacement] = [statSync(path), statSync(next)];
+    expect(replacement.size).toBe(live.size);
+
+    replace(path, next);
+    expect(statSync(path)).toMatchObject({ size: live.size, mtimeMs: live.mtimeMs });
+    await check();
+
+    expect(await served()).toEqual({ version: contentVersion(scaledDistanceModel(3)), value: 3 * RIDE.trip_distance });
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
   });
 
   it('refuses garbage and a model with non-finite output, keeps serving, and retries only after another change', async () => {
