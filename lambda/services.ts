@@ -96,7 +96,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
     return model;
   };
-  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome) });
+  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome),
+    allowContractChange: config.modelRefreshAllowContractChange, // issue 28
+  });
   // Every model starts loading at once; each is fetched once and cached on its own, so one that
   // cannot load leaves the others serving.
   const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, {

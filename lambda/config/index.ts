@@ -21,6 +21,8 @@ export interface Config {
    * swaps in a changed model (hot swap); undefined = off, models load once per process.
    */
   readonly modelRefreshSeconds?: number;
+  /** MODEL_REFRESH_ALLOW_CONTRACT_CHANGE=true: a hot swap may change what clients must send (issue 28; else refused) */
+  readonly modelRefreshAllowContractChange: boolean;
   /**
    * ALLOW_PARTIAL_MODELS=true: `npm start` (and the container) serve the models that loaded when
    * another cannot load; otherwise they exit 1 at start, naming it. Lambda always serves the rest.
@@ -149,6 +151,7 @@ const EnvSchema = z.object({
   // The course compares with 'True'; other spellings of true are accepted, anything else is false.
   TEST_RUN: flag,
   ALLOW_PARTIAL_MODELS: flag,
+  MODEL_REFRESH_ALLOW_CONTRACT_CHANGE: flag,
   AWS_ENDPOINT_URL_KINESIS: optionalText,
   KINESIS_ENDPOINT_URL: optionalText,
   DEAD_LETTER_LOCATION: optionalText,
@@ -213,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     models: Object.freeze(models),
     ...(e.MODEL_REFRESH_SECONDS === undefined ? {} : { modelRefreshSeconds: e.MODEL_REFRESH_SECONDS }),
     allowPartialModels: e.ALLOW_PARTIAL_MODELS,
+    modelRefreshAllowContractChange: e.MODEL_REFRESH_ALLOW_CONTRACT_CHANGE,
     s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
     s3: Object.freeze({ maxAttempts: e.S3_MAX_ATTEMPTS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS, connectionTimeoutMs: e.S3_CONNECTION_TIMEOUT_MS }),
     http: Object.freeze({
