@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { InvalidModelError } from '../serving/errors';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 
@@ -8,14 +9,34 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
-/** The file's bytes, or undefined when it does not exist (an optional sidecar). */
-export async function readOptionalFile(path: string): Promise<Uint8Array | undefined> {
+/**
+ * Most bytes a sidecar (`model.json`) or an `MLmodel` may hold. Both are a few KB (a signature
+ * of thousands of columns stays well under this); a larger one is refused before it is read,
+ * so a hostile file costs neither memory nor parse time.
+ */
+export const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
+
+/** The file's bytes, or undefined when it does not exist (an optional sidecar); refused above `maxBytes`. */
+export async function readOptionalFile(path: string, maxBytes = MAX_DESCRIPTOR_BYTES): Promise<Uint8Array | undefined> {
+  let file;
   try {
-    return await readModelFile(path);
+    file = await open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  try {
+    const { size } = await file.stat();
+    if (size > maxBytes) throw tooLarge(path, size, maxBytes);
+    return new Uint8Array(await file.readFile());
+  } finally {
+    await file.close();
+  }
+}
+
+/** A sidecar or MLmodel over {@link MAX_DESCRIPTOR_BYTES}: the file must change, so permanent. */
+export function tooLarge(where: string, size: number, maxBytes: number): InvalidModelError {
+  return new InvalidModelError(`${where} is ${size} bytes; a sidecar or MLmodel may hold at most ${maxBytes} bytes`);
 }
 
 /** Is the path a directory (an MLflow model directory) rather than a model file? */
