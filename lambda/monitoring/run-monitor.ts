@@ -93,8 +93,9 @@ function shares(profile: ColumnProfile): { missing: number; invalid: number } {
 
 /**
  * The scheduled monitor's runner (lambda/protocols/monitor/monitor-handler.ts `MonitorRunner`): the reference
- * profile as parsed JSON (validated here) against a period's capture records.
+ * profile as parsed JSON (validated here) against a period's capture records, streamed (an array
+ * or a reader's async generator; the profile holds bounded summaries, never the records).
  */
-export async function runMonitorOnCapture(input: { reference: unknown; current: readonly CaptureRecord[]; title?: string }): Promise<MonitorOutcome> {
-  return runMonitor({ reference: parseReferenceProfile(input.reference), current: observationsFromCapture(input.current), currentLabel: `captured predictions (${input.current.length} records)`, title: input.title });
+export async function runMonitorOnCapture(input: { reference: unknown; current: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>; title?: string }): Promise<MonitorOutcome> {
+  return runMonitor({ reference: parseReferenceProfile(input.reference), current: observationsFromCapture(input.current), currentLabel: 'captured predictions', title: input.title });
 }

@@ -6,7 +6,7 @@ import { formatOf, parseDataLocation, type DataLocation, type TripFileFormat } f
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
-import { readCaptureDirectory } from '../../observability/capture/read-capture';
+import { MAX_DECOMPRESSED_BYTES, emptyReadStats, listCaptureFiles, streamCaptureDirectory, type CaptureReadStats } from '../../observability/capture/read-capture';
 import { observationsFromCapture, parseReferenceProfile, type MonitorSide } from '../../monitoring';
 import { MonitorSourceError } from './monitor-source-error';
 import { scoredFileObservations } from './scored-file-observations';
@@ -15,8 +15,6 @@ import { tripFileObservations } from './trip-file-observations';
 
 /** The profile `npm run train` writes next to a model. */
 export const PROFILE_FILE_NAME = 'reference-profile.json';
-/** Capture records read from one directory at most (the reader holds them in memory). */
-export const MAX_CAPTURE_RECORDS = 2_000_000;
 
 /** A source opened for the monitor: what it is, a label for the report, and the data. */
 export interface MonitorSource {
@@ -51,15 +49,29 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
 }
 
 async function openDirectory(path: string): Promise<MonitorSource> {
-  const names = (await readdir(path, { recursive: true })) as string[];
-  if (names.includes(PROFILE_FILE_NAME)) return openProfile(join(path, PROFILE_FILE_NAME));
-  if (!names.some((name) => /\.(jsonl|gz)$/.test(name))) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
-  const read = await readCaptureDirectory(path, MAX_CAPTURE_RECORDS);
-  const notes = [
-    ...(read.unreadable > 0 ? [`${read.unreadable} capture lines were not records`] : []),
-    ...(read.truncated > 0 ? [`${read.truncated} capture records beyond ${MAX_CAPTURE_RECORDS.toLocaleString('en-US')} left out`] : []),
+  if ((await readdir(path)).includes(PROFILE_FILE_NAME)) return openProfile(join(path, PROFILE_FILE_NAME));
+  const files = await listCaptureFiles(path);
+  if (files.length === 0) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
+  // Streamed into the profile record by record: a capture of any size costs one chunk of memory.
+  const stats = emptyReadStats();
+  const notes: string[] = [];
+  const records = withNotesAtEnd(streamCaptureDirectory(path, { stats }), () => notes.push(...readNotes(stats)));
+  return { kind: 'capture', label: `capture ${path} (${files.length} files)`, side: observationsFromCapture(records), notes };
+}
+
+/** Yields `records`, then calls `atEnd` (the read's counts are final only once every record was read). */
+async function* withNotesAtEnd<T>(records: AsyncIterable<T>, atEnd: () => void): AsyncGenerator<T> {
+  yield* records;
+  atEnd();
+}
+
+/** What a capture read met besides records, as the CLI's notes. */
+function readNotes(stats: CaptureReadStats): string[] {
+  return [
+    ...(stats.unreadable > 0 ? [`${stats.unreadable} capture lines were not records`] : []),
+    ...(stats.skippedLinks > 0 ? [`${stats.skippedLinks} symbolic links in the capture directory were not followed`] : []),
+    ...(stats.cutFiles > 0 ? [`${stats.cutFiles} capture files inflate past ${MAX_DECOMPRESSED_BYTES / 2 ** 30} GiB and were read only that far`] : []),
   ];
-  return { kind: 'capture', label: `capture ${path} (${read.records.length.toLocaleString('en-US')} records in ${read.files} files)`, side: observationsFromCapture(read.records), notes };
 }
 
 async function openProfile(path: string): Promise<MonitorSource> {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { periodBefore, readCaptureDirectory, readCaptureFromS3, type CaptureRead } from '../../observability/capture/read-capture';
+import { emptyReadStats, periodBefore, streamCaptureDirectory, streamCaptureFromS3, type CaptureReadStats, type Period } from '../../observability/capture/read-capture';
+import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
 import { SERVICE_NAME } from '../../contract';
 import type { Runtime } from '../../services';
@@ -35,7 +36,10 @@ export interface MonitorResult {
   period: { from: string; to: string };
   records: number;
   unreadable: number;
+  /** records left out of the objects read once MONITOR_MAX_RECORDS was reached */
   truncated: number;
+  /** capture objects of the period not read once MONITOR_MAX_RECORDS was reached (objects are read in an order spread over the period) */
+  unread_objects: number;
   dataset_drift: boolean;
   drifted_inputs: string[];
   rmse?: number;
@@ -54,9 +58,9 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const request = MonitorEventSchema.parse(event);
   const end = request.time ? new Date(request.time) : new Date();
   const period = periodBefore(end, deps.settings.periodDays);
-  const capture = await readCapture(deps, period);
   const reference = JSON.parse((await readBytes(deps.s3, deps.settings.referenceLocation)).toString('utf8')) as unknown;
-  const outcome = await runMonitorOnCapture({ reference, current: capture.records, title: `Weekly monitor ${period.from.toISOString().slice(0, 10)} … ${period.to.toISOString().slice(0, 10)}` });
+  const capture = emptyReadStats();
+  const outcome = await runMonitorOnCapture({ reference, current: captureRecords(deps, period, capture), title: `Weekly monitor ${period.from.toISOString().slice(0, 10)} … ${period.to.toISOString().slice(0, 10)}` });
   const folder = end.toISOString().slice(0, 10);
   const summary = await writeOutput(deps, `${folder}/summary.json`, `${JSON.stringify(outcome.summary, null, 2)}\n`, 'application/json');
   const report = await writeOutput(deps, `${folder}/report.html`, outcome.html, 'text/html; charset=utf-8');
@@ -64,9 +68,10 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const rmse = rmseOf(outcome.summary);
   const result: MonitorResult = {
     period: { from: period.from.toISOString(), to: period.to.toISOString() },
-    records: capture.records.length,
+    records: outcome.current.rows,
     unreadable: capture.unreadable,
     truncated: capture.truncated,
+    unread_objects: capture.unreadFiles,
     dataset_drift: outcome.summary.dataset_drift,
     drifted_inputs: drifted,
     ...(rmse === undefined ? {} : { rmse }),
@@ -77,10 +82,14 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   return result;
 }
 
-function readCapture(deps: MonitorDeps, period: { from: Date; to: Date }): Promise<CaptureRead> {
+/**
+ * The period's capture records, streamed, at most MONITOR_MAX_RECORDS: past that bound the
+ * objects are sampled across the whole period (read in a seeded order), never its first days.
+ */
+function captureRecords(deps: MonitorDeps, period: Period, stats: CaptureReadStats): AsyncGenerator<CaptureRecord> {
   const where = deps.settings.captureLocation;
-  const max = deps.settings.maxRecords;
-  return where.kind === 's3' ? readCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, max) : readCaptureDirectory(where.path, max, period);
+  const options = { maxRecords: deps.settings.maxRecords, stats };
+  return where.kind === 's3' ? streamCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, options) : streamCaptureDirectory(where.path, { ...options, period });
 }
 
 async function readBytes(s3: S3Client, where: StorageLocation): Promise<Buffer> {
@@ -114,7 +123,7 @@ function rmseOf(summary: MonitorSummary): number | undefined {
 
 function publish(result: MonitorResult, deps: MonitorDeps): void {
   deps.logger.info('monitor report written', { ...result });
-  if (result.truncated > 0) deps.logger.warn('capture records beyond MONITOR_MAX_RECORDS were left out', { truncated: result.truncated });
+  if (result.truncated > 0 || result.unread_objects > 0) deps.logger.warn('capture beyond MONITOR_MAX_RECORDS was left out; the records read are spread over the period', { truncated: result.truncated, unreadObjects: result.unread_objects });
   deps.metrics.addMetric('DriftedInputs', MetricUnit.Count, result.drifted_inputs.length);
   deps.metrics.addMetric('DatasetDrift', MetricUnit.Count, result.dataset_drift ? 1 : 0);
   deps.metrics.addMetric('MonitoredRecords', MetricUnit.Count, result.records);
