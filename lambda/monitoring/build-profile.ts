@@ -10,6 +10,11 @@ export interface ProfileOptions {
   models?: Record<string, { version?: string; metrics?: Record<string, number> }>;
   /** fixed creation time (tests, reproducible files); default now */
   created?: Date;
+  /**
+   * Categories to count by name whatever their rank, by column (features and context): a
+   * current profile pins the reference's, so drift compares both sides over the same categories.
+   */
+  pinnedCategories?: Readonly<Record<string, readonly string[]>>;
 }
 
 const DAY_MS = 86_400_000;
@@ -32,6 +37,8 @@ export class ProfileBuilder {
   private readonly quality = new Map<string, Map<string, QualityDay>>();
   private from = Infinity;
   private to = -Infinity;
+
+  constructor(private readonly pinned: Readonly<Record<string, readonly string[]>> = {}) {}
 
   add(chunk: ObservationChunk): void {
     const start = this.rows;
@@ -75,7 +82,7 @@ export class ProfileBuilder {
     let builder = this.features.get(name);
     if (!builder) {
       const categorical = !(column instanceof Float64Array) || CATEGORICAL_NUMERIC_INPUTS.has(name);
-      builder = categorical ? new CategoricalProfileBuilder() : new NumericProfileBuilder();
+      builder = categorical ? new CategoricalProfileBuilder(this.pinsOf(name)) : new NumericProfileBuilder();
       // A column first seen in a later chunk was missing from the rows before it.
       for (let i = 0; i < rowsBefore; i++) builder.add(Number.NaN);
       this.features.set(name, builder);
@@ -87,7 +94,7 @@ export class ProfileBuilder {
     const pu = chunk.inputs.PULocationID;
     const dz = chunk.inputs.DOLocationID;
     if (pu && dz) {
-      const pairs = categorical(this.context, 'PU_DO');
+      const pairs = categorical(this.context, 'PU_DO', this.pinsOf('PU_DO'));
       for (let i = 0; i < chunk.length; i++) {
         const a = pu[i];
         const b = dz[i];
@@ -99,6 +106,11 @@ export class ProfileBuilder {
       const hours = categorical(this.context, 'hour');
       for (const t of chunk.time) hours.add(Number.isFinite(t) ? String(new Date(t).getUTCHours()) : null);
     }
+  }
+
+  /** A column's pinned categories (an own property only: a column may be named anything). */
+  private pinsOf(name: string): readonly string[] {
+    return Object.hasOwn(this.pinned, name) ? (this.pinned[name] ?? []) : [];
   }
 
   private addQuality(chunk: ObservationChunk): void {
@@ -134,9 +146,9 @@ function numeric(builders: Map<string, NumericProfileBuilder>, name: string): Nu
   return builder;
 }
 
-function categorical(builders: Map<string, CategoricalProfileBuilder>, name: string): CategoricalProfileBuilder {
+function categorical(builders: Map<string, CategoricalProfileBuilder>, name: string, pinned: readonly string[] = []): CategoricalProfileBuilder {
   let builder = builders.get(name);
-  if (!builder) builders.set(name, (builder = new CategoricalProfileBuilder()));
+  if (!builder) builders.set(name, (builder = new CategoricalProfileBuilder(pinned)));
   return builder;
 }
 
@@ -148,7 +160,7 @@ function categorical(builders: Map<string, CategoricalProfileBuilder>, name: str
  * const profile = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1.2, 3.4) } }], { source: 'two rides' });
  */
 export async function buildProfile(observations: Observations, options: ProfileOptions): Promise<ReferenceProfile> {
-  const builder = new ProfileBuilder();
+  const builder = new ProfileBuilder(options.pinnedCategories);
   for await (const chunk of observations) builder.add(chunk);
   return builder.finish(options);
 }

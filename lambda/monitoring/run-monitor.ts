@@ -42,7 +42,7 @@ export interface MonitorOutcome {
 export async function runMonitor(input: MonitorInput): Promise<MonitorOutcome> {
   const now = input.now ?? new Date();
   const reference = await profileOf(input.reference, input.referenceLabel ?? 'reference', now);
-  const current = await profileOf(input.current, input.currentLabel ?? 'current', now);
+  const current = await profileOf(input.current, input.currentLabel ?? 'current', now, namedCategories(reference));
   const summary = summarize(reference, current, now);
   const html = await renderReport({ title: input.title ?? 'Ride model monitoring report', summary, reference, current });
   return { summary, html, reference, current };
@@ -77,9 +77,18 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
   };
 }
 
-async function profileOf(side: MonitorSide, label: string, now: Date): Promise<ReferenceProfile> {
+async function profileOf(side: MonitorSide, label: string, now: Date, pinnedCategories: Record<string, string[]> = {}): Promise<ReferenceProfile> {
   if (isProfile(side)) return parseReferenceProfile(side);
-  return buildProfile(side, { source: label, created: now });
+  return buildProfile(side, { source: label, created: now, pinnedCategories });
+}
+
+/** The categories a profile lists by name, per categorical column: the current side counts these exactly. */
+function namedCategories(profile: ReferenceProfile): Record<string, string[]> {
+  const named: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const [name, column] of [...Object.entries(profile.features), ...Object.entries(profile.context)]) {
+    if (column.type === 'categorical') named[name] = column.categories.map((c) => c.value);
+  }
+  return named;
 }
 
 function isProfile(side: MonitorSide): side is ReferenceProfile {
