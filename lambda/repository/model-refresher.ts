@@ -2,7 +2,7 @@ import { isPredictError } from '../serving/errors';
 import type { ServedModel } from '../model/served-model';
 import type { ModelSpec } from './load-model';
 import { describeModelLocation } from './location';
-import { sameFingerprint, type ModelFingerprint } from './model-fingerprint';
+import { modelChangedWithoutSidecar, sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 import type { ModelSetCache } from './model-set-cache';
 import { smokeTest } from './smoke-test';
 import { ContractChangeError, contractChanges } from './contract-change';
@@ -73,6 +73,8 @@ export interface ModelRefresherOptions {
  */
 export class ModelRefresher {
   private readonly loadedFrom = new Map<string, ModelFingerprint>();
+  /** stamps of a changed model held back one check for its sidecar (see awaitsSidecar) */
+  private readonly heldBack = new Map<string, ModelFingerprint>();
   private readonly counts = { checks: 0, swaps: 0, refused: 0, failedChecks: 0 };
   private readonly now: () => number;
   private cache: ModelSetCache | undefined;
@@ -153,6 +155,15 @@ export class ModelRefresher {
     try {
       model = await this.options.load(spec);
       await smokeTest(model);
+      if (this.awaitsSidecar(spec, previous, current, model, cache)) {
+        // Looked at again at the next check, whatever happens meanwhile.
+        this.loadedFrom.set(spec.name, previous);
+        this.heldBack.set(spec.name, current);
+        this.options.log.info('model changed but its sidecar still names the served version; waiting one check for the sidecar', { model: spec.name, location, version: model.version });
+        this.release(model, 0);
+        return;
+      }
+      this.heldBack.delete(spec.name);
       changes = contractChanges(cache.loaded(spec.name)?.fields ?? model.fields, model.fields);
       if (changes.length > 0 && !this.options.allowContractChange) throw new ContractChangeError(spec.name, changes);
       replaced = cache.replace(model);
@@ -180,6 +191,20 @@ export class ModelRefresher {
       this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', { model: spec.name, version: model.version });
     }
     this.release(replaced, this.options.releaseAfterMs ?? 60_000);
+  }
+
+  /**
+   * A model uploaded before its sidecar would be served for an interval under the old sidecar's
+   * `model_version`: replies would name a version that is not the model answering. When the
+   * model file changed, its sidecar (which names the version) did not, and the new model reports
+   * the served version, the swap waits one check; if nothing else changed by then, the model is
+   * swapped in (with the same-version warning below).
+   */
+  private awaitsSidecar(spec: ModelSpec, previous: ModelFingerprint, current: ModelFingerprint, model: ServedModel, cache: ModelSetCache): boolean {
+    if (spec.versionOverride !== undefined || model.version !== cache.loaded(spec.name)?.version) return false;
+    const held = this.heldBack.get(spec.name);
+    if (held && sameFingerprint(held, current)) return false;
+    return modelChangedWithoutSidecar(previous, current);
   }
 
   /** Frees a model's session after `delayMs` (and its in-flight predicts); never holds the process open. */

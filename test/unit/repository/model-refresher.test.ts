@@ -299,6 +299,47 @@ describe('hot swap: a new model that changes what clients must send', () => {
   });
 });
 
+describe('hot swap: a model uploaded before its sidecar', () => {
+  let dir: string;
+  let path: string;
+  const sidecar = (version: string) => JSON.stringify({ model_version: version });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hot-swap-sidecar-'));
+    path = join(dir, 'model.onnx');
+    writeFileSync(path, scaledDistanceModel(2));
+    writeFileSync(join(dir, 'model.json'), sidecar('v1'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is not served under the old sidecar version: the swap waits for the sidecar, then takes its version', async () => {
+    const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+
+    writeFileSync(path, scaledDistanceModel(3));
+    await check();
+    const beforeSidecar = await served();
+    writeFileSync(join(dir, 'model.json'), sidecar('v2'));
+    await check();
+
+    expect(beforeSidecar).toEqual({ version: 'v1', value: 2 * RIDE.trip_distance });
+    expect(await served()).toEqual({ version: 'v2', value: 3 * RIDE.trip_distance });
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
+  });
+
+  it('swaps the model in at the next check when no new sidecar comes (with the same-version warning)', async () => {
+    const { cache, check, served, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+
+    writeFileSync(path, scaledDistanceModel(3));
+    await check();
+    await check();
+
+    expect(await served()).toEqual({ version: 'v1', value: 3 * RIDE.trip_distance });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('same version') }));
+  });
+});
+
 describe('hot swap: checking an MLflow model directory', () => {
   it('watches MLmodel and the model file it names: a new run is swapped in under its run_id, an unchanged directory is not reloaded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hot-swap-mlflow-'));
