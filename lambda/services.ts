@@ -87,7 +87,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const shadows = loadShadows(config, s3, logger, metrics);
   const load = async (spec: ModelSpec): Promise<ServedModel> => {
     const started = performance.now();
-    const model = await loadServedModel(spec, s3);
+    // issue 28: with hot swap on, each session lives in a worker thread, so a swap never holds the event loop.
+    const model = await loadServedModel(spec, s3, { sessionInWorker: config.modelRefreshSeconds !== undefined });
     logger.info('model loaded', {
       model: model.name,
       location: describeModelLocation(spec.location),
