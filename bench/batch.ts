@@ -43,6 +43,11 @@ function bundled(cli: string, ...args: string[]) {
   return timed(process.execPath, [cli, ...args], { MODEL_LOCATION: join(ROOT, 'models', 'model.onnx') });
 }
 
+/** The CLI's last stdout line: its `--json` summary (the run's EMF metrics lines come before it). */
+function lastLine(stdout: string): string {
+  return stdout.trimEnd().split('\n').at(-1) ?? '';
+}
+
 function ensureMonth(dir: string, rows: number, year: number, month: number, extension: string): string {
   const path = join(dir, `green_tripdata_${year}-${String(month).padStart(2, '0')}_${rows}.${extension}`);
   if (!existsSync(path)) node('generate', 'green', `${year}-${String(month).padStart(2, '0')}`, String(rows), path);
@@ -51,7 +56,7 @@ function ensureMonth(dir: string, rows: number, year: number, month: number, ext
 
 function nodeRun(cli: string, runner: string, input: string, output: string, rows: number): Measurement {
   const { stdout, peakRssMb } = bundled(cli, input, output, '--month', '2021-02', '--json');
-  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number };
+  const summary = JSON.parse(lastLine(stdout)) as { seconds: number; rows_read: number };
   return { runner, rows, seconds: summary.seconds, rowsPerSecond: Math.round(summary.rows_read / summary.seconds), peakRssMb };
 }
 
@@ -68,7 +73,7 @@ export async function measureOurBatch(options: { rows: number; year: number; mon
   const started = performance.now();
   const { stdout, peakRssMb } = bundled(cli, input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
   const wallSeconds = (performance.now() - started) / 1000;
-  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number; rows_scored: number };
+  const summary = JSON.parse(lastLine(stdout)) as { seconds: number; rows_read: number; rows_scored: number };
   return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, wallSeconds, peakRssBytes: peakRssMb * 1024 * 1024 };
 }
 

@@ -154,8 +154,8 @@ export async function run(context: BenchContext): Promise<Section> {
   });
   const windowMs = context.smoke ? 1_000 : 8_000;
   let swapAt = 0;
-  let swapWallClock = 0;
-  let switchedAt = 0;
+  let swapWallClock: number;
+  let switchedAt: number;
   const traffic = load(url, 8);
   try {
     await new Promise((r) => setTimeout(r, windowMs));

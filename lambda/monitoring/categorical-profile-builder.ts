@@ -23,6 +23,7 @@ export class CategoricalProfileBuilder {
   private readonly pinned: ReadonlySet<string>;
   private missing = 0;
   private invalid = 0;
+  private excluded = 0;
   private other = 0;
   /** categories folded into "other" (an upper bound on distinct ones: a category may be folded twice) */
   private folded = 0;
@@ -50,6 +51,13 @@ export class CategoricalProfileBuilder {
     this.counts.set(key, 1);
   }
 
+  /** A value of a row the source left out before scoring: counted as missing, invalid or excluded, never profiled. */
+  addExcluded(value: string | number | null): void {
+    if (value === null || (typeof value === 'number' && Number.isNaN(value))) this.missing++;
+    else if (typeof value === 'number' && !Number.isFinite(value)) this.invalid++;
+    else this.excluded++;
+  }
+
   finish(): CategoricalProfile {
     const sorted = [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const kept = sorted.filter(([value], rank) => rank < TOP_CATEGORIES || this.pinned.has(value));
@@ -60,6 +68,7 @@ export class CategoricalProfileBuilder {
       count: total,
       missing: this.missing,
       invalid: this.invalid,
+      ...(this.excluded > 0 ? { excluded: this.excluded } : {}),
       distinct: this.counts.size + this.folded,
       categories: kept.map(([value, n]) => ({ value, count: n })),
       other: total - keptCount,

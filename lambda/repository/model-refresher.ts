@@ -1,7 +1,7 @@
 import { isPredictError } from '../serving/errors';
 import type { ServedModel } from '../model/served-model';
 import type { ModelSpec } from './load-model';
-import { describeModelLocation } from './location';
+import { describeLocation } from '../storage/location';
 import { modelChangedWithoutSidecar, sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 import type { ModelSetCache } from './model-set-cache';
 import { smokeTest } from './smoke-test';
@@ -136,7 +136,7 @@ export class ModelRefresher {
   private async checkModel(cache: ModelSetCache, spec: ModelSpec): Promise<void> {
     // A model that failed to load is the cache's to retry (its back-off); only loaded ones are swapped.
     if (!cache.loaded(spec.name)) return;
-    const location = describeModelLocation(spec.location);
+    const location = describeLocation(spec.location);
     const previous = this.loadedFrom.get(spec.name);
     let current: ModelFingerprint;
     try {
@@ -151,7 +151,7 @@ export class ModelRefresher {
     // From here on these stamps count as tried: a refused model is not fetched again until it changes again.
     let model: ServedModel | undefined;
     let replaced: ServedModel;
-    let changes: string[] = [];
+    let changes: string[];
     try {
       model = await this.options.load(spec);
       await smokeTest(model);

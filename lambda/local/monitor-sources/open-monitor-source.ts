@@ -1,13 +1,16 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { splitCsvLine } from '../../protocols/batch/trip-files/csv';
-import { formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from '../../protocols/batch/locations';
+import { formatOf, type TripFileFormat } from '../../protocols/batch/locations';
+import { type Location, parseLocation } from '../../storage/location';
+import { filesUnder } from '../../storage/files-under';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
 import { MAX_DECOMPRESSED_BYTES, emptyReadStats, listCaptureFiles, streamCaptureDirectory, type CaptureReadStats } from '../../observability/capture/read-capture';
-import { observationsFromCapture, parseReferenceProfile, type MonitorSide } from '../../monitoring';
+import { mergeProfiles, observationsFromCapture, parseReferenceProfile, type MonitorSide, type ReferenceProfile } from '../../monitoring';
+import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { MonitorSourceError } from './monitor-source-error';
 import { scoredFileObservations } from './scored-file-observations';
 import { scoredLayout } from './scored-columns';
@@ -21,13 +24,16 @@ export interface MonitorSource {
   kind: 'profile' | 'capture' | 'batch-output' | 'trip-file';
   label: string;
   side: MonitorSide;
-  /** capture lines that were not records, records left out above the bound */
+  /** what the read met besides records (unreadable lines, links not followed); complete once the side was read */
   notes: string[];
+  /** a capture directory's records, streamed afresh on each call (what `--actuals` joins by ride id) */
+  records?: () => AsyncGenerator<CaptureRecord>;
 }
 
 /**
  * Opens a local path as the monitor's reference or current side, by what it holds: a reference
- * profile (`*.json`, or a directory with `reference-profile.json`), a capture directory
+ * profile (`*.json`, or a directory with `reference-profile.json` files — `models/` holds one per
+ * model, merged into one reference), a capture directory
  * (`*.jsonl`/`*.gz` below it), a batch output (a parquet/CSV file with `predicted_*` columns) or
  * a TLC trip file (parquet/CSV).
  */
@@ -37,7 +43,7 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
   });
   if (info.isDirectory()) return openDirectory(path);
   if (/\.json$/i.test(path)) return openProfile(path);
-  const location = parseDataLocation(path);
+  const location = parseLocation(path, { what: 'the file' });
   const format = formatOf(location);
   const columns = await columnNames(location, format, path);
   const layout = scoredLayout(columns);
@@ -49,14 +55,18 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
 }
 
 async function openDirectory(path: string): Promise<MonitorSource> {
-  if ((await readdir(path)).includes(PROFILE_FILE_NAME)) return openProfile(join(path, PROFILE_FILE_NAME));
+  // Links are not followed (a link to `..` was walked without end).
+  const profiles = await filesUnder(path, (name) => name === PROFILE_FILE_NAME);
+  if (profiles.length > 0) return openProfiles(path, profiles);
   const files = await listCaptureFiles(path);
   if (files.length === 0) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
-  // Streamed into the profile record by record: a capture of any size costs one chunk of memory.
-  const stats = emptyReadStats();
+  // Streamed into the profile (or the join with actuals) record by record: a capture of any size costs one chunk of memory.
   const notes: string[] = [];
-  const records = withNotesAtEnd(streamCaptureDirectory(path, { stats }), () => notes.push(...readNotes(stats)));
-  return { kind: 'capture', label: `capture ${path} (${files.length} files)`, side: observationsFromCapture(records), notes };
+  const records = () => {
+    const stats = emptyReadStats();
+    return withNotesAtEnd(streamCaptureDirectory(path, { stats }), () => notes.push(...readNotes(stats)));
+  };
+  return { kind: 'capture', label: `capture ${path} (${files.length} files)`, side: observationsFromCapture(records()), notes, records };
 }
 
 /** Yields `records`, then calls `atEnd` (the read's counts are final only once every record was read). */
@@ -75,15 +85,28 @@ function readNotes(stats: CaptureReadStats): string[] {
 }
 
 async function openProfile(path: string): Promise<MonitorSource> {
+  const profile = await readProfile(path);
+  return { kind: 'profile', label: profile.source, side: profile, notes: [] };
+}
+
+/** A model directory's profiles (the shallowest first: models/ before models/cost/), merged into one reference. */
+async function openProfiles(dir: string, names: readonly string[]): Promise<MonitorSource> {
+  const ordered = [...names].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const profiles: ReferenceProfile[] = [];
+  for (const name of ordered) profiles.push(await readProfile(join(dir, name)));
+  const merged = mergeProfiles(profiles);
+  return { kind: 'profile', label: merged.source, side: merged, notes: [] };
+}
+
+async function readProfile(path: string): Promise<ReferenceProfile> {
   try {
-    const profile = parseReferenceProfile(JSON.parse(await readFile(path, 'utf8')));
-    return { kind: 'profile', label: profile.source, side: profile, notes: [] };
+    return parseReferenceProfile(JSON.parse(await readFile(path, 'utf8')));
   } catch (error) {
     throw new MonitorSourceError(`not a reference profile (${error instanceof Error ? error.message.slice(0, 300) : String(error)})`, path, { cause: error });
   }
 }
 
-async function columnNames(location: DataLocation, format: TripFileFormat, path: string): Promise<string[]> {
+async function columnNames(location: Location, format: TripFileFormat, path: string): Promise<string[]> {
   try {
     if (format === 'csv') {
       const text = await openTextLines(location, undefined, { maxLineChars: DEFAULT_READ_LIMITS.maxLineChars });

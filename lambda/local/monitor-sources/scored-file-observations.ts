@@ -1,5 +1,6 @@
 import { parseCsvNumber, parseCsvTime, splitCsvLine } from '../../protocols/batch/trip-files/csv';
-import type { DataLocation, TripFileFormat } from '../../protocols/batch/locations';
+import type { TripFileFormat } from '../../protocols/batch/locations';
+import { describeLocation, type Location } from '../../storage/location';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { numericColumnSlices } from '../../protocols/batch/trip-files/parquet-reader';
@@ -14,7 +15,7 @@ const CSV_CHUNK_ROWS = 65_536;
  * A batch output (parquet or CSV, as lambda/protocols/batch writes it) as observations, 65,536
  * rows at a time.
  */
-export function scoredFileObservations(location: DataLocation, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+export function scoredFileObservations(location: Location, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   return format === 'csv' ? scoredCsv(location, layout) : scoredParquet(location, layout);
 }
 
@@ -23,11 +24,11 @@ export function scoredFileObservations(location: DataLocation, format: TripFileF
  * {@link CSV_CHUNK_ROWS} rows, each page within the batch reader's page bound. A file whose row
  * group claims 40M rows in one dictionary page fails naming the page, instead of decoding it.
  */
-async function* scoredParquet(location: DataLocation, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+async function* scoredParquet(location: Location, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   const { parquetMetadataAsync } = await loadParquetReader();
   const file = await openByteSource(location);
   try {
-    const where = location.kind === 's3' ? `s3://${location.bucket}/${location.key}` : location.path;
+    const where = describeLocation(location);
     const metadata = await parquetMetadataAsync(file);
     for await (const slice of numericColumnSlices(file, where, metadata, layoutColumns(layout), CSV_CHUNK_ROWS, DEFAULT_READ_LIMITS.maxPageValues)) {
       yield scoredChunk(layout, slice.length, (c) => slice.columns.get(c) as Float64Array);
@@ -37,7 +38,7 @@ async function* scoredParquet(location: DataLocation, layout: ScoredLayout): Asy
   }
 }
 
-async function* scoredCsv(location: DataLocation, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+async function* scoredCsv(location: Location, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   const text = await openTextLines(location, undefined, { maxLineChars: DEFAULT_READ_LIMITS.maxLineChars });
   try {
     const first = await text.lines.next();

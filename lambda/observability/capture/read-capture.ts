@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { CaptureRecord, CaptureSource, CapturedOutput } from './capture-record';
+import { filesUnder } from '../../storage/files-under';
 
 /** What a read met besides records, counted as it streams (read it once the records are consumed). */
 export interface CaptureReadStats {
@@ -125,19 +125,8 @@ async function collect(records: AsyncIterable<CaptureRecord>, stats: CaptureRead
 }
 
 /** Every capture file below `directory` (names relative to it, sorted), walking real directories only. */
-async function captureFilesUnder(directory: string, stats: CaptureReadStats): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(join(directory, relative), { withFileTypes: true });
-    for (const entry of entries) {
-      const name = relative === '' ? entry.name : join(relative, entry.name);
-      if (entry.isSymbolicLink()) stats.skippedLinks++;
-      else if (entry.isDirectory()) await walk(name);
-      else if (entry.isFile() && /\.(jsonl|gz)$/.test(entry.name)) found.push(name);
-    }
-  };
-  await walk('');
-  return found.sort();
+function captureFilesUnder(directory: string, stats: CaptureReadStats): Promise<string[]> {
+  return filesUnder(directory, (name) => /\.(jsonl|gz)$/.test(name), () => stats.skippedLinks++);
 }
 
 /** The records of `files` (opened by `open`), in order, or spread over them once a bound may be reached. */

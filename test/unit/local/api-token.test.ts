@@ -56,7 +56,7 @@ describe('API_TOKEN', () => {
     expect(() => loadConfig({ API_TOKEN: token })).toThrow(/^invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces/);
   });
 
-  it('stops npm start with one readable line and exit 1, no stack trace, never echoing the token', async () => {
+  it('stops npm start with one readable line and exit 2 (a configuration mistake), no stack trace, never echoing the token', async () => {
     const server = spawnServer({ API_TOKEN: 'correct horse battery staple' });
     // Whichever comes first: the exit this test expects, or a listening server (then stopped, and the test fails).
     const listened = await server.waitFor((lines) => listeningPorts(lines).length > 0).then(
@@ -66,7 +66,7 @@ describe('API_TOKEN', () => {
     const status = await server.stop();
 
     expect(listened).toBe(false);
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(server.lines).toEqual([]);
     expect(server.output().trim().split('\n')).toEqual(['npm start: invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces (e.g. `openssl rand -hex 32`)']);
     expect(server.output()).not.toContain('horse');

@@ -24,7 +24,7 @@ describe('categorical drift against a reference that keeps only its top categori
     expect(reference.context.PU_DO.other).toBeGreaterThan(0);
     expect(reference.context.PU_DO.categories.map((c) => c.value)).not.toContain('1_1');
 
-    const { summary } = await runMonitorOnCapture({ reference, current: rides(5_000, 1, 1) });
+    const { summary } = await runMonitorOnCapture({ references: [reference], current: rides(5_000, 1, 1) });
 
     expect(summary.context.PU_DO).toMatchObject({ method: 'jensenshannon', drift: true });
     expect(summary.context.PU_DO?.score).toBeGreaterThan(0.5);
@@ -39,9 +39,9 @@ describe('categorical drift against a reference that keeps only its top categori
     const reference = await buildProfile(observationsFromCapture(population(0)), { source: 'reference' });
     expect(reference.context.PU_DO).toMatchObject({ type: 'categorical', other: expect.any(Number) });
 
-    const same = await runMonitorOnCapture({ reference, current: population(0).reverse() });
+    const same = await runMonitorOnCapture({ references: [reference], current: population(0).reverse() });
     const moved = population(0).map((record, i) => (i % 2 === 0 ? { ...record, inputs: { ...record.inputs, PULocationID: 264, DOLocationID: 264 } } : record));
-    const shifted = await runMonitorOnCapture({ reference, current: moved });
+    const shifted = await runMonitorOnCapture({ references: [reference], current: moved });
 
     expect(same.summary.context.PU_DO).toMatchObject({ drift: false, score: 0 });
     expect(shifted.summary.context.PU_DO).toMatchObject({ drift: true });

@@ -27,7 +27,7 @@ async function handle(message: ToSessionWorker): Promise<void> {
       try {
         base = await OnnxModel.fromBytes(message.bytes, message.what);
         variants.set(0, base);
-        send({ op: 'loaded', inputs: base.inputs, maxRowsPerRun: base.maxRowsPerRun });
+        send({ op: 'loaded', inputs: base.inputs, outputs: base.outputs, maxRowsPerRun: base.maxRowsPerRun });
       } catch (error) {
         send({ op: 'failed', error: sessionError(error) });
       }

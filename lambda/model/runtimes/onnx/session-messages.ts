@@ -1,5 +1,6 @@
 import type { InputBatch } from '../../input-batch';
 import type { ModelInput } from '../../model-input';
+import type { ModelOutput } from '../../model';
 
 /**
  * The messages between a WorkerOnnxModel (worker-onnx-model.ts, on the event loop's thread) and
@@ -19,7 +20,7 @@ export interface SessionError {
 }
 
 export type FromSessionWorker =
-  | { readonly op: 'loaded'; readonly inputs: readonly ModelInput[]; readonly maxRowsPerRun: number }
+  | { readonly op: 'loaded'; readonly inputs: readonly ModelInput[]; readonly outputs: readonly ModelOutput[]; readonly maxRowsPerRun: number }
   | { readonly op: 'ran'; readonly id: number; readonly output?: Float64Array; readonly error?: SessionError }
   | { readonly op: 'failed'; readonly error: SessionError }
   | { readonly op: 'released' };

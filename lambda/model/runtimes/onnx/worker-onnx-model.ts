@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { InvalidModelError, ModelLoadError, UnsupportedModelError } from '../../../serving/errors';
 import type { InputBatch, InputColumn } from '../../input-batch';
 import type { InputColumns } from '../../input-columns';
-import { PU_DO, ZONE_FIELDS, type ModelInput } from '../../model-input';
-import type { ModelRunner } from '../../served-model';
+import type { ModelInput } from '../../model-input';
+import type { ModelOutput, ModelRunner } from '../../model';
 import { inputsWithColumns } from './onnx-model';
 import type { FromSessionWorker, SessionError, ToSessionWorker } from './session-messages';
 
@@ -23,9 +23,12 @@ import type { FromSessionWorker, SessionError, ToSessionWorker } from './session
  * const outputs = await model.run([batch]);
  */
 export class WorkerOnnxModel implements ModelRunner {
+  readonly format = 'onnx';
+
   private constructor(
     private readonly host: SessionHost,
     readonly inputs: readonly ModelInput[],
+    readonly outputs: readonly ModelOutput[],
     readonly maxRowsPerRun: number,
     private readonly variant: number,
   ) {}
@@ -38,8 +41,8 @@ export class WorkerOnnxModel implements ModelRunner {
   static async load(bytes: Uint8Array, what: string): Promise<WorkerOnnxModel> {
     const host = new SessionHost(sessionWorkerFile());
     try {
-      const { inputs, maxRowsPerRun } = await host.load(bytes, what);
-      return new WorkerOnnxModel(host, inputs, maxRowsPerRun, 0);
+      const { inputs, outputs, maxRowsPerRun } = await host.load(bytes, what);
+      return new WorkerOnnxModel(host, inputs, outputs, maxRowsPerRun, 0);
     } catch (error) {
       await host.terminate();
       throw error;
@@ -49,7 +52,7 @@ export class WorkerOnnxModel implements ModelRunner {
   /** The same session with `[N,k]` inputs fed from these request fields (checked here, named in the worker). */
   withColumns(columns: InputColumns): WorkerOnnxModel {
     const inputs = inputsWithColumns(this.inputs, columns);
-    return new WorkerOnnxModel(this.host, inputs, this.maxRowsPerRun, this.host.variant(columns));
+    return new WorkerOnnxModel(this.host, inputs, this.outputs, this.maxRowsPerRun, this.host.variant(columns));
   }
 
   /** One session run over the rows of `segments`, in the worker; one output per row. */
@@ -64,9 +67,9 @@ export class WorkerOnnxModel implements ModelRunner {
   }
 }
 
-/** The request columns the inputs are built from (PU_DO from the two zones, an [N,k] input from its columns). */
+/** The columns the inputs are built from (an [N,k] input from its columns; derived ones such as PU_DO were added by the preprocessing). */
 function neededColumns(inputs: readonly ModelInput[]): string[] {
-  return [...new Set(inputs.flatMap((input) => input.columns ?? (input.name === PU_DO ? [...ZONE_FIELDS] : [input.name])))];
+  return [...new Set(inputs.flatMap((input) => input.columns ?? [input.name]))];
 }
 
 /**
@@ -116,12 +119,12 @@ class SessionHost {
     this.worker.on('exit', (code) => this.stop(new Error(`the model's session worker exited (code ${code})`)));
   }
 
-  load(bytes: Uint8Array, what: string): Promise<{ inputs: readonly ModelInput[]; maxRowsPerRun: number }> {
+  load(bytes: Uint8Array, what: string): Promise<{ inputs: readonly ModelInput[]; outputs: readonly ModelOutput[]; maxRowsPerRun: number }> {
     const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     return this.ask('load', { op: 'load', bytes, what }, owned ? [bytes.buffer as ArrayBuffer] : []).then((reply) => {
       if (reply.op === 'failed') throw toError(reply.error);
       if (reply.op !== 'loaded') throw new Error(`unexpected reply ${reply.op} to a load`);
-      return { inputs: reply.inputs, maxRowsPerRun: reply.maxRowsPerRun };
+      return { inputs: reply.inputs, outputs: reply.outputs, maxRowsPerRun: reply.maxRowsPerRun };
     });
   }
 
