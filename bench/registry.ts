@@ -65,6 +65,7 @@ export const BENCHES: readonly RegisteredBench[] = [
     optional: 'bench/deploy.ts (from the CDK/bundle work) is not in this checkout',
   },
   { id: 'shadow', title: 'Shadow model: CPU per request', module: 'sections/shadow.ts' },
+  { id: 'hot-swap', title: 'Hot swap of a 55 MB model under load', module: 'sections/hot-swap.ts' },
   { id: 'optimisations', title: 'What each optimisation bought (in process, before vs after)', module: 'sections/optimisations.ts' },
   { id: 'cost', title: 'Cost per million predictions (on paper)', module: 'sections/cost.ts' },
 ];

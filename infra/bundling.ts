@@ -34,6 +34,13 @@ export const LOCAL_ENTRIES: Readonly<Record<string, string>> = Object.freeze({
   'signed-request': 'lambda/local/main/signed-request.ts',
 });
 
+/**
+ * Worker threads the bundled code starts (new Worker of a file beside the bundle), built into
+ * every bundle of the recipe: onnx-worker.mjs hosts a model's onnxruntime session when models
+ * are hot-swapped (lambda/model/runtimes/onnx/worker-onnx-model.ts finds it next to its chunk).
+ */
+export const WORKER_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ 'onnx-worker': 'lambda/model/runtimes/onnx/onnx-worker.ts' });
+
 /** Where the local programs are built (git-ignored). */
 export const LOCAL_OUTDIR = join(PROJECT_ROOT, '.build', 'local');
 
@@ -137,7 +144,7 @@ export class UnsafeLazyImportError extends Error {
 }
 
 /**
- * Builds `entries` into `outdir` with {@link bundleOptions} and refuses the result when any
+ * Builds `entries` (and {@link WORKER_ENTRIES}) into `outdir` with {@link bundleOptions} and refuses the result when any
  * `import()` targets a CommonJS module. Node gives an ES module that imports CommonJS only
  * `default` (no named exports), so `const { onnx } = await import('onnx-proto')` works under
  * jest and tsx but reads `undefined` in the shipped bundle: that is how a OneHotEncoder model
@@ -145,7 +152,7 @@ export class UnsafeLazyImportError extends Error {
  * statically; laziness comes from `import()` of the project's own (ES) modules.
  */
 export function buildBundles(entries: Readonly<Record<string, string>>, outdir: string): Metafile {
-  const result = buildSync({ ...bundleOptions(entries, outdir), metafile: true });
+  const result = buildSync({ ...bundleOptions({ ...entries, ...WORKER_ENTRIES }, outdir), metafile: true });
   const unsafe = lazyImportsOfCommonJs(result.metafile);
   if (unsafe.length > 0) {
     throw new UnsafeLazyImportError(

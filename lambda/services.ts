@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createServiceLogger } from './observability/service-logger';
 import type { Config } from './config/index';
 import type { HttpDeps } from './protocols/http/http-handler';
 import type { KinesisDeps } from './protocols/kinesis/stream-handler';
@@ -77,7 +78,8 @@ export function createS3Client(config: Config): S3Client {
 
 /** Builds the runtime and starts fetching the model at once, overlapping the rest of init. */
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
-  const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  // issue 28: every log line goes through the redactor (AWS SDK errors echo credentials).
+  const logger = overrides.logger ?? createServiceLogger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
   const metrics = new ServiceMetrics(config.metrics.functionVersion, () => {
     // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
@@ -87,7 +89,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const shadows = loadShadows(config, s3, logger, metrics);
   const load = async (spec: ModelSpec): Promise<ServedModel> => {
     const started = performance.now();
-    const model = await loadServedModel(spec, s3);
+    // issue 28: with hot swap on, each session lives in a worker thread, so a swap never holds the event loop.
+    const model = await loadServedModel(spec, s3, { sessionInWorker: config.modelRefreshSeconds !== undefined });
     logger.info('model loaded', {
       model: model.name,
       location: describeLocation(spec.location),
@@ -96,7 +99,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
     return model;
   };
-  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome) });
+  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome),
+    allowContractChange: config.modelRefreshAllowContractChange, // issue 28
+  });
   // Every model starts loading at once; each is fetched once and cached on its own, so one that
   // cannot load leaves the others serving.
   const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, {

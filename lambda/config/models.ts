@@ -36,6 +36,10 @@ export const MODELS_ENV = {
     optionalText.pipe(z.string().regex(/^\d+$/, HOT_SWAP).transform(Number).pipe(z.number().int().positive(HOT_SWAP).max(86_400 * 365)).optional()),
     { type: 'integer ≥ 1 (s)', doc: 'Hot swap: a warm process re-checks its model locations at most this often and swaps in a changed model; unset: models load once per process.' },
   ),
+  allowContractChange: envVar('MODEL_REFRESH_ALLOW_CONTRACT_CHANGE', flag, {
+    type: 'true/1/yes, else false',
+    doc: 'Hot swap: a replacement that changes what clients must send (a new required field, a removed field, text vs number, a narrower bound or nullability) is swapped in; otherwise it is refused, logged with its changes and counted as ModelRefreshRefused.',
+  }),
   allowPartialModels: envVar('ALLOW_PARTIAL_MODELS', flag, {
     type: 'true/1/yes, else false',
     doc: '`npm start` (and the container) serve the models that loaded when another cannot load; otherwise they exit 1 at start naming it. Lambda always serves the others.',
@@ -53,6 +57,8 @@ export interface ModelsSettings {
   readonly shadowModels: readonly ModelSpec[];
   /** undefined: hot swap off */
   readonly modelRefreshSeconds?: number;
+  /** a hot swap may change what clients must send (else it is refused) */
+  readonly modelRefreshAllowContractChange: boolean;
   readonly allowPartialModels: boolean;
 }
 
@@ -63,6 +69,7 @@ export function modelsSettings(env: NodeJS.ProcessEnv): ModelsSettings {
     models: Object.freeze(models),
     shadowModels: Object.freeze(shadowSpecs(e.shadowModels ?? [], models)),
     ...(e.modelRefreshSeconds === undefined ? {} : { modelRefreshSeconds: e.modelRefreshSeconds }),
+    modelRefreshAllowContractChange: e.allowContractChange,
     allowPartialModels: e.allowPartialModels,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createServiceLogger } from '../observability/service-logger';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SERVICE_NAME } from '../contract';
 import { handlePreTrafficHook, type HookReport } from './pretraffic-hook';
@@ -17,7 +17,7 @@ const deps = {
   // A cold start of the new version (its models fetched and checked) takes seconds; one retry.
   lambda: new LambdaClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 60_000, throwOnRequestTimeout: true }) }),
   codedeploy: new CodeDeployClient({ maxAttempts: 3 }),
-  logger: new Logger({ serviceName: SERVICE_NAME }),
+  logger: createServiceLogger({ serviceName: SERVICE_NAME }),
 };
 
 export function handler(event: unknown): Promise<HookReport> {

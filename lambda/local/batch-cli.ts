@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { DEFAULT_BATCH_INPUT_TEMPLATE, DEFAULT_BATCH_OUTPUT_TEMPLATE, loadConfig } from '../config/index';
 import { ConfigError } from '../config/errors';
 import { isPredictError } from '../serving/errors';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createServiceLogger } from '../observability/service-logger';
 import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
 import { BatchJobError } from '../protocols/batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
@@ -101,7 +101,7 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   // The same services as the Lambda function and npm start: models, capture, shadows, metrics, the dataplane.
   // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the CLI prints its own summary.
   const services = io.services ?? createRuntime(config, {
-    logger: new Logger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
+    logger: createServiceLogger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
     // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
     onModelLoadFailed: () => undefined,
   });

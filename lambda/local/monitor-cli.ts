@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProfile, joinActuals, observationsFromCapture, runMonitor, type MonitorInput, type MonitorSummary } from '../monitoring';
+import { ActualsJoin, buildProfile, joinedStream, observationsFromCapture, runMonitor, type MonitorInput, type MonitorSummary } from '../monitoring';
 import type { ReferenceProfile } from '../monitoring';
 import { parseLocation } from '../storage/location';
 import { readActualsFile } from '../protocols/monitor/actuals-source';
@@ -107,8 +107,9 @@ async function reportCommand(argv: string[], io: MonitorCliIo): Promise<void> {
 async function currentSide(current: MonitorSource, actualsPath: string | undefined, path: string): Promise<Pick<MonitorInput, 'current' | 'currentLabel' | 'groundTruth'>> {
   if (actualsPath === undefined) return { current: current.side, currentLabel: current.label };
   if (!current.records) throw new MonitorUsageError(`--actuals joins captured predictions by ride id: --current must be a capture directory, and ${path} is a ${current.kind}`);
-  const joined = joinActuals(current.records, await readActualsFile(parseLocation(actualsPath, { what: 'the file' })));
-  return { current: observationsFromCapture(joined.records), currentLabel: `${current.label} joined to ${actualsPath}`, groundTruth: { unmatched: joined.unmatched, counts: joined.counts } };
+  const join = new ActualsJoin(await readActualsFile(parseLocation(actualsPath, { what: 'the file' })));
+  // Streamed: the join holds the ride ids seen, never the records.
+  return { current: observationsFromCapture(joinedStream(current.records(), join)), currentLabel: `${current.label} joined to ${actualsPath}`, groundTruth: () => join.finish() };
 }
 
 /** `actuals <trip file> <out>`: what a ride-completion feed would deliver for a month, from its own durations and fares. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cluster from 'node:cluster';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createServiceLogger } from '../observability/service-logger';
 import { loadConfig, type Config } from '../config/index';
 import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../protocols/http/http-handler';
 import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
@@ -131,7 +131,7 @@ export async function main(argv: readonly string[] = []): Promise<void> {
   noArguments(argv, 'configure it with environment variables, e.g. PORT=8080 npm start');
   const config = loadConfig(process.env);
   if (config.http.workers > 1 && cluster.isPrimary) {
-    runCluster(config.http.workers, new Logger({ serviceName: SERVICE_NAME }));
+    runCluster(config.http.workers, createServiceLogger({ serviceName: SERVICE_NAME }));
     return;
   }
   await serve(config);

@@ -1,7 +1,7 @@
 import { CategoricalProfileBuilder } from './categorical-profile-builder';
 import { NumericProfileBuilder } from './numeric-profile-builder';
 import { CATEGORICAL_NUMERIC_INPUTS, type ObservationChunk, type Observations } from './observations';
-import type { QualityDay, ReferenceProfile } from './profile-schema';
+import { withDataMaps, type QualityDay, type ReferenceProfile } from './profile-schema';
 
 /** What a profile says about where its data came from and the models that scored it. */
 export interface ProfileOptions {
@@ -10,6 +10,11 @@ export interface ProfileOptions {
   models?: Record<string, { version?: string; metrics?: Record<string, number> }>;
   /** fixed creation time (tests, reproducible files); default now */
   created?: Date;
+  /**
+   * Categories to count by name whatever their rank, by column (features and context): a
+   * current profile pins the reference's, so drift compares both sides over the same categories.
+   */
+  pinnedCategories?: Readonly<Record<string, readonly string[]>>;
 }
 
 const DAY_MS = 86_400_000;
@@ -34,6 +39,8 @@ export class ProfileBuilder {
   private from = Infinity;
   private to = -Infinity;
 
+  constructor(private readonly pinned: Readonly<Record<string, readonly string[]>> = {}) {}
+
   add(chunk: ObservationChunk): void {
     const start = this.rows;
     for (const [name, column] of Object.entries(chunk.inputs)) {
@@ -57,7 +64,7 @@ export class ProfileBuilder {
 
   finish(options: ProfileOptions): ReferenceProfile {
     const finishAll = <B extends { finish(): R }, R>(builders: Map<string, B>) => Object.fromEntries([...builders].map(([name, b]) => [name, b.finish()]));
-    return {
+    return withDataMaps({
       kind: 'ride-monitor-profile',
       schema_version: 1,
       created: (options.created ?? new Date()).toISOString(),
@@ -71,14 +78,14 @@ export class ProfileBuilder {
       quality: Object.fromEntries([...this.quality].map(([model, days]) => [model, [...days.values()].sort(byDayThenVersion)])),
       models: options.models ?? {},
       time_range: Number.isFinite(this.from) ? { from: this.from, to: this.to } : null,
-    };
+    });
   }
 
   private featureBuilder(name: string, column: ObservationChunk['inputs'][string], rowsBefore: number): ColumnBuilder {
     let builder = this.features.get(name);
     if (!builder) {
       const categorical = !(column instanceof Float64Array) || CATEGORICAL_NUMERIC_INPUTS.has(name);
-      builder = categorical ? new CategoricalProfileBuilder() : new NumericProfileBuilder();
+      builder = categorical ? new CategoricalProfileBuilder(this.pinsOf(name)) : new NumericProfileBuilder();
       // A column first seen in a later chunk was missing from the rows before it.
       for (let i = 0; i < rowsBefore; i++) builder.add(Number.NaN);
       this.features.set(name, builder);
@@ -103,7 +110,7 @@ export class ProfileBuilder {
     const pu = chunk.inputs.PULocationID;
     const dz = chunk.inputs.DOLocationID;
     if (pu && dz) {
-      const pairs = categorical(this.context, 'PU_DO');
+      const pairs = categorical(this.context, 'PU_DO', this.pinsOf('PU_DO'));
       for (let i = 0; i < chunk.length; i++) {
         const a = pu[i];
         const b = dz[i];
@@ -115,6 +122,11 @@ export class ProfileBuilder {
       const hours = categorical(this.context, 'hour');
       for (const t of chunk.time) hours.add(Number.isFinite(t) ? String(new Date(t).getUTCHours()) : null);
     }
+  }
+
+  /** A column's pinned categories (an own property only: a column may be named anything). */
+  private pinsOf(name: string): readonly string[] {
+    return Object.hasOwn(this.pinned, name) ? (this.pinned[name] ?? []) : [];
   }
 
   private addQuality(chunk: ObservationChunk): void {
@@ -158,9 +170,9 @@ function numeric(builders: Map<string, NumericProfileBuilder>, name: string): Nu
   return builder;
 }
 
-function categorical(builders: Map<string, CategoricalProfileBuilder>, name: string): CategoricalProfileBuilder {
+function categorical(builders: Map<string, CategoricalProfileBuilder>, name: string, pinned: readonly string[] = []): CategoricalProfileBuilder {
   let builder = builders.get(name);
-  if (!builder) builders.set(name, (builder = new CategoricalProfileBuilder()));
+  if (!builder) builders.set(name, (builder = new CategoricalProfileBuilder(pinned)));
   return builder;
 }
 
@@ -172,7 +184,7 @@ function categorical(builders: Map<string, CategoricalProfileBuilder>, name: str
  * const profile = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1.2, 3.4) } }], { source: 'two rides' });
  */
 export async function buildProfile(observations: Observations, options: ProfileOptions): Promise<ReferenceProfile> {
-  const builder = new ProfileBuilder();
+  const builder = new ProfileBuilder(options.pinnedCategories);
   for await (const chunk of observations) builder.add(chunk);
   return builder.finish(options);
 }

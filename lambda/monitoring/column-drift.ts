@@ -138,23 +138,64 @@ function categoricalCounts(profile: CategoricalProfile): Map<string, number> {
 }
 
 /**
- * Both sides' counts over the same categories. When a profile kept only its top categories, a
- * category listed on one side may hide in the other's "(other)"; comparing those would be drift
- * made by truncation, so only categories listed on both sides stay by name and the rest of each
- * side is pooled into "(other)". Untruncated profiles compare exactly (the union).
+ * Both sides' counts over the same categories: the reference's named categories (and, when the
+ * reference lists every category it saw, the current's too, which the reference then saw 0
+ * times), each side's remaining mass in "(other)". Untruncated profiles compare exactly (the
+ * union).
+ *
+ * The bins follow the reference, because that is what drift is measured against: mass moving out
+ * of the categories the reference tracks, or into ones it never ranked, shows as a change of
+ * "(other)". (Pooling to the categories listed on both sides let a total shift onto a category
+ * outside the reference's top 300 read as no drift at all: both sides were all "(other)".) The
+ * monitor builds a current profile with the reference's categories pinned, so the current side
+ * counts each of them exactly; a stored current profile that ranked one of them out counts it 0.
  */
 export function alignedCounts(reference: ColumnProfile, current: ColumnProfile): [Map<string, number>, Map<string, number>] {
   const [r, c] = [categoryCounts(reference), categoryCounts(current)];
   if (!r.has(OTHER_CATEGORY) && !c.has(OTHER_CATEGORY)) return [r, c];
-  const pool = (own: Map<string, number>, other: Map<string, number>) => {
-    const pooled = new Map<string, number>();
+  if (r.has(OTHER_CATEGORY)) boundUnlisted(r, c);
+  const bins = new Set([...r.keys(), ...(r.has(OTHER_CATEGORY) ? [] : c.keys())]);
+  bins.delete(OTHER_CATEGORY);
+  const binned = (own: Map<string, number>) => {
+    const counts = new Map<string, number>();
+    let rest = 0;
     for (const [key, n] of own) {
-      const name = key !== OTHER_CATEGORY && other.has(key) ? key : OTHER_CATEGORY;
-      pooled.set(name, (pooled.get(name) ?? 0) + n);
+      if (bins.has(key)) counts.set(key, n);
+      else rest += n;
     }
-    return pooled;
+    for (const key of bins) if (!counts.has(key)) counts.set(key, 0);
+    counts.set(OTHER_CATEGORY, rest);
+    return counts;
   };
-  return [pool(r, c), pool(c, r)];
+  const [rb, cb] = [binned(r), binned(c)];
+  // A bin empty on both sides says nothing (and would only add a degree of freedom to chi-squared).
+  for (const key of rb.keys()) {
+    if (rb.get(key) === 0 && cb.get(key) === 0) {
+      rb.delete(key);
+      cb.delete(key);
+    }
+  }
+  return [rb, cb];
+}
+
+/**
+ * A truncated reference's "(other)" is spread over categories it did not list, none of them more
+ * frequent than its least frequent listed one. Each category the current side lists and the
+ * reference does not is given its own bin, with the most the reference could have had of it
+ * (taken out of the reference's "(other)"): the comparison then claims no drift that the
+ * truncation could explain, yet a shift onto one unlisted category shows at its full size.
+ */
+function boundUnlisted(r: Map<string, number>, c: ReadonlyMap<string, number>): void {
+  let rest = r.get(OTHER_CATEGORY) ?? 0;
+  let least = Infinity;
+  for (const [key, n] of r) if (key !== OTHER_CATEGORY && n < least) least = n;
+  const unlisted = [...c].filter(([key]) => key !== OTHER_CATEGORY && !r.has(key)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [key] of unlisted) {
+    const most = Math.min(least, rest);
+    r.set(key, most);
+    rest -= most;
+  }
+  r.set(OTHER_CATEGORY, rest);
 }
 
 function distinctValues(reference: ColumnProfile, current: ColumnProfile): number {

@@ -129,40 +129,81 @@ export interface JoinedCapture {
  * @example const joined = joinActuals(read.records, table); runMonitor({ ..., current: observationsFromCapture(joined.records), unmatched: joined.unmatched })
  */
 export function joinActuals(records: readonly CaptureRecord[], actuals: ActualsTable): JoinedCapture {
-  const seen = new Set<string>();
+  const join = new ActualsJoin(actuals);
   const joined: CaptureRecord[] = [];
-  const capturedByModel = new Map<string, Set<string>>();
-  const unmatched: Record<string, UnmatchedCounts> = {};
-  const counts = (model: string) => (unmatched[model] ??= { captured_without_actual: 0, actuals_without_capture: 0 });
-  let withoutRide = 0;
-  let duplicates = 0;
   for (const record of records) {
+    const one = join.add(record);
+    if (one) joined.push(one);
+  }
+  return { records: joined, ...join.finish() };
+}
+
+/**
+ * {@link joinActuals} as records stream (issue 28: a capture of any size is read record by record,
+ * never held): yields each joined record; `join.finish()` gives the counts once the stream ended.
+ *
+ * @example const join = new ActualsJoin(table); await runMonitor({ ..., current: observationsFromCapture(joinedStream(stream, join)), groundTruth: () => join.finish() })
+ */
+export async function* joinedStream(records: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>, join: ActualsJoin): AsyncGenerator<CaptureRecord> {
+  for await (const record of records) {
+    const one = join.add(record);
+    if (one) yield one;
+  }
+}
+
+/**
+ * The join one record at a time. It holds the ride ids seen (to keep the first record of each)
+ * and the rides captured per model, never the records.
+ */
+export class ActualsJoin {
+  private readonly seen = new Set<string>();
+  private readonly capturedByModel = new Map<string, Set<string>>();
+  // Keyed by model names from the data: no prototype, so a model named `__proto__` is just a name.
+  private readonly unmatched = Object.create(null) as Record<string, UnmatchedCounts>;
+  private withoutRide = 0;
+  private duplicates = 0;
+
+  constructor(private readonly actuals: ActualsTable) {}
+
+  /** The record with its ride's actuals, or undefined when its ride was already joined (a repeat). */
+  add(record: CaptureRecord): CaptureRecord | undefined {
     const ride = rideOfRecord(record);
-    if (ride === undefined) withoutRide++;
-    else if (seen.has(ride)) {
-      duplicates++;
-      continue;
-    } else seen.add(ride);
-    const truth = { ...record.actuals, ...(ride === undefined ? {} : actuals.byRide.get(ride)) };
+    if (ride === undefined) this.withoutRide++;
+    else if (this.seen.has(ride)) {
+      this.duplicates++;
+      return undefined;
+    } else this.seen.add(ride);
+    const truth = { ...record.actuals, ...(ride === undefined ? {} : this.actuals.byRide.get(ride)) };
     for (const model of Object.keys(record.outputs ?? {})) {
-      if (ride !== undefined) (capturedByModel.get(model) ?? capturedByModel.set(model, new Set()).get(model))?.add(ride);
-      if (typeof truth[model] !== 'number') counts(model).captured_without_actual++;
+      if (ride !== undefined) (this.capturedByModel.get(model) ?? this.capturedByModel.set(model, new Set()).get(model))?.add(ride);
+      if (typeof truth[model] !== 'number') this.counts(model).captured_without_actual++;
     }
-    joined.push(Object.keys(truth).length > 0 ? { ...record, actuals: truth } : record);
+    return Object.keys(truth).length > 0 ? { ...record, actuals: truth } : record;
   }
-  for (const [ride, truth] of actuals.byRide) {
-    for (const model of Object.keys(truth)) if (!capturedByModel.get(model)?.has(ride)) counts(model).actuals_without_capture++;
+
+  /** What did not match, per model, and the join's counts (final once every record was added). */
+  finish(): Omit<JoinedCapture, 'records'> {
+    const unmatched = Object.create(null) as Record<string, UnmatchedCounts>;
+    for (const [model, counts] of Object.entries(this.unmatched)) unmatched[model] = { ...counts };
+    for (const [ride, truth] of this.actuals.byRide) {
+      for (const model of Object.keys(truth)) {
+        if (!this.capturedByModel.get(model)?.has(ride)) (unmatched[model] ??= { captured_without_actual: 0, actuals_without_capture: 0 }).actuals_without_capture++;
+      }
+    }
+    return {
+      unmatched,
+      counts: {
+        actuals_rows: this.actuals.rows,
+        actuals_duplicates: this.actuals.duplicates,
+        actuals_unusable: this.actuals.unusable,
+        actuals_truncated: this.actuals.truncated,
+        captured_without_ride_id: this.withoutRide,
+        duplicate_captures: this.duplicates,
+      },
+    };
   }
-  return {
-    records: joined,
-    unmatched,
-    counts: {
-      actuals_rows: actuals.rows,
-      actuals_duplicates: actuals.duplicates,
-      actuals_unusable: actuals.unusable,
-      actuals_truncated: actuals.truncated,
-      captured_without_ride_id: withoutRide,
-      duplicate_captures: duplicates,
-    },
-  };
+
+  private counts(model: string): UnmatchedCounts {
+    return (this.unmatched[model] ??= { captured_without_actual: 0, actuals_without_capture: 0 });
+  }
 }

@@ -1,4 +1,4 @@
-import type { ReferenceProfile } from './profile-schema';
+import { withDataMaps, type ReferenceProfile } from './profile-schema';
 
 /**
  * One reference from the profiles of several models trained on the same rows (`npm run train`
@@ -14,7 +14,8 @@ import type { ReferenceProfile } from './profile-schema';
 export function mergeProfiles(profiles: readonly ReferenceProfile[]): ReferenceProfile {
   const [first, ...rest] = profiles;
   if (!first) throw new Error('mergeProfiles needs at least one profile');
-  const merged: ReferenceProfile = { ...first, predictions: { ...first.predictions }, actuals: { ...first.actuals }, quality: { ...first.quality }, models: { ...first.models } };
+  // Copies of the first's maps, without a prototype (`model in into` must not see Object.prototype's names).
+  const merged: ReferenceProfile = withDataMaps(first);
   for (const profile of rest) {
     for (const key of ['predictions', 'actuals', 'quality'] as const) {
       const into = merged[key] as Record<string, unknown>;

@@ -94,5 +94,15 @@ export type ReferenceProfile = z.infer<typeof ReferenceProfileSchema>;
 
 /** Parses a profile read from JSON; throws a ZodError naming the first wrong field. */
 export function parseReferenceProfile(value: unknown): ReferenceProfile {
-  return ReferenceProfileSchema.parse(value);
+  return withDataMaps(ReferenceProfileSchema.parse(value));
+}
+
+/**
+ * The profile with its maps keyed by names from the data (inputs, models) as objects without a
+ * prototype: a model or input named `constructor` or `__proto__` (a capture line can name one)
+ * then looks up as itself, never as Object.prototype's member.
+ */
+export function withDataMaps(profile: ReferenceProfile): ReferenceProfile {
+  const own = <T>(map: Readonly<Record<string, T>>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(Object.entries(map)));
+  return { ...profile, features: own(profile.features), context: own(profile.context), predictions: own(profile.predictions), actuals: own(profile.actuals), quality: own(profile.quality), models: own(profile.models) };
 }

@@ -52,9 +52,11 @@ export const UNKNOWN_VERSION = 'unknown';
  * a join's unmatched counts), overall, per day and per version, next to the reference's training
  * RMSE.
  */
-export function modelQuality(reference: ReferenceProfile, current: ReferenceProfile, unmatched: Readonly<Record<string, UnmatchedCounts>> = {}): Record<string, ModelQuality> {
+export function modelQuality(reference: ReferenceProfile, current: ReferenceProfile, unmatchedCounts: Readonly<Record<string, UnmatchedCounts>> = {}): Record<string, ModelQuality> {
+  // Keyed by model names from the data: without a prototype, `constructor` is a model like any other.
+  const unmatched = Object.assign(Object.create(null) as Record<string, UnmatchedCounts>, unmatchedCounts);
   const models = [...new Set([...Object.keys(current.quality).filter((m) => current.quality[m]?.some((d) => d.n > 0)), ...Object.keys(unmatched)])];
-  return Object.fromEntries(
+  return Object.assign(Object.create(null) as Record<string, ModelQuality>, Object.fromEntries(
     models.map((model) => {
       const sums = current.quality[model] ?? [];
       const { rows, rmse, mae, bias } = figures(sums);
@@ -74,7 +76,7 @@ export function modelQuality(reference: ReferenceProfile, current: ReferenceProf
       };
       return [model, quality];
     }),
-  );
+  ));
 }
 
 /**

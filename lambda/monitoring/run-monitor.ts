@@ -1,5 +1,5 @@
 import type { CaptureRecord } from '../observability/capture/capture-record';
-import { joinActuals, type ActualsTable, type GroundTruthCounts } from './ground-truth';
+import { ActualsJoin, joinedStream, type ActualsTable, type GroundTruthCounts } from './ground-truth';
 import { mergeProfiles } from './merge-profiles';
 import { observationsFromCapture } from './capture-observations';
 import { buildProfile } from './build-profile';
@@ -10,6 +10,12 @@ import { parseReferenceProfile, type ColumnProfile, type ReferenceProfile } from
 import { modelQuality, type UnmatchedCounts } from './quality';
 import type { ColumnDrift } from './column-drift';
 import { renderReport } from './render-report';
+
+/** What a join of capture to actuals did not match (ground-truth.ts). */
+export interface GroundTruth {
+  unmatched: Record<string, UnmatchedCounts>;
+  counts: GroundTruthCounts;
+}
 
 /** Either side of a comparison: a profile already built, or observations to profile. */
 export type MonitorSide = ReferenceProfile | Observations;
@@ -24,8 +30,11 @@ export interface MonitorInput {
   currentLabel?: string;
   /** fixed time for the report header and profiles (tests); default now */
   now?: Date;
-  /** when the current side is capture joined to actuals by ride id (ground-truth.ts): what did not match */
-  groundTruth?: { unmatched: Record<string, UnmatchedCounts>; counts: GroundTruthCounts };
+  /**
+   * when the current side is capture joined to actuals by ride id (ground-truth.ts): what did not
+   * match; a function when the join streams (called once the current side was read)
+   */
+  groundTruth?: GroundTruth | (() => GroundTruth);
 }
 
 /** The profiles compared and what came of it. */
@@ -47,18 +56,20 @@ export interface MonitorOutcome {
 export async function runMonitor(input: MonitorInput): Promise<MonitorOutcome> {
   const now = input.now ?? new Date();
   const reference = await profileOf(input.reference, input.referenceLabel ?? 'reference', now);
-  const current = await profileOf(input.current, input.currentLabel ?? 'current', now);
-  const summary = summarize(reference, current, now, input.groundTruth);
+  const current = await profileOf(input.current, input.currentLabel ?? 'current', now, namedCategories(reference));
+  // After the current side was read: a streamed join's counts are final only then.
+  const groundTruth = typeof input.groundTruth === 'function' ? input.groundTruth() : input.groundTruth;
+  const summary = summarize(reference, current, now, groundTruth);
   const html = await renderReport({ title: input.title ?? 'Ride model monitoring report', summary, reference, current });
   return { summary, html, reference, current };
 }
 
 /** The summary of two profiles (no rendering). */
-export function summarize(reference: ReferenceProfile, current: ReferenceProfile, now: Date, groundTruth?: MonitorInput['groundTruth']): MonitorSummary {
+export function summarize(reference: ReferenceProfile, current: ReferenceProfile, now: Date, groundTruth?: GroundTruth): MonitorSummary {
   const drift = datasetDrift(reference, current);
   const quality = modelQuality(reference, current, groundTruth?.unmatched);
   const models = [...new Set([...Object.keys(reference.models), ...Object.keys(reference.predictions), ...Object.keys(current.predictions), ...Object.keys(quality)])];
-  const predictions = Object.fromEntries(models.map((model) => [model, predictionDrift(model, drift.predictions[model], reference, current)]));
+  const predictions = Object.fromEntries(models.map((model) => [model, predictionDrift(model, Object.hasOwn(drift.predictions, model) ? drift.predictions[model] : undefined, reference, current)]));
   return {
     generated: now.toISOString(),
     reference: sideOf(reference),
@@ -112,9 +123,18 @@ function predictionDrift(model: string, drift: ColumnDrift | undefined, referenc
   };
 }
 
-async function profileOf(side: MonitorSide, label: string, now: Date): Promise<ReferenceProfile> {
+async function profileOf(side: MonitorSide, label: string, now: Date, pinnedCategories: Record<string, string[]> = {}): Promise<ReferenceProfile> {
   if (isProfile(side)) return parseReferenceProfile(side);
-  return buildProfile(side, { source: label, created: now });
+  return buildProfile(side, { source: label, created: now, pinnedCategories });
+}
+
+/** The categories a profile lists by name, per categorical column: the current side counts these exactly. */
+function namedCategories(profile: ReferenceProfile): Record<string, string[]> {
+  const named: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const [name, column] of [...Object.entries(profile.features), ...Object.entries(profile.context)]) {
+    if (column.type === 'categorical') named[name] = column.categories.map((c) => c.value);
+  }
+  return named;
 }
 
 function isProfile(side: MonitorSide): side is ReferenceProfile {
@@ -134,17 +154,17 @@ function shares(profile: ColumnProfile): { missing: number; invalid: number } {
 /**
  * The scheduled monitor's runner (lambda/protocols/monitor/monitor-handler.ts): the reference
  * profiles as parsed JSON (validated here, merged: one per model) against a period's capture
- * records, joined by ride id to the period's actuals when there are any.
+ * records, streamed (an array or a reader's async generator; the profile holds bounded summaries,
+ * never the records), joined by ride id to the period's actuals when there are any.
  */
-export async function runMonitorOnCapture(input: { references: readonly unknown[]; current: readonly CaptureRecord[]; actuals?: ActualsTable; title?: string }): Promise<MonitorOutcome> {
+export async function runMonitorOnCapture(input: { references: readonly unknown[]; current: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>; actuals?: ActualsTable; title?: string }): Promise<MonitorOutcome> {
   const reference = mergeProfiles(input.references.map(parseReferenceProfile));
-  const joined = input.actuals ? joinActuals(input.current, input.actuals) : undefined;
-  const records = joined?.records ?? input.current;
+  const join = input.actuals ? new ActualsJoin(input.actuals) : undefined;
   return runMonitor({
     reference,
-    current: observationsFromCapture(records),
-    currentLabel: `captured predictions (${records.length.toLocaleString('en-US')} records)`,
+    current: observationsFromCapture(join ? joinedStream(input.current, join) : input.current),
+    currentLabel: 'captured predictions',
     title: input.title,
-    ...(joined ? { groundTruth: { unmatched: joined.unmatched, counts: joined.counts } } : {}),
+    ...(join ? { groundTruth: () => join.finish() } : {}),
   });
 }

@@ -55,7 +55,15 @@ export interface Resolved {
  * MLmodel that cannot be used, or a model that fails its first run, an InvalidModelError or
  * UnsupportedModelError (permanent: the files must change).
  */
-export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<ServedModel> {
+export interface LoadOptions {
+  /**
+   * Host the model's session in a worker thread of its own (WorkerOnnxModel): loading and
+   * running it never hold the event loop. The runtime sets it when models are hot-swapped.
+   */
+  readonly sessionInWorker?: boolean;
+}
+
+export async function loadServedModel(spec: ModelSpec, s3?: S3Client, options: LoadOptions = {}): Promise<ServedModel> {
   const where = describeLocation(spec.location);
   let resolved: Resolved;
   let bytes: Uint8Array;
@@ -66,13 +74,13 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<S
   } catch (cause) {
     throw fetchFailure(spec, where, cause);
   }
-  const model = await buildServedModel(spec, where, resolved, bytes, sidecarBytes);
+  const model = await buildServedModel(spec, where, resolved, bytes, sidecarBytes, options);
   await smokeTest(model);
   await checkExamples(model);
   return model;
 }
 
-async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolved, bytes: Uint8Array, sidecarBytes: Uint8Array | undefined): Promise<ServedModel> {
+async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolved, bytes: Uint8Array, sidecarBytes: Uint8Array | undefined, options: LoadOptions): Promise<ServedModel> {
   let sidecar: ModelSidecar | undefined;
   try {
     sidecar = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));
@@ -86,10 +94,11 @@ async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolv
   } catch (cause) {
     throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
   }
+  // Before the session: a worker-hosted session takes the bytes over.
+  const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? (await contentVersionInSlices(bytes));
   // Model files are ONNX (an .onnx object, or an MLflow directory's onnx flavor); the runtime is chosen by format.
-  const runner = await loadRunner('onnx', bytes, `model '${spec.name}' (${where})`);
+  const runner = await loadRunner('onnx', bytes, `model '${spec.name}' (${where})`, { inWorker: options.sessionInWorker === true });
   try {
-    const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? contentVersion(bytes);
     return createServedModel({
       name: spec.name,
       version,
@@ -144,6 +153,18 @@ function isMissingFile(error: unknown): boolean {
 /** The version of bytes with no other name: a short sha256, identical on disk and on S3. */
 export function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+}
+
+const HASH_SLICE_BYTES = 1024 * 1024;
+
+/** {@link contentVersion}, hashed 1 MiB at a time with the event loop free between slices (a 55 MB model took ~100 ms at once). */
+async function contentVersionInSlices(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let start = 0; start < bytes.byteLength; start += HASH_SLICE_BYTES) {
+    hash.update(bytes.subarray(start, start + HASH_SLICE_BYTES));
+    if (start + HASH_SLICE_BYTES < bytes.byteLength) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 /**

@@ -34,6 +34,7 @@ const TENSOR_KINDS: Readonly<Record<string, FieldKind>> = { str: 'string', objec
  * @example parseMLmodel('flavors:\n  onnx:\n    data: model.onnx\nrun_id: abc\n', 's3://b/1/abc/artifacts/model/MLmodel')
  */
 export function parseMLmodel(text: string, where: string): MLmodel {
+  checkNesting(text, where);
   let yaml: unknown;
   try {
     yaml = parseYaml(text);
@@ -61,6 +62,39 @@ export function parseMLmodel(text: string, where: string): MLmodel {
     ...(inputs === undefined ? {} : { signature: parseSignatureInputs(inputs, where) }),
     ...(servingInputPath === undefined ? {} : { servingInputPath }),
   };
+}
+
+/** How deep an MLmodel may nest: mlflow writes 4 levels; the YAML parser recurses once per level. */
+const MAX_NESTING = 32;
+/** The widest indentation an MLmodel may have (block nesting costs the parser what flow nesting does). */
+const MAX_INDENT = 128;
+
+/**
+ * Refuses text nested deeper than any MLmodel is, before the YAML parser sees it: the parser
+ * recurses per level, so 1,000 `[` took ~70 ms and 200,000 took ~2 s of blocked event loop, only
+ * to overflow the stack. Counts brackets wherever they are (quoted JSON in `signature` included,
+ * a few levels) and the indentation of each line.
+ */
+function checkNesting(text: string, where: string): void {
+  let depth = 0;
+  let indent = 0;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      atLineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (atLineStart && (c === 32 || c === 9)) {
+      if (++indent > MAX_INDENT) throw new Error(`${where} is indented deeper than ${MAX_INDENT} columns; an MLmodel file is a few levels deep`);
+      continue;
+    }
+    atLineStart = false;
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_NESTING) throw new Error(`${where} nests deeper than ${MAX_NESTING} levels; an MLmodel file is a few levels deep`);
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
 }
 
 function parseSignatureInputs(json: string, where: string): SignatureColumn[] {

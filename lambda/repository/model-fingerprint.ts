@@ -45,6 +45,19 @@ export function sameFingerprint(a: ModelFingerprint, b: ModelFingerprint): boole
   return true;
 }
 
+/**
+ * Has the model file changed while its sidecar, present, has not? Then a version the sidecar
+ * names belongs to the bytes it was written for, not to these (a model uploaded before its
+ * sidecar).
+ */
+export function modelChangedWithoutSidecar(previous: ModelFingerprint, current: ModelFingerprint): boolean {
+  const token = (fingerprint: ModelFingerprint, name: string) => [...fingerprint.stamps].find(([where]) => where === name || where.endsWith(`/${name}`))?.[1].token;
+  const sidecar = sidecarNameFor(current.modelFile);
+  const modelChanged = previous.modelFile !== current.modelFile || token(previous, current.modelFile) !== token(current, current.modelFile);
+  const sidecarNow = token(current, sidecar);
+  return modelChanged && sidecarNow !== undefined && sidecarNow !== 'absent' && sidecarNow === token(previous, sidecar);
+}
+
 function stampOf(store: Store, name: string, previous: ModelFingerprint | undefined): Promise<FileStamp> {
   return store.stamp(name, previous?.stamps.get(store.describe(name)));
 }

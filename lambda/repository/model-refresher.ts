@@ -2,9 +2,10 @@ import { isPredictError } from '../serving/errors';
 import type { ServedModel } from '../model/served-model';
 import type { ModelSpec } from './load-model';
 import { describeLocation } from '../storage/location';
-import { sameFingerprint, type ModelFingerprint } from './model-fingerprint';
+import { modelChangedWithoutSidecar, sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 import type { ModelSetCache } from './model-set-cache';
 import { smokeTest } from './smoke-test';
+import { ContractChangeError, contractChanges } from './contract-change';
 
 /** What the refresher has done, for the runtime to read (metrics, tests). */
 export interface RefreshCounts {
@@ -32,6 +33,13 @@ export interface ModelRefresherOptions {
   /** loads a model (the runtime's loader: fetch, session, version) */
   load(spec: ModelSpec): Promise<ServedModel>;
   readonly log: RefreshLog;
+  /**
+   * MODEL_REFRESH_ALLOW_CONTRACT_CHANGE: swap in a model that changes what clients must send (a new
+   * required field, a removed field, a narrower kind or bound). Off by default: such a model is
+   * refused like a broken one, since every client written for the served model would start
+   * getting 400s.
+   */
+  readonly allowContractChange?: boolean;
   /** told of each swap and each refusal (the runtime counts them as ModelSwaps, ModelRefreshRefused) */
   onOutcome?(outcome: 'swapped' | 'refused'): void;
   /**
@@ -52,8 +60,9 @@ export interface ModelRefresherOptions {
  * and nothing pending keeps its process from exiting.
  *
  * A check compares each model's files' stamps with those it was loaded from; a changed model is
- * loaded into a new session, smoke-tested (one finite prediction), and swapped into the cache.
- * A model that fails either is refused: the old one keeps serving, the refusal is logged and
+ * loaded into a new session, smoke-tested (one finite prediction), checked to accept every request
+ * the served model accepts (contract-change.ts), and swapped into the cache. A model that fails
+ * any of these is refused: the old one keeps serving, the refusal is logged and
  * counted, and those stamps are not tried again; only a further change is.
  *
  * @example
@@ -64,6 +73,8 @@ export interface ModelRefresherOptions {
  */
 export class ModelRefresher {
   private readonly loadedFrom = new Map<string, ModelFingerprint>();
+  /** stamps of a changed model held back one check for its sidecar (see awaitsSidecar) */
+  private readonly heldBack = new Map<string, ModelFingerprint>();
   private readonly counts = { checks: 0, swaps: 0, refused: 0, failedChecks: 0 };
   private readonly now: () => number;
   private cache: ModelSetCache | undefined;
@@ -140,9 +151,21 @@ export class ModelRefresher {
     // From here on these stamps count as tried: a refused model is not fetched again until it changes again.
     let model: ServedModel | undefined;
     let replaced: ServedModel;
+    let changes: string[];
     try {
       model = await this.options.load(spec);
       await smokeTest(model);
+      if (this.awaitsSidecar(spec, previous, current, model, cache)) {
+        // Looked at again at the next check, whatever happens meanwhile.
+        this.loadedFrom.set(spec.name, previous);
+        this.heldBack.set(spec.name, current);
+        this.options.log.info('model changed but its sidecar still names the served version; waiting one check for the sidecar', { model: spec.name, location, version: model.version });
+        this.release(model, 0);
+        return;
+      }
+      this.heldBack.delete(spec.name);
+      changes = contractChanges(cache.loaded(spec.name)?.fields ?? model.fields, model.fields);
+      if (changes.length > 0 && !this.options.allowContractChange) throw new ContractChangeError(spec.name, changes);
       replaced = cache.replace(model);
     } catch (error) {
       this.counts.refused++;
@@ -151,8 +174,9 @@ export class ModelRefresher {
         model: spec.name,
         location,
         servedVersion: cache.loaded(spec.name)?.version,
-        code: isPredictError(error) ? error.code : 'UNEXPECTED',
+        code: isPredictError(error) || error instanceof ContractChangeError ? error.code : 'UNEXPECTED',
         reason: (error as Error).message,
+        ...(error instanceof ContractChangeError ? { changes: error.changes } : {}),
         refused: this.counts.refused,
       });
       this.options.onOutcome?.('refused');
@@ -162,10 +186,25 @@ export class ModelRefresher {
     this.counts.swaps++;
     this.options.log.info('model swapped', { model: spec.name, location, fromVersion: replaced.version, toVersion: model.version, swaps: this.counts.swaps });
     this.options.onOutcome?.('swapped');
+    if (changes.length > 0) this.options.log.warn('swapped model changes what clients must send (MODEL_REFRESH_ALLOW_CONTRACT_CHANGE)', { model: spec.name, toVersion: model.version, changes });
     if (replaced.version === model.version) {
       this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', { model: spec.name, version: model.version });
     }
     this.release(replaced, this.options.releaseAfterMs ?? 60_000);
+  }
+
+  /**
+   * A model uploaded before its sidecar would be served for an interval under the old sidecar's
+   * `model_version`: replies would name a version that is not the model answering. When the
+   * model file changed, its sidecar (which names the version) did not, and the new model reports
+   * the served version, the swap waits one check; if nothing else changed by then, the model is
+   * swapped in (with the same-version warning below).
+   */
+  private awaitsSidecar(spec: ModelSpec, previous: ModelFingerprint, current: ModelFingerprint, model: ServedModel, cache: ModelSetCache): boolean {
+    if (spec.versionOverride !== undefined || model.version !== cache.loaded(spec.name)?.version) return false;
+    const held = this.heldBack.get(spec.name);
+    if (held && sameFingerprint(held, current)) return false;
+    return modelChangedWithoutSidecar(previous, current);
   }
 
   /** Frees a model's session after `delayMs` (and its in-flight predicts); never holds the process open. */

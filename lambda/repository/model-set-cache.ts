@@ -3,6 +3,7 @@ import { createModelSet } from '../model/model-set';
 import type { ServedModel } from '../model/served-model';
 import { ModelLoadError, ModelUnavailableError, PermanentModelError, UnknownModelError, isPredictError, oneLine } from '../serving/errors';
 import type { ModelSpec } from './load-model';
+import { redactSecrets } from '../observability/log-redaction';
 
 /** A model's load state, as /health reports it. */
 export type ModelState = 'loading' | 'loaded' | 'failed';
@@ -241,6 +242,7 @@ function codeOf(error: unknown): string {
   return isPredictError(error) ? error.code : 'UNEXPECTED';
 }
 
+/** A failure's reason for logs and the open /health: one line, scrubbed of anything a peer echoed. */
 function reasonOf(error: unknown): string {
-  return oneLine(error instanceof Error ? error.message : String(error));
+  return oneLine(redactSecrets(error instanceof Error ? error.message : String(error)));
 }

@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { FileStamp } from './file';
+import { MAX_DESCRIPTOR_BYTES, tooLarge, type FileStamp } from './file';
 
 /**
  * Fetches one object's bytes. Retries and timeouts are the S3 client's own (its `maxAttempts`
@@ -26,16 +26,25 @@ export async function s3Stamp(client: S3Client, bucket: string, key: string): Pr
 }
 
 /**
- * The object's bytes, or undefined when it is absent. Without s3:ListBucket, S3 answers 403
+ * The object's bytes, or undefined when it is absent; refused when S3 says it is larger than
+ * `maxBytes` (a sidecar or MLmodel: see MAX_DESCRIPTOR_BYTES). Without s3:ListBucket, S3 answers 403
  * rather than 404 for a missing key, so both mean "no such optional object" (a sidecar).
  */
-export async function fetchOptionalS3Object(client: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+export async function fetchOptionalS3Object(client: S3Client, bucket: string, key: string, maxBytes = MAX_DESCRIPTOR_BYTES): Promise<Uint8Array | undefined> {
+  let response;
   try {
-    return await fetchS3Object(client, bucket, key);
+    response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (isMissingObject(error)) return undefined;
     throw error;
   }
+  const size = response.ContentLength ?? 0;
+  if (size > maxBytes) {
+    (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+    throw tooLarge(`s3://${bucket}/${key}`, size, maxBytes);
+  }
+  if (!response.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+  return response.Body.transformToByteArray();
 }
 
 /**

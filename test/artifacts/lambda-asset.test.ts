@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -331,6 +331,28 @@ describe('MLflow model directories through the asset', () => {
     // 1·onehot + 2·distance + 4 in float32: the one-hot column really took part
     expect(expected[0]).toBeCloseTo(1 + 2 * 40 + 4, 4);
     expect(expected[2]).toBeCloseTo(2 * 1 + 4, 4);
+  });
+
+  it('with MODEL_REFRESH_SECONDS set, serves from a session in onnx-worker.mjs beside the asset and swaps in a replaced model file (issue 28)', async () => {
+    const dir = join(scratch.path, 'hot-swap');
+    mkdirSync(dir, { recursive: true });
+    const [first, second] = [oneHotLinearModel(ONE_HOT), oneHotLinearModel({ ...ONE_HOT, intercept: ONE_HOT.intercept + 10 })];
+    writeFileSync(join(dir, 'model.onnx'), first);
+    const fn = await start(bundled.predict, { MODELS: `duration=${join(dir, 'model.onnx')}`, MODEL_REFRESH_SECONDS: '1' });
+    const ask = async () => httpBody(await fn.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) })));
+    const before = await ask();
+    writeFileSync(join(dir, 'next.onnx'), second);
+    renameSync(join(dir, 'next.onnx'), join(dir, 'model.onnx'));
+    // The check runs beside the invocations (never awaited by one): ask until the new model answers.
+    let after = await ask();
+    for (let i = 0; i < 200 && after.body.model_version === before.body.model_version; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await ask();
+    }
+
+    expect([before.statusCode, after.statusCode]).toEqual([200, 200]);
+    expect(after.body.model_version).not.toBe(before.body.model_version);
+    expect(Number(after.body.duration) - Number(before.body.duration)).toBeCloseTo(10, 3);
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ASSET_STAGING, LAMBDA_ENTRIES, PROJECT_ROOT, bundleOptions } from '../../infra/bundling';
+import { ASSET_STAGING, LAMBDA_ENTRIES, PROJECT_ROOT, WORKER_ENTRIES, bundleOptions } from '../../infra/bundling';
 import type { SynthesizedFunction } from './bundled-asset';
 import { lambdaNodeBinary } from './lambda-node';
 import { startLambdaProcess } from './lambda-process';
@@ -102,12 +102,14 @@ let plan: Promise<AssetChunkPlan> | undefined;
 
 async function buildChunkPlan(): Promise<AssetChunkPlan> {
   const outdir = `${ASSET_STAGING}-plan`;
-  const { metafile } = await build({ ...bundleOptions(LAMBDA_ENTRIES, outdir), write: false, metafile: true, logLevel: 'silent' });
+  // The recipe builds the worker entries (onnx-worker.mjs) beside every bundle: the same entries give the same chunks.
+  const entries = { ...LAMBDA_ENTRIES, ...WORKER_ENTRIES };
+  const { metafile } = await build({ ...bundleOptions(entries, outdir), write: false, metafile: true, logLevel: 'silent' });
   const prefix = `${relative(PROJECT_ROOT, outdir)}/`;
   const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
   const chunkOf = new Map(outputs.flatMap(([path, output]) => (output.entryPoint ? [[output.entryPoint, path] as const] : [])));
   const isProject = (input: string) => !input.startsWith('node_modules/');
-  const roots = new Set(Object.values(LAMBDA_ENTRIES).map((entry) => chunkOf.get(entry) as string));
+  const roots = new Set(Object.values(entries).map((entry) => chunkOf.get(entry) as string));
   for (const [importer, input] of Object.entries(metafile.inputs)) {
     if (!isProject(importer)) continue;
     for (const edge of input.imports) if (edge.kind === 'dynamic-import' && chunkOf.has(edge.path)) roots.add(chunkOf.get(edge.path) as string);

@@ -33,3 +33,27 @@ export async function writeOnePageTripFile(path: string, rows: number): Promise<
   });
   await writer.finish();
 }
+
+/**
+ * A batch output (trip_distance and predicted_duration) whose every column is ONE dictionary
+ * page of `rows` values: a file of a few KB that claims `rows` rows in a single page, the
+ * shape the monitor's batch-output reader must refuse rather than decode.
+ */
+export async function writeOnePageBatchOutput(path: string, rows: number): Promise<void> {
+  const { ParquetWriter, fileWriter } = await loadParquetWriter();
+  const schema = [
+    { name: 'root', num_children: 2 },
+    { name: 'trip_distance', type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const },
+    { name: 'predicted_duration', type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const },
+  ];
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema, codec: 'SNAPPY' });
+  await writer.write({
+    columnData: [
+      { name: 'trip_distance', data: new Float64Array(rows).fill(3.66) },
+      { name: 'predicted_duration', data: new Float64Array(rows).fill(14.2) },
+    ],
+    rowGroupSize: rows,
+    pageSize: 0,
+  });
+  await writer.finish();
+}

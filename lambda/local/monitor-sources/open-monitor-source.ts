@@ -1,13 +1,14 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { splitCsvLine } from '../../protocols/batch/trip-files/csv';
 import { formatOf, type TripFileFormat } from '../../protocols/batch/locations';
 import { type Location, parseLocation } from '../../storage/location';
+import { filesUnder } from '../../storage/files-under';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
-import { readCaptureDirectory } from '../../observability/capture/read-capture';
+import { MAX_DECOMPRESSED_BYTES, emptyReadStats, listCaptureFiles, streamCaptureDirectory, type CaptureReadStats } from '../../observability/capture/read-capture';
 import { mergeProfiles, observationsFromCapture, parseReferenceProfile, type MonitorSide, type ReferenceProfile } from '../../monitoring';
 import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { MonitorSourceError } from './monitor-source-error';
@@ -17,18 +18,16 @@ import { tripFileObservations } from './trip-file-observations';
 
 /** The profile `npm run train` writes next to a model. */
 export const PROFILE_FILE_NAME = 'reference-profile.json';
-/** Capture records read from one directory at most (the reader holds them in memory). */
-export const MAX_CAPTURE_RECORDS = 2_000_000;
 
 /** A source opened for the monitor: what it is, a label for the report, and the data. */
 export interface MonitorSource {
   kind: 'profile' | 'capture' | 'batch-output' | 'trip-file';
   label: string;
   side: MonitorSide;
-  /** capture lines that were not records, records left out above the bound */
+  /** what the read met besides records (unreadable lines, links not followed); complete once the side was read */
   notes: string[];
-  /** a capture directory's records (what `--actuals` joins by ride id) */
-  records?: readonly CaptureRecord[];
+  /** a capture directory's records, streamed afresh on each call (what `--actuals` joins by ride id) */
+  records?: () => AsyncGenerator<CaptureRecord>;
 }
 
 /**
@@ -56,16 +55,33 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
 }
 
 async function openDirectory(path: string): Promise<MonitorSource> {
-  const names = (await readdir(path, { recursive: true })) as string[];
-  const profiles = names.filter((name) => name === PROFILE_FILE_NAME || name.endsWith(`/${PROFILE_FILE_NAME}`));
+  // Links are not followed (a link to `..` was walked without end).
+  const profiles = await filesUnder(path, (name) => name === PROFILE_FILE_NAME);
   if (profiles.length > 0) return openProfiles(path, profiles);
-  if (!names.some((name) => /\.(jsonl|gz)$/.test(name))) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
-  const read = await readCaptureDirectory(path, MAX_CAPTURE_RECORDS);
-  const notes = [
-    ...(read.unreadable > 0 ? [`${read.unreadable} capture lines were not records`] : []),
-    ...(read.truncated > 0 ? [`${read.truncated} capture records beyond ${MAX_CAPTURE_RECORDS.toLocaleString('en-US')} left out`] : []),
+  const files = await listCaptureFiles(path);
+  if (files.length === 0) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
+  // Streamed into the profile (or the join with actuals) record by record: a capture of any size costs one chunk of memory.
+  const notes: string[] = [];
+  const records = () => {
+    const stats = emptyReadStats();
+    return withNotesAtEnd(streamCaptureDirectory(path, { stats }), () => notes.push(...readNotes(stats)));
+  };
+  return { kind: 'capture', label: `capture ${path} (${files.length} files)`, side: observationsFromCapture(records()), notes, records };
+}
+
+/** Yields `records`, then calls `atEnd` (the read's counts are final only once every record was read). */
+async function* withNotesAtEnd<T>(records: AsyncIterable<T>, atEnd: () => void): AsyncGenerator<T> {
+  yield* records;
+  atEnd();
+}
+
+/** What a capture read met besides records, as the CLI's notes. */
+function readNotes(stats: CaptureReadStats): string[] {
+  return [
+    ...(stats.unreadable > 0 ? [`${stats.unreadable} capture lines were not records`] : []),
+    ...(stats.skippedLinks > 0 ? [`${stats.skippedLinks} symbolic links in the capture directory were not followed`] : []),
+    ...(stats.cutFiles > 0 ? [`${stats.cutFiles} capture files inflate past ${MAX_DECOMPRESSED_BYTES / 2 ** 30} GiB and were read only that far`] : []),
   ];
-  return { kind: 'capture', label: `capture ${path} (${read.records.length.toLocaleString('en-US')} records in ${read.files} files)`, side: observationsFromCapture(read.records), notes, records: read.records };
 }
 
 async function openProfile(path: string): Promise<MonitorSource> {

@@ -1,52 +1,37 @@
 import { parseCsvNumber, parseCsvTime, splitCsvLine } from '../../protocols/batch/trip-files/csv';
 import type { TripFileFormat } from '../../protocols/batch/locations';
-import type { Location } from '../../storage/location';
+import { describeLocation, type Location } from '../../storage/location';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
-import { loadDecompressors, loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
+import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
+import { numericColumnSlices } from '../../protocols/batch/trip-files/parquet-reader';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
 import type { ObservationChunk } from '../../monitoring/observations';
-import { cellNumber, layoutColumns, scoredChunk, type ScoredLayout } from './scored-columns';
+import { layoutColumns, scoredChunk, type ScoredLayout } from './scored-columns';
 
 const CSV_CHUNK_ROWS = 65_536;
 
 /**
- * A batch output (parquet or CSV, as lambda/protocols/batch writes it) as observations, one parquet row
- * group or 65,536 CSV lines at a time.
+ * A batch output (parquet or CSV, as lambda/protocols/batch writes it) as observations, 65,536
+ * rows at a time.
  */
 export function scoredFileObservations(location: Location, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   return format === 'csv' ? scoredCsv(location, layout) : scoredParquet(location, layout);
 }
 
+/**
+ * Through the batch job's page-checked column reader (parquet-reader.ts): slices of at most
+ * {@link CSV_CHUNK_ROWS} rows, each page within the batch reader's page bound. A file whose row
+ * group claims 40M rows in one dictionary page fails naming the page, instead of decoding it.
+ */
 async function* scoredParquet(location: Location, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
-  const { parquetMetadataAsync, parquetRead } = await loadParquetReader();
-  const compressors = await loadDecompressors();
+  const { parquetMetadataAsync } = await loadParquetReader();
   const file = await openByteSource(location);
   try {
+    const where = describeLocation(location);
     const metadata = await parquetMetadataAsync(file);
-    const columns = layoutColumns(layout);
-    let rowStart = 0;
-    for (const group of metadata.row_groups) {
-      const rows = Number(group.num_rows);
-      const data = new Map<string, Float64Array>(columns.map((c) => [c, new Float64Array(rows).fill(Number.NaN)]));
-      await parquetRead({
-        file,
-        metadata,
-        compressors,
-        columns,
-        rowStart,
-        rowEnd: rowStart + rows,
-        onChunk: ({ columnName, columnData, rowStart: chunkStart }) => {
-          const into = data.get(columnName);
-          if (!into) return;
-          for (let i = 0; i < columnData.length; i++) {
-            const at = chunkStart + i - rowStart;
-            if (at >= 0 && at < rows) into[at] = cellNumber(columnData[i]);
-          }
-        },
-      });
-      yield scoredChunk(layout, rows, (c) => data.get(c) as Float64Array);
-      rowStart += rows;
+    for await (const slice of numericColumnSlices(file, where, metadata, layoutColumns(layout), CSV_CHUNK_ROWS, DEFAULT_READ_LIMITS.maxPageValues)) {
+      yield scoredChunk(layout, slice.length, (c) => slice.columns.get(c) as Float64Array);
     }
   } finally {
     await file.close();

@@ -1,14 +1,24 @@
 import { UnsupportedModelError } from '../../serving/errors';
 import type { ModelRunner } from '../model';
 import { OnnxModel } from './onnx/onnx-model';
+import { WorkerOnnxModel } from './onnx/worker-onnx-model';
 
 /**
  * The model formats the service runs, by name: how a format's bytes become a runner. A new
  * format is one more entry here and its folder beside onnx/; nothing above the runner changes.
  */
-const RUNTIMES: Readonly<Record<string, (bytes: Uint8Array, what: string) => Promise<ModelRunner>>> = Object.freeze({
-  onnx: (bytes: Uint8Array, what: string) => OnnxModel.fromBytes(bytes, what),
+const RUNTIMES: Readonly<Record<string, (bytes: Uint8Array, what: string, options: RunnerOptions) => Promise<ModelRunner>>> = Object.freeze({
+  onnx: (bytes: Uint8Array, what: string, options: RunnerOptions) => (options.inWorker ? WorkerOnnxModel.load(bytes, what) : OnnxModel.fromBytes(bytes, what)),
 });
+
+/** How a runner is hosted. */
+export interface RunnerOptions {
+  /**
+   * In a worker thread of its own (issue 28): loading and running it never hold the event loop.
+   * The runtime asks for it when models are hot-swapped. The runner may take `bytes` over.
+   */
+  readonly inWorker?: boolean;
+}
 
 /** The format a model file is in, by its name (`.onnx`); undefined when no runtime reads it. */
 export function formatOfFile(fileName: string): string | undefined {
@@ -20,8 +30,8 @@ export function formatOfFile(fileName: string): string | undefined {
  *
  * @example const runner = await loadRunner('onnx', bytes, "model 'duration'");
  */
-export function loadRunner(format: string, bytes: Uint8Array, what: string): Promise<ModelRunner> {
+export function loadRunner(format: string, bytes: Uint8Array, what: string, options: RunnerOptions = {}): Promise<ModelRunner> {
   const load = RUNTIMES[format];
   if (!load) return Promise.reject(new UnsupportedModelError(`${what}: no runtime for the ${format} format (runtimes: ${Object.keys(RUNTIMES).join(', ')})`));
-  return load(bytes, what);
+  return load(bytes, what, options);
 }

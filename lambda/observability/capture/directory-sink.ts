@@ -1,5 +1,5 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CaptureSink } from './capture-sink';
 
 /** When a capture file is closed and the next one started. */
@@ -25,7 +25,9 @@ interface OpenFile {
  * Capture lines into JSON-lines files under `directory`, laid out like the AWS capture prefix:
  * `dt=YYYY-MM-DD/hour=HH/capture-<UTC time>-<pid>-<n>.jsonl`. Each send appends whole lines in one
  * write, so a reader sees complete lines (at most a last one still being written) while the
- * server runs. Files rotate by size, age and hour; names sort by the time they were opened, and
+ * server runs. A send is all or nothing: a write that fails part-way (a full disk) is truncated
+ * back to where it began, so the retry of the same lines never leaves half a record in front of
+ * them, and no record is written twice. Files rotate by size, age and hour; names sort by the time they were opened, and
  * carry the process id, so several cluster workers never write the same file.
  *
  * @example const sink = createDirectorySink('./capture', { maxFileBytes: 64 << 20, maxFileSeconds: 600 });
@@ -42,7 +44,7 @@ export function createDirectorySink(directory: string, rotation: RotationPolicy,
       at.getTime() - current.openedAt >= rotation.maxFileSeconds * 1000;
     if (!stale && current) return current;
     const folder = join(directory, `dt=${hourKey.slice(0, 10)}`, `hour=${hourKey.slice(11, 13)}`);
-    await mkdir(folder, { recursive: true });
+    await makeDirectory(folder);
     const stamp = at.toISOString().replace(/[-:]/g, '').replace('.', '');
     sequence++;
     current = { path: join(folder, `capture-${stamp}-${process.pid}-${String(sequence).padStart(4, '0')}.jsonl`), hourKey, openedAt: at.getTime(), bytes: 0 };
@@ -56,7 +58,7 @@ export function createDirectorySink(directory: string, rotation: RotationPolicy,
       const text = lines.join('');
       const bytes = Buffer.byteLength(text);
       const file = await fileFor(bytes, now());
-      await appendFile(file.path, text);
+      await appendWhole(file.path, Buffer.from(text));
       file.bytes += bytes;
       return [];
     },
@@ -64,4 +66,47 @@ export function createDirectorySink(directory: string, rotation: RotationPolicy,
       current = undefined;
     },
   };
+}
+
+/**
+ * Appends `data` entirely or not at all: when a write fails part-way (ENOSPC, EDQUOT, EIO), the
+ * file is cut back to its size before the write and the error is thrown for the caller to retry.
+ */
+async function appendWhole(path: string, data: Buffer): Promise<void> {
+  const handle = await open(path, 'a');
+  try {
+    const before = (await handle.stat()).size;
+    try {
+      await handle.writeFile(data);
+    } catch (error) {
+      await handle.truncate(before);
+      throw error;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `mkdir -p`, with the real reason when it fails: Node's recursive mkdir reports ENOENT for a
+ * directory it may not create (a read-only mount, no write permission), which read as if the
+ * capture location did not exist. The first missing ancestor is created on its own to learn why.
+ */
+async function makeDirectory(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(await firstMissing(path)); // throws EROFS, EACCES, …: the reason
+    await mkdir(path, { recursive: true });
+  }
+}
+
+/** The outermost directory of `path` that does not exist yet. */
+async function firstMissing(path: string): Promise<string> {
+  let missing = path;
+  for (let parent = dirname(path); parent !== missing; missing = parent, parent = dirname(parent)) {
+    if (await access(parent).then(() => true, () => false)) return missing;
+  }
+  return missing;
 }

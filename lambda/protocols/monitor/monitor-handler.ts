@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { periodBefore, readCaptureDirectory, readCaptureFromS3, type CaptureRead } from '../../observability/capture/read-capture';
+import { emptyReadStats, periodBefore, streamCaptureDirectory, streamCaptureFromS3, type CaptureReadStats, type Period } from '../../observability/capture/read-capture';
+import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { ActualsTableBuilder, runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
 import { DIMENSIONS, METRICS, QUALITY_METRICS, SERVICE_NAME } from '../../contract';
 import { readActualsFromS3, readOneOf, type ActualsRead } from './actuals-source';
@@ -37,7 +38,10 @@ export interface MonitorResult {
   period: { from: string; to: string };
   records: number;
   unreadable: number;
+  /** records left out of the objects read once MONITOR_MAX_RECORDS was reached */
   truncated: number;
+  /** capture objects of the period not read once MONITOR_MAX_RECORDS was reached (objects are read in an order spread over the period) */
+  unread_objects: number;
   dataset_drift: boolean;
   drifted_inputs: string[];
   rmse?: number;
@@ -62,14 +66,15 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const request = MonitorEventSchema.parse(event);
   const end = request.time ? new Date(request.time) : new Date();
   const period = periodBefore(end, deps.settings.periodDays);
-  const capture = await readCapture(deps, period);
   const references: unknown[] = [];
   for (const where of deps.settings.referenceLocations) references.push(JSON.parse((await readBytes(deps.s3, where)).toString('utf8')) as unknown);
   const actuals = deps.settings.actualsLocation ? await readActuals(deps, period) : undefined;
   for (const reason of actuals?.unreadable ?? []) deps.logger.warn('an actuals object could not be read; the run goes on without it', { reason });
+  // The capture streams through the profile (and the join) record by record: never held whole.
+  const capture = emptyReadStats();
   const outcome = await runMonitorOnCapture({
     references,
-    current: capture.records,
+    current: captureRecords(deps, period, capture),
     ...(actuals ? { actuals: actuals.table } : {}),
     title: `Weekly monitor ${period.from.toISOString().slice(0, 10)} … ${period.to.toISOString().slice(0, 10)}`,
   });
@@ -80,9 +85,10 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const rmse = rmseOf(outcome.summary);
   const result: MonitorResult = {
     period: { from: period.from.toISOString(), to: period.to.toISOString() },
-    records: capture.records.length,
+    records: outcome.current.rows,
     unreadable: capture.unreadable,
     truncated: capture.truncated,
+    unread_objects: capture.unreadFiles,
     dataset_drift: outcome.summary.dataset_drift,
     drifted_inputs: drifted,
     ...(rmse === undefined ? {} : { rmse }),
@@ -108,11 +114,12 @@ async function readActuals(deps: MonitorDeps, period: { from: Date; to: Date }):
   let files = 0;
   for (const day of days) {
     const dir = join(where.path, `dt=${day}`);
-    const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
       throw error;
     });
-    for (const name of names.sort()) {
+    // Files only, as the capture reader: a symbolic link is not followed (it would count a file twice).
+    for (const name of entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
       await readOneOf(builder, { kind: 'file', path: join(dir, name) }, undefined, unreadable);
       files++;
     }
@@ -128,10 +135,14 @@ function daysOf(period: { from: Date; to: Date }): string[] {
   return days;
 }
 
-function readCapture(deps: MonitorDeps, period: { from: Date; to: Date }): Promise<CaptureRead> {
+/**
+ * The period's capture records, streamed, at most MONITOR_MAX_RECORDS: past that bound the
+ * objects are sampled across the whole period (read in a seeded order), never its first days.
+ */
+function captureRecords(deps: MonitorDeps, period: Period, stats: CaptureReadStats): AsyncGenerator<CaptureRecord> {
   const where = deps.settings.captureLocation;
-  const max = deps.settings.maxRecords;
-  return where.kind === 's3' ? readCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, max) : readCaptureDirectory(where.path, max, period);
+  const options = { maxRecords: deps.settings.maxRecords, stats };
+  return where.kind === 's3' ? streamCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, options) : streamCaptureDirectory(where.path, { ...options, period });
 }
 
 async function readBytes(s3: S3Client, where: Location): Promise<Buffer> {
@@ -172,7 +183,7 @@ function rmseOf(summary: MonitorSummary): number | undefined {
  */
 function publish(result: MonitorResult, summary: MonitorSummary, deps: MonitorDeps): void {
   deps.logger.info('monitor report written', { ...result });
-  if (result.truncated > 0) deps.logger.warn('capture records beyond MONITOR_MAX_RECORDS were left out', { truncated: result.truncated });
+  if (result.truncated > 0 || result.unread_objects > 0) deps.logger.warn('capture beyond MONITOR_MAX_RECORDS was left out; the records read are spread over the period', { truncated: result.truncated, unreadObjects: result.unread_objects });
   const { metrics } = deps;
   metrics.addMetric(METRICS.driftedInputs, MetricUnit.Count, result.drifted_inputs.length);
   metrics.addMetric('DatasetDrift', MetricUnit.Count, result.dataset_drift ? 1 : 0);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { scratchDirectory } from '../../support/trip-fixtures';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -65,6 +66,35 @@ describe('npm start with a model that cannot load', () => {
       expect(JSON.parse(failures[0] as string)).toMatchObject({ level: 'ERROR', model: 'cost', code: 'MODEL_NOT_FOUND', permanent: true });
     } finally {
       child.kill('SIGTERM');
+    }
+  }, 60_000);
+
+  it('looks again at a model whose MLmodel nests 200,000 levels deep at most once per back-off, however often /health asks, and says why', async () => {
+    const model = mkdtempSync(join(tmpdir(), 'deep-mlmodel-'));
+    writeFileSync(join(model, 'MLmodel'), `run_id: r\nflavors:\n  onnx:\n    data: model.onnx\nsignature: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`);
+    writeFileSync(join(model, 'model.onnx'), readFileSync(DEFAULT_MODEL_PATH));
+    const { child, out } = start({ ALLOW_PARTIAL_MODELS: 'true', MODELS: `duration=${DEFAULT_MODEL_PATH},cost=${model}` });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out.stdout);
+          if (match) resolve(Number(match[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out.stderr}`)));
+      });
+
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await fetch(`http://127.0.0.1:${port}/health`));
+
+      expect(answers.map((answer) => answer.status)).toEqual([503, 503, 503, 503, 503]);
+      const cost = ((await answers[4]?.json()) as { models: { name: string; code?: string; reason?: string }[] }).models.find((m) => m.name === 'cost');
+      expect(cost).toMatchObject({ code: 'INVALID_MODEL', reason: expect.stringMatching(/MLmodel nests deeper than 32 levels/) });
+      const failures = (out.stdout + out.stderr).split('\n').filter((line) => line.includes('model cannot be loaded'));
+      expect(failures).toHaveLength(1);
+      expect(JSON.parse(failures[0] as string)).toMatchObject({ model: 'cost', code: 'INVALID_MODEL', permanent: true, retryInSeconds: 60 });
+    } finally {
+      child.kill('SIGTERM');
+      rmSync(model, { recursive: true, force: true });
     }
   }, 60_000);
 });

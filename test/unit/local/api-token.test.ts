@@ -46,6 +46,31 @@ describe('API_TOKEN', () => {
     expect(loadConfig({}).http.apiToken).toBeUndefined();
     expect(() => loadConfig({ API_TOKEN: 'hunter2' })).toThrow(/^invalid environment: API_TOKEN: API_TOKEN must be at least 16 characters$/);
   });
+
+  it.each([
+    ['inner spaces', 'correct horse battery staple'],
+    ['a tab', 'b6f0c2d8e1a9\t4f3c9e7d5a2b'],
+    ['a non-ASCII letter', 'b6f0c2d8e1a94f3cé9e7d5a2b8c4'],
+    ['a control character', 'b6f0c2d8e1a94f3c\u00079e7d5a2b'],
+  ])('is refused at start when it holds %s, which no Authorization header could carry to match it', (_case, token) => {
+    expect(() => loadConfig({ API_TOKEN: token })).toThrow(/^invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces/);
+  });
+
+  it('stops npm start with one readable line and exit 2 (a configuration mistake), no stack trace, never echoing the token', async () => {
+    const server = spawnServer({ API_TOKEN: 'correct horse battery staple' });
+    // Whichever comes first: the exit this test expects, or a listening server (then stopped, and the test fails).
+    const listened = await server.waitFor((lines) => listeningPorts(lines).length > 0).then(
+      () => true,
+      () => false,
+    );
+    const status = await server.stop();
+
+    expect(listened).toBe(false);
+    expect(status).toBe(2);
+    expect(server.lines).toEqual([]);
+    expect(server.output().trim().split('\n')).toEqual(['npm start: invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces (e.g. `openssl rand -hex 32`)']);
+    expect(server.output()).not.toContain('horse');
+  });
 });
 
 describe('the local server with API_TOKEN', () => {

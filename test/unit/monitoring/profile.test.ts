@@ -54,9 +54,11 @@ describe('capture records as observations', () => {
     ...extra,
   });
 
-  it('turns inputs, outputs, actuals and times into columns; a null output is missing', () => {
+  it('turns inputs, outputs, actuals and times into columns; a null output is missing', async () => {
     const records = [record(0), record(1, { actuals: { duration: 9 } }), record(2, { outputs: { duration: { output: null as unknown as number, version: 'v1' } } })];
-    const [chunk, more] = [...observationsFromCapture(records)];
+    const chunks = [];
+    for await (const chunk of observationsFromCapture(records)) chunks.push(chunk);
+    const [chunk, more] = chunks;
     expect(more).toBeUndefined();
     expect(chunk?.length).toBe(3);
     expect(Array.from(chunk!.inputs.trip_distance as Float64Array)).toEqual([0, 0.1, 0.2]);

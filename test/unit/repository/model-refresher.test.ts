@@ -1,14 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ModelLoadError } from '../../../lambda/serving/errors';
-import { ModelRefresher, ModelSetCache, contentVersion, fingerprintModel, loadServedModel, parseModelLocation, representativeBatch, type ModelSpec } from '../../../lambda/repository';
+import { ModelRefresher, ModelSetCache, contentVersion, fingerprintModel, loadServedModel, parseModelLocation, representativeBatch, type ModelRefresherOptions, type ModelSpec } from '../../../lambda/repository';
 import { createServedModel, type ServedModel } from '../../../lambda/model/served-model';
 import type { RequestField } from '../../../lambda/model/model-input';
 import { batchOf } from '../../support/fixtures';
-import { divergentModel, mlmodelYaml, scaledDistanceModel } from '../../support/onnx-models';
+import { divergentModel, mlmodelYaml, passengerModel, scaledDistanceModel } from '../../support/onnx-models';
 import { startS3Server, type LocalS3 } from '../../support/s3-server';
 
 const RIDE = { trip_distance: 4 };
@@ -36,7 +37,7 @@ function watchUnhandledRejections(): { reasons: unknown[]; stop(): void } {
 }
 
 /** A refresher over a cache of one model, on a clock the test moves; loads are counted. */
-function harness(spec: ModelSpec, s3?: S3Client, load: (spec: ModelSpec) => Promise<ServedModel> = (s) => loadServedModel(s, s3)) {
+function harness(spec: ModelSpec, s3?: S3Client, load: (spec: ModelSpec) => Promise<ServedModel> = (s) => loadServedModel(s, s3), options: Pick<ModelRefresherOptions, 'allowContractChange'> = {}) {
   let clock = 0;
   const logged: { level: string; message: string; extra: Record<string, unknown> }[] = [];
   const loads = { count: 0 };
@@ -50,6 +51,7 @@ function harness(spec: ModelSpec, s3?: S3Client, load: (spec: ModelSpec) => Prom
     },
     log: { info: (message, extra) => logged.push({ level: 'info', message, extra }), warn: (message, extra) => logged.push({ level: 'warn', message, extra }) },
     releaseAfterMs: 0,
+    ...options,
   });
   const cache = new ModelSetCache([spec], (s) => refresher.loadWatched(s));
   refresher.watch(cache);
@@ -156,6 +158,31 @@ describe('hot swap: checking a model file', () => {
     expect(refresher.stats()).toMatchObject({ checks: 2, swaps: 0, refused: 0 });
   });
 
+  it.each([
+    ['copied beside it with its mtime (cp, touch -r) and moved over it (mv)', (live: string, next: string) => {
+      execFileSync('touch', ['-r', live, next]);
+      renameSync(next, live);
+    }],
+    ['copied over it in place keeping the mtime (cp -p)', (live: string, next: string) => {
+      execFileSync('touch', ['-r', live, next]);
+      execFileSync('cp', ['-p', next, live]);
+    }],
+  ])('swaps in a replacement of the same size %s', async (_case, replace) => {
+    const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+    const next = join(dir, 'next.onnx');
+    writeFileSync(next, scaledDistanceModel(3));
+    const [live, replacement] = [statSync(path), statSync(next)];
+    expect(replacement.size).toBe(live.size);
+
+    replace(path, next);
+    expect(statSync(path)).toMatchObject({ size: live.size, mtimeMs: live.mtimeMs });
+    await check();
+
+    expect(await served()).toEqual({ version: contentVersion(scaledDistanceModel(3)), value: 3 * RIDE.trip_distance });
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
+  });
+
   it('refuses garbage and a model with non-finite output, keeps serving, and retries only after another change', async () => {
     const { cache, check, served, loads, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
     const before = await (await cache.get(), served());
@@ -208,6 +235,108 @@ describe('hot swap: checking a model file', () => {
 
     expect(during).toEqual(before);
     expect((await served()).value).toBe(7 * RIDE.trip_distance);
+  });
+});
+
+describe('hot swap: a new model that changes what clients must send', () => {
+  let dir: string;
+  let path: string;
+  const sidecar = (max: number) => JSON.stringify({ inputs: { trip_distance: { min: 0, max } } });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hot-swap-contract-'));
+    path = join(dir, 'model.onnx');
+    writeFileSync(path, scaledDistanceModel(2));
+    writeFileSync(join(dir, 'model.json'), sidecar(1000));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes the next model beside the live one and moves it over, as an operator's `mv` does. */
+  const moveIn = (bytes: Uint8Array, maxDistance = 1000) => {
+    writeFileSync(join(dir, 'next.json'), sidecar(maxDistance));
+    writeFileSync(join(dir, 'next.onnx'), bytes);
+    renameSync(join(dir, 'next.json'), join(dir, 'model.json'));
+    renameSync(join(dir, 'next.onnx'), path);
+  };
+
+  it.each([
+    ['a new required field', () => moveIn(passengerModel()), ["new required field 'passenger_count'"]],
+    ['a narrower bound', () => moveIn(scaledDistanceModel(3), 50), ["'trip_distance' maximum falls from 1000 to 50"]],
+  ])('is refused when it needs %s: the served model keeps answering the same requests, and the refusal is logged and counted', async (_case, change, changes) => {
+    const { cache, check, served, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
+    const before = await (await cache.get(), served());
+
+    change();
+    await check();
+
+    expect(await served()).toEqual(before);
+    expect((await cache.get()).require('duration').fields.map((f) => f.name)).toEqual(['trip_distance']);
+    expect(refresher.stats()).toMatchObject({ swaps: 0, refused: 1 });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('refused'), extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'CONTRACT_CHANGE', changes, servedVersion: before.version }) }));
+  });
+
+  it('swaps in a model that accepts more (a wider bound) without asking', async () => {
+    const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+
+    moveIn(scaledDistanceModel(3), 5000);
+    await check();
+
+    expect((await served()).value).toBe(3 * RIDE.trip_distance);
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
+  });
+
+  it('swaps in a contract change when MODEL_REFRESH_ALLOW_CONTRACT_CHANGE allows it, with a warning naming the change', async () => {
+    const { cache, check, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) }, undefined, undefined, { allowContractChange: true });
+    await cache.get();
+
+    moveIn(passengerModel());
+    await check();
+
+    expect((await cache.get()).require('duration').fields.map((f) => f.name).sort()).toEqual(['passenger_count', 'trip_distance']);
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ changes: ["new required field 'passenger_count'"] }) }));
+  });
+});
+
+describe('hot swap: a model uploaded before its sidecar', () => {
+  let dir: string;
+  let path: string;
+  const sidecar = (version: string) => JSON.stringify({ model_version: version });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hot-swap-sidecar-'));
+    path = join(dir, 'model.onnx');
+    writeFileSync(path, scaledDistanceModel(2));
+    writeFileSync(join(dir, 'model.json'), sidecar('v1'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is not served under the old sidecar version: the swap waits for the sidecar, then takes its version', async () => {
+    const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+
+    writeFileSync(path, scaledDistanceModel(3));
+    await check();
+    const beforeSidecar = await served();
+    writeFileSync(join(dir, 'model.json'), sidecar('v2'));
+    await check();
+
+    expect(beforeSidecar).toEqual({ version: 'v1', value: 2 * RIDE.trip_distance });
+    expect(await served()).toEqual({ version: 'v2', value: 3 * RIDE.trip_distance });
+    expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
+  });
+
+  it('swaps the model in at the next check when no new sidecar comes (with the same-version warning)', async () => {
+    const { cache, check, served, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
+    await cache.get();
+
+    writeFileSync(path, scaledDistanceModel(3));
+    await check();
+    await check();
+
+    expect(await served()).toEqual({ version: 'v1', value: 3 * RIDE.trip_distance });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('same version') }));
   });
 });
 

@@ -128,6 +128,16 @@ describe('loading models from S3', () => {
     expect(gets.keys.filter((k) => k.endsWith('.onnx'))).toEqual(['later/model.onnx']);
   });
 
+  it('refuses a sidecar object over 1 MiB by its Content-Length, naming the object', async () => {
+    await s3.put('models', 'huge-sidecar/model.onnx', bytes);
+    await s3.put('models', 'huge-sidecar/model.json', `{}${' '.repeat(1024 * 1024)}`);
+
+    const error = await loadServedModel(spec('duration', 's3://models/huge-sidecar/model.onnx'), s3.client).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InvalidModelError);
+    expect((error as Error).message).toMatch(/^s3:\/\/models\/huge-sidecar\/model\.json is 1048578 bytes; a sidecar or MLmodel may hold at most 1048576 bytes/);
+  });
+
   it('rejects corrupt bytes with a clear error', async () => {
     await s3.put('models', 'corrupt/model.onnx', 'this is not an onnx model');
 
@@ -206,6 +216,34 @@ describe('loading models from disk', () => {
     writeFileSync(join(dir, 'double.json'), JSON.stringify({ inputs: { passenger_count: { min: 1 } } }));
 
     await expect(loadServedModel(spec('double', join(dir, 'double.onnx')))).rejects.toThrow(/sidecar constrains 'passenger_count', which is not one of its request fields \(trip_distance\)/);
+  });
+
+  it.each([
+    ['flow-nested 200,000 levels deep', `run_id: r\nflavors:\n  onnx:\n    data: model.onnx\nsignature: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`, /MLmodel nests deeper than 32 levels/],
+    ['block-nested past 128 columns', `run_id: r\nx:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}- `).join('\n')}\n`, /MLmodel is indented deeper than 128 columns/],
+  ])('refuses an MLmodel %s as INVALID_MODEL, before the YAML parser recurses through it', async (_case, text, message) => {
+    const model = join(dir, 'model');
+    mkdirSync(model);
+    writeFileSync(join(model, 'MLmodel'), text);
+    writeFileSync(join(model, 'model.onnx'), passengerModel());
+
+    const error = await loadServedModel(spec('fare', model)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InvalidModelError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it.each(['model.json', 'MLmodel'])('refuses a %s over 1 MiB without reading it, naming its size', async (name) => {
+    const model = join(dir, 'model');
+    mkdirSync(model);
+    writeFileSync(join(model, 'MLmodel'), mlmodelYaml('r', PASSENGER_SIGNATURE));
+    writeFileSync(join(model, 'model.onnx'), passengerModel());
+    writeFileSync(join(model, name), `${name === 'MLmodel' ? mlmodelYaml('r') : '{}'}${' '.repeat(1024 * 1024)}`);
+
+    const error = await loadServedModel(spec('fare', model)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InvalidModelError);
+    expect((error as Error).message).toMatch(new RegExp(`${name} is \\d+ bytes; a sidecar or MLmodel may hold at most 1048576 bytes`));
   });
 
   it('names the path when the file does not exist', async () => {

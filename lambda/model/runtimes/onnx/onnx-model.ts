@@ -81,15 +81,7 @@ export class OnnxModel implements ModelRunner {
    * MLflow signature's names; input-columns.ts checks them against the graph first).
    */
   withColumns(columns: InputColumns): OnnxModel {
-    const inputs = this.inputs.map((input) => {
-      const names = columns.get(input.name);
-      if (!names) return input;
-      if (input.rank !== 2 || (input.width !== undefined && input.width !== names.length)) {
-        throw new UnsupportedModelError(`model input '${input.name}' is ${input.rank === 1 ? '[N]' : `[N,${input.width}]`}; it cannot take ${names.length} columns`);
-      }
-      return { ...input, columns: Object.freeze([...names]) };
-    });
-    return new OnnxModel(this.session, inputs, this.outputs, this.outputName, this.maxRowsPerRun);
+    return new OnnxModel(this.session, inputsWithColumns(this.inputs, columns), this.outputs, this.outputName, this.maxRowsPerRun);
   }
 
   /** Frees the native session; no run may start afterwards (the ServedModel guards that). */
@@ -113,6 +105,22 @@ export class OnnxModel implements ModelRunner {
     }
     return output.data instanceof Float64Array ? output.data : Float64Array.from(output.data as ArrayLike<number>);
   }
+}
+
+/**
+ * `inputs` with the columns of their `[N,k]` inputs named; throws UnsupportedModelError when a
+ * named input is not [N,k] of that width. (Shared with the worker-hosted runner, which names
+ * columns without a session at hand.)
+ */
+export function inputsWithColumns(inputs: readonly ModelInput[], columns: InputColumns): ModelInput[] {
+  return inputs.map((input) => {
+    const names = columns.get(input.name);
+    if (!names) return input;
+    if (input.rank !== 2 || (input.width !== undefined && input.width !== names.length)) {
+      throw new UnsupportedModelError(`model input '${input.name}' is ${input.rank === 1 ? '[N]' : `[N,${input.width}]`}; it cannot take ${names.length} columns`);
+    }
+    return { ...input, columns: Object.freeze([...names]) };
+  });
 }
 
 /** The session's inputs as the core feeds them, its outputs as data, and the output read as the prediction. */

@@ -110,6 +110,42 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
   }
 }
 
+/** A slice of rows of some numeric columns: NaN where the file has a null, times as epoch milliseconds. */
+export interface NumericSlice {
+  readonly firstRow: number;
+  readonly length: number;
+  readonly columns: ReadonlyMap<string, Float64Array>;
+}
+
+/**
+ * Reads flat numeric (or timestamp) columns of any parquet file in slices of at most `sliceRows`
+ * rows, within the batch job's bounds: each page is checked against `maxPageValues` before it is
+ * decoded, and memory holds one decoded page per column plus one slice, whatever a row group
+ * claims to hold (the monitor reads batch outputs through here).
+ */
+export async function* numericColumnSlices(source: ByteSource, where: string, metadata: FileMetaData, columns: readonly string[], sliceRows: number, maxPageValues: number): AsyncGenerator<NumericSlice> {
+  const { parquetSchema } = await loadParquetReader();
+  const decoders = await loadPageDecoders();
+  const compressors = await loadDecompressors();
+  const schemaTree = parquetSchema(metadata);
+  let groupStart = 0;
+  for (const [group, rowGroup] of metadata.row_groups.entries()) {
+    const groupEnd = groupStart + Number(rowGroup.num_rows);
+    const cursors = await openCursors(source, where, group, rowGroup.columns, [...columns], (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders, maxPageValues);
+    for (let rowStart = groupStart; rowStart < groupEnd; rowStart += sliceRows) {
+      const length = Math.min(groupEnd, rowStart + sliceRows) - rowStart;
+      const slice = new Map(columns.map((name) => [name, new Float64Array(length)]));
+      try {
+        cursors.forEach((cursor, i) => cursor.read(slice.get(columns[i] as string) as Float64Array));
+      } catch (cause) {
+        throw new TripFileError(`cannot decode row group ${group} (rows ${rowStart}–${rowStart + length - 1}): ${(cause as Error).message}`, where, { cause });
+      }
+      yield { firstRow: rowStart, length, columns: slice };
+    }
+    groupStart = groupEnd;
+  }
+}
+
 /** One cursor per needed column (in `columns` order), its column chunk fetched in one read. */
 async function openCursors(
   source: ByteSource,

@@ -18,6 +18,18 @@ describe('capture settings from the environment', () => {
     expect(() => loadConfig({ CAPTURE_SAMPLE_RATE: rate })).toThrow(/CAPTURE_SAMPLE_RATE/);
   });
 
+  it.each([
+    ['CAPTURE_MAX_HELD_RECORDS', '1000001'],
+    ['CAPTURE_MAX_HELD_BYTES', String(256 * 1024 * 1024 + 1)],
+    ['CAPTURE_FLUSH_INTERVAL_MS', '3600001'],
+    ['CAPTURE_FLUSH_TIMEOUT_MS', '60001'],
+    ['CAPTURE_BATCH_ROWS_PER_CHUNK', '100001'],
+    ['CAPTURE_FILE_MAX_BYTES', String(256 * 1024 * 1024 + 1)],
+    ['CAPTURE_FILE_MAX_SECONDS', '86401'],
+  ])('refuses %s above its upper limit, naming the variable (files and buffers stay bounded)', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}: `));
+  });
+
   it('refuses a firehose:// location without a valid stream name', () => {
     expect(() => loadConfig({ CAPTURE_LOCATION: 'firehose://bad name' })).toThrow(/CAPTURE_LOCATION/);
   });
