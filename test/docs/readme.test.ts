@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { curlExamples, npmExamples, runCurl, shownUnder, withoutRideIds, withoutTimings, type NpmExample } from '../support/doc-examples';
+import { committedTrainLines, curlExamples, npmExamples, runCurl, shownUnder, withoutRideIds, withoutTimings, type NpmExample } from '../support/doc-examples';
 import { ROOT, runNpm, startServer, type ProgramResult, type RunningServer } from '../support/local-programs';
 import { runStreamDemo, type StreamDemoRun } from '../support/stream-demo';
 import { scratchDirectory } from '../support/trip-fixtures';
@@ -92,14 +92,7 @@ describe('README.md', () => {
 
   it('shows the lines npm run train prints for the committed models, which a fresh run reproduces byte for byte', () => {
     const train = npmExamples(README).find((example) => example.script === 'train') as NpmExample;
-    const expected = [
-      { name: 'duration', path: 'model.onnx', figure: (x: number) => `${x.toFixed(3)} minutes` },
-      { name: 'cost', path: 'cost/model.onnx', figure: (x: number) => `$${x.toFixed(3)}` },
-    ].map(({ name, path, figure }) => {
-      const sidecar = JSON.parse(readFileSync(join(ROOT, 'models', path.replace('model.onnx', 'model.json')), 'utf8')) as Record<string, number | string>;
-      const bytes = statSync(join(ROOT, 'models', path)).size;
-      return `${name}: ${sidecar.train_rows} trips, train RMSE ${figure(sidecar.train_rmse as number)}, validation RMSE ${figure(sidecar.validation_rmse as number)}, ${sidecar.pu_do_categories} PU_DO categories, ${bytes} bytes → output/models/${path} (version ${sidecar.model_version})`;
-    });
+    const expected = committedTrainLines(ROOT);
 
     expect(train.shown).toEqual(expected);
     expect(README).toContain('MODELS=duration=output/models/model.onnx,cost=output/models/cost/model.onnx npm start');

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -118,4 +120,20 @@ export function shownUnder(markdown: string, command: string): string[] {
 /** A stream:demo line with its clock-made ride ids masked, so a document's line and a run's compare. */
 export function withoutRideIds(line: string): string {
   return line.replace(/"ride_id":\d+/g, '"ride_id":…').replace(/ride_id \d+(, \d+)*/g, 'ride_id …');
+}
+
+/**
+ * The two lines `npm run train` prints for the committed models, built from their sidecars and
+ * sizes (test/training/train.test.ts checks a fresh run reproduces those files byte for byte).
+ */
+export function committedTrainLines(root: string): string[] {
+  const targets = [
+    { name: 'duration', path: 'model.onnx', figure: (x: number) => `${x.toFixed(3)} minutes` },
+    { name: 'cost', path: 'cost/model.onnx', figure: (x: number) => `$${x.toFixed(3)}` },
+  ];
+  return targets.map(({ name, path, figure }) => {
+    const sidecar = JSON.parse(readFileSync(join(root, 'models', path.replace('model.onnx', 'model.json')), 'utf8')) as Record<string, number | string>;
+    const bytes = statSync(join(root, 'models', path)).size;
+    return `${name}: ${sidecar.train_rows} trips, train RMSE ${figure(sidecar.train_rmse as number)}, validation RMSE ${figure(sidecar.validation_rmse as number)}, ${sidecar.pu_do_categories} PU_DO categories, ${bytes} bytes → output/models/${path} (version ${sidecar.model_version})`;
+  });
 }
