@@ -13,6 +13,7 @@ import type { MonitorEvent } from './protocols/monitor/monitor-event';
 import type { MonitorResult } from './protocols/monitor/monitor-handler';
 import type { PreTrafficCheck, PreTrafficCheckResult } from './protocols/pretraffic/check-event';
 import { createRuntime } from './services';
+import { traceFrom } from './observability/trace';
 
 /**
  * The one Lambda entry point. The services (and the model fetch) start at module load, so they
@@ -60,7 +61,10 @@ export async function handler(event: SupportedEvent, context?: Context): Promise
       services.logger.error('unsupported event shape', { keys: Object.keys((event as object) ?? {}) });
       throw new Error(`unsupported event: expected one of ${EVENT_SOURCES.map((s) => s.name).join(', ')}`);
     }
-    return (await source.handle(event, services)) as SupportedResult;
+    // One trace id per invocation (HTTP: the request's), in every log line it writes.
+    const trace = source.traceOf?.(event) ?? traceFrom({}, process.env._X_AMZN_TRACE_ID);
+    services.logger.appendKeys({ trace_id: trace.traceId });
+    return (await source.handle(event, services, trace)) as SupportedResult;
   } finally {
     // A frozen container runs nothing: shadow runs finish (or give up) before the metrics are written.
     await services.shadows?.settle(SHADOW_SETTLE_MS);

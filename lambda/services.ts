@@ -117,7 +117,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   // The one inference path: every protocol calls it; it tells metrics, capture (with the shadows' outputs) once per inference.
   const dataplane = createDataplane({
     observe: allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe),
-    onObserverError: (error) => logger.error('prediction observer failed', { error: error as Error }),
+    onObserverError: (error, event) => logger.error('prediction observer failed', { error: error as Error, ...(event?.traceId !== undefined ? { trace_id: event.traceId } : {}) }),
   });
   return {
     capture,
@@ -134,7 +134,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
-      onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
+      onUnexpectedError: (error, traceId) => logger.error('unexpected error', { error: error as Error, ...(traceId !== undefined ? { trace_id: traceId } : {}) }),
       dataplane,
       onServiceFailure: () => metrics.failed(),
     },

@@ -1,4 +1,5 @@
 import type { Runtime } from '../services';
+import type { TraceContext } from '../observability/trace';
 
 /**
  * One kind of event the Lambda function serves: how to tell it by its shape, and how to answer
@@ -13,7 +14,9 @@ export interface EventSource {
   /** for logs and errors: `API Gateway HTTP API`, `Kinesis`, … */
   readonly name: string;
   matches(event: unknown): boolean;
-  handle(event: unknown, services: Runtime): Promise<unknown>;
+  /** the W3C trace context of the invocation (HTTP: the request's), which its records and logs carry */
+  traceOf?(event: unknown): TraceContext;
+  handle(event: unknown, services: Runtime, trace: TraceContext): Promise<unknown>;
 }
 
 /** A module loaded once, on the first call (the lazily imported protocol handlers). */

@@ -25,6 +25,10 @@ export interface InferRequest {
   readonly refuse: 'row' | 'request';
   /** known truth per row, by model (a batch file's actual durations) */
   readonly actuals?: Readonly<Record<string, ArrayLike<number>>>;
+  /** the W3C trace id of the request or invocation (capture records carry it) */
+  readonly traceId?: string;
+  /** each row's own ride id where the client sent one (HTTP's optional `ride_id`), for capture */
+  readonly rideIds?: readonly (string | number | undefined)[];
 }
 
 /** What the dataplane answers: every model's outputs for every row, and which rows were refused. */
@@ -54,6 +58,8 @@ export interface PredictionEvent {
   readonly actuals?: Readonly<Record<string, ArrayLike<number>>>;
   /** shadow models' outputs for the same rows (added for capture by the shadow layer) */
   readonly shadows?: SetPrediction;
+  readonly traceId?: string;
+  readonly rideIds?: readonly (string | number | undefined)[];
 }
 
 export type PredictionObserver = (event: PredictionEvent) => void;
@@ -61,8 +67,8 @@ export type PredictionObserver = (event: PredictionEvent) => void;
 export interface DataplaneOptions {
   /** told about every inference once, after the refusal policy; must not block */
   readonly observe?: PredictionObserver;
-  /** an observer that threw: logged by the caller, never the request's failure */
-  readonly onObserverError: (error: unknown) => void;
+  /** an observer that threw: logged by the caller (with the event's trace id), never the request's failure */
+  readonly onObserverError: (error: unknown, event?: PredictionEvent) => void;
 }
 
 /** The one inference path every protocol calls: HTTP, the stream and the batch job. */
@@ -100,11 +106,13 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
           refused,
           failures,
           ...(request.actuals ? { actuals: request.actuals } : {}),
+          ...(request.traceId !== undefined ? { traceId: request.traceId } : {}),
+          ...(request.rideIds ? { rideIds: request.rideIds } : {}),
         };
         try {
           options.observe(event);
         } catch (error) {
-          options.onObserverError(error);
+          options.onObserverError(error, event);
         }
       }
       return { prediction, models, refused, nonFinite };

@@ -244,6 +244,63 @@ describe('the predict function under the Lambda runtime client', () => {
   });
 });
 
+describe('one trace id per request through the asset', () => {
+  /** The capture records Firehose received after `before`, parsed. */
+  const captureSince = (before: number) => firehose.lines(LOCAL.captureStream).slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it("answers with the caller's trace id in traceparent (its own span as parent) and captures the ride with that trace id and its ride_id", async () => {
+    await firstInvocation;
+    const traceId = createHash('sha256').update('a caller trace').digest('hex').slice(0, 32);
+    const before = firehose.lines(LOCAL.captureStream).length;
+
+    const result = await predict.invoke(apiGatewayEvent({ body: JSON.stringify({ ...COURSE_RIDE, ride_id: 'ride-7' }), headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }));
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+
+    const reply = result.body as { statusCode: number; headers: Record<string, string> };
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
+    expect(captureSince(before).filter((r) => r.source === 'http')).toEqual([expect.objectContaining({ trace_id: traceId, ride_id: 'ride-7' })]);
+  });
+
+  it("gives a request without a traceparent the X-Ray trace API Gateway sent, and a 4xx reply its traceparent too", async () => {
+    await firstInvocation;
+
+    const result = await predict.invoke(apiGatewayEvent({ body: '{"PULocationID": 10', headers: { 'X-Amzn-Trace-Id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' } }));
+
+    const reply = result.body as { statusCode: number; headers: Record<string, string> };
+    expect(reply.statusCode).toBe(400);
+    expect(reply.headers.traceparent).toMatch(/^00-5759e988bd862e3fe1be46a994272793-[0-9a-f]{16}-01$/);
+  });
+
+  it("puts the stream invocation's trace id (Lambda's X-Ray root) in each capture record, dead letter and log line of the batch", async () => {
+    await firstInvocation;
+    const before = firehose.lines(LOCAL.captureStream).length;
+    const logBefore = predict.output().length;
+
+    const result = await predict.invoke(kinesisEvent([rideRecord(9_001, COURSE_RIDE), rideRecord(9_002, { ...COURSE_RIDE, trip_distance: -1 })]));
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+
+    const root = /Root=1-([0-9a-f]{8})-([0-9a-f]{24})/.exec(result.traceHeader ?? '');
+    const traceId = `${root?.[1]}${root?.[2]}`;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(captureSince(before).filter((r) => r.source === 'stream')).toEqual([expect.objectContaining({ id: '9001', trace_id: traceId })]);
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: LOCAL.dataBucket, Prefix: 'dead-letters/' }));
+    const letters = await Promise.all(
+      (listed.Contents ?? []).map(async ({ Key }) => (await (await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key }))).Body?.transformToString()) ?? ''),
+    );
+    const letter = letters.flatMap((text) => text.trim().split('\n')).map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.partitionKey === '9002');
+    expect(letter).toMatchObject({ code: 'INVALID_RIDE', trace_id: traceId });
+    const logLines = predict
+      .output()
+      .slice(logBefore)
+      .split('\n')
+      .filter((line) => line.startsWith('{') && /"message":"(kinesis batch|poison records dead-lettered)"/.test(line))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logLines.map((l) => l.message).sort()).toEqual(['kinesis batch', 'poison records dead-lettered']);
+    expect(logLines.every((l) => l.trace_id === traceId)).toBe(true);
+  });
+});
+
 describe('MLflow model directories through the asset', () => {
   it('serves a one-hot model from an s3:// MLflow prefix and from a local MLflow directory, with their run ids as versions', async () => {
     const bytes = oneHotLinearModel(ONE_HOT);

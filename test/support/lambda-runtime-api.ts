@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /** What the function answered to one invocation. */
 export type InvocationResult =
-  | { kind: 'response'; requestId: string; body: unknown }
-  | { kind: 'error'; requestId: string; errorType?: string; body: unknown };
+  | { kind: 'response'; requestId: string; traceHeader?: string; body: unknown }
+  | { kind: 'error'; requestId: string; traceHeader?: string; errorType?: string; body: unknown };
 
 /**
  * The Lambda Runtime API (2018-06-01) on 127.0.0.1, enough for the real runtime interface
@@ -22,6 +22,8 @@ export interface LocalRuntimeApi {
 
 interface Pending {
   requestId: string;
+  /** the X-Ray trace header Lambda hands the runtime with the event (Lambda-Runtime-Trace-Id) */
+  traceHeader: string;
   event: unknown;
   settle(result: InvocationResult): void;
   fail(error: Error): void;
@@ -43,7 +45,7 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
       'lambda-runtime-aws-request-id': invocation.requestId,
       'lambda-runtime-deadline-ms': String(Date.now() + DEADLINE_MS),
       'lambda-runtime-invoked-function-arn': functionArn,
-      'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=0`,
+      'lambda-runtime-trace-id': invocation.traceHeader,
     });
     poll.end(JSON.stringify(invocation.event));
   }
@@ -64,8 +66,9 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
       if (!invocation) return reply(response, 400, { errorMessage: `unknown request id ${requestId}` });
       inFlight.delete(requestId);
       const parsed = parseJson(body);
-      if (match[2] === 'response') invocation.settle({ kind: 'response', requestId, body: parsed });
-      else invocation.settle({ kind: 'error', requestId, errorType: headerOf(request, 'lambda-runtime-function-error-type'), body: parsed });
+      const { traceHeader } = invocation;
+      if (match[2] === 'response') invocation.settle({ kind: 'response', requestId, traceHeader, body: parsed });
+      else invocation.settle({ kind: 'error', requestId, traceHeader, errorType: headerOf(request, 'lambda-runtime-function-error-type'), body: parsed });
       return reply(response, 202, { status: 'OK' });
     }
     if (request.method === 'POST' && url === `${PREFIX}/init/error`) {
@@ -91,7 +94,8 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
     invoke(event) {
       return new Promise<InvocationResult>((resolve, reject) => {
         if (initError) return reject(initError);
-        const invocation: Pending = { requestId: randomUUID(), event, settle: resolve, fail: reject };
+        const traceHeader = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Sampled=0`;
+        const invocation: Pending = { requestId: randomUUID(), traceHeader, event, settle: resolve, fail: reject };
         const poll = waitingPolls.shift();
         if (poll) deliver(poll, invocation);
         else queued.push(invocation);

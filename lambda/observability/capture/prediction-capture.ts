@@ -82,7 +82,16 @@ function selectRows(event: PredictionEvent, options: PredictionCaptureOptions): 
 function recordOf(event: PredictionEvent, row: number, time: string): CaptureRecord {
   const inputs: Record<string, number | string> = {};
   for (const [name, column] of Object.entries(event.batch.columns)) inputs[name] = column[row] as number | string;
-  const record: CaptureRecord = { time, source: event.source, ...idOf(event, row), inputs, outputs: outputsAt(event.prediction, row) };
+  const rideId = event.rideIds?.[row];
+  const record: CaptureRecord = {
+    time,
+    source: event.source,
+    ...idOf(event, row),
+    ...(rideId !== undefined ? { ride_id: rideId } : {}),
+    ...(event.traceId !== undefined ? { trace_id: event.traceId } : {}),
+    inputs,
+    outputs: outputsAt(event.prediction, row),
+  };
   const shadows = event.shadows && outputsAt(event.shadows, row);
   const actuals = event.actuals && Object.fromEntries(Object.entries(event.actuals).map(([name, column]) => [name, column[row] as number]));
   return { ...record, ...(shadows ? { shadows } : {}), ...(actuals ? { actuals } : {}) };

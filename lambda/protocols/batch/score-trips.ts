@@ -54,7 +54,8 @@ export function planScoring(set: ModelSet, columns: readonly string[], pickupCol
   const targets = [...new Set(models.flatMap((m): string[] => ('target' in m && m.target !== undefined ? [m.target] : [])))].filter((t) => !inputs.some((f) => f.name === t));
   const nullableDistance = set.fields.some((f) => f.name === 'trip_distance' && f.nullable === true);
   const nullable = new Set([...(nullableDistance ? ['trip_distance'] : []), ...inputs.filter((f) => f.nullable).map((f) => f.name)]);
-  return { extra: { inputs, targets, nullableDistance }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name), nullable) };
+  const courseFields = set.fields.filter((f) => COURSE_FIELDS.has(f.name));
+  return { extra: { inputs, targets, nullableDistance, courseFields }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name), nullable) };
 }
 
 export interface ScoreTripsOptions {

@@ -25,6 +25,12 @@ export interface ExtraColumns {
   readonly targets: readonly string[];
   /** every model reading trip_distance marks it nullable: an empty distance is fed as NaN, not skipped */
   readonly nullableDistance?: boolean;
+  /**
+   * The course's columns (PULocationID, DOLocationID, trip_distance) as the models declare them:
+   * a value outside a sidecar's bounds (a zone id over 265) is `invalid_value` here, as it is a 400
+   * on the web service and a dead letter on the stream.
+   */
+  readonly courseFields?: readonly RequestField[];
 }
 
 const NO_EXTRA: ExtraColumns = { inputs: [], targets: [] };
@@ -45,6 +51,10 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   const targetPairs = extra.targets.map((name) => [chunk.extra?.[name] as Float64Array, keptExtra[name] as Float64Array] as const);
   const { pickup, dropoff, PULocationID: pu, DOLocationID: doZone, trip_distance: distance } = chunk;
   const nullableDistance = extra.nullableDistance === true;
+  const courseColumns = (extra.courseFields ?? []).flatMap((field) => {
+    const column = field.name === 'PULocationID' ? pu : field.name === 'DOLocationID' ? doZone : field.name === 'trip_distance' ? distance : undefined;
+    return column === undefined || (field.min === undefined && field.max === undefined) ? [] : [{ field, column }];
+  });
   const positions = new Int32Array(n);
   const keptPu = new Int32Array(n);
   const keptDo = new Int32Array(n);
@@ -52,7 +62,10 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
   const duration = new Float64Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const reason = skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number, nullableDistance) ?? extraSkipReason(extra.inputs, inputColumns, i);
+    const reason =
+      skipReason(pickup[i] as number, dropoff[i] as number, pu[i] as number, doZone[i] as number, distance[i] as number, nullableDistance) ??
+      courseSkipReason(courseColumns, i) ??
+      extraSkipReason(extra.inputs, inputColumns, i);
     if (reason !== undefined) {
       skipped[reason]++;
       continue;
@@ -88,6 +101,15 @@ function extraSkipReason(fields: readonly RequestField[], columns: readonly Floa
       return 'null_input';
     }
     if (!acceptsNumber(fields[c] as RequestField, value)) return 'invalid_value';
+  }
+  return undefined;
+}
+
+/** A course column outside the bounds its models declare (NaN is judged by {@link skipReason}). */
+function courseSkipReason(columns: ReadonlyArray<{ field: RequestField; column: ArrayLike<number> }>, i: number): SkipReason | undefined {
+  for (const { field, column } of columns) {
+    const value = column[i] as number;
+    if (!Number.isNaN(value) && !acceptsNumber(field, value)) return 'invalid_value';
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../../serving/errors';
+import { InvalidRideError, ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../../serving/errors';
 import { nonFiniteError } from '../../serving/non-finite';
 import type { Dataplane } from '../../serving/dataplane';
 import type { ModelSet } from '../../model/model-set';
@@ -7,6 +7,8 @@ import type { SetPrediction } from '../../model/observers';
 import type { ModelStatus } from '../../repository/model-set-cache';
 import { HTTP_ERRORS, type HttpErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
+import { traceFrom, traceparentOf, type TraceContext } from '../../observability/trace';
+import { MAX_RIDE_ID_LENGTH, RideIdSchema, type RideId } from '../../rides/ride-id';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
 export interface HttpRequest {
@@ -36,8 +38,8 @@ export interface HttpDeps {
   modelStatus?(): ModelStatus[];
   maxBodyBytes: number;
   maxRidesPerRequest: number;
-  /** told about unexpected failures, which answer 500 without details */
-  onUnexpectedError(error: unknown): void;
+  /** told about unexpected failures, which answer 500 without details (with the request's trace id, for the log line) */
+  onUnexpectedError(error: unknown, traceId?: string): void;
   /** the one inference path (it tells metrics, capture and shadows) */
   dataplane: Dataplane;
   /** told about each prediction request the service failed on its own account with a 5xx: the PredictionErrors metric (the dataplane counts refusals itself) */
@@ -63,8 +65,16 @@ function routeMethod(path: string): string | undefined {
  * The web service, transport-neutral: `POST /predict` (every model), `POST /predict/<name>`
  * (one model), `GET /health`, `GET /openapi.json`. Client mistakes get a 4xx with
  * `{"error", "code", "field"}` naming the field; never a stack trace, never the value sent.
+ * Every reply carries a `traceparent` with the request's trace id (the caller's, else X-Ray's,
+ * else a new one; see observability/trace.ts), which its capture records and log lines carry too.
  */
-export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps, trace: TraceContext = traceFrom(request.headers)): Promise<HttpResponse> {
+  const response = await route(request, deps, trace);
+  response.headers.traceparent = traceparentOf(trace);
+  return response;
+}
+
+async function route(request: HttpRequest, deps: HttpDeps, trace: TraceContext): Promise<HttpResponse> {
   const allowed = routeMethod(request.path);
   if (!allowed) return error('NO_SUCH_ROUTE', 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json');
   if (request.method !== allowed) return error('METHOD_NOT_ALLOWED', `${request.path} accepts ${allowed} only`, {}, { allow: allowed });
@@ -72,9 +82,9 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): P
     if (request.path === '/health') return await health(deps);
     // Imported on first use: the document's builder (zod-to-openapi) is a chunk of its own in the asset.
     if (request.path === '/openapi.json') return json(200, (await import('./openapi.js')).buildOpenApiDocument(await deps.getModels()));
-    return await predict(request, deps);
+    return await predict(request, deps, trace.traceId);
   } catch (failure) {
-    const response = errorResponse(failure, deps);
+    const response = errorResponse(failure, deps, trace.traceId);
     if (allowed === 'POST' && response.statusCode >= 500) deps.onServiceFailure?.();
     return response;
   }
@@ -96,7 +106,7 @@ async function health(deps: HttpDeps): Promise<HttpResponse> {
   return json(200, { status: 'ok', model_version: set.require(set.primary).version, models });
 }
 
-async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+async function predict(request: HttpRequest, deps: HttpDeps, traceId: string): Promise<HttpResponse> {
   const contentType = request.headers['content-type'];
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) return error('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
   if (request.body.length > deps.maxBodyBytes) return error('BODY_TOO_LARGE', `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}`);
@@ -115,6 +125,7 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   const set = await deps.getModels(one === undefined ? undefined : [one]);
   const names = one === undefined ? set.names : [set.require(one).name];
   const { batch, isArray } = set.requestParser(names).parse(payload);
+  const rideIds = rideIdsOf(payload);
   // A NaN or Infinity is never sent (JSON would say null): the whole request is refused.
   const ids = idsOf(request, batch.length);
   const { prediction, nonFinite } = await deps.dataplane.infer(set, {
@@ -125,6 +136,8 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
       return ids();
     },
     refuse: 'request',
+    traceId,
+    ...(rideIds ? { rideIds } : {}),
   });
   if (nonFinite.length > 0) throw nonFiniteError(nonFinite, (model) => set.require(model).fields.map((f) => f.name));
   const replies = toReplies(prediction, names, set, one !== undefined, batch.length);
@@ -164,14 +177,33 @@ function idsOf(request: HttpRequest, n: number): () => readonly string[] {
   };
 }
 
-function errorResponse(failure: unknown, deps: HttpDeps): HttpResponse {
-  if (isPredictError(failure)) return mapPredictError(failure, deps);
-  deps.onUnexpectedError(failure);
+/**
+ * The rides' own `ride_id`s (optional, a string or a number like the stream's), kept in their
+ * capture records so ground truth can be joined to them; undefined when no ride has one. The
+ * models never see it. A ride_id of another type is a 400 naming it.
+ */
+function rideIdsOf(payload: unknown): (RideId | undefined)[] | undefined {
+  const rides = Array.isArray(payload) ? payload : [payload];
+  let any = false;
+  const ids = rides.map((ride: unknown, i) => {
+    const id = (ride as { ride_id?: unknown }).ride_id;
+    if (id === undefined) return undefined;
+    const parsed = RideIdSchema.safeParse(id);
+    if (!parsed.success) throw new InvalidRideError(`ride_id must be a number or a string of 1–${MAX_RIDE_ID_LENGTH} characters`, Array.isArray(payload) ? `[${i}].ride_id` : 'ride_id');
+    any = true;
+    return parsed.data;
+  });
+  return any ? ids : undefined;
+}
+
+function errorResponse(failure: unknown, deps: HttpDeps, traceId: string): HttpResponse {
+  if (isPredictError(failure)) return mapPredictError(failure, deps, traceId);
+  deps.onUnexpectedError(failure, traceId);
   return error('INTERNAL_ERROR', 'internal error');
 }
 
 /** Every code has a status here: a new code is a type error until it is mapped. */
-function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
+function mapPredictError(error: PredictError, deps: HttpDeps, traceId: string): HttpResponse {
   const code = error.code;
   switch (code) {
     case 'INVALID_RIDE':
@@ -199,7 +231,7 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
     case 'TRIP_FILE_NOT_FOUND':
     case 'INVALID_BATCH_JOB':
     case 'BATCH_OUTPUT_FAILED':
-      deps.onUnexpectedError(error);
+      deps.onUnexpectedError(error, traceId);
       return json(500, { error: 'internal error', code: 'INTERNAL_ERROR' });
     default:
       return unhandledCode(code);
@@ -231,7 +263,8 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
   return { method: event.requestContext.http.method.toUpperCase(), path, headers, body, requestId: event.requestContext.requestId };
 }
 
-export async function handleApiGatewayEvent(event: APIGatewayProxyEventV2, deps: HttpDeps): Promise<APIGatewayProxyStructuredResultV2> {
-  const response = await handleHttpRequest(fromApiGatewayEvent(event), deps);
+export async function handleApiGatewayEvent(event: APIGatewayProxyEventV2, deps: HttpDeps, trace?: TraceContext): Promise<APIGatewayProxyStructuredResultV2> {
+  const request = fromApiGatewayEvent(event);
+  const response = await handleHttpRequest(request, deps, trace ?? traceFrom(request.headers));
   return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: false };
 }

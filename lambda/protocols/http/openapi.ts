@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { ModelSet } from '../../model/model-set';
 import type { RequestField } from '../../model/model-input';
 import { fieldSchema } from '../../model/request-schema';
+import { RideIdSchema } from '../../rides/ride-id';
 
 // The registry names schemas through zod's `.openapi()`, which this adds to ZodType's prototype.
 // Without it the bundled server answered /openapi.json with a 500 ("zodSchema.openapi is not a
@@ -105,7 +106,10 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
 }
 
 function rideObject(fields: readonly RequestField[]): z.ZodObject {
-  return z.object(Object.fromEntries(fields.map((field) => [field.name, describedField(field)])));
+  return z.object({
+    ...Object.fromEntries(fields.map((field) => [field.name, describedField(field)])),
+    ride_id: RideIdSchema.optional().describe("the ride's own id, kept in its capture record so ground truth can be joined to it later; never read by the models"),
+  });
 }
 
 function describedField(field: RequestField): z.ZodType {

@@ -20,6 +20,8 @@ export interface DeadLetter {
   approximateArrivalTimestamp: number;
   /** the record's data exactly as received (base64) */
   data: string;
+  /** the W3C trace id of the invocation that dead-lettered it (in its log lines too) */
+  trace_id?: string;
 }
 
 /** Writes one invocation's poison records as one JSON-lines object; resolves to where it went. */

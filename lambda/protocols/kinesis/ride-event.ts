@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { InvalidRideError } from '../../serving/errors';
 import type { RequestParser } from '../../model/request-schema';
 
 /** A ride's fields as the models' request schema parsed them. */
 export type Ride = Record<string, string | number>;
 
-/** A ride id as producers send it; it becomes the output record's partition key. */
-export type RideId = number | string;
+import { MAX_RIDE_ID_LENGTH, RideIdSchema, type RideId } from '../../rides/ride-id';
+
+export type { RideId } from '../../rides/ride-id';
 
 /** A decoded input record: `{"ride": {...}, "ride_id": 256}`. */
 export interface RideEvent {
@@ -30,9 +30,6 @@ export type DecodedRecord = { ok: true; event: RideEvent } | { ok: false; poison
 /** A record whose envelope is sound; its ride is not checked against the models yet. */
 export type DecodedEnvelope = { ok: true; ride: unknown; rideId: RideId } | { ok: false; poison: PoisonReason };
 
-// Kinesis partition keys are 1–256 Unicode characters; the ride id must fit one.
-const MAX_PARTITION_KEY_LENGTH = 256;
-const RideIdSchema = z.union([z.number().finite(), z.string().min(1).max(MAX_PARTITION_KEY_LENGTH)]);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The ride of a sound envelope, checked against the models' fields (a missing one is named). */
@@ -64,7 +61,7 @@ export function decodeRideEnvelope(data: string): DecodedEnvelope {
   const id = RideIdSchema.safeParse(rideId);
   if (!id.success) {
     const got = rideId === undefined ? 'it is missing' : `got ${JSON.stringify(rideId)?.slice(0, 80)}`;
-    return poison('INVALID_RIDE_ID', `ride_id must be a number or a string of 1–${MAX_PARTITION_KEY_LENGTH} characters; ${got}`, 'ride_id');
+    return poison('INVALID_RIDE_ID', `ride_id must be a number or a string of 1–${MAX_RIDE_ID_LENGTH} characters; ${got}`, 'ride_id');
   }
   if (ride === undefined) return poison('INVALID_RIDE', 'ride is required', 'ride');
   return { ok: true, ride, rideId: id.data };

@@ -21,5 +21,5 @@ function sourceOf(record: unknown): unknown {
 export const kinesisSource: EventSource = {
   name: 'Kinesis',
   matches: isKinesisEvent,
-  handle: async (event, services) => (await load()).handleKinesisEvent(event as KinesisStreamEvent, await services.stream()),
+  handle: async (event, services, trace) => (await load()).handleKinesisEvent(event as KinesisStreamEvent, await services.stream(), trace),
 };

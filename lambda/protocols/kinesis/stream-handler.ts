@@ -13,6 +13,7 @@ import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
 import type { ServiceMetrics } from '../../observability/metrics/service-metrics';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
+import { newTrace, type TraceContext } from '../../observability/trace';
 
 /*
  * Why not Powertools' BatchProcessor: it calls a handler per record (in parallel by default),
@@ -92,8 +93,11 @@ interface BatchStats {
  * @example
  * const response = await handleKinesisEvent(event, deps); // { batchItemFailures: [] }
  */
-export async function handleKinesisEvent(event: KinesisStreamEvent, deps: KinesisDeps): Promise<KinesisStreamBatchResponse | TestRunResponse> {
+export async function handleKinesisEvent(event: KinesisStreamEvent, processDeps: KinesisDeps, trace: TraceContext = newTrace()): Promise<KinesisStreamBatchResponse | TestRunResponse> {
   const started = performance.now();
+  // The invocation's trace id is in each of its log lines, capture records and dead letters.
+  const { traceId } = trace;
+  const deps: KinesisDeps = { ...processDeps, logger: withTraceId(processDeps.logger, traceId) };
   // Records are read defensively: a malformed one is dead-lettered, never a TypeError for the batch.
   const envelopes = (Array.isArray(event.Records) ? (event.Records as unknown[]) : []).map(readRecordEnvelope);
   const rides = envelopes.map(decodeEnvelope);
@@ -103,7 +107,7 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     const set = rides.some((e) => e.ok) ? await deps.getModels() : undefined;
     const inbound = envelopes.map((envelope, index) => decodeInbound(envelope, index, rides[index] as DecodedEnvelope, set));
     const valid = inbound.filter((item): item is Valid => item.decoded.ok);
-    const predicted = await predictAll(valid, set, deps, stats);
+    const predicted = await predictAll(valid, set, deps, stats, traceId);
     if (deps.testRun) return testRunResponse(inbound, valid, predicted);
     const firstFailed = await deadLetterPoison(inbound, predicted, deps, stats);
     await writePredictions(valid, predicted, firstFailed, deps, stats);
@@ -154,18 +158,20 @@ interface Predicted {
   rejected: ReadonlySet<number>;
   /** why each of those is refused, by its index in the event */
   refusals: ReadonlyMap<number, PoisonReason>;
+  /** the invocation's trace id, which its dead letters carry */
+  traceId: string;
 }
 
 /** One run per model, through the dataplane, for every valid record; a batch of only poison records needs no model. */
-async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats): Promise<Predicted> {
-  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set(), refusals: new Map() };
+async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats, traceId: string): Promise<Predicted> {
+  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set(), refusals: new Map(), traceId };
   const started = performance.now();
   const inputs = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
   const requestIds = valid.map((item) => String(item.decoded.event.rideId));
-  const { prediction, refused, nonFinite } = await deps.dataplane.infer(set, { source: 'stream', inputs, requestIds, refuse: 'row' });
+  const { prediction, refused, nonFinite } = await deps.dataplane.infer(set, { source: 'stream', inputs, requestIds, refuse: 'row', traceId });
   stats.modelMs = performance.now() - started;
   stats.predicted = valid.length - refused.size;
-  return { prediction, primary: set.primary, rejected: refused, refusals: refusalsOf(valid, nonFinite, set) };
+  return { prediction, primary: set.primary, rejected: refused, refusals: refusalsOf(valid, nonFinite, set), traceId };
 }
 
 /**
@@ -225,6 +231,7 @@ function toDeadLetter(item: Inbound, predicted: Predicted): DeadLetter[] {
       partitionKey: record.kinesis.partitionKey,
       approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
       data: record.kinesis.data,
+      trace_id: predicted.traceId,
     },
   ];
 }
@@ -326,4 +333,13 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
+}
+
+/** The deps' logger with the invocation's trace id on every line (several invocations may share a process locally). */
+function withTraceId(logger: KinesisDeps['logger'], traceId: string): KinesisDeps['logger'] {
+  const keyed =
+    (level: 'error' | 'info' | 'warn') =>
+    (message: string, extra: Record<string, unknown> = {}): void =>
+      logger[level](message, { ...extra, trace_id: traceId });
+  return { error: keyed('error'), info: keyed('info'), warn: keyed('warn') } as KinesisDeps['logger'];
 }

@@ -35,6 +35,23 @@ describe('npm run batch', () => {
     expect((await readParquet(output)).rowGroups).toBeGreaterThan(0);
   });
 
+  it('skips, as invalid values, zone ids outside the shipped models\' 1–265, which the web service answers with a 400', () => {
+    const csv = join(dir.path, 'green_tripdata_2021-04.csv');
+    writeFileSync(
+      csv,
+      'lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance\n' +
+        '2021-04-01 10:00:00,2021-04-01 10:10:00,265,1,1.0\n' +
+        '2021-04-01 10:00:00,2021-04-01 10:10:00,266,5,1.0\n' +
+        '2021-04-01 10:00:00,2021-04-01 10:10:00,4,99999,1.0\n',
+    );
+
+    const run = batch(csv, join(dir.path, 'zones-out', 'scored.parquet'));
+
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/rows read 3, kept 1, scored 1/);
+    expect(run.stdout).toMatch(/skipped 2 \(.*invalid_value 2/);
+  });
+
   it('exits 1 with the error code and writes nothing for a file that is not parquet', () => {
     const bad = join(dir.path, 'green_tripdata_2021-03.parquet');
     writeFileSync(bad, 'not parquet at all');

@@ -37,6 +37,15 @@ describe('npm start (lambda/local/launch.cjs server)', () => {
       const nowhere = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ ...COURSE_RIDE, PULocationID: 99999 }), headers: { 'content-type': 'application/json' } });
       expect(nowhere.status).toBe(400);
       expect(((await nowhere.json()) as { error: string }).error).toMatch(/PULocationID must be ≤ 265/);
+      // One trace id per request: the caller's comes back in traceparent; a ride_id rides along, and one of the wrong type is a 400 naming it.
+      const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
+      const traced = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ ...COURSE_RIDE, ride_id: 42 }), headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-00` } });
+      expect(traced.status).toBe(200);
+      expect(traced.headers.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      const badId = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ ...COURSE_RIDE, ride_id: { nested: true } }), headers: { 'content-type': 'application/json' } });
+      expect(badId.status).toBe(400);
+      expect(badId.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      expect(await badId.json()).toMatchObject({ code: 'INVALID_RIDE', field: 'ride_id' });
       // The bundle serves the API description too (zod-to-openapi's zod extension must be in it).
       const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
       expect(openapi.status).toBe(200);

@@ -70,4 +70,19 @@ describe('filterTrips, the batch job’s one-pass filter', () => {
     expect(skipped.invalid_time).toBe(1);
     expect(skipped.null_datetime).toBe(0);
   });
+
+  it('skips as an invalid value a zone id outside the bounds the models declare (a sidecar\'s 1–265)', () => {
+    const zone = { kind: 'integer', min: 1, max: 265 } as const;
+    const courseFields = [
+      { name: 'PULocationID', ...zone },
+      { name: 'DOLocationID', ...zone },
+    ];
+    const rows = [265, 266, 99_999].map((pu) => ({ pickup: T0, dropoff: T0 + 600_000, PULocationID: pu, DOLocationID: 1, trip_distance: 2, nullPickup: false }));
+    const skipped = noSkips();
+
+    const kept = filterTrips(chunkOf(rows), skipped, { inputs: [], targets: [], courseFields });
+
+    expect(Array.from(kept.PULocationID)).toEqual([265]);
+    expect(skipped.invalid_value).toBe(2);
+  });
 });

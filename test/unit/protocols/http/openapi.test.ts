@@ -107,7 +107,9 @@ describe('GET /openapi.json', () => {
     expect(all.DOLocationID).toMatchObject({ type: 'integer', minimum: 1 });
     expect(all.trip_distance).toMatchObject({ type: 'number', minimum: 0 });
     expect(all.passenger_count).toMatchObject({ type: 'integer' });
-    expect(Object.keys(rideSchemaOf('/predict/fare').properties ?? {}).sort()).toEqual(['passenger_count', 'trip_distance']);
+    expect(Object.keys(rideSchemaOf('/predict/fare').properties ?? {}).sort()).toEqual(['passenger_count', 'ride_id', 'trip_distance']);
+    // ride_id is optional, for the ground-truth join: never required, whatever the model
+    expect(rideSchemaOf('/predict/fare').required ?? []).not.toContain('ride_id');
     expect(rideSchemaOf('/predict/duration').properties?.passenger_count).toBeUndefined();
   });
 
