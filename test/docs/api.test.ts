@@ -100,12 +100,12 @@ describe('docs/api.md', () => {
   });
 
   // Last: it stops the server, which writes what it still holds before it exits.
-  it('shows a capture record as npm start writes it for the same ride (its time and request id aside)', async () => {
+  it('shows a capture record as npm start writes it for the same ride (its time, request id and trace id aside)', async () => {
     const shown = jsonAfter('## Capture record');
     await fetch(`${server?.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shown.inputs) });
     await server?.stop();
     const written = capturedRecords().find((record) => !String(record.id).includes("#") && JSON.stringify(record.inputs) === JSON.stringify(shown.inputs));
 
-    expect(written).toEqual({ ...shown, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(written).toEqual({ ...shown, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), id: expect.stringMatching(/^[0-9a-f-]{36}$/), trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });
