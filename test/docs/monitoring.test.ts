@@ -29,8 +29,11 @@ beforeAll(async () => {
 });
 
 describe('docs/monitoring.md', () => {
-  it('shows the four commands of the local flow: generate, score with capture, write the truth, join and report', () => {
-    expect(examples.map((e) => `${e.script} ${e.args[0]}`)).toEqual(['batch generate', 'batch data/green_tripdata_2021-02.parquet', 'monitor actuals', 'monitor --reference']);
+  it('shows the local flow (generate, score with capture, write the truth, join and report), then drift between two months and a profile', () => {
+    expect(examples.map((e) => `${e.script} ${e.args[0]}`)).toEqual([
+      ...['batch generate', 'batch data/green_tripdata_2021-02.parquet', 'monitor actuals', 'monitor --reference'],
+      ...['batch generate', 'monitor --reference', 'monitor --reference', 'batch data/green_tripdata_2021-03.parquet', 'monitor --reference', 'monitor profile'],
+    ]);
   });
 
   it.each(examples.map((example, i) => [example.line, example, i] as const))('line %i: the command succeeds and prints every line shown under it', (_, example: NpmExample, i: number) => {
