@@ -2,11 +2,15 @@
  * The Lambda asset's entry (infra/bundling.ts bundles it as index.mjs; the handler setting stays
  * `index.handler`). An ES module, so it may await at the top level: Lambda finishes the init
  * phase only when this module has evaluated, so the models are fetched and their ONNX sessions
- * created before the first event is handed over, and that event is answered at once. Everything
- * else is lambda/handler.ts (which tests and the local tools import directly).
+ * created before the first event is handed over, and that event is answered at once. It also
+ * registers the internal extension that lets capture and metrics go out after each reply
+ * (lambda/observability/lambda-lifecycle.ts). Everything else is lambda/handler.ts (which tests
+ * and the local tools import directly).
  */
-import { handler, modelsSettled } from './handler.js';
+import { afterInvocation, handler, modelsSettled } from './handler.js';
+import { startLambdaLifecycle } from './observability/lambda-lifecycle.js';
 
-await modelsSettled;
+// The internal extension must register during init, and the models load meanwhile.
+await Promise.all([modelsSettled, startLambdaLifecycle(afterInvocation, process.env.AWS_LAMBDA_RUNTIME_API)]);
 
 export { handler };

@@ -6,6 +6,7 @@ import type { BatchSummary } from './protocols/batch/run-batch';
 import type { BatchRequest } from './protocols/batch/job';
 import { createRuntime } from './services';
 import { isMonitorEvent, type MonitorEvent } from './protocols/monitor/monitor-event';
+import { AfterInvocation } from './observability/after-invocation';
 import type { MonitorResult } from './protocols/monitor/monitor-handler';
 
 /**
@@ -13,6 +14,9 @@ import type { MonitorResult } from './protocols/monitor/monitor-handler';
  * overlaps Lambda's init phase and is shared by every invocation of the container.
  */
 const runtime = createRuntime(loadConfig(process.env));
+
+/** What is left once a reply is out (shadows, metrics, capture): never on the reply's path (issue 23). */
+export const afterInvocation = new AfterInvocation(runtime);
 
 /**
  * Settles once every model has loaded, or failed to. It never rejects, so a model that cannot
@@ -42,9 +46,6 @@ const adapters = {
   monitor: once(() => import('./protocols/monitor/monitor-handler.js')),
 };
 
-/** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
-const SHADOW_SETTLE_MS = 1_000;
-
 export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent;
 export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult;
 
@@ -68,18 +69,16 @@ function sourceOf(record: unknown): unknown {
 }
 
 /**
- * Routes each event kind to its adapter by the event's shape. Before returning, the invocation's
- * metrics are written (EMF on stdout) and its capture records sent (Lambda freezes the process once the handler returns), waiting at most
- * CAPTURE_FLUSH_TIMEOUT_MS; records not yet acknowledged stay held for the next invocation.
+ * Routes each event kind to its adapter by the event's shape. The invocation's shadow runs,
+ * metrics (EMF on stdout) and capture records are dealt with after the reply is out
+ * (lambda/observability/after-invocation.ts); in Lambda an internal extension keeps the process
+ * from being frozen until they are.
  */
 export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   try {
     return await route(event, context);
   } finally {
-    // A frozen container runs nothing: shadow runs finish (or give up) before the metrics are written.
-    await runtime.shadows?.settle(SHADOW_SETTLE_MS);
-    runtime.metrics.flush();
-    await runtime.capture?.flush(runtime.config.capture.flushTimeoutMs);
+    await afterInvocation.afterReply(context?.awsRequestId);
   }
 }
 
