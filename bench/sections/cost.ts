@@ -51,10 +51,10 @@ export async function run(context: BenchContext): Promise<Section> {
   const notes: string[] = [];
   const rows: (string | number)[][] = [];
 
-  // Web: one invocation per prediction. The warm invocation under the runtime client (deploy
-  // section, capture flush included) is what Lambda bills; the in-process handler time is the floor.
+  // Web: one invocation per prediction. The warm invocation's Invoke phase under the runtime client
+  // (deploy section: the reply and the work after it) is what Lambda bills; the in-process handler time is the floor.
   const webMs = deploy?.warmMs?.median ?? (apiHandler?.perRequest ? apiHandler.perRequest.median / 1000 : undefined);
-  const webSource = deploy?.warmMs ? 'warm invocation under aws-lambda-ric (deploy section)' : 'in-process handler (api-handler section)';
+  const webSource = deploy?.warmMs ? 'warm invocation\'s Invoke phase under aws-lambda-ric (deploy section)' : 'in-process handler (api-handler section)';
   if (webMs !== undefined) {
     for (const [label, memory] of [
       [`deployed memory (${memoryMb} MB)`, memoryMb],
