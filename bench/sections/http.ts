@@ -109,9 +109,11 @@ function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
     });
   };
   // Sync workers answer one request per connection and close it (gunicorn's sync worker has
-  // no keep-alive); gthread keeps connections open, the peer's best case on this machine.
+  // no keep-alive); gthread keeps connections open, the peer's best case on this machine. The
+  // first row is the course's own command, `gunicorn --bind=0.0.0.0:9696 predict:app`: gunicorn's
+  // defaults, one sync worker (bound to loopback here, on a free port).
   return [
-    { id: 'peer-1', side: 'peer', label: 'course: gunicorn, 1 sync worker', keepAlive: 'no (sync worker closes)', start: start('gunicorn 1', ['--workers', '1']) },
+    { id: 'peer-1', side: 'peer', label: 'course, as it runs: `gunicorn --bind=0.0.0.0:9696 predict:app` (1 sync worker, the default)', keepAlive: 'no (sync worker closes)', start: start('gunicorn (course)', []) },
     { id: 'peer-2', side: 'peer', label: 'course: gunicorn, 2 sync workers', keepAlive: 'no (sync worker closes)', start: start('gunicorn 2', ['--workers', '2']) },
     {
       id: 'peer-2t',
@@ -212,7 +214,7 @@ export async function run(context: BenchContext): Promise<Section> {
         'npm run bench -- --only http',
         `wrk -t1 -c<connections> -d${seconds}s --timeout 5s --latency -s post.lua http://127.0.0.1:<port>/predict   # post.lua POSTs ${body}`,
         'node bench/results/work/server.js   # with WEB_CONCURRENCY=1|2, MODEL_LOCATION=models/model.onnx',
-        'gunicorn --bind 127.0.0.1:<port> --workers 1|2 [--worker-class gthread --threads 4 --keep-alive 5] --chdir bench/results/work/peer --pythonpath bench/peers predict:app',
+        'gunicorn --bind 127.0.0.1:<port> [--workers 2 [--worker-class gthread --threads 4 --keep-alive 5]] --chdir bench/results/work/peer --pythonpath bench/peers predict:app   # no options: the course\'s own command, 1 sync worker',
       ],
       data,
     };
