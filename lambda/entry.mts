@@ -6,9 +6,19 @@
  * registers the internal extension that lets capture and metrics go out after each reply
  * (lambda/observability/lambda-lifecycle.ts). Everything else is lambda/handler.ts (which tests
  * and the local tools import directly).
+ *
+ * The handler is imported, not imported statically: Node compiles a module's static imports
+ * before its body runs, and the body first turns on the compile cache shipped in the asset
+ * (lambda/compile-cache.ts), so that the handler's modules are read from it.
  */
-import { afterInvocation, handler, modelsSettled } from './handler.js';
-import { startLambdaLifecycle } from './observability/lambda-lifecycle.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useShippedCompileCache } from './compile-cache.js';
+
+useShippedCompileCache(dirname(fileURLToPath(import.meta.url)));
+
+const { afterInvocation, handler, modelsSettled } = await import('./handler.js');
+const { startLambdaLifecycle } = await import('./observability/lambda-lifecycle.js');
 
 // The internal extension must register during init, and the models load meanwhile.
 await Promise.all([modelsSettled, startLambdaLifecycle(afterInvocation, process.env.AWS_LAMBDA_RUNTIME_API)]);

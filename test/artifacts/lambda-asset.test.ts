@@ -3,7 +3,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { copyOnnxRuntime, nodeArch } from '../../infra/bundling';
+import { FileSystem } from 'aws-cdk-lib';
+import { bundlePredictAsset, copyOnnxRuntime, nodeArch } from '../../infra/bundling';
+import { ASSET_HASH_EXCLUDE } from '../../infra/predict-code';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
 import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
@@ -133,6 +135,15 @@ describe('the bundled asset', () => {
     for (const file of natives) expect(elfMachine(join(bundled.predict.assetDir, file.path))).toBe(ELF_MACHINE[ARCHITECTURE]);
   });
 
+  it('keeps its hash from one build of the same code to the next (its V8 code cache, whose bytes differ per build, is left out of it)', () => {
+    const again = join(scratch.path, 'rebuilt-asset');
+    bundlePredictAsset(again, ARCHITECTURE);
+    const fingerprint = (dir: string) => FileSystem.fingerprint(dir, { exclude: [...ASSET_HASH_EXCLUDE] });
+
+    expect(existsSync(join(again, 'compile-cache', 'modules.json'))).toBe(true);
+    expect(fingerprint(again)).toBe(fingerprint(bundled.predict.assetDir));
+  });
+
   it('carries only onnxruntime-node and onnxruntime-common next to the bundle', () => {
     const packages = new Set(listFiles(join(bundled.predict.assetDir, 'node_modules')).map((f) => f.path.split('/')[0]));
     expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
@@ -250,6 +261,16 @@ describe('the work after a reply under the runtime client: capture, metrics, sha
   const capturedIds = (prefix: string) => firehose.lines(LOCAL.captureStream).map((line) => (JSON.parse(line) as { id: string }).id).filter((id) => id.startsWith(prefix));
 
   afterEach(() => firehose.release());
+
+  it('reads the modules of its cold start from the V8 code cache shipped in the asset, none refused', async () => {
+    const fn = await start(bundled.predict, { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    await fn.invoke(ride('compile-cache'));
+    // Node's own trace of its compile cache (NODE_DEBUG_NATIVE): one verdict per module compiled.
+    const verdicts = fn.output().split('\n').filter((line) => /^\[compile cache\] .*cache for \S+ was (accepted|rejected)/.test(line));
+
+    expect(verdicts.filter((line) => /handler-[A-Z0-9]+\.mjs was accepted/.test(line))).toHaveLength(1);
+    expect(verdicts.filter((line) => line.includes('was rejected'))).toEqual([]);
+  });
 
   it('registers one internal extension, for INVOKE events, during init', async () => {
     await firstInvocation;
