@@ -14,6 +14,7 @@ import { ServiceMetrics } from './observability/metrics/service-metrics';
 import type { PredictionEvent } from './observability/capture/prediction-capture';
 import type { ShadowModels } from './serving/shadow-models';
 import type { InputBatch } from './model/input-batch';
+import { warmUpOnnxRuntime } from './model/runtimes/onnx/warm-up';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -110,6 +111,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return models.get(names);
   };
   models.warm();
+  // onnxruntime's one-time set-up runs while the models download, not after (issue 23).
+  if (config.models.length > 0) warmUpOnnxRuntime();
   let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
   const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);
