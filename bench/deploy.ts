@@ -88,12 +88,14 @@ export async function run(context: DeployContext) {
     const peaks: number[] = [];
     for (let i = 0; i <= runs; i++) {
       const runtimeApi = await startRuntimeApi();
+      // An empty /tmp per cold start, as a new Lambda sandbox has (Node writes compile cache entries there at exit).
+      const tmp = mkdtempSync(join(tmpdir(), 'deploy-tmp-'));
       const lambda = startLambdaProcess({
         assetDir: bundled.predict.assetDir,
         handler: bundled.predict.handler,
         runtimeApi: runtimeApi.address,
         memoryMb: bundled.predict.memoryMb,
-        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint },
+        environment: { ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint, TMPDIR: tmp },
       });
       try {
         const first = await runtimeApi.invoke(apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) }));
@@ -128,6 +130,7 @@ export async function run(context: DeployContext) {
       } finally {
         await lambda.stop();
         await runtimeApi.close();
+        rmSync(tmp, { recursive: true, force: true });
       }
     }
     const cold = summarize(coldStarts);
