@@ -14,10 +14,18 @@ import type { OutputLayout, ScoredChunk, ScoredSink } from './scored-chunk';
  */
 export async function createParquetSink(path: string, layout: OutputLayout): Promise<ScoredSink> {
   if (!/\.m?js$/.test(__filename)) return createParquetWriterInThread(path, layout);
-  return threadSink(new Worker(__filename, { workerData: { role: ROLE, path, layout } satisfies Assignment }));
+  return threadSink(new Worker(__filename, { resourceLimits: WRITER_HEAP, workerData: { role: ROLE, path, layout } satisfies Assignment }));
 }
 
 const ROLE = 'ride-batch-parquet-writer';
+
+/**
+ * The writer's young generation, bounded: what it allocates per row (ride id views, 64-bit times,
+ * page buffers) dies young, and a second isolate's default young space alone added ~55 MB to a
+ * 3M-row job's peak RSS (448 → 393 MB measured, same CPU). The old generation is left unbounded,
+ * so no chunk size can run the writer out of memory.
+ */
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 8 };
 
 interface Assignment {
   role: typeof ROLE;
