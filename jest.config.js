@@ -11,5 +11,9 @@ module.exports = {
   // global cleanup only warns about them.
   testEnvironmentOptions: { globalsCleanup: 'off' },
   testTimeout: 60000,
+  // The tests leave the working tree as they found it (no tracked file rewritten, nothing left
+  // that git does not ignore): checked once around the whole run.
+  globalSetup: '<rootDir>/test/support/working-tree/before.js',
+  globalTeardown: '<rootDir>/test/support/working-tree/after.js',
   transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer|hyparquet-compressors|hysnappy)/)'],
 };

@@ -48,6 +48,11 @@ function launched(...args: string[]) {
   return timed(process.execPath, [join(ROOT, 'lambda', 'local', 'launch.cjs'), 'batch', ...args], { MODEL_LOCATION: join(ROOT, 'models', 'model.onnx') });
 }
 
+/** The CLI's last stdout line: its `--json` summary (the run's EMF metrics lines come before it). */
+function lastLine(stdout: string): string {
+  return stdout.trimEnd().split('\n').at(-1) ?? '';
+}
+
 function ensureMonth(dir: string, rows: number, year: number, month: number, extension: string): string {
   const path = join(dir, `green_tripdata_${year}-${String(month).padStart(2, '0')}_${rows}.${extension}`);
   if (!existsSync(path)) node('generate', 'green', `${year}-${String(month).padStart(2, '0')}`, String(rows), path);
@@ -57,7 +62,7 @@ function ensureMonth(dir: string, rows: number, year: number, month: number, ext
 function nodeRun(runner: string, input: string, output: string, rows: number): Measurement {
   localProgram('batch');
   const { stdout, peakRssMb } = launched(input, output, '--month', '2021-02', '--json');
-  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number };
+  const summary = JSON.parse(lastLine(stdout)) as { seconds: number; rows_read: number };
   return { runner, rows, seconds: summary.seconds, rowsPerSecond: Math.round(summary.rows_read / summary.seconds), peakRssMb };
 }
 
@@ -74,7 +79,7 @@ export async function measureOurBatch(options: { rows: number; year: number; mon
   const started = performance.now();
   const { stdout, peakRssMb } = launched(input, join(options.workDir, `scored-${options.rows}.parquet`), '--month', month, '--json');
   const wallSeconds = (performance.now() - started) / 1000;
-  const summary = JSON.parse(stdout) as { seconds: number; rows_read: number; rows_scored: number };
+  const summary = JSON.parse(lastLine(stdout)) as { seconds: number; rows_read: number; rows_scored: number };
   return { rowsIn: summary.rows_read, rowsScored: summary.rows_scored, seconds: summary.seconds, wallSeconds, peakRssBytes: peakRssMb * 1024 * 1024 };
 }
 

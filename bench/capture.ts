@@ -31,6 +31,8 @@ const quiet = { warn() {}, error() {}, addMetric() {}, publishStoredMetrics() {}
 
 function event(source: PredictionEvent['source'], n: number, seed: number): PredictionEvent {
   return {
+    refused: new Set(),
+    failures: 0,
     source,
     requestIds: source === 'http' ? [`a1b2c3d4-${seed}`] : Array.from({ length: n }, (_, i) => String(seed * 1000 + i)),
     batch: {
@@ -144,7 +146,7 @@ export async function measureCapture(): Promise<CaptureBenchResult> {
     });
     closeSync(fd);
     // Local directory sink throughput.
-    const local = createCapture(settings({ kind: 'directory', path: dir }), { logger: quiet, metrics: quiet }) as Capture;
+    const local = createCapture(settings({ kind: 'file', path: dir }), { logger: quiet, metrics: quiet }) as Capture;
     const started = performance.now();
     for (let i = 0; i < 50; i++) {
       local.observe(event('stream', 1000, i));

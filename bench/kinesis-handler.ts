@@ -8,6 +8,7 @@ import type { ModelSet } from '../lambda/model/model-set';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from '../lambda/local/local-kinesis';
 import { defaultModels } from '../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../test/support/events';
+import { testDataplane } from '../test/support/dataplane';
 
 const SIZES = [100, 1_000];
 const RUNS: Record<number, number> = { 100: 60, 1_000: 20 };
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const spent = { ms: 0 };
   const service = timed(await defaultModels('bench'), spent);
   const deps: { -readonly [K in keyof KinesisDeps]: KinesisDeps[K] } = {
-    getModels: async () => service,
+    getModels: async () => service, dataplane: testDataplane(),
     kinesis,
     predictionsStreamName: 'bench_predictions',
     testRun: false,

@@ -40,7 +40,6 @@ async function runOne(bench: RegisteredBench, context: BenchContext): Promise<Se
   const file = join(ROOT, 'bench', bench.module);
   if (!existsSync(file)) return skippedSection(bench.id, bench.title, bench.optional ?? `${bench.module} is missing`);
   if (bench.script) return runScript(bench, file, context);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(file) as Partial<BenchModule>;
   if (typeof module.run !== 'function') return skippedSection(bench.id, bench.title, `bench/${bench.module} does not export run(context): Promise<Section>`);
   const started = Date.now();

@@ -1,5 +1,6 @@
 import { HttpNoneAuthorizer, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { ContextError } from './errors';
 import type { PredictSettings } from './settings';
 
 /** What a protected route is given: its authorizer and the scopes a JWT must carry. */
@@ -22,7 +23,7 @@ export function predictionAuthorization(settings: PredictSettings): RouteAuthori
       return { authorizer: new HttpIamAuthorizer() };
     case 'jwt': {
       const { jwtIssuer, jwtAudience, jwtScope } = settings;
-      if (!jwtIssuer || !jwtAudience?.length) throw new Error('apiAuth=jwt needs context jwtIssuer (https URL) and jwtAudience (one or more, comma separated)');
+      if (!jwtIssuer || !jwtAudience?.length) throw new ContextError(jwtIssuer ? 'jwtAudience' : 'jwtIssuer', 'apiAuth=jwt needs context jwtIssuer (https URL) and jwtAudience (one or more, comma separated)');
       return {
         authorizer: new HttpJwtAuthorizer('Jwt', jwtIssuer, { jwtAudience: [...jwtAudience] }),
         authorizationScopes: jwtScope ? [jwtScope] : undefined,

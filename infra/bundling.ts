@@ -15,8 +15,12 @@ import { lambdaNodeFor, writeCompileCache } from './compile-cache';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
-/** The Lambda asset's entry: lambda/entry.mts → index.mjs (handler `index.handler`). */
-export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/entry.mts' });
+/**
+ * The Lambda asset's entries: lambda/entry.mts → index.mjs (handler `index.handler`), and the
+ * canary's PreTraffic hook → pretraffic.mjs (handler `pretraffic.handler`). One asset, one build:
+ * the hook shares the chunks it needs, and loads no model at init (index.mjs would fetch them all).
+ */
+export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({ index: 'lambda/entry.mts', pretraffic: 'lambda/deploy-hook/entry.ts' });
 
 /**
  * The local programs (never in the Lambda asset): each entry runs its program when executed,
@@ -102,6 +106,10 @@ export function bundleOptions(entries: Readonly<Record<string, string>>, outdir:
     // onnxruntime-node is a native addon; kinesalite (npm run stream's local Kinesis, never in the
     // asset) loads its actions with require() of computed paths, which no bundler can follow.
     external: ['onnxruntime-node', 'kinesalite'],
+    // vega's loader reaches tr46 (node-fetch → whatwg-url), which requires Node's own punycode:
+    // deprecated since Node 21, it prints a DeprecationWarning on every monitor run. The npm
+    // package is the same code without the warning (the trailing slash names the package).
+    alias: { punycode: 'punycode/' },
     banner: { js: ESM_BANNER },
     minify: true,
     sourcemap: true,

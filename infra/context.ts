@@ -2,7 +2,9 @@ import type { Node } from 'constructs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { TAXI_TYPES, parseModelPairs } from '../lambda/contract';
-import type { PredictSettings } from './settings';
+import { allowedValues } from '../lambda/config/errors';
+import { ContextError } from './errors';
+import { PRESETS, type PredictSettings, type PresetName } from './settings';
 
 // `cdk -c key=value` hands every value over as a string; cdk.json may hold real numbers and booleans.
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
@@ -74,20 +76,47 @@ const ContextSchema = z.object({
     .optional(),
   jwtScope: text,
   rawInputExpiryDays: int(1, 3650),
+  rmseAlarmFactor: z.coerce.number().min(1).max(100).optional(),
+  operationalAlarms: flag,
+  captureSampleRate: z.coerce.number().min(0).max(1).optional(),
 });
 
+/** `-c preset=demo`: a bundle of the keys above (infra/settings.ts, PRESETS); keys given explicitly win. */
+const PresetSchema = z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).optional();
+
+/** Every key the stack reads; other keys of this shape are typos (framework keys hold `:` or `@`). */
+export const CONTEXT_KEYS: readonly string[] = Object.freeze(['preset', ...Object.keys(ContextSchema.shape)]);
+
 /**
- * Reads the stack's settings from CDK context (cdk.json or `cdk deploy -c key=value`), once.
- * Throws naming the key that is wrong, before anything is synthesized.
+ * Reads the stack's settings from CDK context (cdk.json or `cdk deploy -c key=value`), once: a
+ * preset's values first, then the keys given. Throws a {@link ContextError} naming the key that is
+ * wrong (or unknown), before anything is synthesized.
  *
  * @example settingsFromContext(app.node) // { architecture: 'arm64' } for `-c architecture=arm64`
  */
 export function settingsFromContext(node: Node): Partial<PredictSettings> {
+  rejectUnknownKeys(node);
+  const preset = PresetSchema.safeParse(node.tryGetContext('preset'), { error: allowedValues });
+  if (!preset.success) throw contextError(preset.error, 'preset');
   const raw = Object.fromEntries(Object.keys(ContextSchema.shape).map((key) => [key, node.tryGetContext(key)]));
-  const parsed = ContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`invalid context ${issue?.path.join('.')}: ${issue?.message}`);
-  }
-  return parsed.data as Partial<PredictSettings>;
+  const parsed = ContextSchema.safeParse(raw, { error: allowedValues });
+  if (!parsed.success) throw contextError(parsed.error);
+  const given = Object.entries(parsed.data).filter(([, value]) => value !== undefined);
+  return { ...(preset.data === undefined ? {} : PRESETS[preset.data]), ...Object.fromEntries(given) } as Partial<PredictSettings>;
+}
+
+/** A failed parse as a {@link ContextError} naming the key (`key` when the schema parsed that key's value alone). */
+function contextError(error: z.ZodError, key?: string): ContextError {
+  const issue = error.issues[0];
+  const path = [key, ...(issue?.path ?? [])].filter((part) => part !== undefined).join('.');
+  return new ContextError(path, `invalid context ${path}: ${issue?.message ?? 'invalid'}`, { cause: error });
+}
+
+/** A key like ours that the stack does not read (e.g. `-c shardcount=1`) is a mistake, not a no-op. */
+function rejectUnknownKeys(node: Node): void {
+  const unknown = Object.keys(node.getAllContext()).filter((key) => /^[a-z][A-Za-z0-9]*$/.test(key) && !CONTEXT_KEYS.includes(key));
+  const [key] = unknown;
+  if (key === undefined) return;
+  const like = CONTEXT_KEYS.find((known) => known.toLowerCase() === key.toLowerCase());
+  throw new ContextError(key, `unknown context key ${key}: ${like ? `did you mean ${like}?` : `the keys are ${CONTEXT_KEYS.join(', ')}`} (docs/deploy.md)`);
 }

@@ -6,6 +6,7 @@ import { Alias, type Function as LambdaFunction, type IVersion } from 'aws-cdk-l
 import { Construct } from 'constructs';
 import { DIMENSIONS, METRICS, SERVICE_NAME } from '../lambda/contract';
 import { acknowledgeNag } from './nag';
+import { PreTrafficHook } from './pretraffic-hook';
 import type { PredictSettings } from './settings';
 
 /** The alias the HTTP API and the stream invoke; CodeDeploy moves it from version to version. */
@@ -20,8 +21,9 @@ export interface PredictRolloutProps {
 /**
  * Safe rollout of the predict function: every deploy that changes its code or configuration (a
  * model is configuration: MODELS names content-addressed keys) publishes a version; CodeDeploy
- * shifts the `live` alias to it (canary 10 % for 5 minutes by default) and moves it back at once
- * when any rollback alarm fires.
+ * shifts the `live` alias to it (canary 10 % for 5 minutes by default) once its PreTraffic hook
+ * has seen it reproduce every model's examples, and moves it back at once when any rollback alarm
+ * fires.
  *
  * The alarms watch the NEW version alone where CloudWatch can: an alarm needs its dimension values
  * when it is defined, and the one value the stack knows about the new version is its number (the
@@ -34,6 +36,8 @@ export class PredictRollout extends Construct {
   readonly version: IVersion;
   readonly alias: Alias;
   readonly deploymentGroup: LambdaDeploymentGroup;
+  /** checks each new version against its models' examples before any traffic shifts to it */
+  readonly preTrafficHook: PreTrafficHook;
   /** the alarms that roll a deployment back, by what they watch */
   readonly alarms: {
     readonly errors: Alarm;
@@ -83,6 +87,7 @@ export class PredictRollout extends Construct {
       alarms: [this.alarms.errors, this.alarms.p99Duration, this.alarms.predictionErrors, this.alarms.deadLetters],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
+    this.preTrafficHook = new PreTrafficHook(this, 'PreTraffic', { version: this.version, deploymentGroup: this.deploymentGroup, settings });
     acknowledgeNag(
       this.deploymentGroup,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',

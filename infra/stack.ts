@@ -7,7 +7,7 @@ import { ENV, SERVICE_NAME } from '../lambda/contract';
 import { PredictAlarms } from './alarms';
 import { PredictApi } from './api';
 import { Buckets, DATA_PREFIXES, logicalIdOf } from './buckets';
-import { ServedModels } from './models';
+import { ServedModels } from './served-models';
 import { acknowledgeNag } from './nag';
 import { Monitoring, MONITORING_PREFIXES, referenceProfileKey } from './monitoring';
 import { PredictFunction } from './predict-function';
@@ -15,6 +15,7 @@ import { PredictRollout } from './rollout';
 import { DEFAULT_MODEL_KEY, resolveSettings, type PredictSettings } from './settings';
 import { PredictionStreams } from './streams';
 import { expireRawInputs } from './raw-input-expiry';
+import { uploadedLocationKey } from './model-sources';
 
 /**
  * Why arm64 is not the default, said at synth: onnxruntime has an open report of aborting at
@@ -95,17 +96,19 @@ export class PredictStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       dataBucket: data,
       referenceBucket: this.buckets.model,
-      // The training profile travels with the primary model (uploaded next to it under its content key).
-      referenceKey: referenceProfileKey(this.models.primaryKey ?? DEFAULT_MODEL_KEY),
+      // Each uploaded model's training profile travels with it (next to it under its content key).
+      referenceKeys: this.referenceProfileKeys(),
+      models: this.models.models.map((model) => model.name),
       producers: [this.predict.role, this.batch.role],
       settings,
+      monitoring: { captureSampleRate: settings.captureSampleRate },
     });
     for (const fn of [this.predict, this.batch]) {
       for (const [name, value] of Object.entries(this.monitoring.captureEnvironment)) fn.function.addEnvironment(name, value);
     }
     expireRawInputs(
       data,
-      [DATA_PREFIXES.deadLetters, MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors],
+      [DATA_PREFIXES.deadLetters, MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors, MONITORING_PREFIXES.actuals],
       settings.rawInputExpiryDays,
     );
     // The API and the stream invoke the alias, never $LATEST: traffic follows CodeDeploy's shifts.
@@ -117,13 +120,15 @@ export class PredictStack extends Stack {
       schedule: Schedule.expression(settings.batchSchedule),
       targets: [new LambdaFunction(this.batch.function, { retryAttempts: 2 })],
     });
-    new PredictAlarms(this, 'Alarms', {
-      predict: this.predict.function,
-      batch: this.batch.function,
-      onFailureQueue: this.streams.onFailure,
-      metricsNamespace: settings.metricsNamespace,
-      maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
-    });
+    if (settings.operationalAlarms) {
+      new PredictAlarms(this, 'Alarms', {
+        predict: this.predict.function,
+        batch: this.batch.function,
+        onFailureQueue: this.streams.onFailure,
+        metricsNamespace: settings.metricsNamespace,
+        maxIteratorAgeSeconds: settings.iteratorAgeAlarmSeconds,
+      });
+    }
     this.addOutputs();
   }
 
@@ -175,10 +180,23 @@ export class PredictStack extends Stack {
     }
   }
 
+  /**
+   * The reference profiles the monitor reads: `reference-profile.json` of every uploaded model that
+   * has one (`npm run train` writes one per model), else the primary model's, beside its key.
+   */
+  private referenceProfileKeys(): string[] {
+    const uploaded = this.models.models.flatMap(({ source }) =>
+      source.kind === 'project-file' && source.files.includes('reference-profile.json') ? [referenceProfileKey(uploadedLocationKey(source))] : [],
+    );
+    return uploaded.length > 0 ? uploaded : [referenceProfileKey(this.models.primaryKey ?? DEFAULT_MODEL_KEY)];
+  }
+
   private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'POST {ApiUrl}predict, GET {ApiUrl}health' });
     new CfnOutput(this, 'InputStreamName', { value: this.streams.input.streamName, description: 'put ride events here' });
     new CfnOutput(this, 'ProducerPolicyArn', { value: this.streams.producerPolicy.managedPolicyArn, description: 'attach to who may put ride events' });
+    new CfnOutput(this, 'ActualsLocation', { value: `s3://${this.buckets.data.bucketName}/${MONITORING_PREFIXES.actuals}`, description: 'put ground truth here: dt=<YYYY-MM-DD of the ride>/<file>.csv|.jsonl|.parquet with ride_id, actual_<model>' });
+    new CfnOutput(this, 'ActualsProducerPolicyArn', { value: this.monitoring.actualsProducerPolicy.managedPolicyArn, description: 'attach to who may put ground truth under actuals/' });
     if (this.api.invokePolicy) {
       new CfnOutput(this, 'InvokePolicyArn', { value: this.api.invokePolicy.managedPolicyArn, description: 'attach to who may call POST /predict (SigV4)' });
     }

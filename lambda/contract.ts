@@ -49,6 +49,16 @@ export const ENV = Object.freeze({
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   /** set by Lambda itself: the published version executing ("7"), `$LATEST` when unpublished */
   functionVersion: 'AWS_LAMBDA_FUNCTION_VERSION',
+  /** a directory, or `firehose://<delivery stream>`: prediction capture (lambda/config/capture.ts) */
+  captureLocation: 'CAPTURE_LOCATION',
+  captureSampleRate: 'CAPTURE_SAMPLE_RATE',
+  /** the scheduled monitor's inputs and output (lambda/config/monitor.ts) */
+  monitorCaptureLocation: 'MONITOR_CAPTURE_LOCATION',
+  monitorReferenceLocation: 'MONITOR_REFERENCE_LOCATION',
+  /** where the truth arrives by ride id (the `actuals/` prefix): joined with capture for quality */
+  monitorActualsLocation: 'MONITOR_ACTUALS_LOCATION',
+  monitorOutputLocation: 'MONITOR_OUTPUT_LOCATION',
+  monitorPeriodDays: 'MONITOR_PERIOD_DAYS',
 });
 
 /**
@@ -62,6 +72,12 @@ export const METRICS = Object.freeze({
   predictionErrors: 'PredictionErrors',
   /** stream records written to the dead-letter destination */
   recordsDeadLettered: 'RecordsDeadLettered',
+  /** capture records dropped (destination down or throttling, or the held buffer full) */
+  captureRecordsDropped: 'CaptureRecordsDropped',
+  /** the scheduled monitor's inputs that drifted from the reference (one datapoint per run) */
+  driftedInputs: 'DriftedInputs',
+  /** the scheduled monitor's RMSE on captured rows with actuals */
+  rmse: 'Rmse',
 });
 
 /** Dimension names of {@link METRICS}; see {@link METRIC_DIMENSION_SETS}. */
@@ -119,9 +135,43 @@ export function parseModelPairs(text: string, variable: string): ModelPair[] {
     });
   if (pairs.length === 0) throw new Error(`${variable}: names no model (expected name=location,...)`);
   const seen = new Set<string>();
-  for (const { name } of pairs) {
-    if (seen.has(name)) throw new Error(`${variable}: model '${name}' is given twice`);
+  for (const { name, location } of pairs) {
+    if (seen.has(name)) throw new Error(`${variable}: '${name}=${location}' repeats the name '${name}'`);
     seen.add(name);
   }
   return pairs;
 }
+
+// ── Operate (issue 25): the canary's PreTraffic hook and the monitor's ground truth ──────────────
+
+/**
+ * The PreTraffic hook function: a second entry of the same asset (infra/bundling.ts builds it as
+ * `pretraffic.mjs`), told by the stack which version to check.
+ */
+export const PRETRAFFIC = Object.freeze({
+  /** the asset's handler setting for the hook */
+  handler: 'pretraffic.handler',
+  /** the new predict version's qualified ARN, set on the hook at each deploy */
+  targetEnv: 'PRETRAFFIC_TARGET',
+});
+
+/**
+ * The scheduled monitor's quality metrics (EMF, namespace POWERTOOLS_METRICS_NAMESPACE): per model
+ * and version, from captured predictions joined to ground truth by ride id. Each datapoint carries
+ * `[service, model, model_version]` (dashboards) and `[service, model]`, whose Maximum over a run
+ * is the model's worst version — what the per-model alarm watches (a CloudWatch alarm needs every
+ * dimension value when it is defined, and versions are only known at run time).
+ */
+export const QUALITY_METRICS = Object.freeze({
+  rmse: 'ModelRmse',
+  mae: 'ModelMae',
+  bias: 'ModelBias',
+  rowsJoined: 'ModelRowsJoined',
+  /** RMSE ÷ the version's training RMSE; alarmed above a factor (infra, CDK context rmseAlarmFactor) */
+  rmseOverTraining: 'RmseOverTraining',
+  capturedWithoutActual: 'CapturedWithoutActual',
+  actualsWithoutCapture: 'ActualsWithoutCapture',
+});
+
+/** The data bucket prefix where ground truth lands, `actuals/dt=<YYYY-MM-DD of the ride>/<file>` (docs/monitoring.md). */
+export const ACTUALS_PREFIX = 'actuals/';

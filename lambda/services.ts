@@ -6,12 +6,13 @@ import type { Config } from './config/index';
 import type { HttpDeps } from './protocols/http/http-handler';
 import type { KinesisDeps } from './protocols/kinesis/stream-handler';
 import type { BatchDeps } from './protocols/batch/batch-handler';
-import { ModelRefresher, ModelSetCache, describeModelLocation, fingerprintModel, loadServedModel, type ModelLoadFailure, type ModelSpec } from './repository';
+import { ModelRefresher, ModelSetCache, fingerprintModel, loadServedModel, type ModelLoadFailure, type ModelSpec } from './repository';
+import { describeLocation } from './storage/location';
 import type { ServedModel } from './model/served-model';
 import { SERVICE_NAME } from './contract';
 import type { Capture } from './observability/capture';
 import { ServiceMetrics } from './observability/metrics/service-metrics';
-import type { PredictionEvent } from './observability/capture/prediction-capture';
+import { createDataplane, type Dataplane, type PredictionEvent } from './serving/dataplane';
 import type { ShadowModels } from './serving/shadow-models';
 import type { InputBatch } from './model/input-batch';
 import { warmUpOnnxRuntime } from './model/runtimes/onnx/warm-up';
@@ -24,6 +25,8 @@ export interface Runtime {
   /** hot swap (MODEL_REFRESH_SECONDS); undefined when off. `refresh.stats().refused` counts refused models */
   readonly refresh?: ModelRefresher;
   readonly s3: S3Client;
+  /** the one inference path every protocol calls (metrics, capture and shadows observe it) */
+  readonly dataplane: Dataplane;
   readonly http: HttpDeps;
   /**
    * The stream path's dependencies, built on the first call (lambda/protocols/kinesis/stream-deps.ts is loaded then):
@@ -66,8 +69,8 @@ export function createS3Client(config: Config): S3Client {
       // Without this the SDK only logs a breached request timeout and waits forever on a stalled peer.
       throwOnRequestTimeout: true,
     }),
-    endpoint: config.s3Endpoint,
-    forcePathStyle: config.s3Endpoint !== undefined,
+    endpoint: config.s3.endpoint,
+    forcePathStyle: config.s3.endpoint !== undefined,
     // Streamed uploads without aws-chunked framing, which local S3 servers store verbatim.
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
@@ -77,11 +80,10 @@ export function createS3Client(config: Config): S3Client {
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const s3 = createS3Client(config);
-  const metrics = new ServiceMetrics(config.functionVersion, () => {
+  const metrics = new ServiceMetrics(config.metrics.functionVersion, () => {
     // Required on the first flush, not at the top: the cold start never evaluates the metrics library.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-    return new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME });
+    return new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME });
   });
   const shadows = loadShadows(config, s3, logger, metrics);
   const load = async (spec: ModelSpec): Promise<ServedModel> => {
@@ -89,7 +91,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     const model = await loadServedModel(spec, s3);
     logger.info('model loaded', {
       model: model.name,
-      location: describeModelLocation(spec.location),
+      location: describeLocation(spec.location),
       modelVersion: model.version,
       loadMs: Math.round(performance.now() - started),
     });
@@ -115,7 +117,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   if (config.models.length > 0) warmUpOnnxRuntime();
   let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
-  const onPredictions = allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe);
+  // The one inference path: every protocol calls it; it tells metrics, capture (with the shadows' outputs) once per inference.
+  const dataplane = createDataplane({
+    observe: allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe),
+    onObserverError: (error) => logger.error('prediction observer failed', { error: error as Error }),
+  });
   return {
     capture,
     metrics,
@@ -125,19 +131,20 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     logger,
     models,
     s3,
+    dataplane,
     http: {
       getModels,
       modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
       onUnexpectedError: (error) => logger.error('unexpected error', { error: error as Error }),
-      onPredictions,
+      dataplane,
       onServiceFailure: () => metrics.failed(),
     },
     stream: () => {
       // Imported here, not at the top: see Runtime.stream (a chunk of its own in the asset).
       stream ??= import('./protocols/kinesis/stream-deps.js').then(({ createStreamDeps }) =>
-        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, onPredictions, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
+        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, dataplane, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
       );
       return stream;
     },
@@ -145,7 +152,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       getModels,
       s3,
       settings: config.batch,
-      onPredictions,
+      dataplane,
       log: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
     },
   };
@@ -179,7 +186,6 @@ function allOf(...observers: (((event: PredictionEvent) => void) | undefined)[])
  */
 function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: ServiceMetrics): ShadowModels | undefined {
   if (config.shadowModels.length === 0) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ShadowModels } = require('./serving/shadow-models') as typeof import('./serving/shadow-models');
   const loads = config.shadowModels.map((spec) => ({ name: spec.name, load: loadServedModel(spec, s3) }));
   return new ShadowModels(loads, {
@@ -201,9 +207,7 @@ function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: Serv
  */
 function loadCapture(config: Config, logger: Logger): Capture | undefined {
   if (!config.capture.location) return undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { createCapture } = require('./observability/capture') as typeof import('./observability/capture');
   const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
+  return createCapture(config.capture, { logger, metrics: new Metrics({ namespace: config.metrics.namespace, serviceName: SERVICE_NAME }) });
 }

@@ -15,6 +15,11 @@ const exec = promisify(execFile);
 export const PYTHON = '/usr/bin/python3';
 export const GUNICORN = 'gunicorn';
 export const DEBIAN_PACKAGES = 'python3-flask gunicorn python3-sklearn python3-pandas wrk';
+/**
+ * The environment every peer process gets on top of its own: Python caches an imported module's
+ * bytecode in __pycache__ beside it, and predict.py lives in the repository (tests run the bench).
+ */
+export const PYTHON_ENV = Object.freeze({ PYTHONDONTWRITEBYTECODE: '1' });
 
 export interface PeerStatus {
   available: boolean;

@@ -8,6 +8,8 @@ import { createModelSet } from '../../lambda/model/model-set';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';
+import { testDataplane } from '../../test/support/dataplane';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 /** An API Gateway HTTP API (payload 2.0) event as Lambda receives it for `POST /predict`. */
 export function predictEvent(body: string): APIGatewayProxyEventV2 {
@@ -37,9 +39,9 @@ export function predictEvent(body: string): APIGatewayProxyEventV2 {
 /** `handleApiGatewayEvent` per request: what one warm Lambda invocation costs in our code. */
 export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const service = createModelSet([createServedModel({ name: 'duration', version: 'bench', runner: model, source: 'bench' })]);
+  const service = createModelSet([createServedModel({ name: 'duration', version: 'bench', runner: model, preprocessing: RIDE_FEATURES, source: 'bench' })]);
   const deps: HttpDeps = {
-    getModels: () => Promise.resolve(service),
+    getModels: () => Promise.resolve(service), dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => context.log(`unexpected: ${String(error)}`),

@@ -48,7 +48,6 @@ function loadOurs(context: BenchContext): MeasureOurBatch | undefined {
   const file = join(context.root, 'bench', 'batch.ts');
   // Only import it when it offers the function: a standalone script would run on import.
   if (!existsSync(file) || !/export (async )?function measureOurBatch\b/.test(readFileSync(file, 'utf8'))) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(file) as { measureOurBatch?: MeasureOurBatch };
   return module.measureOurBatch;
 }

@@ -7,11 +7,12 @@ import type { Ride } from '../../lambda/rides/features';
 import { localProgram } from '../build';
 import { groupCpuSeconds } from '../load/process-cpu';
 import { hasWrk, runAutocannon, runWrk, type LoadResult } from '../load/wrk';
-import { GUNICORN, checkPeer, probeRides, trainPeer } from '../peers/peer';
+import { GUNICORN, PYTHON_ENV, checkPeer, probeRides, trainPeer } from '../peers/peer';
 import { COURSE_RIDE } from '../rides';
 import { freePort, postJson, startServer, type RunningServer } from '../servers';
 import type { BenchContext, Section, Table, TargetCheck } from '../section';
 import { fmt, summarize } from '../stats';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 /** One server set-up under load: ours (1 process or a 2-worker cluster) or a gunicorn configuration. */
 interface ServerConfig {
@@ -104,7 +105,7 @@ function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
     return startServer(name, GUNICORN, ['--bind', `127.0.0.1:${port}`, '--chdir', modelDir, '--pythonpath', join(context.root, 'bench', 'peers'), '--log-level', 'warning', ...extra, 'predict:app'], {
       cwd: modelDir,
       url,
-      env: process.env,
+      env: { ...process.env, ...PYTHON_ENV },
       ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
     });
   };
@@ -157,7 +158,7 @@ export async function run(context: BenchContext): Promise<Section> {
 
   const probes = probeRides(context.smoke);
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const oursExpected = Array.from(await model.run([batchOf(probes)]));
+  const oursExpected = Array.from(await model.run([RIDE_FEATURES.apply(batchOf(probes), model.inputs)]));
   context.log('http: bundling the server');
   const serverJs = localProgram('server');
   let configs = ourConfigs(context, serverJs);

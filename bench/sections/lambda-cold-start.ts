@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -9,7 +9,7 @@ import { synthesizeBundled } from '../../test/support/bundled-asset';
 import { startFirehoseServer } from '../../test/support/firehose-server';
 import { startS3Server } from '../../test/support/s3-server';
 import { parseModelPairs } from '../../lambda/contract';
-import { checkPeer, PYTHON, trainPeer } from '../peers/peer';
+import { checkPeer, PYTHON, PYTHON_ENV, trainPeer } from '../peers/peer';
 import { COURSE_RIDE } from '../rides';
 import type { BenchContext, Section, TargetCheck } from '../section';
 import { fmt, fmtSummary, summarize, type Summary } from '../stats';
@@ -95,7 +95,7 @@ async function ourColdStart(driver: string, variant: Variant, env: NodeJS.Proces
 }
 
 async function peerFirstRequest(context: BenchContext, modelDir: string): Promise<number> {
-  const { wallMs, stdout } = await spawnTimed(PYTHON, [join(context.root, 'bench', 'peers', 'first-request.py'), JSON.stringify(COURSE_RIDE)], { cwd: modelDir, env: { PATH: process.env.PATH } }, (text) => text.includes('"status"'));
+  const { wallMs, stdout } = await spawnTimed(PYTHON, [join(context.root, 'bench', 'peers', 'first-request.py'), JSON.stringify(COURSE_RIDE)], { cwd: modelDir, env: { PATH: process.env.PATH, ...PYTHON_ENV } }, (text) => text.includes('"status"'));
   const reply = JSON.parse(stdout.trim().split('\n').pop() as string) as { status: number };
   if (reply.status !== 200) throw new Error(`the course's app answered ${reply.status}`);
   return wallMs;

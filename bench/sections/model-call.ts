@@ -5,12 +5,14 @@ import { batchOf } from '../../test/support/fixtures';
 import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, sampleMicros, summarize } from '../stats';
 import { trainingRides } from '../rides';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 /** The predict core's model call (`OnnxModel.run`), for 1 ride and for 1,000 rides. */
 export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
-  const one = [batchOf(trainingRides(1))];
-  const thousand = [batchOf(trainingRides(1000))];
+  // As a served model hands its runner a batch: with the course's PU_DO column added (rides/features.ts).
+  const one = [RIDE_FEATURES.apply(batchOf(trainingRides(1)), model.inputs)];
+  const thousand = [RIDE_FEATURES.apply(batchOf(trainingRides(1000)), model.inputs)];
   const samples = context.smoke ? 3 : 200;
   await sampleMicros(() => model.run(one), 1, context.smoke ? 100 : 5000); // warm-up: JIT and the session's arena
   await sampleMicros(() => model.run(thousand), 1, context.smoke ? 5 : 200);

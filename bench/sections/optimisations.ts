@@ -8,6 +8,7 @@ import { batchOf } from '../../test/support/fixtures';
 import { trainingRides } from '../rides';
 import type { BenchContext, Section } from '../section';
 import { fmt, sampleMicros, summarize, type Summary } from '../stats';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 /** A/B: runs both variants in alternation, `rounds` times, and summarises each. */
 async function ab(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<[Summary, Summary]> {
@@ -33,8 +34,8 @@ function syncMicros(fn: () => unknown, iterations: number): number {
 export async function run(context: BenchContext): Promise<Section> {
   const bytes = new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx')));
   const model = await OnnxModel.fromBytes(bytes);
-  const service = createServedModel({ name: 'duration', version: 'bench', runner: model, source: 'bench' });
-  const rides = trainingRides(16).map((r) => batchOf([r]));
+  const service = createServedModel({ name: 'duration', version: 'bench', runner: model, preprocessing: RIDE_FEATURES, source: 'bench' });
+  const rides = trainingRides(16).map((r) => RIDE_FEATURES.apply(batchOf([r]), model.inputs));
   const rounds = context.smoke ? 2 : 30;
   const loops = context.smoke ? 20 : 300;
 

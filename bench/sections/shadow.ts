@@ -9,10 +9,12 @@ import type { BenchContext, Section } from '../section';
 import { fmt, fmtSummary, summarize } from '../stats';
 import { COURSE_RIDE } from '../rides';
 import { predictEvent } from './api-handler';
+import { testDataplane } from '../../test/support/dataplane';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 async function served(context: BenchContext, name: string, file: string): Promise<ServedModel> {
   const runner = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', file))));
-  return createServedModel({ name, version: file, runner, source: file });
+  return createServedModel({ name, version: file, runner, preprocessing: RIDE_FEATURES, source: file });
 }
 
 /** CPU (user + system) per call of `work`, over `n` sequential calls: µs. */
@@ -36,7 +38,7 @@ export async function run(context: BenchContext): Promise<Section> {
   await shadows.settle(1_000);
   const deps = (withShadow: boolean): HttpDeps => {
     const set = createModelSet([duration], withShadow ? { onModelRun: shadows.onModelRun } : {});
-    return { getModels: () => Promise.resolve(set), maxBodyBytes: 1 << 20, maxRidesPerRequest: 10_000, onUnexpectedError: (e) => context.log(String(e)) };
+    return { getModels: () => Promise.resolve(set), dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 10_000, onUnexpectedError: (e) => context.log(String(e)) };
   };
   const event = predictEvent(JSON.stringify(COURSE_RIDE));
   const plain = deps(false);

@@ -10,6 +10,7 @@ import { shippedModels } from '../../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../../test/support/events';
 import type { BenchContext, Section, TargetCheck } from '../section';
 import { fmt } from '../stats';
+import { testDataplane } from '../../test/support/dataplane';
 
 /** The issue's bound: two models per request or record cost at most this many times one model. */
 const RATIO_TARGET = 1.3;
@@ -73,7 +74,7 @@ const predictRequest = (body: string): HttpRequest => ({ method: 'POST', path: '
 
 function httpWorkloads(requests: number): Workload[] {
   const deps = (set: ModelSet): HttpDeps => ({
-    getModels: () => Promise.resolve(set),
+    getModels: () => Promise.resolve(set), dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => {
@@ -135,7 +136,7 @@ Promise.all(Array.from({ length: connections }, lane)).then(() => agent.destroy(
 /** The real node:http server (`npm start`'s) on loopback; `current` is the set it answers with. */
 async function serverWorkloads(requests: number, current: { set: ModelSet }): Promise<{ workloads: Workload[]; close(): Promise<void> }> {
   const server = createHttpServer({
-    getModels: () => Promise.resolve(current.set),
+    getModels: () => Promise.resolve(current.set), dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => {
@@ -163,7 +164,7 @@ function kinesisWorkload(events: number): Workload {
   // never called under TEST_RUN; a closed loopback port, so a stray write would fail loudly
   const kinesis = createLocalKinesisClient('http://127.0.0.1:9');
   const deps = (set: ModelSet): KinesisDeps => ({
-    getModels: () => Promise.resolve(set),
+    getModels: () => Promise.resolve(set), dataplane: testDataplane(),
     kinesis,
     predictionsStreamName: 'unused',
     testRun: true,

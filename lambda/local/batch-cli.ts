@@ -11,46 +11,70 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index';
+import { DEFAULT_BATCH_INPUT_TEMPLATE, DEFAULT_BATCH_OUTPUT_TEMPLATE, loadConfig } from '../config/index';
+import { ConfigError } from '../config/errors';
 import { isPredictError } from '../serving/errors';
-import { ModelSetCache, loadServedModel } from '../repository';
-import { SERVICE_NAME, createS3Client } from '../services';
-import type { Capture } from '../observability/capture';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
 import { BatchJobError } from '../protocols/batch/errors';
 import { parseBatchRequest, resolveBatchJob } from '../protocols/batch/job';
 import { preloadParquetModules } from '../protocols/batch/trip-files/parquet-modules';
 import { runBatchJob, type BatchSummary } from '../protocols/batch/run-batch';
-import { formatOf, parseDataLocation } from '../protocols/batch/locations';
+import { formatOf } from '../protocols/batch/locations';
+import { parseLocation } from '../storage/location';
 import { createProgressBar } from './progress-bar';
-import type { ModelSet } from '../model/model-set';
 import { DriftSpecError, parseDrift, syntheticMonth, writeTripCsv, writeTripParquet, type TripDrift } from './synthetic';
+import { UsageError, describeFailure, parseCommandLine, wantsHelp } from './cli';
 
-const USAGE = `usage:
+/** `npm run batch -- --help`. */
+export const BATCH_USAGE = `Scores a month of TLC trip records (parquet or CSV; a path or an s3:// URI) into a file of
+predictions, or writes a synthetic month to try it on. A name ending in .csv means CSV, anything
+else parquet.
+
+usage:
   npm run batch -- <input> <output> [--taxi-type green|yellow] [--month YYYY-MM] [--run-id ID] [--json]
-  npm run batch -- --taxi-type green --month 2021-02 [--run-id ID]     (BATCH_INPUT_TEMPLATE / BATCH_OUTPUT_TEMPLATE)
-  npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--row-group-size N] [--codec C]
-                   [--drift distance=S,zones=Z,hours=tlc|flat|night|rush] [--seed N]`;
+  npm run batch -- --taxi-type green|yellow --month YYYY-MM [--run-id ID] [--json]
+      input and output from BATCH_INPUT_TEMPLATE and BATCH_OUTPUT_TEMPLATE, by default
+      ${DEFAULT_BATCH_INPUT_TEMPLATE} and
+      ${DEFAULT_BATCH_OUTPUT_TEMPLATE} ({run_id}: the model version)
+  npm run batch -- generate <green|yellow> <YYYY-MM> <rows> <output> [--null-rate R] [--seed N]
+      [--row-group-size N] [--codec SNAPPY|GZIP|BROTLI|UNCOMPRESSED] [--drift distance=S,zones=Z,hours=tlc|flat|night|rush]
+
+examples:
+  npm run batch -- generate green 2021-02 200000 data/green_tripdata_2021-02.parquet
+  npm run batch -- --taxi-type green --month 2021-02
+  npm run batch -- data/green_tripdata_2021-02.parquet output/green-2021-02.parquet
+`;
 
 /** What one CLI run talks to; tests run the CLI in-process with their own. */
 export interface BatchCliIo {
   env: NodeJS.ProcessEnv;
   stdout: Pick<NodeJS.WriteStream, 'write'>;
   stderr: NodeJS.WriteStream | Pick<NodeJS.WriteStream, 'write'>;
-  /** the loaded models, when the caller has them (tests); otherwise loaded from the environment's config */
-  models?: ModelSet;
+  /** the process's services, when the caller has them (tests run many jobs in one process); otherwise built from the environment */
+  services?: Runtime;
 }
 
 /**
- * Runs `npm run batch -- …` and resolves to the exit code: 0, or 1 after printing
- * `batch failed [CODE]: message` (every failure has a code; a system error without one of ours
- * is shown with the system's, e.g. `[ENOSPC]`).
+ * Runs `npm run batch -- …` and resolves to the exit code: 0 (also for `--help`, which prints
+ * {@link BATCH_USAGE}); 2 after one line for a mistake in the arguments or the environment; or 1
+ * after printing `batch failed [CODE]: message` (every failure has a code; a system error without
+ * one of ours is shown with the system's, e.g. `[ENOSPC]`).
  */
 export async function runBatchCli(argv: string[], io: BatchCliIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout.write(BATCH_USAGE);
+    return 0;
+  }
   try {
     await main(argv, io);
     return 0;
   } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      const { line, status } = describeFailure('npm run batch', 'npm run batch -- --help', error);
+      io.stderr.write(`${line}\n`);
+      return status;
+    }
     io.stderr.write(`batch failed [${failureCode(error)}]: ${(error as Error).message}\n`);
     return 1;
   }
@@ -64,15 +88,24 @@ function failureCode(error: unknown): string {
 
 async function main(argv: string[], io: BatchCliIo): Promise<void> {
   if (argv[0] === 'generate') return generate(argv.slice(1), io);
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
-    options: { 'taxi-type': { type: 'string' }, month: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: { 'taxi-type': { type: 'string' }, month: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  if (values.help || (positionals.length !== 2 && positionals.length !== 0)) throw new BatchJobError(USAGE);
-  const config = loadBatchConfig(io.env);
-  const s3 = createS3Client(config);
-  const [set] = await Promise.all([io.models ?? new ModelSetCache(config.models, (spec) => loadServedModel(spec, s3)).get(), preloadParquetModules()]);
+  if (positionals.length !== 2 && positionals.length !== 0) throw new UsageError(`expected an input and an output, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+  if (positionals.length === 0 && (values['taxi-type'] === undefined || values.month === undefined)) {
+    throw new UsageError('give an input and an output file, or a month with --taxi-type green|yellow and --month YYYY-MM');
+  }
+  const config = loadConfig(io.env);
+  // The same services as the Lambda function and npm start: models, capture, shadows, metrics, the dataplane.
+  // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the CLI prints its own summary.
+  const services = io.services ?? createRuntime(config, {
+    logger: new Logger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
+    // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
+    onModelLoadFailed: () => undefined,
+  });
+  const [set] = await Promise.all([services.models.get(), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
   const request = parseBatchRequest({
@@ -84,36 +117,28 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
   const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows, maxLineChars, maxPageValues } = config.batch;
   const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: set.require(set.primary).version });
   const progress = createProgressBar(io.stderr as NodeJS.WriteStream);
-  const capture = startCapture(config);
   try {
     const summary = await runBatchJob(job, set, {
-      s3,
+      s3: services.s3,
       chunkRows,
       maxLineChars,
       maxPageValues,
       onProgress: progress.update,
       onStaleStagingRemoved: (paths) => io.stderr.write(`removed ${describeCount(paths.length, 'staging file')} a stopped run left: ${paths.join(', ')}\n`),
-      ...(capture ? { onPredictions: capture.observe } : {}),
+      dataplane: services.dataplane,
     });
     progress.done();
+    // The run's metrics (EMF) before the summary, so `--json`'s summary is the last line.
+    services.metrics.flush();
     io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));
   } finally {
     progress.done();
-    // The run's sampled rows are written before the CLI exits (bounded wait).
-    await capture?.close(10_000);
-    s3.destroy();
+    // The run's sampled rows are written before the CLI exits (bounded wait); a caller's own services stay open.
+    if (!io.services) {
+      await services.capture?.close(10_000);
+      services.s3.destroy();
+    }
   }
-}
-
-/** CAPTURE_LOCATION set: the batch run's sampled rows are captured too (loaded only then). */
-function startCapture(config: ReturnType<typeof loadConfig>): Capture | undefined {
-  if (!config.capture.location) return undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports -- required only when capture is on */
-  const { createCapture } = require('../observability/capture') as typeof import('../observability/capture');
-  const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
-  const { Metrics } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return createCapture(config.capture, { logger: new Logger({ serviceName: SERVICE_NAME }), metrics: new Metrics({ namespace: config.metricsNamespace, serviceName: SERVICE_NAME }) });
 }
 
 function describeCount(count: number, noun: string): string {
@@ -136,7 +161,7 @@ function describeSummary(s: BatchSummary): string {
 }
 
 async function generate(argv: string[], io: BatchCliIo): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -149,11 +174,11 @@ async function generate(argv: string[], io: BatchCliIo): Promise<void> {
   });
   const [taxiType, monthText, rowsText, output] = positionals;
   if ((taxiType !== 'green' && taxiType !== 'yellow') || monthText === undefined || rowsText === undefined || output === undefined || positionals.length !== 4) {
-    throw new BatchJobError(USAGE);
+    throw new UsageError('generate takes <green|yellow> <YYYY-MM> <rows> <output>');
   }
   const codec = values.codec;
   if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED') throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
-  const location = parseDataLocation(output);
+  const location = parseLocation(output, { what: 'the output' });
   if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
   mkdirSync(dirname(location.path) || '.', { recursive: true });
   const drift = driftOf(values.drift);
@@ -188,13 +213,4 @@ function positiveInt(text: string, what: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new BatchJobError(`${what} must be a positive integer, got '${text}'`);
   return value;
-}
-
-/** The environment as config, a bad setting reported as a coded job error. */
-function loadBatchConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfig> {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    throw new BatchJobError((error as Error).message, { cause: error });
-  }
 }

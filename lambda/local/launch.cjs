@@ -93,8 +93,11 @@ if (require.main === module) {
   useCompileCache();
   // The program sees itself as the main script with its own arguments; cluster workers fork it directly.
   process.argv = [process.argv[0], bundle, ...args];
+  // The programs handle their own mistakes (lambda/local/cli.ts); this catches what fails while a
+  // bundle loads. A configuration mistake (ConfigError, code INVALID_CONFIG) is the user's to fix:
+  // exit 2, as the programs do. Either way one line, no stack trace.
   import(pathToFileURL(bundle).href).catch((error) => {
     process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exit(error?.code === 'INVALID_CONFIG' ? 2 : 1);
   });
 }

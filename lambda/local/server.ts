@@ -7,6 +7,7 @@ import { handleHttpRequest, type HttpDeps, type HttpRequest } from '../protocols
 import { SERVICE_NAME, createRuntime, type Runtime } from '../services';
 import { oneLine } from '../serving/errors';
 import { runCluster, stopAtStart } from './cluster';
+import { noArguments } from './cli';
 import { bearerTokenCheck } from './bearer-token';
 import { isLoopbackHost } from './loopback';
 import { ClientGoneError, readBody } from './request-body';
@@ -106,11 +107,29 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 /** How long a stop may take, in all within the 5 s a container gets (docker stop kills after 10 s). */
 const STOP = { drainMs: 3_000, captureFlushMs: 1_500, exitMs: 4_800 } as const;
 
+/** `npm start -- --help`. */
+export const SERVER_USAGE = `Serves the models over HTTP on HOST:PORT (default 127.0.0.1:9696): POST /predict,
+POST /predict/<model>, GET /health, GET /openapi.json. Stops on Ctrl-C or SIGTERM, finishing the
+requests in flight. Configured by environment variables only (MODELS, HOST, PORT, API_TOKEN,
+WEB_CONCURRENCY, CAPTURE_LOCATION, ...); with none, it serves the shipped models.
+
+usage:
+  [VARIABLE=value ...] npm start
+
+examples:
+  npm start
+  PORT=8080 WEB_CONCURRENCY=2 npm start
+  MODELS=duration=models/model.onnx npm start
+  curl -s -X POST http://127.0.0.1:9696/predict -H 'Content-Type: application/json' \\
+    -d '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'
+`;
+
 /**
  * `npm start`: serve on HOST:PORT (127.0.0.1:9696) until SIGINT/SIGTERM, then drain and exit.
  * With WEB_CONCURRENCY > 1, a cluster of that many server processes shares the port.
  */
-export async function main(): Promise<void> {
+export async function main(argv: readonly string[] = []): Promise<void> {
+  noArguments(argv, 'configure it with environment variables, e.g. PORT=8080 npm start');
   const config = loadConfig(process.env);
   if (config.http.workers > 1 && cluster.isPrimary) {
     runCluster(config.http.workers, new Logger({ serviceName: SERVICE_NAME }));

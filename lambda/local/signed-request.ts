@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { UsageError } from './cli';
 
 /** Static or resolved AWS credentials, as the SDK hands them out. */
 export interface SigningCredentials {
@@ -50,14 +51,31 @@ export async function signPredictRequest(url: URL, body: string, credentials: Si
   return { url: url.toString(), method: 'POST', headers: signed.headers as Record<string, string>, body };
 }
 
+/** `npm run signed-request -- --help`. */
+export const SIGNED_REQUEST_USAGE = `Sends one prediction request to the deployed API, signed with SigV4 (apiAuth=iam, the stack's
+default) with the credentials the AWS CLI would use (environment, profile, SSO, instance role),
+and prints the status and the reply. The caller needs the stack's InvokePolicyArn attached.
+
+usage:
+  npm run signed-request -- <ApiUrl>predict[/<model>] [json body]
+
+examples:
+  npm run signed-request -- https://abc123.execute-api.eu-west-1.amazonaws.com/predict
+  npm run signed-request -- "$(aws cloudformation describe-stacks --stack-name RideDurationPrediction \\
+    --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text)predict" \\
+    '{"PULocationID": 130, "DOLocationID": 205, "trip_distance": 3.66}'
+`;
+
 /**
- * `npx tsx lambda/local/signed-request.ts <ApiUrl>predict '<json>'`: one signed prediction with
- * the credentials the AWS CLI would use (the SDK's default chain: environment, profile, SSO,
+ * `npm run signed-request -- <ApiUrl>predict '<json>'`: one signed prediction with the
+ * credentials the AWS CLI would use (the SDK's default chain: environment, profile, SSO,
  * instance role), printed as the API answered it.
  */
-export async function main(): Promise<void> {
-  const [target, body = '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'] = process.argv.slice(2);
-  if (!target) throw new Error('usage: npx tsx lambda/local/signed-request.ts <ApiUrl>predict [json body]');
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const [target, body = '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}', ...rest] = argv;
+  if (!target) throw new UsageError('give the API URL, e.g. https://<id>.execute-api.<region>.amazonaws.com/predict');
+  if (rest.length > 0) throw new UsageError(`takes a URL and a body, got ${argv.length} arguments`);
+  if (!URL.canParse(target)) throw new UsageError(`'${target}' is not a URL`);
   const url = new URL(target);
   // Any SDK client resolves the default credential chain and region; it sends nothing here.
   const sdk = new S3Client({});

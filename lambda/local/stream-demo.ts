@@ -2,6 +2,7 @@ import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorComman
 import { loadConfig } from '../config/index';
 import type { PredictionRecord } from '../protocols/kinesis/stream-handler';
 import { createLocalKinesisClient } from './local-kinesis';
+import { noArguments } from './cli';
 
 const EXAMPLE_RIDES = [
   { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
@@ -9,12 +10,26 @@ const EXAMPLE_RIDES = [
   { PULocationID: 43, DOLocationID: 151, trip_distance: 1.2 },
 ];
 
+/** `npm run stream:demo -- --help`. */
+export const STREAM_DEMO_USAGE = `With \`npm run stream\` running: puts three example rides and one bad record on the local input
+stream and prints the predictions read back from the output stream. Finds the stream at
+KINESIS_ENDPOINT_URL, else http://127.0.0.1:LOCAL_KINESIS_PORT (4567).
+
+usage:
+  [VARIABLE=value ...] npm run stream:demo
+
+examples:
+  npm run stream          # in one terminal
+  npm run stream:demo     # in another
+`;
+
 /**
  * `npm run stream:demo`, with `npm run stream` running: puts three example rides and one bad
  * record on the local input stream, then prints the predictions read back from the output
  * stream. Finds the runner at KINESIS_ENDPOINT_URL, else 127.0.0.1:LOCAL_KINESIS_PORT (4567).
  */
-export async function main(): Promise<void> {
+export async function main(argv: readonly string[] = []): Promise<void> {
+  noArguments(argv, 'it puts its own example rides');
   const config = loadConfig(process.env);
   const endpoint = config.stream.kinesisEndpoint ?? `http://127.0.0.1:${config.stream.localKinesisPort}`;
   const { rideEventsStreamName: input, predictionsStreamName: output } = config.stream;
@@ -22,7 +37,7 @@ export async function main(): Promise<void> {
   try {
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: input }));
   } catch (error) {
-    throw new Error(`no local stream '${input}' at ${endpoint} (${(error as Error).name}); start \`npm run stream\` first`);
+    throw new Error(`no local stream '${input}' at ${endpoint} (${(error as Error).name}); start \`npm run stream\` first`, { cause: error });
   }
   const iterators = await latestIterators(kinesis, output);
   const base = Date.now() % 1_000_000_000;

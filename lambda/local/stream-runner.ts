@@ -1,13 +1,30 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../config/index';
 import { handleKinesisEvent } from '../protocols/kinesis/stream-handler';
-import { describeDeadLetterLocation, parseDeadLetterLocation } from '../protocols/kinesis/dead-letters';
+import { describeLocation } from '../storage/location';
+import { parseDeadLetterLocation } from '../config/stream';
 import { createRuntime } from '../services';
 import { KinesisPoller } from './kinesis-poller';
+import { noArguments } from './cli';
 import { createLocalKinesisClient, createStream, startLocalKinesis } from './local-kinesis';
 
 /** Where dead letters go locally when DEAD_LETTER_LOCATION is not set. */
 export const LOCAL_DEAD_LETTER_DIRECTORY = 'dead-letters';
+
+/** `npm run stream -- --help`. */
+export const STREAM_USAGE = `Runs the streaming pipeline locally, no AWS account: a Kinesis server (kinesalite, in memory) on
+127.0.0.1:LOCAL_KINESIS_PORT (4567) with the input stream RIDE_EVENTS_STREAM_NAME (ride_events,
+2 shards) and the output stream PREDICTIONS_STREAM_NAME (ride_predictions), read by the Lambda
+function's stream handler. Records that cannot be scored go to DEAD_LETTER_LOCATION (default
+./${LOCAL_DEAD_LETTER_DIRECTORY}/, which git ignores). Stop with Ctrl-C.
+
+usage:
+  [VARIABLE=value ...] npm run stream
+
+examples:
+  npm run stream                  # then, in another terminal: npm run stream:demo
+  TEST_RUN=True npm run stream    # log the predictions instead of writing them
+`;
 
 /**
  * `npm run stream`: a whole streaming pipeline on this machine, no AWS account. Starts a Kinesis
@@ -15,7 +32,8 @@ export const LOCAL_DEAD_LETTER_DIRECTORY = 'dead-letters';
  * stream (2 shards) and the predictions stream, and plays Lambda's event source mapping into
  * the same adapter the Lambda handler dispatches Kinesis events to. Stop with Ctrl-C.
  */
-export async function main(): Promise<void> {
+export async function main(argv: readonly string[] = []): Promise<void> {
+  noArguments(argv, 'configure it with environment variables, e.g. TEST_RUN=True npm run stream');
   const loaded = loadConfig(process.env);
   const local = await startLocalKinesis(loaded.stream.localKinesisPort);
   const kinesis = createLocalKinesisClient(local.endpoint, 3);
@@ -30,7 +48,7 @@ export async function main(): Promise<void> {
   const { logger } = runtime;
   logger.info(`local Kinesis on ${local.endpoint}: ${rideEventsStreamName} (2 shards) → ${predictionsStreamName}; try \`npm run stream:demo\``, {
     endpoint: local.endpoint,
-    deadLetters: describeDeadLetterLocation(config.stream.deadLetterLocation as NonNullable<Config['stream']['deadLetterLocation']>),
+    deadLetters: describeLocation(config.stream.deadLetterLocation as NonNullable<Config['stream']['deadLetterLocation']>),
     batchSize: localBatchSize,
     testRun: config.stream.testRun,
   });

@@ -17,8 +17,3 @@ export function sliceBatch(batch: InputBatch, start: number, end: number): Input
   for (const [name, column] of Object.entries(batch.columns)) columns[name] = ArrayBuffer.isView(column) ? column.subarray(start, end) : column.slice(start, end);
   return { length: end - start, columns };
 }
-
-/** Row `i`'s value of one field, or undefined when the batch lacks the column. */
-export function valueAt(batch: InputBatch, name: string, i: number): number | string | undefined {
-  return batch.columns[name]?.[i];
-}

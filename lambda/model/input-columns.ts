@@ -1,5 +1,5 @@
 import { UnsupportedModelError } from '../serving/errors';
-import { PU_DO, type ModelInput } from './model-input';
+import type { ModelInput, Preprocessing } from './model-input';
 import type { ModelSidecar } from './sidecar';
 
 /** One column of an MLflow signature: its name, the request kind it implies, and its dtype as written. */
@@ -30,11 +30,12 @@ export type InputColumns = ReadonlyMap<string, readonly string[]>;
  * nameInputColumns([{ name: 'float_input', type: 'float32', rank: 2, width: 3 }], sidecar, undefined, "model 'zoo'")
  * // Map { 'float_input' => ['PULocationID', 'DOLocationID', 'trip_distance'] }
  */
-export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, signature: readonly SignatureColumn[] | undefined, what: string): InputColumns {
+export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, signature: readonly SignatureColumn[] | undefined, what: string, preprocessing: Preprocessing): InputColumns {
   const named = new Map<string, readonly string[]>();
-  const bySignature = signatureColumns(inputs, signature);
+  const derived = (input: ModelInput) => preprocessing.fieldsFor(input) !== undefined;
+  const bySignature = signatureColumns(inputs, signature, derived);
   for (const input of inputs) {
-    const fromSidecar = sidecarColumns(input, sidecar, what);
+    const fromSidecar = sidecarColumns(input, sidecar, what, derived);
     const fromSignature = bySignature?.input === input.name ? bySignature.columns : undefined;
     if (fromSidecar && fromSignature && fromSidecar.join('\u0000') !== fromSignature.join('\u0000')) {
       throw new UnsupportedModelError(`${what}: the sidecar names the columns of '${input.name}' ${fromSidecar.join(', ')} but the MLmodel signature names ${fromSignature.join(', ')}`);
@@ -57,10 +58,10 @@ export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSi
 }
 
 /** The columns a sidecar gives an input, checked to be an input that has columns. */
-function sidecarColumns(input: ModelInput, sidecar: ModelSidecar | undefined, what: string): readonly string[] | undefined {
+function sidecarColumns(input: ModelInput, sidecar: ModelSidecar | undefined, what: string, derived: (input: ModelInput) => boolean): readonly string[] | undefined {
   const note = sidecar?.inputs?.[input.name];
   if (typeof note !== 'object' || note.columns === undefined) return undefined;
-  if (input.rank !== 2 || input.name === PU_DO) {
+  if (input.rank !== 2 || derived(input)) {
     throw new UnsupportedModelError(`${what}: its sidecar names columns of '${input.name}', a ${shapeOf(input)} input; only an [N,k] input has columns`);
   }
   return note.columns;
@@ -70,9 +71,9 @@ function sidecarColumns(input: ModelInput, sidecar: ModelSidecar | undefined, wh
  * The input an MLflow column-based signature describes column by column: the graph's only
  * input, of rank 2, when the signature does not simply name that input.
  */
-function signatureColumns(inputs: readonly ModelInput[], signature: readonly SignatureColumn[] | undefined): { input: string; columns: readonly string[] } | undefined {
+function signatureColumns(inputs: readonly ModelInput[], signature: readonly SignatureColumn[] | undefined, derived: (input: ModelInput) => boolean): { input: string; columns: readonly string[] } | undefined {
   const only = inputs.length === 1 ? inputs[0] : undefined;
-  if (!signature || !only || only.rank !== 2 || only.name === PU_DO || signature.some((column) => column.tensor)) return undefined;
+  if (!signature || !only || only.rank !== 2 || derived(only) || signature.some((column) => column.tensor)) return undefined;
   if (signature.length === 1 && signature[0]?.name === only.name) return undefined;
   return { input: only.name, columns: signature.map((column) => column.name) };
 }

@@ -1,11 +1,12 @@
 import { UnsupportedModelError } from '../serving/errors';
+import type { InputBatch } from './input-batch';
 
-/** Element types the core can feed an ONNX input with. */
+/** Element types the core can feed a model input with. */
 export const ELEMENT_TYPES = ['string', 'float32', 'float64', 'int32', 'int64'] as const;
 export type ElementType = (typeof ELEMENT_TYPES)[number];
 
 /**
- * One ONNX input as the session declares it: `[N]`, `[N,1]` or `[N,k]` of one element type.
+ * One model input as its runtime declares it: `[N]`, `[N,1]` or `[N,k]` of one element type.
  * An `[N,k]` input takes k request fields, one per column, named by the model's sidecar or
  * MLflow signature (input-columns.ts); every other input takes the field of its own name.
  */
@@ -24,7 +25,7 @@ export type FieldKind = 'string' | 'number' | 'integer';
 
 /**
  * One field of a request (a JSON property, a trip-file column). Built from the models' inputs;
- * `min`/`max` come from sidecars (and the zone rule of the built-in PU_DO feature).
+ * `min`/`max` come from sidecars and from the preprocessing's rules (rides/features.ts).
  */
 export interface RequestField {
   readonly name: string;
@@ -40,34 +41,17 @@ export interface RequestField {
   readonly nullable?: boolean;
 }
 
-/**
- * The course's engineered feature: an input named PU_DO is `"<PULocationID>_<DOLocationID>"`,
- * made from two zone-id fields, so clients keep sending the zones.
- */
-export const PU_DO = 'PU_DO';
-export const ZONE_FIELDS = ['PULocationID', 'DOLocationID'] as const;
-const ZONE_FIELD: Omit<RequestField, 'name'> = { kind: 'integer', min: 1, max: 2 ** 31 - 1, description: 'TLC taxi zone id' };
-
-/**
- * The course's trip distance: miles, never negative, whatever model reads it. Built in (like
- * PU_DO) so a model deployed without its sidecar still refuses `trip_distance: -1`.
- */
-const COURSE_FIELD_RULES: Readonly<Record<string, Pick<RequestField, 'min' | 'unit'>>> = { trip_distance: { min: 0, unit: 'miles' } };
-
 const INT32_RANGE = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 // JSON numbers beyond 2^53 are not exact integers any more: an int64 field takes the safe range.
 const INT64_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
 
 /**
- * The request fields one ONNX input needs: two for PU_DO, one per column of a named `[N,k]`
- * input, else one of the input's name.
+ * The request fields one input needs: those `preprocessing` derives it from (the course's PU_DO
+ * from two zones), one per column of a named `[N,k]` input, else one of the input's name; each
+ * with the range its element type can hold and the rules the preprocessing gives that field.
  */
-export function fieldsForInput(input: ModelInput): RequestField[] {
-  if (input.name === PU_DO) {
-    if (input.type !== 'string') throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor, not ${input.type}`);
-    return ZONE_FIELDS.map((name) => ({ name, ...ZONE_FIELD }));
-  }
-  return (input.columns ?? [input.name]).map((name) => fieldOfType(name, input.type));
+export function fieldsForInput(input: ModelInput, preprocessing: Preprocessing): RequestField[] {
+  return preprocessing.fieldsFor(input) ?? (input.columns ?? [input.name]).map((name) => ({ ...fieldOfType(name, input.type), ...preprocessing.rulesFor(name) }));
 }
 
 /** A request field feeding an input of `type`: its kind and the range that type can hold. */
@@ -77,7 +61,7 @@ function fieldOfType(name: string, type: ElementType): RequestField {
       return { name, kind: 'string' };
     case 'float32':
     case 'float64':
-      return { name, kind: 'number', ...COURSE_FIELD_RULES[name] };
+      return { name, kind: 'number' };
     case 'int32':
       return { name, kind: 'integer', ...INT32_RANGE };
     case 'int64':
@@ -137,3 +121,24 @@ function minOf(a?: number, b?: number): number | undefined {
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * Features derived from request fields before a model runs (the course's `PU_DO` from the two
+ * zones: rides/features.ts): which inputs it derives and from which fields, and the step that
+ * adds the derived columns to a batch. Models never see how; runtimes never see it at all.
+ */
+export interface Preprocessing {
+  /** the request fields an input is derived from, or undefined when it is fed from its own field(s) */
+  fieldsFor(input: ModelInput): RequestField[] | undefined;
+  /** what every field of this name must also satisfy, whatever model reads it (e.g. a distance ≥ 0) */
+  rulesFor(field: string): Partial<Pick<RequestField, 'min' | 'max' | 'unit'>>;
+  /** `batch` with the derived columns `inputs` need added (columns already there are kept) */
+  apply(batch: InputBatch, inputs: readonly ModelInput[]): InputBatch;
+}
+
+/** No derived features: every input fed from the field of its own name. */
+export const NO_PREPROCESSING: Preprocessing = Object.freeze({
+  fieldsFor: () => undefined,
+  rulesFor: () => ({}),
+  apply: (batch: InputBatch) => batch,
+});

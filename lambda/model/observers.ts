@@ -19,21 +19,3 @@ export interface SetPrediction {
   readonly outputs: Readonly<Record<string, Float64Array>>;
   readonly versions: Readonly<Record<string, string>>;
 }
-
-/** Where a prediction was asked for. */
-export type PredictionSource = 'http' | 'stream' | 'batch';
-
-/** One adapter call's predictions, for capture: the rows as parsed and every model's outputs. */
-export interface PredictionEvent {
-  readonly source: PredictionSource;
-  /** one id per row: request id + index (http), ride id (stream), ride id (batch) */
-  readonly requestIds: readonly string[];
-  readonly batch: InputBatch;
-  readonly prediction: SetPrediction;
-}
-
-/**
- * The capture seam: adapters call it once per request, Kinesis batch or batch chunk, after the
- * predictions exist and before replying. An observer that throws is logged, never fails the call.
- */
-export type PredictionObserver = (event: PredictionEvent) => void;

@@ -1,12 +1,15 @@
 import { ModelLoadError, UnsupportedModelError } from '../serving/errors';
-import { Coalescer, type SegmentRunner } from './coalescer';
+import { Coalescer } from './coalescer';
 import { sliceBatch, type InputBatch } from './input-batch';
 import { nameInputColumns, type InputColumns, type SignatureColumn } from './input-columns';
-import { PU_DO, ZONE_FIELDS, acceptsMissing, fieldsForInput, mergeFields, unionFields, type ModelInput, type RequestField } from './model-input';
+import { acceptsMissing, fieldsForInput, mergeFields, unionFields, type ModelInput, type RequestField } from './model-input';
+import { NO_PREPROCESSING, type ModelOutput, type ModelRunner, type Preprocessing } from './model';
 import { sidecarMetrics, type ModelSidecar } from './sidecar';
+import type { ModelExamples } from './examples';
 import { MODEL_NAME_PATTERN } from '../contract';
 
 export type { SignatureColumn } from './input-columns';
+export type { ModelRunner } from './model';
 
 /** Model names (lambda/contract.ts): what `MODELS` accepts and what replies use as keys. */
 export { MODEL_NAME_PATTERN };
@@ -21,6 +24,8 @@ export interface ModelInfo {
   readonly metrics: Readonly<Record<string, number>>;
   /** where it was loaded from, for logs and /health */
   readonly source: string;
+  /** inputs with their expected outputs (sidecar or MLflow example), checked before it serves */
+  readonly examples?: ModelExamples;
 }
 
 /**
@@ -31,6 +36,10 @@ export interface ServedModel {
   readonly name: string;
   readonly version: string;
   readonly inputs: readonly ModelInput[];
+  /** every output of the graph; the first is the prediction */
+  readonly outputs: readonly ModelOutput[];
+  /** the format its runtime runs (`onnx`) */
+  readonly format: string;
   readonly fields: readonly RequestField[];
   readonly info: ModelInfo;
   /** One output per row, in row order; the batch must hold every field in `fields`. */
@@ -42,22 +51,18 @@ export interface ServedModel {
   release?(): Promise<void>;
 }
 
-/** What a ServedModel runs: an OnnxModel, or a test's stand-in. The runner alone knows ONNX. */
-export interface ModelRunner extends SegmentRunner {
-  readonly inputs: readonly ModelInput[];
-  /** The same model with its `[N,k]` inputs fed from these request fields (row-major tensors). */
-  withColumns?(columns: InputColumns): ModelRunner;
-  release?(): Promise<void>;
-}
-
 export interface ServedModelSpec {
   name: string;
   version: string;
   runner: ModelRunner;
+  /** derived features (rides/features.ts for the course's PU_DO); none by default */
+  preprocessing?: Preprocessing;
   sidecar?: ModelSidecar;
   /** an MLflow signature's inputs: must name exactly the ONNX inputs (or the one 2-D input's columns), with agreeing types */
   signature?: readonly SignatureColumn[];
   source: string;
+  /** the examples the repository resolved (sidecar or MLflow serving input + sidecar outputs) */
+  examples?: ModelExamples;
 }
 
 /**
@@ -69,9 +74,10 @@ export interface ServedModelSpec {
 export function createServedModel(spec: ServedModelSpec): ServedModel {
   if (!MODEL_NAME_PATTERN.test(spec.name)) throw new UnsupportedModelError(`model name '${spec.name}' must match [a-z0-9_]+`);
   const what = `model '${spec.name}'`;
-  const runner = withNamedColumns(spec.runner, nameInputColumns(spec.runner.inputs, spec.sidecar, spec.signature, what), what);
-  const fromInputs = unionFields(runner.inputs.map(fieldsForInput), what);
-  const fields = applySidecar(applySignature(fromInputs, runner.inputs, spec.signature, what), runner.inputs, spec.sidecar, what);
+  const preprocessing = spec.preprocessing ?? NO_PREPROCESSING;
+  const runner = withNamedColumns(spec.runner, nameInputColumns(spec.runner.inputs, spec.sidecar, spec.signature, what, preprocessing), what);
+  const fromInputs = unionFields(runner.inputs.map((input) => fieldsForInput(input, preprocessing)), what);
+  const fields = applySidecar(applySignature(fromInputs, runner.inputs, spec.signature, what), runner.inputs, spec.sidecar, what, preprocessing);
   const coalescer = new Coalescer(runner);
   const sidecar = spec.sidecar;
   const life = new RunnerLife(runner, what);
@@ -79,6 +85,8 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
     name: spec.name,
     version: spec.version,
     inputs: Object.freeze([...runner.inputs]),
+    outputs: Object.freeze([...runner.outputs]),
+    format: runner.format,
     fields: Object.freeze(fields),
     info: Object.freeze({
       ...(sidecar?.description === undefined ? {} : { description: sidecar.description }),
@@ -86,9 +94,11 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
       ...(sidecar?.target === undefined ? {} : { target: sidecar.target }),
       metrics: Object.freeze(sidecar ? sidecarMetrics(sidecar) : {}),
       source: spec.source,
+      ...(spec.examples === undefined ? {} : { examples: spec.examples }),
     }),
-    predict: (batch: InputBatch): Promise<Float64Array> =>
+    predict: (request: InputBatch): Promise<Float64Array> =>
       life.during(async () => {
+        const batch = preprocessing.apply(request, runner.inputs);
         // One run per call (shared with concurrent calls), split only where a run would exceed
         // the model's memory bound.
         const step = coalescer.maxRowsPerRun;
@@ -189,7 +199,7 @@ function applySignature(fields: RequestField[], inputs: readonly ModelInput[], s
  * Applies the sidecar's notes: ranges, descriptions, units and `nullable`, keyed by request field
  * or by input (a note on an [N,k] input applies to each of its columns).
  */
-function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, what: string): RequestField[] {
+function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, what: string, preprocessing: Preprocessing): RequestField[] {
   const notes = sidecar?.inputs;
   if (!notes) return fields;
   const byName = new Map(fields.map((f) => [f.name, f]));
@@ -197,7 +207,8 @@ function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sid
     const targets = noteTargets(name, byName, inputs);
     if (targets === undefined) {
       const input = inputs.find((i) => i.name === name);
-      if (input && (typeof note === 'string' || (note.min === undefined && note.max === undefined && note.nullable === undefined))) continue; // e.g. PU_DO: described, not a request field
+      // e.g. PU_DO: an input described, not a request field of its own
+      if (input && (typeof note === 'string' || (note.min === undefined && note.max === undefined && note.nullable === undefined))) continue;
       throw new UnsupportedModelError(`${what}: its sidecar constrains '${name}', which is not one of its request fields (${fields.map((f) => f.name).join(', ')})`);
     }
     if (typeof note === 'string') continue;
@@ -205,7 +216,7 @@ function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sid
       const field = byName.get(target) as RequestField;
       if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined)) throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${target}'`);
       const merged = mergeFields(field, { name: target, kind: field.kind, min: note.min, max: note.max, description: note.description, unit: note.unit }, what);
-      if (note.nullable === true) checkNullable(target, inputs, what);
+      if (note.nullable === true) checkNullable(target, inputs, what, preprocessing);
       // One note marking it nullable is enough (a note on the [N,k] input, or one on the column).
       byName.set(target, note.nullable === true || field.nullable === true ? { ...merged, nullable: true } : merged);
     }
@@ -220,12 +231,13 @@ function noteTargets(name: string, byName: ReadonlyMap<string, RequestField>, in
 }
 
 /** A missing value reaches the graph as NaN, which only float and double tensors can hold. */
-function checkNullable(field: string, inputs: readonly ModelInput[], what: string): void {
+function checkNullable(field: string, inputs: readonly ModelInput[], what: string, preprocessing: Preprocessing): void {
   for (const input of inputs) {
-    const feeds = input.name === PU_DO ? (ZONE_FIELDS as readonly string[]).includes(field) : (input.columns ?? [input.name]).includes(field);
-    if (feeds && (input.name === PU_DO || !acceptsMissing(input.type))) {
-      const type = input.name === PU_DO ? 'string' : input.type;
-      throw new UnsupportedModelError(`${what}: its sidecar marks '${field}' nullable, but it feeds the ${type} input '${input.name}'; only float and double inputs can take a missing value (NaN)`);
+    const derivedFrom = preprocessing.fieldsFor(input)?.map((f) => f.name);
+    const feeds = (derivedFrom ?? input.columns ?? [input.name]).includes(field);
+    // A derived feature is built from the field's value: a missing one cannot be built.
+    if (feeds && (derivedFrom !== undefined || !acceptsMissing(input.type))) {
+      throw new UnsupportedModelError(`${what}: its sidecar marks '${field}' nullable, but it feeds the ${input.type} input '${input.name}'; only float and double inputs can take a missing value (NaN)`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_EXAMPLES, ModelExampleSchema } from './examples';
 
 /** A constraint or description for one input (keyed by ONNX input or request field name). */
 export const InputNoteSchema = z.union([
@@ -47,6 +48,13 @@ export const ModelSidecarSchema = z.looseObject({
   validation_rows: z.number().optional(),
   inputs: z.record(z.string(), InputNoteSchema).optional(),
   output: z.record(z.string(), z.unknown()).optional(),
+  // Examples (issue 25): checked at load, before a hot swap and by the PreTraffic hook (lambda/repository/examples-check.ts).
+  /** inputs with the output the training framework gave for them */
+  examples: z.array(ModelExampleSchema).min(1).max(MAX_EXAMPLES).optional(),
+  /** an MLflow directory's expected outputs for the rows of its serving_input_example.json, in row order */
+  example_outputs: z.array(z.number().finite()).min(1).max(MAX_EXAMPLES).optional(),
+  /** relative tolerance of the example check (default 1e-4) */
+  examples_tolerance: z.number().positive().max(1).optional(),
 });
 
 export type ModelSidecar = z.infer<typeof ModelSidecarSchema>;

@@ -13,8 +13,8 @@ export interface ProfileOptions {
 }
 
 const DAY_MS = 86_400_000;
-/** Days of error sums kept per model (a profile spanning years stays bounded). */
-const MAX_QUALITY_DAYS = 1_000;
+/** Error sums (one per day and model version) kept per model: a profile spanning years stays bounded. */
+const MAX_QUALITY_SUMS = 1_000;
 
 type ColumnBuilder = NumericProfileBuilder | CategoricalProfileBuilder;
 
@@ -25,6 +25,7 @@ type ColumnBuilder = NumericProfileBuilder | CategoricalProfileBuilder;
  */
 export class ProfileBuilder {
   private rows = 0;
+  private rowsExcluded = 0;
   private readonly features = new Map<string, ColumnBuilder>();
   private readonly context = new Map<string, CategoricalProfileBuilder>();
   private readonly predictions = new Map<string, NumericProfileBuilder>();
@@ -39,6 +40,7 @@ export class ProfileBuilder {
       const builder = this.featureBuilder(name, column, start);
       for (let i = 0; i < chunk.length; i++) (builder as { add(v: string | number | null): void }).add(column[i] ?? null);
     }
+    if (chunk.excluded) this.addExcluded(chunk.excluded);
     this.addContext(chunk);
     for (const [model, values] of Object.entries(chunk.predictions ?? {})) numeric(this.predictions, model).addColumn(values);
     for (const [model, values] of Object.entries(chunk.actuals ?? {})) numeric(this.actuals, model).addColumn(values);
@@ -61,11 +63,12 @@ export class ProfileBuilder {
       created: (options.created ?? new Date()).toISOString(),
       source: options.source,
       rows: this.rows,
+      ...(this.rowsExcluded > 0 ? { rows_excluded: this.rowsExcluded } : {}),
       features: finishAll(this.features),
       context: finishAll(this.context),
       predictions: finishAll(this.predictions),
       actuals: finishAll(this.actuals),
-      quality: Object.fromEntries([...this.quality].map(([model, days]) => [model, [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1))])),
+      quality: Object.fromEntries([...this.quality].map(([model, days]) => [model, [...days.values()].sort(byDayThenVersion)])),
       models: options.models ?? {},
       time_range: Number.isFinite(this.from) ? { from: this.from, to: this.to } : null,
     };
@@ -81,6 +84,19 @@ export class ProfileBuilder {
       this.features.set(name, builder);
     }
     return builder;
+  }
+
+  /**
+   * Rows the source dropped before scoring: each input's value counts as missing, invalid or
+   * excluded (so the missing share is of every row the source read), and never enters a
+   * distribution. A column first seen here gets its builder now.
+   */
+  private addExcluded(excluded: NonNullable<ObservationChunk['excluded']>): void {
+    for (const [name, column] of Object.entries(excluded.inputs)) {
+      const builder = this.featureBuilder(name, column, this.rows);
+      for (let i = 0; i < excluded.length; i++) (builder as { addExcluded(v: string | number | null): void }).addExcluded(column[i] ?? null);
+    }
+    this.rowsExcluded += excluded.length;
   }
 
   private addContext(chunk: ObservationChunk): void {
@@ -107,16 +123,19 @@ export class ProfileBuilder {
       if (!actual) continue;
       let days = this.quality.get(model);
       if (!days) this.quality.set(model, (days = new Map()));
+      const versions = chunk.versions?.[model];
       for (let i = 0; i < chunk.length; i++) {
         const p = predicted[i] as number;
         const a = actual[i] as number;
         if (!Number.isFinite(p) || !Number.isFinite(a)) continue;
         const t = chunk.time?.[i];
         const day = t !== undefined && Number.isFinite(t) ? new Date(Math.floor(t / DAY_MS) * DAY_MS).toISOString().slice(0, 10) : 'all';
-        let sums = days.get(day);
+        const version = versions?.[i] ?? undefined;
+        const key = version === undefined ? day : `${day}\u0000${version}`;
+        let sums = days.get(key);
         if (!sums) {
-          if (days.size >= MAX_QUALITY_DAYS) continue;
-          days.set(day, (sums = { day, n: 0, sum_error: 0, sum_squared_error: 0, sum_absolute_error: 0 }));
+          if (days.size >= MAX_QUALITY_SUMS) continue;
+          days.set(key, (sums = { day, ...(version === undefined ? {} : { version }), n: 0, sum_error: 0, sum_squared_error: 0, sum_absolute_error: 0 }));
         }
         const error = p - a;
         sums.n++;
@@ -126,6 +145,11 @@ export class ProfileBuilder {
       }
     }
   }
+}
+
+function byDayThenVersion(a: QualityDay, b: QualityDay): number {
+  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
+  return (a.version ?? '') < (b.version ?? '') ? -1 : (a.version ?? '') > (b.version ?? '') ? 1 : 0;
 }
 
 function numeric(builders: Map<string, NumericProfileBuilder>, name: string): NumericProfileBuilder {

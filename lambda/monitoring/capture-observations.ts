@@ -5,7 +5,8 @@ const CHUNK_ROWS = 8_192;
 
 /**
  * Capture records (lambda/observability/capture) as observation chunks: inputs as received, each model's
- * output, actuals where the record carries them, and the prediction time. An input that is a
+ * output and the version that gave it, actuals where the record carries them (or a join added
+ * them, ground-truth.ts), and the prediction time. An input that is a
  * number in one record and text in another counts as invalid where it is not the column's kind
  * (the first value seen decides).
  *
@@ -24,6 +25,7 @@ function toChunk(records: readonly CaptureRecord[], kinds: Map<string, 'number' 
   const inputs: Record<string, Float64Array | (string | null)[]> = {};
   const predictions: Record<string, Float64Array> = {};
   const actuals: Record<string, Float64Array> = {};
+  const versions: Record<string, (string | null)[]> = {};
   const time = new Float64Array(n);
   const numbers = (into: Record<string, Float64Array>, name: string) => (into[name] ??= new Float64Array(n).fill(Number.NaN));
   records.forEach((record, i) => {
@@ -35,10 +37,13 @@ function toChunk(records: readonly CaptureRecord[], kinds: Map<string, 'number' 
       if (kind === 'string') ((inputs[name] ??= new Array<string | null>(n).fill(null)) as (string | null)[])[i] = String(value);
       else (numbers(inputs as Record<string, Float64Array>, name))[i] = typeof value === 'number' ? value : Number.POSITIVE_INFINITY;
     }
-    for (const [model, output] of Object.entries(record.outputs ?? {})) numbers(predictions, model)[i] = finite(output?.output);
+    for (const [model, output] of Object.entries(record.outputs ?? {})) {
+      numbers(predictions, model)[i] = finite(output?.output);
+      (versions[model] ??= new Array<string | null>(n).fill(null))[i] = typeof output?.version === 'string' ? output.version : null;
+    }
     for (const [model, actual] of Object.entries(record.actuals ?? {})) numbers(actuals, model)[i] = finite(actual);
   });
-  return { length: n, inputs, predictions, actuals, time };
+  return { length: n, inputs, predictions, actuals, versions, time };
 }
 
 /** A JSON null (how capture writes a non-finite output) or a non-number is missing. */

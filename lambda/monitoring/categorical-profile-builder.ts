@@ -15,6 +15,7 @@ export class CategoricalProfileBuilder {
   private readonly counts = new Map<string, number>();
   private missing = 0;
   private invalid = 0;
+  private excluded = 0;
   private other = 0;
 
   add(value: string | number | null): void {
@@ -33,6 +34,13 @@ export class CategoricalProfileBuilder {
     else this.other++;
   }
 
+  /** A value of a row the source left out before scoring: counted as missing, invalid or excluded, never profiled. */
+  addExcluded(value: string | number | null): void {
+    if (value === null || (typeof value === 'number' && Number.isNaN(value))) this.missing++;
+    else if (typeof value === 'number' && !Number.isFinite(value)) this.invalid++;
+    else this.excluded++;
+  }
+
   finish(): CategoricalProfile {
     const sorted = [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const kept = sorted.slice(0, TOP_CATEGORIES);
@@ -43,6 +51,7 @@ export class CategoricalProfileBuilder {
       count,
       missing: this.missing,
       invalid: this.invalid,
+      ...(this.excluded > 0 ? { excluded: this.excluded } : {}),
       distinct: this.counts.size + (this.other > 0 ? 1 : 0),
       categories: kept.map(([value, n]) => ({ value, count: n })),
       other,

@@ -1,6 +1,5 @@
 import type { ChartSpec } from './render-chart';
 import type { CategoricalProfile, ColumnProfile, NumericProfile } from './profile-schema';
-import type { ModelQuality } from './quality';
 
 const SIDE_COLORS = { domain: ['reference', 'current'], range: ['#4c78a8', '#f58518'] };
 const WIDTH = 560;
@@ -80,29 +79,39 @@ export function histogramChart(title: string, reference: NumericProfile, current
   };
 }
 
-/** RMSE, MAE and bias per period, with the training RMSE as a dashed rule. */
-export function qualityChart(model: string, quality: ModelQuality): ChartSpec {
-  const values = quality.periods.flatMap((p) => [
-    { start: p.start, metric: 'RMSE', value: p.rmse },
-    { start: p.start, metric: 'MAE', value: p.mae },
-    { start: p.start, metric: 'bias', value: p.bias },
-  ]);
-  const lines: ChartSpec = {
-    data: { values },
+/** One point of the error-over-time chart: a day's RMSE for one model version. */
+export interface ErrorPoint {
+  day: string;
+  version: string;
+  rmse: number;
+  rows: number;
+}
+
+/**
+ * RMSE per day, one line per model version, each version's training RMSE a dashed rule in its
+ * colour: a canary's new version and a model going stale show apart. Rows without a time share
+ * one point, "all".
+ */
+export function errorOverTimeChart(model: string, points: readonly ErrorPoint[], training: readonly { version: string; train_rmse: number }[]): ChartSpec {
+  const temporal = points.every((p) => p.day !== 'all');
+  const color = { field: 'version', type: 'nominal', title: 'model version' };
+  const lines = {
+    data: { values: points.map((p) => ({ ...p })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'start', type: quality.period === 'all' ? 'nominal' : 'temporal', title: quality.period === 'all' ? null : `${quality.period} starting` },
-      y: { field: 'value', type: 'quantitative', title: 'error' },
-      color: { field: 'metric', type: 'nominal', title: null },
-      tooltip: [{ field: 'start' }, { field: 'metric' }, { field: 'value', format: '.3f' }],
+      x: { field: 'day', type: temporal ? 'temporal' : 'nominal', title: temporal ? 'day (UTC)' : null },
+      y: { field: 'rmse', type: 'quantitative', title: 'RMSE' },
+      color,
+      tooltip: [{ field: 'day' }, { field: 'version' }, { field: 'rmse', format: '.3f' }, { field: 'rows', format: ',' }],
     },
-  } as ChartSpec;
-  const train = quality.train_rmse ?? quality.reference_rmse;
+  };
+  const rules = { data: { values: training.map((t) => ({ ...t })) }, mark: { type: 'rule', strokeDash: [6, 4] }, encoding: { y: { field: 'train_rmse', type: 'quantitative' }, color } };
+  const said = training.map((t) => `${t.version} ${t.train_rmse.toFixed(2)}`).join(', ');
   return {
-    title: `${model}: error per ${quality.period === 'all' ? 'run' : quality.period}${train === undefined ? '' : ` (dashed: training RMSE ${train.toFixed(2)})`}`,
+    title: `${model}: RMSE per day by model version${training.length > 0 ? ` (dashed: training RMSE, ${said})` : ''}`,
     width: WIDTH,
     height: HEIGHT,
-    layer: train === undefined ? [lines as never] : [lines as never, { data: { values: [{ train }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#54a24b' }, encoding: { y: { field: 'train', type: 'quantitative' } } } as never],
+    layer: (training.length > 0 ? [lines, rules] : [lines]) as never,
   } as ChartSpec;
 }
 

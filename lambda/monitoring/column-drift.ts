@@ -35,7 +35,20 @@ export interface ColumnDrift {
   current_values: number;
   /** for K-S: how its p-value was computed (exact for ≤ 10,000 values a side, else asymptotic) */
   p_value_method?: 'exact' | 'asymptotic';
+  /** set when a side has too few values for the method to tell drift from sampling noise */
+  sample_warning?: string;
 }
+
+/**
+ * When a verdict rests on too small a sample (see {@link sampleWarning}). The distances are
+ * compared with the score two samples of one distribution give by chance (their sampling noise):
+ * for Jensen–Shannon √((k−1)/8 · (1/n₁ + 1/n₂)) over k categories, for the normed Wasserstein
+ * distance ≈ 0.8·√(1/n₁ + 1/n₂) (two samples of one normal distribution); a verdict is flagged
+ * once that noise reaches half the threshold. The p-value tests account for the sample size
+ * themselves, but chi-squared wants 5 expected values per category (Cochran's rule) and K-S has
+ * almost no power below 30 values.
+ */
+export const MIN_SAMPLE = Object.freeze({ ks: 30, expectedPerCategory: 5, noiseShareOfThreshold: 0.5 });
 
 /**
  * Chooses the test as Evidently's `_get_default_stattest` does, by column type, reference size
@@ -80,7 +93,36 @@ export function columnDrift(reference: ColumnProfile, current: ColumnProfile): C
   }
   // K-S drifts at p ≤ threshold, chi-squared and z at p < threshold, distances at ≥ threshold.
   const drift = kind === 'distance' ? score >= threshold : method === 'ks' ? score <= threshold : score < threshold;
-  return { ...base, drift, method, method_title: title, score, threshold, ...(pValueMethod ? { p_value_method: pValueMethod } : {}) };
+  const warning = sampleWarning(method, reference, current);
+  return { ...base, drift, method, method_title: title, score, threshold, ...(pValueMethod ? { p_value_method: pValueMethod } : {}), ...(warning ? { sample_warning: warning } : {}) };
+}
+
+/**
+ * Why a verdict rests on too small a sample, or undefined when both sides are large enough for
+ * the method ({@link MIN_SAMPLE}). The verdict is kept (Evidently gives one too); the warning says
+ * how far to trust it.
+ *
+ * @example sampleWarning('jensenshannon', reference, current) // 'the current side has 101 values over 265 categories; …'
+ */
+export function sampleWarning(method: DriftMethod, reference: ColumnProfile, current: ColumnProfile): string | undefined {
+  const n = Math.min(reference.count, current.count);
+  const side = current.count <= reference.count ? 'current' : 'reference';
+  const count = (value: number) => value.toLocaleString('en-US');
+  const inverse = 1 / reference.count + 1 / current.count;
+  const { threshold } = DRIFT_METHODS[method];
+  if (method === 'ks') return n < MIN_SAMPLE.ks ? `the ${side} side has ${count(n)} values; K-S needs ${MIN_SAMPLE.ks} to detect any but a gross shift` : undefined;
+  if (method === 'wasserstein') {
+    const noise = 0.8 * Math.sqrt(inverse);
+    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold ? `the ${side} side has ${count(n)} values: sampling noise alone gives a normed Wasserstein distance of about ${noise.toFixed(2)} (threshold ${threshold})` : undefined;
+  }
+  const [r, c] = alignedCounts(reference, current);
+  const categories = new Set([...r.keys(), ...c.keys()]).size;
+  if (method === 'jensenshannon') {
+    const noise = Math.sqrt(((categories - 1) / 8) * inverse);
+    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold ? `the ${side} side has ${count(n)} values over ${count(categories)} categories: sampling noise alone gives a Jensen–Shannon distance of about ${noise.toFixed(2)} (threshold ${threshold})` : undefined;
+  }
+  const needed = MIN_SAMPLE.expectedPerCategory * categories;
+  return n < needed ? `the ${side} side has ${count(n)} values over ${count(categories)} categories; ${method === 'z' ? 'the z-test' : 'chi-squared'} wants ${MIN_SAMPLE.expectedPerCategory} per category (${count(needed)})` : undefined;
 }
 
 /** A profile's counts per category (numbers with few values count each value). */

@@ -21,6 +21,7 @@ export class NumericProfileBuilder {
   private count = 0;
   private missing = 0;
   private invalid = 0;
+  private excluded = 0;
   private mean = 0;
   private m2 = 0;
   private min = Infinity;
@@ -56,6 +57,13 @@ export class NumericProfileBuilder {
     }
   }
 
+  /** A value of a row the source left out before scoring: counted as missing, invalid or excluded, never profiled. */
+  addExcluded(value: number): void {
+    if (Number.isNaN(value)) this.missing++;
+    else if (!Number.isFinite(value)) this.invalid++;
+    else this.excluded++;
+  }
+
   addColumn(values: Float64Array): void {
     for (let i = 0; i < values.length; i++) this.add(values[i] as number);
   }
@@ -71,6 +79,7 @@ export class NumericProfileBuilder {
       count: this.count,
       missing: this.missing,
       invalid: this.invalid,
+      ...(this.excluded > 0 ? { excluded: this.excluded } : {}),
       mean: this.count > 0 ? this.mean : null,
       std: this.count > 0 ? Math.sqrt(this.m2 / this.count) : null,
       min: this.count > 0 ? this.min : null,

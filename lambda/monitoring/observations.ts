@@ -18,6 +18,13 @@ export interface ObservationChunk {
   readonly actuals?: Readonly<Record<string, Float64Array>>;
   /** epoch milliseconds of each row (pickup or prediction time): quality periods, hour mix */
   readonly time?: Float64Array;
+  /** the version of each model that answered each row, where known (capture records): quality by version */
+  readonly versions?: Readonly<Record<string, readonly (string | null)[]>>;
+  /**
+   * Rows the source left out before these were scored (a trip file's 1–60 minute filter, null
+   * zones): their inputs count toward the missing and invalid shares, never toward drift.
+   */
+  readonly excluded?: { readonly length: number; readonly inputs: Readonly<Record<string, ObservationColumn>> };
 }
 
 /** A source of observations, synchronous (arrays in memory) or asynchronous (files). */

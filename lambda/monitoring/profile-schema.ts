@@ -8,6 +8,8 @@ export const NumericProfileSchema = z.object({
   missing: z.number().int().nonnegative(),
   /** present but not a finite number */
   invalid: z.number().int().nonnegative(),
+  /** valid values in rows the source left out before scoring (counted for missing shares only) */
+  excluded: z.number().int().nonnegative().optional(),
   mean: z.number().nullable(),
   /** population standard deviation (numpy's np.std), the Wasserstein norm */
   std: z.number().nullable(),
@@ -29,6 +31,7 @@ export const CategoricalProfileSchema = z.object({
   count: z.number().int().nonnegative(),
   missing: z.number().int().nonnegative(),
   invalid: z.number().int().nonnegative(),
+  excluded: z.number().int().nonnegative().optional(),
   distinct: z.number().int().nonnegative(),
   /** most frequent first */
   categories: z.array(z.object({ value: z.string(), count: z.number().int().nonnegative() })),
@@ -39,10 +42,12 @@ export type CategoricalProfile = z.infer<typeof CategoricalProfileSchema>;
 export const ColumnProfileSchema = z.discriminatedUnion('type', [NumericProfileSchema, CategoricalProfileSchema]);
 export type ColumnProfile = z.infer<typeof ColumnProfileSchema>;
 
-/** Error sums of one day, so any period (day, week) can be summed from them. */
+/** Error sums of one day (and model version, where known), so any grouping can be summed from them. */
 export const QualityDaySchema = z.object({
   /** YYYY-MM-DD (UTC), or "all" when rows had no time */
   day: z.string(),
+  /** the model version that answered these rows, when the source says (capture records) */
+  version: z.string().optional(),
   n: z.number().int().nonnegative(),
   /** Σ (predicted − actual) */
   sum_error: z.number(),
@@ -55,6 +60,8 @@ export const ModelProfileSchema = z.object({
   version: z.string().optional(),
   /** from training: train_rmse, validation_rmse, … */
   metrics: z.record(z.string(), z.number()).optional(),
+  /** other versions' training metrics, by version (a merged reference of several versions of the model) */
+  versions: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 
 /**
@@ -67,6 +74,8 @@ export const ReferenceProfileSchema = z.object({
   created: z.string(),
   source: z.string(),
   rows: z.number().int().nonnegative(),
+  /** rows the source left out before scoring (a trip file's filter), beside `rows` */
+  rows_excluded: z.number().int().nonnegative().optional(),
   /** model inputs (request fields): dataset drift is the share of these that drift */
   features: z.record(z.string(), ColumnProfileSchema),
   /** derived or surrounding columns (PU_DO, pickup hour): reported, not counted in dataset drift */

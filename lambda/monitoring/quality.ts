@@ -1,60 +1,96 @@
 import type { QualityDay, ReferenceProfile } from './profile-schema';
 
-/** Error figures of one period; error = predicted − actual, so a positive bias means too high. */
+/** Error figures of a group of rows; error = predicted − actual, so a positive bias means too high. */
 export interface QualityFigures {
-  n: number;
+  /** rows with both a prediction and an actual */
+  rows: number;
   rmse: number;
   mae: number;
   bias: number;
 }
 
-/** A model's quality on the current data, overall and per period, beside its training RMSE. */
-export interface ModelQuality extends QualityFigures {
-  period: 'day' | 'week' | 'all';
-  periods: (QualityFigures & { start: string })[];
+/** A version's figures, beside its training RMSE when the reference knows that version. */
+export interface VersionQuality extends QualityFigures {
+  version: string;
+  /** the training RMSE of this version (the reference's, from the sidecar `npm run train` wrote) */
+  train_rmse?: number;
+  /** rmse / train_rmse: what the AWS monitor alarms on */
+  rmse_over_train?: number;
+}
+
+/** Where a join of capture records with ground truth by ride id left rows unmatched. */
+export interface UnmatchedCounts {
+  /** captured rows with this model's prediction but no actual for it (no ride id, or none in the actuals) */
+  captured_without_actual: number;
+  /** actuals for this model whose ride id no captured row has */
+  actuals_without_capture: number;
+}
+
+/**
+ * A model's quality on the current data: overall, per day and per model version, next to its
+ * training RMSE. `unmatched` is there when actuals were joined to capture records by ride id.
+ */
+export interface ModelQuality {
+  rows_joined: number;
+  rmse: number;
+  mae: number;
+  bias: number;
+  by_day: (QualityFigures & { day: string })[];
+  by_version: VersionQuality[];
+  unmatched?: UnmatchedCounts;
   /** from the reference: the model's training metrics (train_rmse), else the reference's own error */
   train_rmse?: number;
   validation_rmse?: number;
   reference_rmse?: number;
 }
 
-const DAY_MS = 86_400_000;
-/** Up to a month of days is shown day by day; longer spans week by week (Monday starts). */
-const MAX_DAILY_PERIODS = 31;
+/** Rows whose version the source did not say (batch outputs, trip files). */
+export const UNKNOWN_VERSION = 'unknown';
 
 /**
- * RMSE, MAE and bias per period of the current data for every model with predictions and
- * actuals, next to the reference's training RMSE.
+ * RMSE, MAE and bias of the current data for every model with predictions and actuals (or with
+ * a join's unmatched counts), overall, per day and per version, next to the reference's training
+ * RMSE.
  */
-export function modelQuality(reference: ReferenceProfile, current: ReferenceProfile): Record<string, ModelQuality> {
+export function modelQuality(reference: ReferenceProfile, current: ReferenceProfile, unmatched: Readonly<Record<string, UnmatchedCounts>> = {}): Record<string, ModelQuality> {
+  const models = [...new Set([...Object.keys(current.quality).filter((m) => current.quality[m]?.some((d) => d.n > 0)), ...Object.keys(unmatched)])];
   return Object.fromEntries(
-    Object.entries(current.quality)
-      .filter(([, days]) => days.some((d) => d.n > 0))
-      .map(([model, days]) => {
-        const period = days.some((d) => d.day === 'all') ? 'all' : days.length > MAX_DAILY_PERIODS ? 'week' : 'day';
-        const groups = new Map<string, QualityDay[]>();
-        for (const day of days) {
-          const start = period === 'week' ? weekStart(day.day) : day.day;
-          groups.set(start, [...(groups.get(start) ?? []), day]);
-        }
-        const metrics = reference.models[model]?.metrics ?? {};
-        const referenceDays = reference.quality[model];
-        return [
-          model,
-          {
-            ...figures(days),
-            period,
-            periods: [...groups].map(([start, group]) => ({ start, ...figures(group) })),
-            ...(metrics.train_rmse !== undefined ? { train_rmse: metrics.train_rmse } : {}),
-            ...(metrics.validation_rmse !== undefined ? { validation_rmse: metrics.validation_rmse } : {}),
-            ...(referenceDays && referenceDays.length > 0 ? { reference_rmse: figures(referenceDays).rmse } : {}),
-          },
-        ];
-      }),
+    models.map((model) => {
+      const sums = current.quality[model] ?? [];
+      const { rows, rmse, mae, bias } = figures(sums);
+      const metrics = reference.models[model]?.metrics ?? {};
+      const referenceDays = reference.quality[model];
+      const quality: ModelQuality = {
+        rows_joined: rows,
+        rmse,
+        mae,
+        bias,
+        by_day: [...groupBy(sums, (d) => d.day)].map(([day, group]) => ({ day, ...figures(group) })),
+        by_version: [...groupBy(sums, (d) => d.version ?? UNKNOWN_VERSION)].map(([version, group]) => versionQuality(version, figures(group), trainingRmse(reference, model, version))),
+        ...(unmatched[model] ? { unmatched: unmatched[model] } : {}),
+        ...(metrics.train_rmse !== undefined ? { train_rmse: metrics.train_rmse } : {}),
+        ...(metrics.validation_rmse !== undefined ? { validation_rmse: metrics.validation_rmse } : {}),
+        ...(referenceDays && referenceDays.length > 0 ? { reference_rmse: figures(referenceDays).rmse } : {}),
+      };
+      return [model, quality];
+    }),
   );
 }
 
-/** Sums days into one period's figures. */
+/**
+ * A version's training RMSE, when the reference profile describes that version of the model (its
+ * `models` entry, copied from the sidecar by `npm run train`).
+ */
+export function trainingRmse(reference: ReferenceProfile, model: string, version: string): number | undefined {
+  const known = reference.models[model];
+  return known?.version === version ? known.metrics?.train_rmse : known?.versions?.[version]?.train_rmse;
+}
+
+function versionQuality(version: string, f: QualityFigures, train: number | undefined): VersionQuality {
+  return { version, ...f, ...(train !== undefined ? { train_rmse: train, ...(train > 0 ? { rmse_over_train: f.rmse / train } : {}) } : {}) };
+}
+
+/** Sums days into one group's figures. */
 export function figures(days: readonly QualityDay[]): QualityFigures {
   let n = 0;
   let error = 0;
@@ -66,11 +102,22 @@ export function figures(days: readonly QualityDay[]): QualityFigures {
     squared += d.sum_squared_error;
     absolute += d.sum_absolute_error;
   }
-  return n === 0 ? { n, rmse: 0, mae: 0, bias: 0 } : { n, rmse: Math.sqrt(squared / n), mae: absolute / n, bias: error / n };
+  return n === 0 ? { rows: n, rmse: 0, mae: 0, bias: 0 } : { rows: n, rmse: Math.sqrt(squared / n), mae: absolute / n, bias: error / n };
 }
 
-function weekStart(day: string): string {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  const weekday = (new Date(t).getUTCDay() + 6) % 7;
-  return new Date(t - weekday * DAY_MS).toISOString().slice(0, 10);
+/** Per day and version (the error-over-time chart's points), in day order. */
+export function figuresByDayAndVersion(days: readonly QualityDay[]): (QualityFigures & { day: string; version: string })[] {
+  return [...groupBy(days, (d) => `${d.day}\u0000${d.version ?? UNKNOWN_VERSION}`)].map(([key, group]) => {
+    const [day, version] = key.split('\u0000') as [string, string];
+    return { day, version, ...figures(group) };
+  });
+}
+
+function groupBy(days: readonly QualityDay[], key: (day: QualityDay) => string): Map<string, QualityDay[]> {
+  const groups = new Map<string, QualityDay[]>();
+  for (const day of [...days].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))) {
+    const k = key(day);
+    groups.set(k, [...(groups.get(k) ?? []), day]);
+  }
+  return groups;
 }

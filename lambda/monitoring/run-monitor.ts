@@ -1,11 +1,14 @@
 import type { CaptureRecord } from '../observability/capture/capture-record';
+import { joinActuals, type ActualsTable, type GroundTruthCounts } from './ground-truth';
+import { mergeProfiles } from './merge-profiles';
 import { observationsFromCapture } from './capture-observations';
 import { buildProfile } from './build-profile';
 import { datasetDrift } from './dataset-drift';
 import type { MonitorSummary } from './monitor-summary';
 import type { Observations } from './observations';
 import { parseReferenceProfile, type ColumnProfile, type ReferenceProfile } from './profile-schema';
-import { modelQuality } from './quality';
+import { modelQuality, type UnmatchedCounts } from './quality';
+import type { ColumnDrift } from './column-drift';
 import { renderReport } from './render-report';
 
 /** Either side of a comparison: a profile already built, or observations to profile. */
@@ -21,6 +24,8 @@ export interface MonitorInput {
   currentLabel?: string;
   /** fixed time for the report header and profiles (tests); default now */
   now?: Date;
+  /** when the current side is capture joined to actuals by ride id (ground-truth.ts): what did not match */
+  groundTruth?: { unmatched: Record<string, UnmatchedCounts>; counts: GroundTruthCounts };
 }
 
 /** The profiles compared and what came of it. */
@@ -43,18 +48,21 @@ export async function runMonitor(input: MonitorInput): Promise<MonitorOutcome> {
   const now = input.now ?? new Date();
   const reference = await profileOf(input.reference, input.referenceLabel ?? 'reference', now);
   const current = await profileOf(input.current, input.currentLabel ?? 'current', now);
-  const summary = summarize(reference, current, now);
+  const summary = summarize(reference, current, now, input.groundTruth);
   const html = await renderReport({ title: input.title ?? 'Ride model monitoring report', summary, reference, current });
   return { summary, html, reference, current };
 }
 
 /** The summary of two profiles (no rendering). */
-export function summarize(reference: ReferenceProfile, current: ReferenceProfile, now: Date): MonitorSummary {
+export function summarize(reference: ReferenceProfile, current: ReferenceProfile, now: Date, groundTruth?: MonitorInput['groundTruth']): MonitorSummary {
   const drift = datasetDrift(reference, current);
+  const quality = modelQuality(reference, current, groundTruth?.unmatched);
+  const models = [...new Set([...Object.keys(reference.models), ...Object.keys(reference.predictions), ...Object.keys(current.predictions), ...Object.keys(quality)])];
+  const predictions = Object.fromEntries(models.map((model) => [model, predictionDrift(model, drift.predictions[model], reference, current)]));
   return {
     generated: now.toISOString(),
-    reference: { source: reference.source, rows: reference.rows },
-    current: { source: current.source, rows: current.rows },
+    reference: sideOf(reference),
+    current: sideOf(current),
     dataset_drift: drift.dataset_drift,
     drift_share: drift.drift_share,
     drift_share_threshold: drift.drift_share_threshold,
@@ -62,9 +70,7 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
     features_not_compared: [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])].filter((name) => !(name in drift.features)),
     features: drift.features,
     context: drift.context,
-    predictions: Object.fromEntries(
-      Object.entries(drift.predictions).map(([model, d]) => [model, { ...d, reference_mean: reference.predictions[model]?.mean ?? null, current_mean: current.predictions[model]?.mean ?? null }]),
-    ),
+    predictions,
     missing: Object.fromEntries(
       Object.keys(reference.features)
         .filter((name) => current.features[name])
@@ -73,7 +79,36 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
           return [name, { reference_missing_share: r.missing, reference_invalid_share: r.invalid, current_missing_share: c.missing, current_invalid_share: c.invalid }];
         }),
     ),
-    quality: modelQuality(reference, current),
+    models,
+    quality,
+    sample_warnings: [
+      ...Object.entries(drift.features).map(([name, d]) => ['input', name, d] as const),
+      ...Object.entries(drift.context).map(([name, d]) => ['context', name, d] as const),
+      ...Object.entries(drift.predictions).map(([name, d]) => ['prediction', name, d] as const),
+    ].flatMap(([kind, name, d]) => (d.sample_warning ? [`${kind} ${name}: ${d.sample_warning}`] : [])),
+    ...(groundTruth ? { ground_truth: groundTruth.counts } : {}),
+  };
+}
+
+/**
+ * A model's prediction drift, or — when only one side has its predictions (a reference without
+ * the cost model's profile, a trip file without predictions) — a verdict saying it was not tested
+ * and why, so every model has the same panels.
+ */
+function predictionDrift(model: string, drift: ColumnDrift | undefined, reference: ReferenceProfile, current: ReferenceProfile): MonitorSummary['predictions'][string] {
+  const means = { reference_mean: reference.predictions[model]?.mean ?? null, current_mean: current.predictions[model]?.mean ?? null };
+  if (drift) return { ...drift, ...means };
+  const side = reference.predictions[model] ? 'the current data has' : current.predictions[model] ? 'the reference has' : 'neither side has';
+  return {
+    drift: false,
+    method: null,
+    method_title: `not tested: ${side} no predictions of ${model}`,
+    score: null,
+    threshold: 0,
+    type: 'numeric',
+    reference_values: reference.predictions[model]?.count ?? 0,
+    current_values: current.predictions[model]?.count ?? 0,
+    ...means,
   };
 }
 
@@ -86,15 +121,30 @@ function isProfile(side: MonitorSide): side is ReferenceProfile {
   return typeof side === 'object' && side !== null && (side as { kind?: unknown }).kind === 'ride-monitor-profile';
 }
 
+function sideOf(profile: ReferenceProfile): MonitorSummary['reference'] {
+  return { source: profile.source, rows: profile.rows, ...(profile.rows_excluded ? { rows_excluded: profile.rows_excluded } : {}) };
+}
+
+/** Shares of every row the source read: a row its filter left out still counts (profile.excluded). */
 function shares(profile: ColumnProfile): { missing: number; invalid: number } {
-  const total = profile.count + profile.missing + profile.invalid;
+  const total = profile.count + profile.missing + profile.invalid + (profile.excluded ?? 0);
   return total === 0 ? { missing: 0, invalid: 0 } : { missing: profile.missing / total, invalid: profile.invalid / total };
 }
 
 /**
- * The scheduled monitor's runner (lambda/protocols/monitor/monitor-handler.ts `MonitorRunner`): the reference
- * profile as parsed JSON (validated here) against a period's capture records.
+ * The scheduled monitor's runner (lambda/protocols/monitor/monitor-handler.ts): the reference
+ * profiles as parsed JSON (validated here, merged: one per model) against a period's capture
+ * records, joined by ride id to the period's actuals when there are any.
  */
-export async function runMonitorOnCapture(input: { reference: unknown; current: readonly CaptureRecord[]; title?: string }): Promise<MonitorOutcome> {
-  return runMonitor({ reference: parseReferenceProfile(input.reference), current: observationsFromCapture(input.current), currentLabel: `captured predictions (${input.current.length} records)`, title: input.title });
+export async function runMonitorOnCapture(input: { references: readonly unknown[]; current: readonly CaptureRecord[]; actuals?: ActualsTable; title?: string }): Promise<MonitorOutcome> {
+  const reference = mergeProfiles(input.references.map(parseReferenceProfile));
+  const joined = input.actuals ? joinActuals(input.current, input.actuals) : undefined;
+  const records = joined?.records ?? input.current;
+  return runMonitor({
+    reference,
+    current: observationsFromCapture(records),
+    currentLabel: `captured predictions (${records.length.toLocaleString('en-US')} records)`,
+    title: input.title,
+    ...(joined ? { groundTruth: { unmatched: joined.unmatched, counts: joined.counts } } : {}),
+  });
 }

@@ -2,20 +2,27 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidModelError, ModelLoadError, ModelNotFoundError, isPredictError, type PredictError } from '../serving/errors';
-import { OnnxModel } from '../model/runtimes/onnx/onnx-model';
+import { loadRunner } from '../model/runtimes';
+import { RIDE_FEATURES } from '../rides/features';
 import { createServedModel, type ServedModel } from '../model/served-model';
 import { parseSidecar, type ModelSidecar } from '../model/sidecar';
+import type { ModelExamples } from '../model/examples';
 import { isDirectory, readModelFile, readOptionalFile } from './file';
-import { describeModelLocation, isModelObjectKey, sidecarNameFor, type ModelLocation } from './location';
+import { isModelObjectKey, sidecarNameFor } from './location';
+import { type Location, describeLocation } from '../storage/location';
 import type { MLmodel } from './mlflow';
 import { fetchOptionalS3Object, fetchS3Object, isMissingObject, s3Stamp } from './s3';
 import { fileStamp, type FileStamp } from './file';
 import { smokeTest } from './smoke-test';
+import { checkExamples, resolveExamples } from './examples-check';
+
+/** Where MLflow writes a model's serving input example unless MLmodel names another file. */
+export const SERVING_INPUT_FILE = 'serving_input_example.json';
 
 /** One entry of `MODELS` (or the single MODEL_LOCATION, named `duration`). */
 export interface ModelSpec {
   readonly name: string;
-  readonly location: ModelLocation;
+  readonly location: Location;
   /** MODEL_VERSION / RUN_ID: wins over the sidecar, the MLmodel and the hash */
   readonly versionOverride?: string;
 }
@@ -49,7 +56,7 @@ export interface Resolved {
  * UnsupportedModelError (permanent: the files must change).
  */
 export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<ServedModel> {
-  const where = describeModelLocation(spec.location);
+  const where = describeLocation(spec.location);
   let resolved: Resolved;
   let bytes: Uint8Array;
   let sidecarBytes: Uint8Array | undefined;
@@ -61,6 +68,7 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client): Promise<S
   }
   const model = await buildServedModel(spec, where, resolved, bytes, sidecarBytes);
   await smokeTest(model);
+  await checkExamples(model);
   return model;
 }
 
@@ -71,22 +79,48 @@ async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolv
   } catch (cause) {
     throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
   }
-  const runner = await OnnxModel.fromBytes(bytes, `model '${spec.name}' (${where})`);
+  const servingInput = sidecar?.example_outputs ? await readServingInput(spec, resolved) : undefined;
+  let examples: ModelExamples | undefined;
+  try {
+    examples = resolveExamples(sidecar, resolved.store.describe(sidecarNameFor(resolved.modelFile)), servingInput);
+  } catch (cause) {
+    throw new InvalidModelError(`model '${spec.name}': ${(cause as Error).message}`, { cause });
+  }
+  // Model files are ONNX (an .onnx object, or an MLflow directory's onnx flavor); the runtime is chosen by format.
+  const runner = await loadRunner('onnx', bytes, `model '${spec.name}' (${where})`);
   try {
     const version = spec.versionOverride ?? sidecar?.model_version ?? resolved.mlmodel?.runId ?? contentVersion(bytes);
     return createServedModel({
       name: spec.name,
       version,
       runner,
+      // The course's ride features (PU_DO from the zones) for every model the service loads.
+      preprocessing: RIDE_FEATURES,
       source: resolved.store.describe(resolved.modelFile),
       ...(sidecar ? { sidecar } : {}),
       ...(resolved.mlmodel?.signature ? { signature: resolved.mlmodel.signature } : {}),
+      ...(examples ? { examples } : {}),
     });
   } catch (cause) {
-    await runner.release();
+    await runner.release?.();
     if (isPredictError(cause)) throw cause;
     throw new InvalidModelError(`model '${spec.name}' at ${where} is unusable: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * The serving input example of an MLflow directory (read only when the sidecar gives expected
+ * outputs for it), or undefined when the directory has none.
+ */
+async function readServingInput(spec: ModelSpec, resolved: Resolved): Promise<{ text: string; where: string } | undefined> {
+  const name = resolved.mlmodel?.servingInputPath ?? SERVING_INPUT_FILE;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await resolved.store.readOptional(name);
+  } catch (cause) {
+    throw fetchFailure(spec, resolved.store.describe(name), cause);
+  }
+  return bytes && { text: Buffer.from(bytes).toString('utf8'), where: resolved.store.describe(name) };
 }
 
 /**
@@ -116,12 +150,12 @@ export function contentVersion(bytes: Uint8Array): string {
  * The store a location reads from, and its model file when the location names one; without one
  * it is an MLflow directory, whose `MLmodel` names the file.
  */
-export async function locateStore(location: ModelLocation, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
+export async function locateStore(location: Location, s3: S3Client | undefined): Promise<{ store: Store; modelFile?: string }> {
   if (location.kind === 'file') {
     if (!(await isDirectory(location.path))) return { store: fileStore(dirname(location.path)), modelFile: basename(location.path) };
     return { store: fileStore(location.path) };
   }
-  if (!s3) throw new InvalidModelError(`${describeModelLocation(location)}: an s3:// model location needs an S3 client, and none is configured`);
+  if (!s3) throw new InvalidModelError(`${describeLocation(location)}: an s3:// model location needs an S3 client, and none is configured`);
   if (isModelObjectKey(location.key)) {
     const slash = location.key.lastIndexOf('/');
     return { store: s3Store(s3, location.bucket, location.key.slice(0, slash + 1)), modelFile: location.key.slice(slash + 1) };
@@ -129,7 +163,7 @@ export async function locateStore(location: ModelLocation, s3: S3Client | undefi
   return { store: s3Store(s3, location.bucket, `${location.key}/`) };
 }
 
-async function resolveLocation(location: ModelLocation, s3: S3Client | undefined): Promise<Resolved> {
+async function resolveLocation(location: Location, s3: S3Client | undefined): Promise<Resolved> {
   const { store, modelFile } = await locateStore(location, s3);
   return modelFile === undefined ? withMLmodel(store) : { store, modelFile };
 }

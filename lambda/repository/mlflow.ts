@@ -9,12 +9,15 @@ export interface MLmodel {
   readonly modelFile: string;
   readonly runId?: string;
   readonly signature?: readonly SignatureColumn[];
+  /** MLflow's serving input example (`saved_input_example_info.serving_input_path`), relative to the directory */
+  readonly servingInputPath?: string;
 }
 
 const MLmodelSchema = z.looseObject({
   run_id: z.string().min(1).optional(),
   flavors: z.looseObject({}).optional(),
   signature: z.looseObject({ inputs: z.string().optional(), outputs: z.string().optional() }).optional(),
+  saved_input_example_info: z.looseObject({ serving_input_path: z.string().min(1).optional() }).optional(),
 });
 const OnnxFlavor = z.looseObject({ data: z.string().min(1) });
 
@@ -48,10 +51,15 @@ export function parseMLmodel(text: string, where: string): MLmodel {
   const modelFile = onnx.data.data;
   if (modelFile.startsWith('/') || modelFile.split('/').includes('..')) throw new Error(`${where}: flavors.onnx.data must be a path inside the model directory`);
   const inputs = parsed.data.signature?.inputs;
+  const servingInputPath = parsed.data.saved_input_example_info?.serving_input_path;
+  if (servingInputPath !== undefined && (servingInputPath.startsWith('/') || servingInputPath.split('/').includes('..'))) {
+    throw new Error(`${where}: saved_input_example_info.serving_input_path must be a path inside the model directory`);
+  }
   return {
     modelFile,
     ...(parsed.data.run_id === undefined ? {} : { runId: parsed.data.run_id }),
     ...(inputs === undefined ? {} : { signature: parseSignatureInputs(inputs, where) }),
+    ...(servingInputPath === undefined ? {} : { servingInputPath }),
   };
 }
 

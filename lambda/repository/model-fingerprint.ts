@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FileStamp } from './file';
-import { locateStore, withMLmodel, type ModelSpec, type Store } from './load-model';
+import { SERVING_INPUT_FILE, locateStore, withMLmodel, type ModelSpec, type Store } from './load-model';
 import { sidecarNameFor } from './location';
 
 /** The stamps of every file a model is loaded from (by where it is), and which file is the model. */
@@ -25,13 +25,16 @@ export async function fingerprintModel(spec: ModelSpec, s3: S3Client | undefined
   const { store } = located;
   const stamps = new Map<string, FileStamp>();
   let modelFile = located.modelFile;
+  const extra: string[] = [];
   if (modelFile === undefined) {
+    // An MLflow directory's examples are its serving input example with the sidecar's outputs.
+    extra.push(SERVING_INPUT_FILE);
     const where = store.describe('MLmodel');
     const mlmodel = await store.stamp('MLmodel', previous?.stamps.get(where));
     stamps.set(where, mlmodel);
     modelFile = previous && previous.stamps.get(where)?.token === mlmodel.token ? previous.modelFile : (await withMLmodel(store)).modelFile;
   }
-  for (const name of [modelFile, sidecarNameFor(modelFile)]) stamps.set(store.describe(name), await stampOf(store, name, previous));
+  for (const name of [modelFile, sidecarNameFor(modelFile), ...extra]) stamps.set(store.describe(name), await stampOf(store, name, previous));
   return { stamps, modelFile };
 }
 

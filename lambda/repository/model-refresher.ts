@@ -1,7 +1,7 @@
 import { isPredictError } from '../serving/errors';
 import type { ServedModel } from '../model/served-model';
 import type { ModelSpec } from './load-model';
-import { describeModelLocation } from './location';
+import { describeLocation } from '../storage/location';
 import { sameFingerprint, type ModelFingerprint } from './model-fingerprint';
 import type { ModelSetCache } from './model-set-cache';
 import { smokeTest } from './smoke-test';
@@ -125,7 +125,7 @@ export class ModelRefresher {
   private async checkModel(cache: ModelSetCache, spec: ModelSpec): Promise<void> {
     // A model that failed to load is the cache's to retry (its back-off); only loaded ones are swapped.
     if (!cache.loaded(spec.name)) return;
-    const location = describeModelLocation(spec.location);
+    const location = describeLocation(spec.location);
     const previous = this.loadedFrom.get(spec.name);
     let current: ModelFingerprint;
     try {

@@ -26,6 +26,13 @@ export function predictAsServed(model: LinearModel, lookup: ReadonlyMap<string, 
   return f(f(weight + distanceTerm) + f(model.intercept));
 }
 
+/** A training-month row the 1–60 minute filter skipped: its inputs as read, NaN where missing. */
+export interface ExcludedRow {
+  PULocationID: number;
+  DOLocationID: number;
+  tripDistance: number;
+}
+
 export interface ProfileFacts {
   /** the model's name (duration, cost) */
   name: string;
@@ -37,10 +44,11 @@ export interface ProfileFacts {
 
 /**
  * The reference profile `npm run train` writes next to a model (lambda/monitoring's format): its
- * training rows' inputs, the model's predictions on them, the truth, and the training metrics.
+ * training rows' inputs, the model's predictions on them, the truth, and the training metrics;
+ * the rows the filter skipped (`excluded`) count toward the inputs' missing shares only.
  * `created` is the last training pickup, not the wall clock, so the file reproduces byte for byte.
  */
-export async function trainingProfile(model: LinearModel, rows: readonly ProfiledRow[], facts: ProfileFacts): Promise<ReferenceProfile> {
+export async function trainingProfile(model: LinearModel, rows: readonly ProfiledRow[], facts: ProfileFacts, excluded: readonly ExcludedRow[] = []): Promise<ReferenceProfile> {
   const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
   const n = rows.length;
   const pu = new Float64Array(n);
@@ -65,6 +73,15 @@ export async function trainingProfile(model: LinearModel, rows: readonly Profile
     predictions: { [facts.name]: predicted },
     actuals: { [facts.name]: actual },
     time,
+    // The month's skipped rows count toward missing shares, as the monitor counts a current trip file's.
+    ...(excluded.length > 0
+      ? {
+          excluded: {
+            length: excluded.length,
+            inputs: { PULocationID: Float64Array.from(excluded, (r) => r.PULocationID), DOLocationID: Float64Array.from(excluded, (r) => r.DOLocationID), trip_distance: Float64Array.from(excluded, (r) => r.tripDistance) },
+          },
+        }
+      : {}),
   };
   return buildProfile([chunk], { source: facts.source, models: { [facts.name]: { version: facts.version, metrics: facts.metrics } }, created: new Date(last) });
 }

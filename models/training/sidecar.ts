@@ -1,3 +1,4 @@
+import type { ModelExample } from '../../lambda/model/examples';
 import type { ModelTarget } from './model-targets';
 
 /**
@@ -19,6 +20,8 @@ export interface ModelSidecar {
   inputs: Record<string, string | { type: string; description?: string; unit?: string; min?: number; max?: number }>;
   output: Record<string, string>;
   training: { train_data: string; validation_data: string; trip_distance_max: number };
+  /** rides with the fitted regression's own prediction: the exported graph must reproduce them (checked at load) */
+  examples: ModelExample[];
 }
 
 /**
@@ -28,6 +31,14 @@ export interface ModelSidecar {
  * longer: larger values in TLC files are meter errors.
  */
 export const MAX_TRIP_DISTANCE_MILES = 1_000;
+
+/**
+ * The highest TLC taxi zone id: the zone map numbers 1–263, and 264/265 stand for an unknown or an
+ * outside-NYC location (TLC's taxi_zone_lookup.csv). A request with a larger id names no place the
+ * model could have learned about, so the sidecar bounds both zones by it and the service answers
+ * 400 naming the field.
+ */
+export const MAX_TLC_ZONE_ID = 265;
 
 /** What training measured about a model. */
 export interface ModelFacts {
@@ -44,13 +55,14 @@ export interface SidecarFacts extends ModelFacts {
   validationLabel: string;
   /** the longest trip in the training data, miles */
   maxTripDistance: number;
+  examples: ModelExample[];
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 export function buildSidecar(target: ModelTarget, facts: SidecarFacts): ModelSidecar {
   const metrics = { train_rmse: round(facts.trainRmse, 4), validation_rmse: round(facts.validationRmse, 4) };
-  const zone = (end: string) => ({ type: 'integer', description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`, min: 1 });
+  const zone = (end: string) => ({ type: 'integer', description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`, min: 1, max: MAX_TLC_ZONE_ID });
   return {
     model_version: facts.version,
     description: target.description,
@@ -69,5 +81,6 @@ export function buildSidecar(target: ModelTarget, facts: SidecarFacts): ModelSid
     },
     output: { variable: `float [N,1], ${target.unit}` },
     training: { train_data: facts.trainLabel, validation_data: facts.validationLabel, trip_distance_max: facts.maxTripDistance },
+    examples: facts.examples,
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Trains the shipped models: `npm run train`. Deterministic: the same arguments produce the
- * same models/model.onnx (ride duration) and models/cost/model.onnx (ride cost), with their
- * model.json sidecars, byte for byte.
+ * same duration model (model.onnx) and cost model (cost/model.onnx), with their model.json
+ * sidecars, byte for byte; `npm run train -- --out-dir models --force` with the defaults rewrites
+ * the committed models/ exactly as they are.
  *
- *   npm run train                              # synthetic 2021-01 (train) and 2021-02 (validate)
- *   npm run train -- --rows 50000 --out /tmp/m.onnx --cost-out /tmp/cost.onnx
+ *   npm run train                              # synthetic 2021-01 (train) and 2021-02 (validate) → output/models
+ *   npm run train -- --rows 50000 --out-dir /tmp/models
  *   npm run train -- --train green_tripdata_2021-01.parquet --validate green_tripdata_2021-02.parquet
  *
  * `--train` may be repeated (several months); each value is a synthetic month (YYYY-MM) or a
@@ -12,12 +13,11 @@
  * reads it. Next to each model goes its reference profile (`reference-profile.json`, the
  * monitor's baseline: the training rows' inputs, the model's predictions and the metrics). Both models learn from the trips the course's 1–60 minute filter keeps; the cost
  * model from those with a `total_amount` (files without that column train the duration model
- * only).
+ * only). Files that already exist are replaced only with `--force`.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Ride } from '../../lambda/rides/features';
 import { classifyTrip, type TripInstant } from '../../lambda/rides/trips';
@@ -25,14 +25,17 @@ import type { ReferenceProfile } from '../../lambda/monitoring/profile-schema';
 import { puDo } from '../../lambda/rides/features';
 import { loadConfig } from '../../lambda/config/index';
 import { createS3Client } from '../../lambda/services';
-import { formatOf, parseDataLocation } from '../../lambda/protocols/batch/locations';
+import { formatOf } from '../../lambda/protocols/batch/locations';
+import { parseLocation } from '../../lambda/storage/location';
 import { openTripReader } from '../../lambda/protocols/batch/trip-files/open-trips';
 import { tripAt } from '../../lambda/protocols/batch/trip-files/trip-chunk';
 import { generateTrips } from '../../lambda/local/synthetic/synthetic-trips';
-import { fitLinearRegression, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import { UsageError, describeFailure, parseCommandLine, wantsHelp } from '../../lambda/local/cli';
+import { fitLinearRegression, predictLinear, rmse, type LinearModel, type TrainingExample } from './linear-regression';
+import type { ModelExample } from '../../lambda/model/examples';
 import { exportLinearModel } from './export-onnx';
 import { COST_TARGET, DURATION_TARGET, LINEAR_DOC_STRING, type ModelTarget } from './model-targets';
-import { trainingProfile, type ProfiledRow } from './reference-profile';
+import { trainingProfile, type ExcludedRow, type ProfiledRow } from './reference-profile';
 import { buildSidecar, type ModelFacts, type ModelSidecar } from './sidecar';
 
 /** Where training rows come from: a synthetic month, or a TLC trip file. */
@@ -63,8 +66,12 @@ function tripExample(ride: Ride, pickup: TripInstant, duration: number, totalAmo
   return { PULocationID: ride.PULocationID, DOLocationID: ride.DOLocationID, puDo: puDo(ride), tripDistance: ride.trip_distance, pickupMs: Number(pickup), duration, totalAmount };
 }
 
+/** A trip the 1–60 minute filter skipped: its inputs as read (NaN where missing), for the profile's missing shares. */
+type SkippedTrip = ExcludedRow;
+
 interface ExampleSource {
   examples: TripExample[];
+  skipped: SkippedTrip[];
   /** e.g. `synthetic TLC green 2021-01` or the file's name */
   name: string;
 }
@@ -85,13 +92,20 @@ export interface TrainResult {
   cost?: TrainedModel;
 }
 
-function syntheticExamples(year: number, month: number, rows: number): TripExample[] {
+function syntheticExamples(year: number, month: number, rows: number): { examples: TripExample[]; skipped: SkippedTrip[] } {
   const examples: TripExample[] = [];
+  const skipped: SkippedTrip[] = [];
   for (const row of generateTrips({ year, month, rows })) {
     const trip = classifyTrip({ ...row, pickup: row.pickup_datetime, dropoff: row.dropoff_datetime });
     if (trip.kind === 'kept') examples.push(tripExample(trip.ride, row.pickup_datetime, trip.duration, row.fare.total_amount));
+    else skipped.push(skippedTrip(row));
   }
-  return examples;
+  return { examples, skipped };
+}
+
+function skippedTrip(row: { PULocationID: number | null; DOLocationID: number | null; trip_distance: number | null }): SkippedTrip {
+  const value = (v: number | null) => (v === null ? Number.NaN : v);
+  return { PULocationID: value(row.PULocationID), DOLocationID: value(row.DOLocationID), tripDistance: value(row.trip_distance) };
 }
 
 /** The trip-file column the cost model learns (TLC `total_amount`). */
@@ -101,10 +115,11 @@ const COST_TARGET_COLUMN = COST_TARGET.column as string;
 const finiteOrNaN = (value: number | undefined): number => (value !== undefined && Number.isFinite(value) ? value : Number.NaN);
 
 /** Reads a TLC file with the batch job's reader and keeps the rows its filter keeps, with `total_amount` when the file has it. */
-async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> {
-  const location = parseDataLocation(uri);
+async function fileExamples(uri: string, s3?: S3Client): Promise<{ examples: TripExample[]; skipped: SkippedTrip[] }> {
+  const location = parseLocation(uri, { what: 'a training file' });
   const reader = await openTripReader(location, formatOf(location), { s3, chunkRows: 131_072 });
   const examples: TripExample[] = [];
+  const skipped: SkippedTrip[] = [];
   // The cost target rides along as an extra column when the file has one; without it, only duration is fitted.
   const extra = reader.columns.includes(COST_TARGET_COLUMN) ? [COST_TARGET_COLUMN] : [];
   try {
@@ -114,12 +129,13 @@ async function fileExamples(uri: string, s3?: S3Client): Promise<TripExample[]> 
         const record = tripAt(chunk, i);
         const trip = classifyTrip(record);
         if (trip.kind === 'kept') examples.push(tripExample(trip.ride, record.pickup as TripInstant, trip.duration, finiteOrNaN(totalAmount?.[i])));
+        else skipped.push(skippedTrip(record));
       }
     }
   } finally {
     await reader.close();
   }
-  return examples;
+  return { examples, skipped };
 }
 
 async function loadSources(sources: readonly TrainingSource[], options: TrainOptions): Promise<ExampleSource[]> {
@@ -127,8 +143,8 @@ async function loadSources(sources: readonly TrainingSource[], options: TrainOpt
   for (const source of sources) {
     loaded.push(
       source.kind === 'synthetic'
-        ? { examples: syntheticExamples(source.year, source.month, options.rows), name: `synthetic TLC green ${ym(source)}` }
-        : { examples: await fileExamples(source.uri, options.s3), name: basename(source.uri) },
+        ? { ...syntheticExamples(source.year, source.month, options.rows), name: `synthetic TLC green ${ym(source)}` }
+        : { ...(await fileExamples(source.uri, options.s3)), name: basename(source.uri) },
     );
   }
   return loaded;
@@ -156,7 +172,7 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
 /** Fits one target on the training sources, scores it on the validation month, exports it. */
 async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
   const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
-  const { examples: validationSet, label: validationLabel } = examplesFor(validationSources, pick);
+  const { examples: validationSet, rows: validationRows, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
   const trainRmse = rmse(model, trainSet);
   const validationRmse = rmse(model, validationSet);
@@ -168,9 +184,25 @@ async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSo
   const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
   const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
-  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance });
-  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel });
+  const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance, examples: modelExamples(model, validationRows) });
+  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel }, trainSources.flatMap((source) => source.skipped));
   return { target, bytes, ...facts, model, sidecar, profile };
+}
+
+/** The README's ride: a zone pair training never saw, at the longest distance the docs show. */
+const README_RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
+
+/**
+ * The sidecar's examples: five validation rides spread over the month and the README's ride, each
+ * with the fitted regression's own float64 prediction — the training framework's answer, which
+ * the exported float32 graph must reproduce (lambda/model/examples.ts).
+ */
+export function modelExamples(model: LinearModel, validationRows: readonly ProfiledRow[]): ModelExample[] {
+  const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
+  const n = validationRows.length;
+  const picked = n === 0 ? [] : [0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1].map((i) => validationRows[i] as ProfiledRow);
+  const rides = [...picked.map((row) => ({ PULocationID: row.PULocationID, DOLocationID: row.DOLocationID, trip_distance: row.tripDistance })), README_RIDE];
+  return rides.map((ride) => ({ inputs: ride, output: predictLinear(model, lookup, puDo(ride), ride.trip_distance) }));
 }
 
 const hasRows = (sources: readonly ExampleSource[], pick: (e: TripExample) => number) => sources.some((s) => s.examples.some((e) => Number.isFinite(pick(e))));
@@ -212,44 +244,107 @@ export function profilePath(modelPath: string): string {
   return join(dirname(modelPath), 'reference-profile.json');
 }
 
+/** The files `npm run train` writes for one model: the ONNX file, its sidecar and its reference profile. */
+export function modelFiles(out: string): string[] {
+  return [out, out.replace(/\.onnx$/, '.json'), profilePath(out)];
+}
+
+/** A path as the user would type it: relative to the working directory when under it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
 /** Writes `model.onnx`, its `model.json` and the `reference-profile.json` beside it. */
 function writeModel(model: TrainedModel, out: string): void {
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, model.bytes);
-  writeFileSync(out.replace(/\.onnx$/, '.json'), sidecarText(model.sidecar));
-  writeFileSync(profilePath(out), profileText(model.profile));
+  const [onnx, sidecar, profile] = modelFiles(out) as [string, string, string];
+  writeFileSync(onnx, model.bytes);
+  writeFileSync(sidecar, sidecarText(model.sidecar));
+  writeFileSync(profile, profileText(model.profile));
   const unit = model.target.unit === 'USD' ? '$' : ` ${model.target.unit}`;
   const figure = (x: number) => (unit === '$' ? `$${x.toFixed(3)}` : `${x.toFixed(3)}${unit}`);
   console.log(
     `${model.target.name}: ${model.trainRows} trips, train RMSE ${figure(model.trainRmse)}, validation RMSE ${figure(model.validationRmse)}, ` +
-      `${model.vocabularySize} PU_DO categories, ${model.bytes.length} bytes → ${out} (version ${model.version})`,
+      `${model.vocabularySize} PU_DO categories, ${model.bytes.length} bytes → ${shown(out)} (version ${model.version})`,
   );
 }
 
-async function main(): Promise<void> {
-  const models = resolve(__dirname, '..');
-  const { values } = parseArgs({
+/** Where the models go without `--out-dir`: under output/, which git ignores (never the committed models/). */
+export const DEFAULT_TRAIN_OUT_DIR = join('output', 'models');
+
+/** `npm run train -- --help`. */
+export const TRAIN_USAGE = `Trains the duration and cost models (one-hot PU_DO + trip_distance, linear regression) and
+writes each with its sidecar (model.json) and reference profile (reference-profile.json) into an
+output directory, laid out as models/ is: <out-dir>/${DURATION_TARGET.path} and <out-dir>/${COST_TARGET.path}.
+Existing files are replaced only with --force.
+
+usage:
+  npm run train -- [--train YYYY-MM|FILE]... [--validate YYYY-MM|FILE] [--rows N] [--out-dir DIR] [--force]
+
+  --train       training data: a synthetic month (YYYY-MM) or a TLC trip file (parquet or CSV, a
+                path or an s3:// URI); repeat it for several (default 2021-01)
+  --validate    validation data, of the same kinds (default 2021-02)
+  --rows        rows per synthetic month (default 200000)
+  --out-dir     where the models go (default ${DEFAULT_TRAIN_OUT_DIR}, which git ignores)
+  --force       replace model files that are already there
+
+examples:
+  npm run train
+  npm run train -- --train data/green_tripdata_2021-01.parquet --validate data/green_tripdata_2021-02.parquet
+  MODELS=duration=${DEFAULT_TRAIN_OUT_DIR}/${DURATION_TARGET.path},cost=${DEFAULT_TRAIN_OUT_DIR}/${COST_TARGET.path} npm start
+  npm run train -- --out-dir models --force     # rewrite the committed models (the same bytes, with these defaults)
+`;
+
+/** The command line, checked: sources, rows, where to write, and the files that would be replaced. */
+function parseTrainArgs(argv: string[]): { train: TrainingSource[]; validate: TrainingSource; rows: number; outDir: string; force: boolean } {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
     options: {
       train: { type: 'string', multiple: true, default: ['2021-01'] },
       validate: { type: 'string', default: '2021-02' },
       rows: { type: 'string', default: '200000' },
-      out: { type: 'string', default: resolve(models, DURATION_TARGET.path) },
-      'cost-out': { type: 'string', default: resolve(models, COST_TARGET.path) },
+      'out-dir': { type: 'string', default: DEFAULT_TRAIN_OUT_DIR },
+      force: { type: 'boolean', default: false },
     },
   });
+  if (positionals.length > 0) throw new UsageError(`takes options only, got '${positionals.join(' ')}'`);
+  const rows = Number(values.rows);
+  if (!Number.isInteger(rows) || rows <= 0) throw new UsageError(`--rows must be a whole number above 0, got '${values.rows}'`);
+  return { train: values.train.map(parseTrainingSource), validate: parseTrainingSource(values.validate), rows, outDir: resolve(values['out-dir']), force: values.force };
+}
+
+/** Refuses to replace what is there unless asked: the committed models are a user's too. */
+function checkNothingReplaced(paths: readonly string[], force: boolean): void {
+  const existing = paths.filter((path) => existsSync(path));
+  if (existing.length === 0 || force) return;
+  throw new UsageError(`${existing.map(shown).join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or --out-dir another directory`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = parseTrainArgs(argv);
+  const [durationOut, costOut] = [resolve(options.outDir, DURATION_TARGET.path), resolve(options.outDir, COST_TARGET.path)];
+  checkNothingReplaced([...modelFiles(durationOut), ...modelFiles(costOut)], options.force);
   const started = Date.now();
-  const sources = [...values.train, values.validate].map(parseTrainingSource);
+  const sources = [...options.train, options.validate];
   const s3 = sources.some((s) => s.kind === 'file' && s.uri.startsWith('s3://')) ? createS3Client(loadConfig(process.env)) : undefined;
-  const result = await train({ train: values.train.map(parseTrainingSource), validate: parseTrainingSource(values.validate), rows: Number(values.rows), s3 });
-  writeModel(result.duration, resolve(values.out));
-  if (result.cost) writeModel(result.cost, resolve(values['cost-out']));
+  const result = await train({ train: options.train, validate: options.validate, rows: options.rows, s3 });
+  writeModel(result.duration, durationOut);
+  if (result.cost) writeModel(result.cost, costOut);
   else console.log('cost: not trained (the training or validation data has no total_amount column)');
   console.log(`trained in ${Date.now() - started} ms`);
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`training failed: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-  });
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) process.stdout.write(TRAIN_USAGE);
+  else {
+    main(argv).catch((error: unknown) => {
+      const mistake = describeFailure('npm run train', 'npm run train -- --help', error);
+      // A mistake is the user's to fix (one line, exit 2); anything else is a failed training.
+      process.stderr.write(mistake.status === 1 ? `training failed: ${(error as Error).message}\n` : `${mistake.line}\n`);
+      process.exitCode = mistake.status;
+    });
+  }
 }

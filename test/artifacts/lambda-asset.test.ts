@@ -8,7 +8,7 @@ import { bundlePredictAsset, copyOnnxRuntime, nodeArch } from '../../infra/bundl
 import { ASSET_HASH_EXCLUDE } from '../../infra/predict-code';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COST_MODEL_PATH, COURSE_RIDE, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
+import { COST_MODEL_PATH, COURSE_RIDE, DEFAULT_MODEL_PATH, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
 import { startRuntimeApi, type InvocationResult } from '../support/lambda-runtime-api';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -20,6 +20,8 @@ import { DEPENDENCY_LAZY_CHUNKS, assetChunkPlan, assetModules, chunksNeverLoaded
 import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
 import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
 import { bytesOf, hasNullRows, modelsVariable, refusedZoo, servedZoo, sharedRides, zooFiles, zooMismatches, zooModelFile, zooTripRows, type ZooEntry } from '../support/zoo';
+import { startLambdaService, type LocalLambdaService } from '../support/lambda-service';
+import { startCodeDeployServer, type LocalCodeDeploy } from '../support/codedeploy-server';
 
 /**
  * The asset `cdk deploy` would upload, synthesized once for the whole file (esbuild through the
@@ -117,6 +119,7 @@ describe('the bundled asset', () => {
   it('is one asset for every function', () => {
     expect(bundled.batch.assetDir).toBe(bundled.predict.assetDir);
     expect(bundled.monitor.assetDir).toBe(bundled.predict.assetDir);
+    expect(bundled.preTraffic.assetDir).toBe(bundled.predict.assetDir);
   });
 
   it('runs here on the Node major of the runtime the template names', () => {
@@ -417,26 +420,147 @@ async function stagingFileOnceItExists(directory: string, lambdaProcess: LambdaP
 }
 
 describe('the monitor function under the Lambda runtime client', () => {
-  it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profile", async () => {
+  it("reports on the predict function's capture, as Firehose delivers it to S3, against the uploaded reference profiles, joined by ride id to the actuals under actuals/, publishing quality per model version as EMF", async () => {
     await firstInvocation;
     const rides = Array.from({ length: 60 }, (_, i) => ({ PULocationID: 1 + (i % 50), DOLocationID: 2 + (i % 40), trip_distance: 0.5 + (i % 12) }));
     await predict.invoke(apiGatewayEvent({ body: JSON.stringify(rides) }));
+    // Stream rides carry ride ids: the truth arrives later, by those ids, 1.5 minutes longer than predicted.
+    const streamed = rides.slice(0, 40);
+    await predict.invoke(kinesisEvent(streamed.map((ride, i) => rideRecord(7_000 + i, ride))));
     await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    const { outputs } = await (await shippedModels()).predict(batchOf(streamed));
     const now = new Date();
+    const day = now.toISOString().slice(0, 10);
     // Where the delivery stream writes (its S3 prefix, dt=/hour= partitions) is where the monitor reads.
     const capture = s3Location(bundled.monitor.environment.MONITOR_CAPTURE_LOCATION);
     const reports = s3Location(bundled.monitor.environment.MONITOR_OUTPUT_LOCATION);
-    const key = `${capture.key}dt=${now.toISOString().slice(0, 10)}/hour=${now.toISOString().slice(11, 13)}/ride-capture-1`;
+    const actuals = s3Location(bundled.monitor.environment.MONITOR_ACTUALS_LOCATION);
+    const key = `${capture.key}dt=${day}/hour=${now.toISOString().slice(11, 13)}/ride-capture-1`;
     await s3.put(capture.bucket, key, Buffer.from(`${firehose.lines(LOCAL.captureStream).join('\n')}\n`));
+    const truth = streamed.map((_, i) => `${7_000 + i},${(outputs.duration?.[i] as number) + 1.5}`);
+    await s3.put(actuals.bucket, `${actuals.key}dt=${day}/completed-rides.csv`, Buffer.from(['ride_id,actual_duration', ...truth].join('\n')));
     const monitor = await start(bundled.monitor);
 
     const result = await monitor.invoke({ monitor: 'scheduled', time: new Date(now.getTime() + 60_000).toISOString() });
 
     if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${monitor.output()}`);
-    const summary = result.body as { records: number; report: string };
-    expect(summary.records).toBeGreaterThanOrEqual(rides.length);
+    const summary = result.body as { records: number; report: string; actuals: unknown; quality: unknown[] };
+    expect(summary.records).toBeGreaterThanOrEqual(rides.length + streamed.length);
+    expect(summary.actuals).toEqual({ files: 1, rows: streamed.length, unreadable_files: 0 });
+    expect(summary.quality).toEqual([{ model: 'duration', version: '54c7ff65d8e2', rows: streamed.length, rmse: expect.closeTo(1.5, 4), mae: expect.closeTo(1.5, 4), bias: expect.closeTo(-1.5, 4), rmse_over_train: expect.closeTo(1.5 / 5.2589, 4) }]);
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
     expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
+    // The EMF record CloudWatch turns into the quality metrics, with the contract's dimension sets.
+    const emf = monitor
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>)
+      .find((record) => record.ModelRmse !== undefined);
+    expect(emf?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ['service', 'model', 'model_version'],
+      ['service', 'model'],
+    ]);
+    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual(['ModelBias', 'ModelMae', 'ModelRmse', 'ModelRowsJoined', 'RmseOverTraining']);
+    expect(emf).toMatchObject({ service: 'ride-duration-prediction', model: 'duration', model_version: '54c7ff65d8e2', ModelRowsJoined: streamed.length, RmseOverTraining: expect.closeTo(1.5 / 5.2589, 4) });
+  });
+});
+
+describe('the PreTraffic hook under the Lambda runtime client', () => {
+  const VERSION = (n: number) => `arn:aws:lambda:us-east-1:000000000000:function:predict:${n}`;
+  let lambda: LocalLambdaService;
+  let codedeploy: LocalCodeDeploy;
+  let edited: AssetFunction;
+
+  beforeAll(async () => {
+    // The shipped duration model with one of its examples edited to be wrong, beside the shipped cost model.
+    const durationKey = bundled.stack.models.uploads.find((u) => u.key.startsWith('models/duration/') && u.key.endsWith('model.onnx'))?.key as string;
+    const costKey = bundled.stack.models.uploads.find((u) => u.key.startsWith('models/cost/') && u.key.endsWith('model.onnx'))?.key as string;
+    const sidecar = JSON.parse(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as { examples: { output: number }[] };
+    (sidecar.examples[2] as { output: number }).output = 99;
+    await s3.put(LOCAL.modelBucket, 'edited/model.onnx', defaultModelBytes());
+    await s3.put(LOCAL.modelBucket, 'edited/model.json', Buffer.from(JSON.stringify(sidecar)));
+    edited = await start(bundled.predict, { MODELS: `duration=s3://${LOCAL.modelBucket}/edited/model.onnx,cost=s3://${LOCAL.modelBucket}/${costKey}` });
+    expect(durationKey).toBeDefined();
+    // A version whose answers over the event shapes differ from what it loaded: the shipped one, its cost examples shifted in transit.
+    const drifting = {
+      invoke: async (event: unknown) => {
+        const result = await predict.invoke(event);
+        const models = (result.body as { models?: { name: string; examples?: { rows: { output: number }[] } }[] }).models;
+        for (const row of models?.find((m) => m.name === 'cost')?.examples?.rows ?? []) row.output += 1;
+        return result;
+      },
+    };
+    lambda = await startLambdaService({ [VERSION(7)]: predict, [VERSION(8)]: edited, [VERSION(10)]: drifting });
+    codedeploy = await startCodeDeployServer();
+  });
+  afterAll(async () => {
+    await lambda?.close();
+    await codedeploy?.close();
+  });
+
+  /** Runs the hook function for one deployment against `target`, as CodeDeploy invokes it. */
+  async function runHook(target: string, deploymentId: string): Promise<{ report: Record<string, unknown>; status: string | undefined }> {
+    const hook = await start(bundled.preTraffic, { PRETRAFFIC_TARGET: target, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, AWS_ENDPOINT_URL_CODEDEPLOY: codedeploy.endpoint });
+    const result = await hook.invoke({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: `hook-${deploymentId}` });
+    if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- hook output ---\n${hook.output()}`);
+    const reported = codedeploy.reports.filter((r) => r.deploymentId === deploymentId);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.lifecycleEventHookExecutionId).toBe(`hook-${deploymentId}`);
+    return { report: result.body as Record<string, unknown>, status: reported[0]?.status };
+  }
+
+  it("reports Succeeded once the new version reproduces every model's examples over API Gateway and Kinesis, leaving nothing on the predictions stream or in capture", async () => {
+    await firstInvocation;
+    const streamBefore = (await readAll(kinesis.client, LOCAL.predictionsStream)).length;
+    const captureBefore = firehose.lines(LOCAL.captureStream).length;
+
+    const { report, status } = await runHook(VERSION(7), 'd-GOOD');
+
+    expect(status).toBe('Succeeded');
+    expect(report).toMatchObject({ status: 'Succeeded', target: VERSION(7), failures: [], notes: [] });
+    expect(report.models).toEqual([
+      { name: 'duration', version: '54c7ff65d8e2', examples: 6, http: 6, kinesis: 6 },
+      { name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 6, kinesis: 6 },
+    ]);
+    const calls = lambda.invokes.filter((i) => i.functionName === VERSION(7));
+    expect(calls.map((c) => Object.keys((c.payload as { pretraffic: object }).pretraffic)[0])).toEqual(['describe', 'http', 'http', 'kinesis']);
+    expect(calls.every((c) => c.signed && c.invocationType === 'RequestResponse')).toBe(true);
+    await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
+    expect(await readAll(kinesis.client, LOCAL.predictionsStream)).toHaveLength(streamBefore);
+    expect(firehose.lines(LOCAL.captureStream)).toHaveLength(captureBefore);
+  });
+
+  it('reports Failed, naming the model and its worst example, when the new version carries a model whose examples were edited to be wrong', async () => {
+    const { report, status } = await runHook(VERSION(8), 'd-EDITED');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^model 'duration' is not loaded \(failed, INVALID_MODEL\): model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 .* expects 99, got 2\.64/),
+    ]);
+    expect(report.models).toEqual([{ name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 6, kinesis: 0 }]);
+    expect(report.notes).toEqual(["not checked over Kinesis: the stream needs every model, and 'duration' did not load"]);
+  });
+
+  it('reports Failed naming each path and the worst example when the answers over API Gateway and Kinesis differ from the examples', async () => {
+    const { report, status } = await runHook(VERSION(10), 'd-DRIFT');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^model 'cost' over API Gateway: 6 of 6 examples differ; the worst: example \d .* \(relative error .* > 0\.0001\)$/),
+      expect.stringMatching(/^model 'cost' over Kinesis: 6 of 6 examples differ; the worst: example \d /),
+    ]);
+    expect(report.models).toEqual([
+      { name: 'duration', version: '54c7ff65d8e2', examples: 6, http: 6, kinesis: 6 },
+      { name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 0, kinesis: 0 },
+    ]);
+  });
+
+  it('reports Failed when the version cannot be invoked at all', async () => {
+    const { report, status } = await runHook(VERSION(9), 'd-MISSING');
+
+    expect(status).toBe('Failed');
+    expect(report.failures).toEqual([expect.stringMatching(/^the check could not be completed: Function not found: .*predict:9/)]);
   });
 });
 

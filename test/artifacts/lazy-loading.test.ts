@@ -28,10 +28,10 @@ const NOT_ON_THE_WEB_PATH = [
   /[\\/]vega/,
   /onnx-proto|protobufjs/,
   // config.ts reads the taxi types (batch/trip-chunk, batch/errors): a few lines, allowed.
-  /lambda[\\/]protocols[\\/]batch[\\/](?!trip-files[\\/]trip-chunk|errors)/,
+  /lambda[\\/]protocols[\\/]batch[\\/](?!trip-files[\\/]trip-chunk|errors|source\.ts)/,
   /lambda[\\/]monitoring[\\/]/,
-  // The event router reads monitor-event.ts; config parses the monitor's and the dead letters' locations: a few lines each.
-  /lambda[\\/]protocols[\\/](kinesis|batch|monitor)[\\/](?!monitor-event|monitor-settings|dead-letter-location)/,
+  // The event router reads each protocol's source.ts (and monitor-event.ts): a few lines each, to route by shape.
+  /lambda[\\/]protocols[\\/](kinesis|batch|monitor)[\\/](?!monitor-event|source\.ts)/,
 ];
 
 /** Starts lambda/handler.ts in a fresh node (as a Lambda container would), answers one API Gateway POST /predict, lists the modules it loaded. */

@@ -17,6 +17,7 @@ import { readAll, startKinesisServer, type LocalKinesisServer } from '../support
 import { passengerModel } from '../support/onnx-models';
 import { recordingLogger, recordingMetrics } from '../support/recorders';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../support/trip-fixtures';
+import { testDataplane } from '../support/dataplane';
 
 /**
  * `fare` (test/support/onnx-models.ts) needs `passenger_count`, an int64 the course's request
@@ -42,7 +43,7 @@ beforeAll(async () => {
 });
 
 const httpDeps = (set: ModelSet): HttpDeps => ({
-  getModels: async () => set,
+  getModels: async () => set, dataplane: testDataplane(),
   maxBodyBytes: 65_536,
   maxRidesPerRequest: 100,
   onUnexpectedError: (error) => {
@@ -186,11 +187,11 @@ describe('a model with an input the course request lacks, on the Kinesis stream'
     const streamName = `several_${++streams}`;
     await kinesis.createStream(streamName, 1);
     const deps: KinesisDeps = {
-      getModels: async () => set,
+      getModels: async () => set, dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: streamName,
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, `dead-${streams}`) }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, `dead-${streams}`) }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
     };
@@ -253,7 +254,7 @@ describe('a model with an input the course request lacks, in the batch job', () 
     // the trip file writer's passenger_count is 1 + (row % 3) (lambda/local/synthetic/trip-file.ts)
     const { kept } = expectedFilter(rows);
 
-    await runBatchJob(job(input, output), both, { chunkRows: 400 });
+    await runBatchJob(job(input, output), both, { dataplane: testDataplane(), chunkRows: 400 });
     const { rows: written } = await readParquet(output);
 
     expect(written.map((r) => r.passenger_count)).toEqual(kept.map((k) => 1 + (k.index % 3)));
@@ -264,7 +265,7 @@ describe('a model with an input the course request lacks, in the batch job', () 
     const paths = ['both', 'duration', 'fare'].map((name) => join(dir.path, 'out', `${name}.parquet`));
     const sets = [both, durationAlone, fareAlone];
 
-    for (const [i, set] of sets.entries()) await runBatchJob(job(input, paths[i] as string), set, { chunkRows: 400 });
+    for (const [i, set] of sets.entries()) await runBatchJob(job(input, paths[i] as string), set, { dataplane: testDataplane(), chunkRows: 400 });
     const [together, durations, fares] = await Promise.all(paths.map(async (p) => (await readParquet(p)).rows));
 
     expect(together?.map((r) => r.predicted_duration)).toEqual(durations?.map((r) => r.predicted_duration));
@@ -276,7 +277,7 @@ describe('a model with an input the course request lacks, in the batch job', () 
     const csv = join(dir.path, 'green_tripdata_2021-03.csv');
     writeFileSync(csv, 'lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance\n2021-03-01 08:00:00,2021-03-01 08:12:00,10,50,4.2\n');
 
-    const failure = await runBatchJob(job(csv, join(dir.path, 'out', 'none.parquet')), both, { chunkRows: 400 }).catch((error: unknown) => error);
+    const failure = await runBatchJob(job(csv, join(dir.path, 'out', 'none.parquet')), both, { dataplane: testDataplane(), chunkRows: 400 }).catch((error: unknown) => error);
 
     expect(isPredictError(failure) && failure.code).toBe('MISSING_INPUT');
     expect((failure as Error).message).toMatch(/missing column passenger_count, which the model fare needs/);

@@ -90,7 +90,10 @@ function collectLines(child: ChildProcess): Pick<RunningImage, 'lines' | 'waitFo
       const line = parseLine(text);
       if (line === undefined) continue;
       lines.push(line);
-      for (const waiter of waiting) if (waiter.match(line)) (waiting.delete(waiter), waiter.done(line));
+      for (const waiter of waiting) if (waiter.match(line)) {
+        waiting.delete(waiter);
+        waiter.done(line);
+      }
     }
   });
   return {

@@ -210,7 +210,7 @@ describe('raw inputs in the data bucket', () => {
   const expiryOf = (synthesized: Synthesized) =>
     synthesized.template.toJSON().Resources[idOf(synthesized.stack.buckets.data)].Properties.LifecycleConfiguration.Rules;
 
-  it('expire after 90 days under dead-letters/, capture/ and capture-errors/, and nothing else expires', () => {
+  it('expire after 90 days under dead-letters/, capture/, capture-errors/ and actuals/, and nothing else expires', () => {
     const rule = (prefix: string) => ({
       Id: `expire-${prefix.slice(0, -1)}`,
       Prefix: prefix,
@@ -218,11 +218,11 @@ describe('raw inputs in the data bucket', () => {
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       Status: 'Enabled',
     });
-    expect(expiryOf(synthesize())).toEqual([rule('dead-letters/'), rule('capture/'), rule('capture-errors/')]);
+    expect(expiryOf(synthesize())).toEqual([rule('dead-letters/'), rule('capture/'), rule('capture-errors/'), rule('actuals/')]);
   });
 
   it('expire after the days given as context', () => {
-    expect(expiryOf(synthesize({ rawInputExpiryDays: '7' })).map((r: { ExpirationInDays: number }) => r.ExpirationInDays)).toEqual([7, 7, 7]);
+    expect(expiryOf(synthesize({ rawInputExpiryDays: '7' })).map((r: { ExpirationInDays: number }) => r.ExpirationInDays)).toEqual([7, 7, 7, 7]);
     expect(() => synthesize({ rawInputExpiryDays: '0' })).toThrow(/invalid context rawInputExpiryDays/);
   });
 

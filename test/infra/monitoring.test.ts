@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addPredictStack } from '../../infra/predict-app';
 import type { PredictStack } from '../../infra/stack';
 import { CAPTURE_S3_PREFIX, referenceProfileKey } from '../../infra/monitoring';
+import { DIMENSIONS, QUALITY_METRICS } from '../../lambda/contract';
 import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
 
 let testApp: TestApp;
@@ -20,10 +21,10 @@ afterAll(() => testApp.cleanup());
 const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const objects = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arn(bucketId), suffix]] });
 
-/** The primary model's key in the model bucket: models/duration/<content hash>/model.onnx. */
-function primaryKey(): string {
-  const key = stack.models.primaryKey;
-  expect(key).toMatch(/^models\/duration\/[0-9a-f]{16}\/model\.onnx$/);
+/** Each shipped model's key in the model bucket: models/<name>/<content hash>/model.onnx. */
+function modelKey(name: string): string {
+  const key = stack.models.uploads.find((u) => u.key.startsWith(`models/${name}/`) && u.key.endsWith('/model.onnx'))?.key;
+  expect(key).toMatch(new RegExp(`^models/${name}/[0-9a-f]{16}/model\\.onnx$`));
   return key as string;
 }
 
@@ -102,14 +103,16 @@ describe('the producers of capture records', () => {
 describe('the scheduled monitor', () => {
   const monitor = () => stack.monitoring.monitor;
 
-  it('is the same asset, told where capture, the reference profile and the reports are', () => {
+  it('is the same asset, told where capture, each model\'s reference profile, the actuals and the reports are', () => {
     const fn = template.toJSON().Resources[idOf(monitor().function)].Properties;
     const data = { Ref: idOf(stack.buckets.data) };
+    const models = { Ref: idOf(stack.buckets.model) };
     expect(fn.Handler).toBe(template.toJSON().Resources[idOf(stack.predict.function)].Properties.Handler);
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CAPTURE_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/capture/']] },
-      // The profile is uploaded next to the primary model, under its content-addressed key (infra/models.ts).
-      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.model) }, `/${referenceProfileKey(primaryKey())}`]] },
+      // Each profile is uploaded next to its model, under its content-addressed key (infra/models.ts).
+      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', models, `/${referenceProfileKey(modelKey('duration'))},s3://`, models, `/${referenceProfileKey(modelKey('cost'))}`]] },
+      MONITOR_ACTUALS_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/actuals/']] },
       MONITOR_OUTPUT_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/monitoring/']] },
       MONITOR_PERIOD_DAYS: '7',
       POWERTOOLS_METRICS_NAMESPACE: 'RideDurationPrediction',
@@ -125,25 +128,76 @@ describe('the scheduled monitor', () => {
     });
   });
 
-  it('lists and reads only capture/, reads only the reference profile, writes only monitoring/', () => {
+  it('lists and reads only capture/ and actuals/, reads only the reference profiles, writes only monitoring/', () => {
     const data = idOf(stack.buckets.data);
+    const model = idOf(stack.buckets.model);
     expect(statementsOf(idOf(monitor().role))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(idOf(monitor().logGroup)) },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
-      { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(data), Condition: { StringLike: { 's3:prefix': 'capture/*' } } },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: [objects(data, '/capture/*'), objects(idOf(stack.buckets.model), `/${referenceProfileKey(primaryKey())}`)] },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(data), Condition: { StringLike: { 's3:prefix': ['capture/*', 'actuals/*'] } } },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        // CDK merges the statements and orders their resources its own way
+        Resource: expect.arrayContaining([objects(data, '/capture/*'), objects(data, '/actuals/*'), objects(model, `/${referenceProfileKey(modelKey('duration'))}`), objects(model, `/${referenceProfileKey(modelKey('cost'))}`)]),
+      },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/monitoring/*') },
     ]);
+    expect((statementsOf(idOf(monitor().role))[3] as { Resource: unknown[] }).Resource).toHaveLength(4);
   });
 
-  it('alarms on dataset drift, drifted inputs, RMSE, dropped capture records and its own failures', () => {
+  it('alarms on dataset drift, drifted inputs, dropped capture records and its own failures', () => {
     const alarm = (metricName: string, extra: Record<string, unknown>) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'RideDurationPrediction', MetricName: metricName, Dimensions: [{ Name: 'service', Value: 'ride-duration-prediction' }], ...extra });
     alarm('DatasetDrift', { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 86400, Statistic: 'Maximum' });
     alarm('DriftedInputs', { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 86400 });
-    alarm('Rmse', { Threshold: 10.5, ComparisonOperator: 'GreaterThanThreshold', Period: 86400 });
     alarm('CaptureRecordsDropped', { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Statistic: 'Sum', Period: 300 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: idOf(monitor().function) } }] });
+  });
+});
+
+describe('ground truth and model quality', () => {
+  it('alarms per served model when its worst version\'s RMSE exceeds 1.5× its training RMSE, the metric the monitor publishes with the contract\'s dimensions', () => {
+    for (const model of ['duration', 'cost']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'RideDurationPrediction',
+        MetricName: QUALITY_METRICS.rmseOverTraining,
+        Dimensions: [
+          { Name: DIMENSIONS.model, Value: model },
+          { Name: DIMENSIONS.service, Value: 'ride-duration-prediction' },
+        ],
+        Statistic: 'Maximum',
+        Period: 86400,
+        Threshold: 1.5,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(Object.keys(stack.monitoring.rmseAlarms).sort()).toEqual(['cost', 'duration']);
+  });
+
+  it('takes the alarm factor from context, and refuses a factor below 1 naming the key', () => {
+    const app = createTestApp({ context: { rmseAlarmFactor: '2.5' } });
+    try {
+      const alarms = Template.fromStack(addPredictStack(app.app)).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: QUALITY_METRICS.rmseOverTraining } });
+      expect(Object.values(alarms).map((a) => a.Properties.Threshold)).toEqual([2.5, 2.5]);
+    } finally {
+      app.cleanup();
+    }
+    const bad = createTestApp({ context: { rmseAlarmFactor: '0.5' } });
+    try {
+      expect(() => addPredictStack(bad.app)).toThrow(/invalid context rmseAlarmFactor/);
+    } finally {
+      bad.cleanup();
+    }
+  });
+
+  it('gives producers of ground truth a policy to put objects under actuals/ and nothing else, and outputs it with the location', () => {
+    const policy = template.toJSON().Resources[idOf(stack.monitoring.actualsProducerPolicy)].Properties;
+    expect(policy.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 's3:PutObject', Resource: objects(idOf(stack.buckets.data), '/actuals/*') }]);
+    expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
+    template.hasOutput('ActualsProducerPolicyArn', { Value: { Ref: idOf(stack.monitoring.actualsProducerPolicy) } });
+    template.hasOutput('ActualsLocation', { Value: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack.buckets.data) }, '/actuals/']] } });
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { idOf } from '../support/cdk-app';
-import { foreignObject, nagReportOf, objectsOf, readStatementsOf, stackSynthesizer, type SynthesizedStack } from '../support/synthesized-stack';
+import { foreignObject, nagReportOf, objectsOf, readStatementsOf, stackSynthesizer, statementsOf, type SynthesizedStack } from '../support/synthesized-stack';
 
 const synthesizer = stackSynthesizer();
 let defaults: SynthesizedStack;
@@ -171,15 +171,17 @@ describe('the CodeDeploy deployment group', () => {
     });
   });
 
-  it("runs as CodeDeploy's service role with AWSCodeDeployRoleForLambdaLimited and nothing else", () => {
-    const { template } = defaults;
+  it("runs as CodeDeploy's service role with AWSCodeDeployRoleForLambdaLimited, plus invoking its PreTraffic hook and nothing else", () => {
+    const { stack, template } = defaults;
     const roles = resourcesOf(defaults, 'AWS::IAM::Role').filter(([, r]) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'codedeploy.amazonaws.com');
     expect(roles).toHaveLength(1);
     const [roleId, role] = roles[0] as [string, { Properties: { ManagedPolicyArns: unknown } }];
     expect(role.Properties.ManagedPolicyArns).toEqual([
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited']] },
     ]);
-    expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }))).toEqual([]);
+    // The managed policy only covers hooks named CodeDeployHook_*; this hook is granted by name.
+    const hook = { 'Fn::GetAtt': [idOf(stack.rollout.preTrafficHook.function), 'Arn'] };
+    expect(statementsOf(template, roleId)).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [hook, { 'Fn::Join': ['', [hook, ':*']] }] }]);
   });
 
   it('takes a linear or custom canary shift, or all at once, from context', () => {
@@ -246,5 +248,39 @@ describe('hot swap and shadows', () => {
       },
     ]);
     expect(JSON.stringify(readStatementsOf(template, stack.batch.role))).not.toContain('shadow-bucket');
+  });
+});
+
+describe('the PreTraffic hook', () => {
+  it('runs before CodeDeploy shifts any traffic to a new version: the alias update names it as BeforeAllowTraffic', () => {
+    const { stack, template } = defaults;
+    template.hasResource('AWS::Lambda::Alias', {
+      UpdatePolicy: { CodeDeployLambdaAliasUpdate: Match.objectLike({ BeforeAllowTrafficHook: { Ref: idOf(stack.rollout.preTrafficHook.function) } }) },
+    });
+  });
+
+  it("is the same asset as the predict function, its own entry, told the new version's qualified ARN", () => {
+    const { stack, template } = defaults;
+    const resources = template.toJSON().Resources;
+    const hook = resources[idOf(stack.rollout.preTrafficHook.function)].Properties;
+    const predict = resources[idOf(stack.predict.function)].Properties;
+    expect(hook.Code).toEqual(predict.Code);
+    expect(hook).toMatchObject({ Handler: 'pretraffic.handler', Runtime: 'nodejs22.x', Environment: { Variables: { PRETRAFFIC_TARGET: { Ref: publishedVersionId(defaults) } } } });
+    expect(predict.Handler).toBe('index.handler');
+  });
+
+  it('may invoke exactly the new version and report to exactly this deployment group, besides writing its own logs', () => {
+    const { stack, template } = defaults;
+    const hook = stack.rollout.preTrafficHook;
+    const group = stack.rollout.deploymentGroup;
+    const groupArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codedeploy:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':deploymentgroup:', { Ref: idOf(group.application) }, '/', { Ref: idOf(group) }]],
+    };
+    expect(statementsOf(template, idOf(hook.role))).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [idOf(hook.logGroup), 'Arn'] } },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: publishedVersionId(defaults) } },
+      { Effect: 'Allow', Action: 'codedeploy:PutLifecycleEventHookExecutionStatus', Resource: groupArn },
+    ]);
+    expect(resourcesOf(defaults, 'AWS::IAM::Role').find(([id]) => id === idOf(hook.role))?.[1].Properties.ManagedPolicyArns).toBeUndefined();
   });
 });

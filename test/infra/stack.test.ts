@@ -153,10 +153,10 @@ describe('the functions', () => {
     const { stack, template } = synthesize({ architecture: 'arm64', predictMemoryMb: '2048', batchTimeoutSeconds: 600 });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('microsoft/onnxruntime/issues/10038'));
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
-    // predict, batch and the monitor (infra/monitoring.ts)
-    expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64'], ['arm64']]);
-    expect(functions.map((f) => f.Properties.MemorySize).sort()).toEqual([1024, 2048, 3008]);
-    expect(functions.map((f) => f.Properties.Timeout).sort()).toEqual([30, 300, 600]);
+    // predict, its PreTraffic hook (infra/pretraffic-hook.ts), batch and the monitor (infra/monitoring.ts)
+    expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64'], ['arm64'], ['arm64']]);
+    expect(functions.map((f) => f.Properties.MemorySize).sort((a, b) => a - b)).toEqual([256, 1024, 2048, 3008]);
+    expect(functions.map((f) => f.Properties.Timeout).sort((a, b) => a - b)).toEqual([30, 120, 300, 600]);
   });
 
   it('tell the predict function where the models, the predictions stream and the dead letters are', () => {
@@ -361,7 +361,9 @@ describe('operations', () => {
         'RideDurationPrediction/CaptureRecordsDropped',
         'RideDurationPrediction/DatasetDrift',
         'RideDurationPrediction/DriftedInputs',
-        'RideDurationPrediction/Rmse',
+        // one per served model: its worst version's RMSE over its training RMSE
+        'RideDurationPrediction/RmseOverTraining',
+        'RideDurationPrediction/RmseOverTraining',
         // infra/rollout.ts: the new version's errors, p99, own failures, dead letters; the API's 5xx
         'AWS/Lambda/Errors',
         'AWS/Lambda/Duration',

@@ -29,6 +29,7 @@ import { rideNumber } from '../support/events';
 import { freePort } from '../support/loopback';
 import { recordingMetrics } from '../support/recorders';
 import { LAUNCHER } from '../support/local-programs';
+import { testDataplane } from '../support/dataplane';
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 100_000);
 const RECORDS = Number(process.env.SOAK_RECORDS ?? 100_000);
@@ -110,11 +111,11 @@ async function soakStream(): Promise<Outcome> {
     await putPayloads(kinesis, 'soak_rides', entries);
     const service = createModelSet([await loadServedModel({ name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } })]);
     const deps = {
-      getModels: async () => service,
+      getModels: async () => service, dataplane: testDataplane(),
       kinesis,
       predictionsStreamName: 'soak_predictions',
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
       logger: new Logger({ logLevel: 'WARN' }),
       metrics: recordingMetrics(),
     };

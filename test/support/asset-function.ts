@@ -49,7 +49,7 @@ export async function startAssetFunction(fn: SynthesizedFunction, environment: R
         await api.finished(result.requestId);
         return result;
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`);
+        throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`, { cause: error });
       }
     },
     api,
@@ -66,9 +66,10 @@ export async function startAssetFunction(fn: SynthesizedFunction, environment: R
   };
 }
 
-/** The asset's own ES modules: index.mjs and every chunk, relative to the asset directory. */
+/** The asset's own ES modules: its entries (index.mjs, pretraffic.mjs) and every chunk, relative to the asset directory. */
 export function assetModules(assetDir: string): string[] {
-  return ['index.mjs', ...readdirSync(join(assetDir, 'chunks')).filter((name) => name.endsWith('.mjs')).map((name) => join('chunks', name))];
+  const entries = readdirSync(assetDir).filter((name) => name.endsWith('.mjs'));
+  return [...entries, ...readdirSync(join(assetDir, 'chunks')).filter((name) => name.endsWith('.mjs')).map((name) => join('chunks', name))];
 }
 
 /** The modules of `expected` (default: all the asset's) that no traced process loaded. */

@@ -23,6 +23,8 @@ export interface BundledStack {
   predict: SynthesizedFunction;
   batch: SynthesizedFunction;
   monitor: SynthesizedFunction;
+  /** the canary's PreTraffic hook (infra/pretraffic-hook.ts), its PRETRAFFIC_TARGET the local `predictVersionArn` */
+  preTraffic: SynthesizedFunction;
   /** the function runtime the template names (nodejs22.x) */
   runtime: string;
   /** milliseconds the synth (bundling included) took */
@@ -37,6 +39,8 @@ export interface LocalResources {
   predictionsStream: string;
   /** the capture delivery stream's name (CAPTURE_LOCATION=firehose://<it>); tests usually override CAPTURE_LOCATION */
   captureStream?: string;
+  /** the published predict version's qualified ARN (what the PreTraffic hook is told to check) */
+  predictVersionArn?: string;
 }
 
 /** The Lambda architecture this machine can run. */
@@ -61,6 +65,10 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
     [idOf(stack.streams.output)]: local.predictionsStream,
     [idOf(stack.monitoring.deliveryStream)]: local.captureStream ?? 'ride_capture',
   };
+  // The published version's logical id is a hash CDK sets at synthesis: found in the template.
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if ((resource as { Type?: string }).Type === 'AWS::Lambda::Version') refs[id] = local.predictVersionArn ?? 'arn:aws:lambda:us-east-1:000000000000:function:predict:1';
+  }
   const describe = (fn: IConstruct): SynthesizedFunction => {
     const resource = template.Resources[idOf(fn)];
     if (!resource) throw new Error(`no resource for ${fn.node.path}`);
@@ -76,7 +84,16 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
     };
   };
   const predict = describe(stack.predict.function);
-  return { stack, predict, batch: describe(stack.batch.function), monitor: describe(stack.monitoring.monitor.function), runtime: predict.runtime, synthMs, cleanup: testApp.cleanup };
+  return {
+    stack,
+    predict,
+    batch: describe(stack.batch.function),
+    monitor: describe(stack.monitoring.monitor.function),
+    preTraffic: describe(stack.rollout.preTrafficHook.function),
+    runtime: predict.runtime,
+    synthMs,
+    cleanup: testApp.cleanup,
+  };
 }
 
 interface CfnResourceJson {

@@ -1,9 +1,11 @@
 import type { InputBatch } from '../../lambda/model/input-batch';
 import type { ModelInput } from '../../lambda/model/model-input';
-import type { SegmentRunner } from '../../lambda/model/coalescer';
+import type { ModelOutput, ModelRunner } from '../../lambda/model/model';
 
 /** A runner over [PULocationID, trip_distance] returning `PULocationID + trip_distance`; records every run's size. */
-export class RecordingRunner implements SegmentRunner {
+export class RecordingRunner implements ModelRunner {
+  readonly format = 'test';
+  readonly outputs: readonly ModelOutput[] = [{ name: 'variable', type: 'float64', shape: [null] }];
   readonly runSizes: number[] = [];
   readonly inputs: readonly ModelInput[] = [
     { name: 'PULocationID', type: 'int64', rank: 2 },

@@ -4,6 +4,7 @@ import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { createServedModel, type ServedModel } from '../../lambda/model/served-model';
 import { createModelSet, type ModelSet, type ModelSetOptions } from '../../lambda/model/model-set';
 import { parseSidecar, type ModelSidecar } from '../../lambda/model/sidecar';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
 
 export const DEFAULT_MODEL_PATH = resolve(__dirname, '..', '..', 'models', 'model.onnx');
 
@@ -16,9 +17,9 @@ export function defaultSidecar(): ModelSidecar {
   return parseSidecar(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8'), 'models/model.json');
 }
 
-/** A ServedModel from ONNX bytes built in a test (or the default model's). */
+/** A ServedModel from ONNX bytes built in a test (or the default model's), with the course's ride features as the loader gives them. */
 export async function servedModel(name: string, bytes: Uint8Array, version: string, sidecar?: ModelSidecar): Promise<ServedModel> {
-  return createServedModel({ name, version, runner: await OnnxModel.fromBytes(bytes), source: `test:${name}`, ...(sidecar ? { sidecar } : {}) });
+  return createServedModel({ name, version, runner: await OnnxModel.fromBytes(bytes), preprocessing: RIDE_FEATURES, source: `test:${name}`, ...(sidecar ? { sidecar } : {}) });
 }
 
 /** The committed default model as the one model `duration` of a set. */

@@ -2,8 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { ShutdownPlan } from './lambda-runtime-api';
 
-/** The runtime interface client Lambda's own Node.js images run (its `aws-lambda-ric` bin). */
-export const RUNTIME_CLIENT = resolve(__dirname, '..', '..', 'node_modules', 'aws-lambda-ric', 'index.mjs');
+/**
+ * The runtime interface client Lambda's own Node.js images run (its `aws-lambda-ric` bin). It is a
+ * package of its own, lambda-runtime-client/, that the project's postinstall installs with the
+ * project-local Node 22 (aws-lambda-ric requires Node 22; npm may itself run on an older Node).
+ */
+export const RUNTIME_CLIENT = resolve(__dirname, 'lambda-runtime-client', 'node_modules', 'aws-lambda-ric', 'index.mjs');
 
 const MODULE_TRACE = resolve(__dirname, 'module-trace', 'register.mjs');
 

@@ -30,8 +30,12 @@ export interface ProgramResult {
 }
 
 /** Runs program `name` to its end and returns its exit status and output. */
-export async function runProgram(name: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ProgramResult> {
-  const child = spawnProgram(name, args, env);
+export function runProgram(name: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ProgramResult> {
+  return outcomeOf(spawnProgram(name, args, env));
+}
+
+/** A child's exit status and everything it printed, once it exits. */
+async function outcomeOf(child: ChildProcess): Promise<ProgramResult> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -125,12 +129,6 @@ export function spawnNpm(script: string, args: readonly string[], env: Record<st
 }
 
 /** Runs `npm run <script> -- args` to its end. */
-export async function runNpm(script: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ProgramResult> {
-  const child = spawnNpm(script, args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const [status, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  return { status, signal, stdout, stderr };
+export function runNpm(script: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ProgramResult> {
+  return outcomeOf(spawnNpm(script, args, env));
 }

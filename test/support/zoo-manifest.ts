@@ -25,7 +25,8 @@ export interface ZooEntry {
   /**
    * `served`: answers scikit-learn's predictions; `refused`: the load fails with `refusal` in its
    * message; `differs`: served, and answers differently from scikit-learn where `differs_where`
-   * says (the converter changed the model, see the entry's description).
+   * says (the converter changed the model, see the entry's description). A `refused` entry may
+   * have `differs_where` too: its graph, fed directly, differs there (why its examples refuse it).
    */
   readonly expect: 'served' | 'refused' | 'differs';
   readonly refusal?: string;

@@ -1,13 +1,14 @@
-import { execFile } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { parseSidecar } from '../../lambda/model/sidecar';
 import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { batchOf } from '../support/fixtures';
 import { train, parseTrainingSource } from '../../models/training/train';
 import { writeTripCsv } from '../../lambda/local/synthetic/trip-file';
 import { expectedFilter, fixtureRows, scratchDirectory, writeFixture } from '../support/trip-fixtures';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
+import type { InputBatch } from '../../lambda/model/input-batch';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
@@ -46,7 +47,7 @@ describe('training from TLC trip files', () => {
     const { bytes } = (await train(options())).duration;
 
     const model = await OnnxModel.fromBytes(bytes);
-    const durations = await model.run([batchOf([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }])]);
+    const durations = await model.run([features(model, batchOf([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4.2 }]))]);
 
     expect(durations).toHaveLength(1);
     expect(Number.isFinite(durations[0])).toBe(true);
@@ -68,15 +69,18 @@ describe('training from TLC trip files', () => {
   });
 });
 
-describe('npm run train -- --train <files>', () => {
+describe('npm run train -- --train <files> --out-dir <dir>', () => {
   const out = join(dir.path, 'trained');
   const durationPath = join(out, 'model.onnx');
   const costPath = join(out, 'cost', 'model.onnx');
   const root = resolve(__dirname, '..', '..');
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const trainInto = (...extra: string[]) => spawnSync(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out-dir', out, ...extra], { cwd: root, encoding: 'utf8' });
   let stdout = '';
-  beforeAll(async () => {
-    const tsx = join(root, 'node_modules', '.bin', 'tsx');
-    ({ stdout } = await promisify(execFile)(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out', durationPath, '--cost-out', costPath], { cwd: root }));
+  beforeAll(() => {
+    const run = trainInto();
+    expect(run.status).toBe(0);
+    stdout = run.stdout;
   });
 
   it('writes both models, each with its sidecar and reference profile', () => {
@@ -88,13 +92,31 @@ describe('npm run train -- --train <files>', () => {
     expect(stdout).toMatch(/^cost: \d+ trips, train RMSE \$\d/m);
   });
 
+  it('refuses to replace the models it wrote without --force, in one line, leaving them as they were', () => {
+    const before = readFileSync(durationPath);
+
+    const again = trainInto();
+
+    expect(again.status).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^npm run train: .*model\.onnx, .*model\.json, .*reference-profile\.json.* already exist; pass --force to replace, or --out-dir another directory \(see `npm run train -- --help`\)\n$/);
+    expect(readFileSync(durationPath).equals(before)).toBe(true);
+  });
+
+  it('replaces them with --force', () => {
+    const forced = trainInto('--force');
+
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toMatch(/^duration: \d+ trips, .* → .*model\.onnx \(version [0-9a-f]{12}\)$/m);
+  });
+
   it("gives a cost sidecar with the training RMSE, which the cost model's predictions on the training rows match", async () => {
     const sidecar = parseSidecar(readFileSync(costPath.replace(/\.onnx$/, '.json'), 'utf8'), 'cost sidecar');
     const kept = expectedFilter(trainRows).kept.filter((k) => Number.isFinite(trainRows[k.index]?.fare?.total_amount ?? Number.NaN));
     const actual = kept.map((k) => trainRows[k.index]?.fare?.total_amount as number);
 
     const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(costPath)));
-    const predicted = await model.run([batchOf(kept.map((k) => ({ ...k.ride })))]);
+    const predicted = await model.run([features(model, batchOf(kept.map((k) => ({ ...k.ride }))))]);
     const errors = actual.map((a, i) => (predicted[i] as number) - a);
     const rmseOnFile = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length);
     const mean = actual.reduce((sum, a) => sum + a, 0) / actual.length;
@@ -107,3 +129,8 @@ describe('npm run train -- --train <files>', () => {
     expect(rmseOnFile).toBeLessThan(spread / 2);
   });
 });
+
+/** The batch a served model hands its runner: the course's PU_DO added from the zones (rides/features.ts). */
+function features(model: OnnxModel, batch: InputBatch): InputBatch {
+  return RIDE_FEATURES.apply(batch, model.inputs);
+}

@@ -6,6 +6,8 @@ import { parseReferenceProfile } from '../../lambda/monitoring/profile-schema';
 import { predictAsServed } from '../../models/training/reference-profile';
 import { profileText, sidecarText, train, type TrainResult } from '../../models/training/train';
 import { fitLinearRegression, rmse } from '../../models/training/linear-regression';
+import { RIDE_FEATURES } from '../../lambda/rides/features';
+import type { InputBatch } from '../../lambda/model/input-batch';
 
 const models = resolve(__dirname, '../../models');
 const committed = (path: string) => readFileSync(resolve(models, path));
@@ -42,21 +44,21 @@ describe('npm run train', () => {
     expect(result.duration.sidecar).not.toHaveProperty('target');
   });
 
-  it('bounds trip_distance above the longest training trip and zones at 1', () => {
+  it('bounds trip_distance above the longest training trip and zones to the TLC ids 1–265', () => {
     for (const model of [result.duration, result.cost]) {
       const sidecar = model?.sidecar;
       expect(sidecar?.inputs.trip_distance).toMatchObject({ min: 0 });
       const max = (sidecar?.inputs.trip_distance as { max: number }).max;
       expect(max).toBeGreaterThanOrEqual(sidecar?.training.trip_distance_max as number);
-      expect(sidecar?.inputs.PULocationID).toMatchObject({ min: 1 });
-      expect(sidecar?.inputs.DOLocationID).toMatchObject({ min: 1 });
+      expect(sidecar?.inputs.PULocationID).toMatchObject({ min: 1, max: 265 });
+      expect(sidecar?.inputs.DOLocationID).toMatchObject({ min: 1, max: 265 });
     }
   });
 
   it('gives costs in dollars a TLC meter could charge for the course ride', async () => {
     const model = await OnnxModel.fromBytes(result.cost?.bytes as Uint8Array);
 
-    const [cost] = await model.run([batchOf([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }])]);
+    const [cost] = await model.run([features(model, batchOf([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }]))]);
 
     // At least the meter's $2.50 + $0.50 a fifth of a mile for 3.66 miles plus the $0.80 of surcharges.
     expect(cost).toBeGreaterThan(2.5 + 0.5 * Math.floor(3.66 * 5) + 0.8);
@@ -89,7 +91,7 @@ describe('npm run train', () => {
       ...cost.model.vocabulary.slice(0, 50).map((pair, i) => ({ PULocationID: Number(pair.split('_')[0]), DOLocationID: Number(pair.split('_')[1]), trip_distance: i * 0.37 })),
     ];
 
-    const served = await session.run([batchOf(rides)]);
+    const served = await session.run([features(session, batchOf(rides))]);
 
     expect([...served]).toEqual(rides.map((r) => predictAsServed(cost.model, lookup, `${r.PULocationID}_${r.DOLocationID}`, r.trip_distance)));
   });
@@ -108,3 +110,8 @@ describe('npm run train', () => {
     expect(rmse(model, examples)).toBeLessThan(1e-6);
   });
 });
+
+/** The batch a served model hands its runner: the course's PU_DO added from the zones (rides/features.ts). */
+function features(model: OnnxModel, batch: InputBatch): InputBatch {
+  return RIDE_FEATURES.apply(batch, model.inputs);
+}

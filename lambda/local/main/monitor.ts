@@ -1,5 +1,5 @@
 /**
- * `npm run monitor -- --reference R --current C --out DIR` (lambda/local/monitor-cli.ts). An
+ * `npm run monitor -- --reference R --current C [--out DIR]` (lambda/local/monitor-cli.ts). An
  * entry of the build recipe (infra/bundling.ts): `node .build/local/monitor.mjs [args]` runs it.
  */
 import { runMonitorCli } from '../monitor-cli';

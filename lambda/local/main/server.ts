@@ -3,6 +3,7 @@
  * recipe (infra/bundling.ts): `node .build/local/server.mjs` runs it; cluster workers are forked
  * from this same file.
  */
-import { main } from '../server';
+import { runProgram } from '../cli';
+import { SERVER_USAGE, main } from '../server';
 
-void main();
+void runProgram({ command: 'npm start', usage: SERVER_USAGE, main });

@@ -2,12 +2,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { splitCsvLine } from '../../protocols/batch/trip-files/csv';
-import { formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from '../../protocols/batch/locations';
+import { formatOf, type TripFileFormat } from '../../protocols/batch/locations';
+import { type Location, parseLocation } from '../../storage/location';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
 import { readCaptureDirectory } from '../../observability/capture/read-capture';
-import { observationsFromCapture, parseReferenceProfile, type MonitorSide } from '../../monitoring';
+import { mergeProfiles, observationsFromCapture, parseReferenceProfile, type MonitorSide, type ReferenceProfile } from '../../monitoring';
+import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { MonitorSourceError } from './monitor-source-error';
 import { scoredFileObservations } from './scored-file-observations';
 import { scoredLayout } from './scored-columns';
@@ -25,11 +27,14 @@ export interface MonitorSource {
   side: MonitorSide;
   /** capture lines that were not records, records left out above the bound */
   notes: string[];
+  /** a capture directory's records (what `--actuals` joins by ride id) */
+  records?: readonly CaptureRecord[];
 }
 
 /**
  * Opens a local path as the monitor's reference or current side, by what it holds: a reference
- * profile (`*.json`, or a directory with `reference-profile.json`), a capture directory
+ * profile (`*.json`, or a directory with `reference-profile.json` files — `models/` holds one per
+ * model, merged into one reference), a capture directory
  * (`*.jsonl`/`*.gz` below it), a batch output (a parquet/CSV file with `predicted_*` columns) or
  * a TLC trip file (parquet/CSV).
  */
@@ -39,7 +44,7 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
   });
   if (info.isDirectory()) return openDirectory(path);
   if (/\.json$/i.test(path)) return openProfile(path);
-  const location = parseDataLocation(path);
+  const location = parseLocation(path, { what: 'the file' });
   const format = formatOf(location);
   const columns = await columnNames(location, format, path);
   const layout = scoredLayout(columns);
@@ -52,26 +57,40 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
 
 async function openDirectory(path: string): Promise<MonitorSource> {
   const names = (await readdir(path, { recursive: true })) as string[];
-  if (names.includes(PROFILE_FILE_NAME)) return openProfile(join(path, PROFILE_FILE_NAME));
+  const profiles = names.filter((name) => name === PROFILE_FILE_NAME || name.endsWith(`/${PROFILE_FILE_NAME}`));
+  if (profiles.length > 0) return openProfiles(path, profiles);
   if (!names.some((name) => /\.(jsonl|gz)$/.test(name))) throw new MonitorSourceError(`holds neither ${PROFILE_FILE_NAME} nor capture files (*.jsonl, *.gz)`, path);
   const read = await readCaptureDirectory(path, MAX_CAPTURE_RECORDS);
   const notes = [
     ...(read.unreadable > 0 ? [`${read.unreadable} capture lines were not records`] : []),
     ...(read.truncated > 0 ? [`${read.truncated} capture records beyond ${MAX_CAPTURE_RECORDS.toLocaleString('en-US')} left out`] : []),
   ];
-  return { kind: 'capture', label: `capture ${path} (${read.records.length.toLocaleString('en-US')} records in ${read.files} files)`, side: observationsFromCapture(read.records), notes };
+  return { kind: 'capture', label: `capture ${path} (${read.records.length.toLocaleString('en-US')} records in ${read.files} files)`, side: observationsFromCapture(read.records), notes, records: read.records };
 }
 
 async function openProfile(path: string): Promise<MonitorSource> {
+  const profile = await readProfile(path);
+  return { kind: 'profile', label: profile.source, side: profile, notes: [] };
+}
+
+/** A model directory's profiles (the shallowest first: models/ before models/cost/), merged into one reference. */
+async function openProfiles(dir: string, names: readonly string[]): Promise<MonitorSource> {
+  const ordered = [...names].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const profiles: ReferenceProfile[] = [];
+  for (const name of ordered) profiles.push(await readProfile(join(dir, name)));
+  const merged = mergeProfiles(profiles);
+  return { kind: 'profile', label: merged.source, side: merged, notes: [] };
+}
+
+async function readProfile(path: string): Promise<ReferenceProfile> {
   try {
-    const profile = parseReferenceProfile(JSON.parse(await readFile(path, 'utf8')));
-    return { kind: 'profile', label: profile.source, side: profile, notes: [] };
+    return parseReferenceProfile(JSON.parse(await readFile(path, 'utf8')));
   } catch (error) {
     throw new MonitorSourceError(`not a reference profile (${error instanceof Error ? error.message.slice(0, 300) : String(error)})`, path, { cause: error });
   }
 }
 
-async function columnNames(location: DataLocation, format: TripFileFormat, path: string): Promise<string[]> {
+async function columnNames(location: Location, format: TripFileFormat, path: string): Promise<string[]> {
   try {
     if (format === 'csv') {
       const text = await openTextLines(location, undefined, { maxLineChars: DEFAULT_READ_LIMITS.maxLineChars });

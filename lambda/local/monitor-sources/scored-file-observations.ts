@@ -1,5 +1,6 @@
 import { parseCsvNumber, parseCsvTime, splitCsvLine } from '../../protocols/batch/trip-files/csv';
-import type { DataLocation, TripFileFormat } from '../../protocols/batch/locations';
+import type { TripFileFormat } from '../../protocols/batch/locations';
+import type { Location } from '../../storage/location';
 import { openByteSource } from '../../protocols/batch/trip-files/byte-source';
 import { loadDecompressors, loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
@@ -13,11 +14,11 @@ const CSV_CHUNK_ROWS = 65_536;
  * A batch output (parquet or CSV, as lambda/protocols/batch writes it) as observations, one parquet row
  * group or 65,536 CSV lines at a time.
  */
-export function scoredFileObservations(location: DataLocation, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+export function scoredFileObservations(location: Location, format: TripFileFormat, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   return format === 'csv' ? scoredCsv(location, layout) : scoredParquet(location, layout);
 }
 
-async function* scoredParquet(location: DataLocation, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+async function* scoredParquet(location: Location, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   const { parquetMetadataAsync, parquetRead } = await loadParquetReader();
   const compressors = await loadDecompressors();
   const file = await openByteSource(location);
@@ -52,7 +53,7 @@ async function* scoredParquet(location: DataLocation, layout: ScoredLayout): Asy
   }
 }
 
-async function* scoredCsv(location: DataLocation, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
+async function* scoredCsv(location: Location, layout: ScoredLayout): AsyncGenerator<ObservationChunk> {
   const text = await openTextLines(location, undefined, { maxLineChars: DEFAULT_READ_LIMITS.maxLineChars });
   try {
     const first = await text.lines.next();

@@ -19,6 +19,14 @@ export interface CaptureRecord {
   readonly id: string;
   /** position within the request when one request held several rides */
   readonly index?: number;
+  /**
+   * The ride's own id when the client sent one with an HTTP ride (issue 25's second round); the
+   * monitor joins ground truth by it, else by `id` for stream and batch records (their `id` is
+   * the ride id). Kept as sent: a string or an integer, like the stream's `ride_id`.
+   */
+  readonly ride_id?: string | number;
+  /** the W3C trace id of the request or invocation that made the prediction (issue 25's second round) */
+  readonly trace_id?: string;
   /** the request fields the models were given, by name */
   readonly inputs: Readonly<Record<string, number | string>>;
   /** each model that answered, by model name */

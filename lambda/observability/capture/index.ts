@@ -8,13 +8,14 @@ import { createDirectorySink } from './directory-sink';
 import { createFirehoseSink } from './firehose-sink';
 import { describeCaptureLocation, type CaptureLocation } from './location';
 import { createPredictionCapture, type PredictionEvent } from './prediction-capture';
-import type { CaptureSettings } from './settings';
+import type { CaptureSettings } from '../../config/capture';
+import { METRICS } from '../../contract';
 
 export type { CaptureRecord, CaptureSource, CapturedOutput } from './capture-record';
 export { columnsOf, type PredictionEvent, type CapturedPrediction } from './prediction-capture';
 export type { CaptureStats, DropReport } from './capture-buffer';
 export { parseCaptureLocation, describeCaptureLocation, type CaptureLocation } from './location';
-export type { CaptureSettings } from './settings';
+export type { CaptureSettings } from '../../config/capture';
 
 /** The capture of one process: observe predictions, flush them, close. */
 export interface Capture {
@@ -65,7 +66,7 @@ export function createCapture(settings: CaptureSettings, deps: CaptureDeps): Cap
     maxBytes: settings.maxHeldBytes,
     flushIntervalMs: settings.flushIntervalMs,
     onDrop(report) {
-      deps.metrics.addMetric('CaptureRecordsDropped', MetricUnit.Count, report.dropped);
+      deps.metrics.addMetric(METRICS.captureRecordsDropped, MetricUnit.Count, report.dropped);
       deps.metrics.publishStoredMetrics();
       deps.logger.warn('capture records dropped', { ...report, location: sink.description });
     },
@@ -91,6 +92,6 @@ export function createCapture(settings: CaptureSettings, deps: CaptureDeps): Cap
 }
 
 function createSink(location: CaptureLocation, settings: CaptureSettings, deps: CaptureDeps): CaptureSink {
-  if (location.kind === 'directory') return createDirectorySink(location.path, { maxFileBytes: settings.maxFileBytes, maxFileSeconds: settings.maxFileSeconds });
+  if (location.kind === 'file') return createDirectorySink(location.path, { maxFileBytes: settings.maxFileBytes, maxFileSeconds: settings.maxFileSeconds });
   return createFirehoseSink({ client: deps.firehose ?? createCaptureFirehoseClient(settings), streamName: location.streamName, maxResends: 2, resendDelayMs: 50 });
 }

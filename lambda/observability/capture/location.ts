@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
+import type { FileLocation } from '../../storage/location';
 
 /** CAPTURE_LOCATION: a local directory, or a Firehose delivery stream (`firehose://<name>`). */
-export type CaptureLocation = { kind: 'directory'; path: string } | { kind: 'firehose'; streamName: string };
+export type CaptureLocation = FileLocation | { kind: 'firehose'; streamName: string };
 
 // Firehose's own rule for delivery stream names.
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
@@ -17,7 +18,7 @@ export function parseCaptureLocation(text: string): CaptureLocation {
     if (!STREAM_NAME.test(streamName)) throw new Error(`CAPTURE_LOCATION '${text}' must be firehose://<delivery stream name> (1–64 of a-z A-Z 0-9 _ . -)`);
     return { kind: 'firehose', streamName };
   }
-  return { kind: 'directory', path: resolve(text) };
+  return { kind: 'file', path: resolve(text) };
 }
 
 export function describeCaptureLocation(location: CaptureLocation): string {

@@ -1,7 +1,7 @@
 import type { CaptureBuffer } from './capture-buffer';
-import { toCaptureLine, type CapturedOutput, type CaptureRecord, type CaptureSource } from './capture-record';
+import { toCaptureLine, type CapturedOutput, type CaptureRecord } from './capture-record';
 import { isSampled, sampleKey } from './sampling';
-import { nonFiniteOutputs } from '../../serving/non-finite';
+import type { PredictionEvent } from '../../serving/dataplane';
 
 /** Model outputs for a batch of rows, by model name, with the versions that ran. */
 export interface CapturedPrediction {
@@ -9,20 +9,7 @@ export interface CapturedPrediction {
   readonly versions: Readonly<Record<string, string>>;
 }
 
-/**
- * What an adapter reports after predicting (the models' PredictionObserver seam): the rows as the
- * models got them, column by column, and what each model answered.
- */
-export interface PredictionEvent {
-  readonly source: CaptureSource;
-  /** one id per row, or one id for the whole request (its rows then get an `index`) */
-  readonly requestIds: readonly string[];
-  readonly batch: { readonly length: number; readonly columns: Readonly<Record<string, ArrayLike<number> | readonly string[]>> };
-  readonly prediction: CapturedPrediction;
-  readonly shadows?: CapturedPrediction;
-  /** known truth per row (batch files), by model name */
-  readonly actuals?: Readonly<Record<string, ArrayLike<number>>>;
-}
+export type { PredictionEvent } from '../../serving/dataplane';
 
 export interface PredictionCaptureOptions {
   buffer: CaptureBuffer;
@@ -75,9 +62,8 @@ function idOf(event: PredictionEvent, row: number): { id: string; index?: number
 /** Rows kept by the sample rate, then, past the per-event cap, the ones with the lowest keys. */
 function selectRows(event: PredictionEvent, options: PredictionCaptureOptions): number[] {
   const rows: number[] = [];
-  // A ride whose prediction was refused as non-finite was never emitted: nothing to capture.
-  const refused = new Set(nonFiniteOutputs(event.prediction.outputs).map((found) => found.row));
-  for (let row = 0; row < event.batch.length; row++) if (!refused.has(row) && isSampled(idOf(event, row).id, options.sampleRate)) rows.push(row);
+  // A ride whose prediction was refused (non-finite) was never emitted: nothing to capture.
+  for (let row = 0; row < event.batch.length; row++) if (!event.refused.has(row) && isSampled(idOf(event, row).id, options.sampleRate)) rows.push(row);
   // HTTP and stream events are bounded by the request and batch limits; a batch chunk is not.
   const cap = event.source === 'batch' ? options.maxBatchRecordsPerChunk : Number.POSITIVE_INFINITY;
   if (rows.length <= cap) return rows;

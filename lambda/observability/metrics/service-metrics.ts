@@ -1,12 +1,9 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DIMENSIONS, METRICS } from '../../contract';
-import { nonFiniteOutputs } from '../../serving/non-finite';
+import type { PredictionEvent } from '../../serving/dataplane';
 
-/** What counting needs of a prediction event (the capture seam's event, from any path). */
-export interface CountedPredictions {
-  readonly batch: { readonly length: number };
-  readonly prediction: { readonly outputs: Readonly<Record<string, ArrayLike<number>>>; readonly versions: Readonly<Record<string, string>> };
-}
+/** What counting needs of the dataplane's prediction event (from any path). */
+export type CountedPredictions = Pick<PredictionEvent, 'batch' | 'prediction' | 'refused' | 'failures'>;
 
 /** Where the EMF records go: a Powertools Metrics instance (stdout, which CloudWatch turns into metrics). */
 export type MetricsPublisher = Pick<Metrics, 'addMetric' | 'addDimensions' | 'publishStoredMetrics'>;
@@ -43,11 +40,10 @@ export class ServiceMetrics {
     private readonly createPublisher: () => MetricsPublisher,
   ) {}
 
-  /** A PredictionObserver: counts each model's predictions; rows a model scored NaN/±Infinity were refused, so they count as errors. */
+  /** A PredictionObserver: counts each model's emitted predictions, and the dataplane's refusals as errors. */
   readonly observe = (event: CountedPredictions): void => {
-    const refused = new Set(nonFiniteOutputs(event.prediction.outputs).map((found) => found.row)).size;
-    const rows = event.batch.length - refused;
-    if (refused > 0) this.errors += refused;
+    const rows = event.batch.length - event.refused.size;
+    this.errors += event.failures;
     if (rows <= 0) return;
     for (const [model, version] of Object.entries(event.prediction.versions)) {
       const key = `${model}\u0000${version}`;
@@ -107,7 +103,6 @@ export class ServiceMetrics {
       publisher.publishStoredMetrics();
     }
     // Loaded only when shadows ran: a process without them never evaluates the statistics library.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const stats = this.shadows.size > 0 ? (require('../../monitoring/simple-statistics') as typeof import('../../monitoring/simple-statistics')).simpleStatistics : undefined;
     for (const [key, { rows, absDiffs }] of this.shadows) {
       const [model, version, shadowVersion] = key.split('\u0000') as [string, string, string];

@@ -2,8 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config/index';
 import type { ModelSet } from '../../model/model-set';
 import { failedModelOf, isPredictError } from '../../serving/errors';
-import { isBatchRequest, parseBatchRequest, resolveBatchJob } from './job';
-import { describeDataLocation } from './locations';
+import { parseBatchRequest, resolveBatchJob } from './job';
+import { describeLocation } from '../../storage/location';
 import { runBatchJob, type BatchRunOptions, type BatchSummary } from './run-batch';
 
 export interface BatchDeps {
@@ -15,12 +15,9 @@ export interface BatchDeps {
     info(message: string, extra?: Record<string, unknown>): void;
     error(message: string, extra?: Record<string, unknown>): void;
   };
-  /** the capture seam: told about each scored chunk (must not throw) */
-  onPredictions?: BatchRunOptions['onPredictions'];
+  /** the one inference path (it tells metrics, capture and shadows) */
+  dataplane: BatchRunOptions['dataplane'];
 }
-
-/** `{taxi_type, year, month}`, `{input, output}` or an EventBridge Scheduled Event. */
-export const isBatchEvent = isBatchRequest;
 
 /**
  * The batch entry point: event → job → one scored file → summary. A failed run throws (the
@@ -39,13 +36,13 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
       scheduledTaxiType: deps.settings.scheduledTaxiType,
       runId: set.require(set.primary).version,
     });
-    deps.log.info('batch job started', { input: describeDataLocation(job.input), output: describeDataLocation(job.output), runId: job.runId });
+    deps.log.info('batch job started', { input: describeLocation(job.input), output: describeLocation(job.output), runId: job.runId });
     const summary = await runBatchJob(job, set, {
       s3: deps.s3,
       chunkRows: deps.settings.chunkRows,
       maxLineChars: deps.settings.maxLineChars,
       maxPageValues: deps.settings.maxPageValues,
-      onPredictions: deps.onPredictions,
+      dataplane: deps.dataplane,
       // A previous invocation that timed out was killed mid-run; its staging file is still in /tmp.
       onStaleStagingRemoved: (files) => deps.log.info('removed staging files of an interrupted run', { count: files.length, files }),
     });

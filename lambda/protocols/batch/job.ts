@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { BatchJobError } from './errors';
-import { baseName, describeDataLocation, formatOf, parseDataLocation, type DataLocation, type TripFileFormat } from './locations';
+import { formatOf, type TripFileFormat } from './locations';
+import { type Location, baseName, describeLocation, parseLocation } from '../../storage/location';
 import { TAXI_TYPES, type TaxiType } from './trip-files/trip-chunk';
 
 /** One scoring run: which file, where to, and the names that go into the output. */
 export interface BatchJob {
-  readonly input: DataLocation;
-  readonly output: DataLocation;
+  readonly input: Location;
+  readonly output: Location;
   readonly inputFormat: TripFileFormat;
   readonly outputFormat: TripFileFormat;
   /** checked against the file's columns; told by them when absent */
@@ -48,13 +49,6 @@ const LocationRequest = z.strictObject({
 const ScheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), source: z.literal('aws.events'), time: z.iso.datetime() });
 
 export type BatchRequest = z.infer<typeof MonthRequest> | z.infer<typeof LocationRequest> | z.infer<typeof ScheduledEvent>;
-
-/** Does this event ask for a batch run? (Shape only; `parseBatchRequest` validates it.) */
-export function isBatchRequest(event: unknown): boolean {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
-  const e = event as Record<string, unknown>;
-  return ('taxi_type' in e && 'year' in e) || ('input' in e && 'output' in e) || (e['detail-type'] === 'Scheduled Event' && e.source === 'aws.events');
-}
 
 export function parseBatchRequest(event: unknown): BatchRequest {
   const e = event as Record<string, unknown>;
@@ -109,18 +103,18 @@ function locationJob(request: z.infer<typeof LocationRequest>, defaults: JobDefa
 }
 
 function buildJob(spec: { input: string; output: string; taxiType?: TaxiType; year: number; month: number; runId: string }): BatchJob {
-  const input = parseLocation(spec.input, 'input');
-  const output = parseLocation(spec.output, 'output');
-  if (describeDataLocation(input) === describeDataLocation(output)) throw new BatchJobError(`input and output are the same location (${spec.input})`);
+  const input = parseJobLocation(spec.input, 'input');
+  const output = parseJobLocation(spec.output, 'output');
+  if (describeLocation(input) === describeLocation(output)) throw new BatchJobError(`input and output are the same location (${spec.input})`);
   // S3 would store a key ending in '/' as a "folder" object; locally that is a directory.
   if (output.kind === 's3' && output.key.endsWith('/')) throw new BatchJobError(`output ${spec.output} names a folder (the key ends in /), not an object`);
   if (output.kind === 'file' && /[/\\]$/.test(output.path)) throw new BatchJobError(`output ${spec.output} names a directory (it ends in /), not a file`);
   return { ...spec, input, output, inputFormat: formatOf(input), outputFormat: formatOf(output) };
 }
 
-function parseLocation(text: string, what: string): DataLocation {
+function parseJobLocation(text: string, what: string): Location {
   try {
-    return parseDataLocation(text);
+    return parseLocation(text, { what });
   } catch (error) {
     throw new BatchJobError(`${what}: ${(error as Error).message}`);
   }
@@ -151,7 +145,7 @@ export function previousMonth(time: Date): { year: number; month: number } {
 
 /** `…_2021-02.parquet` → 2021, 2 (the TLC naming); undefined when the name has no month. */
 export function monthInName(uri: string): { year: number; month: number } | undefined {
-  const match = /(\d{4})-(\d{2})(?!.*\d{4}-\d{2})/.exec(baseName(parseLocation(uri, 'input')));
+  const match = /(\d{4})-(\d{2})(?!.*\d{4}-\d{2})/.exec(baseName(parseJobLocation(uri, 'input')));
   if (!match) return undefined;
   const year = Number(match[1]);
   const month = Number(match[2]);

@@ -3,7 +3,7 @@ import type { ModelSet } from '../../model/model-set';
 import type { SkipReason } from '../../rides/trips';
 import { createCsvSink } from './trip-files/csv';
 import { pad2, type BatchJob } from './job';
-import { describeDataLocation } from './locations';
+import { describeLocation } from '../../storage/location';
 import { openTripReader } from './trip-files/open-trips';
 import { createParquetSink } from './output/parquet-writer';
 import type { OutputLayout, ScoredSink } from './output/scored-chunk';
@@ -24,8 +24,8 @@ export interface BatchRunOptions {
   maxPageValues?: number;
   /** told which staging files of stopped runs were removed before this run (none: not called) */
   onStaleStagingRemoved?(paths: string[]): void;
-  /** the capture seam (see scoreTrips) */
-  onPredictions?: ScoreTripsOptions['onPredictions'];
+  /** the one inference path (see scoreTrips) */
+  dataplane: ScoreTripsOptions['dataplane'];
 }
 
 /** What a run reports (the Lambda's return value, the CLI's last line). */
@@ -61,18 +61,18 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
   const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows, maxLineChars: options.maxLineChars, maxPageValues: options.maxPageValues });
   try {
     // Before any output exists: a model input the file lacks fails the run here, naming it.
-    const plan = planScoring(set, reader.columns, reader.pickupColumn, describeDataLocation(job.input));
+    const plan = planScoring(set, reader.columns, reader.pickupColumn, describeLocation(job.input));
     const staged = await stageOutput(job.output, options.s3);
     let sink: ScoredSink | undefined;
     try {
       sink = await createSink(job, staged.tempPath, plan.layout);
-      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, onPredictions: options.onPredictions });
+      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, dataplane: options.dataplane });
       await sink.finish();
       await staged.commit();
       const seconds = (performance.now() - started) / 1000;
       return {
-        input: describeDataLocation(job.input),
-        output: describeDataLocation(job.output),
+        input: describeLocation(job.input),
+        output: describeLocation(job.output),
         run_id: job.runId,
         taxi_type: reader.taxiType,
         year: job.year,
@@ -90,7 +90,7 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
       sink?.abort();
       await staged.discard();
       // Input problems are already typed (TripFileError); a file-system call's error here is the output's.
-      throw !isPredictError(error) && typeof (error as NodeJS.ErrnoException).syscall === 'string' ? outputFailure(error, describeDataLocation(job.output)) : error;
+      throw !isPredictError(error) && typeof (error as NodeJS.ErrnoException).syscall === 'string' ? outputFailure(error, describeLocation(job.output)) : error;
     }
   } finally {
     await reader.close();
@@ -100,7 +100,7 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
 /** A run stopped by SIGKILL, a power loss or a Lambda timeout could not remove its staging file; this one does. */
 async function removeStaleStagingOf(job: BatchJob, options: BatchRunOptions): Promise<void> {
   const removed = await clearStaleStaging(job.output).catch((error: unknown) => {
-    throw outputFailure(error, describeDataLocation(job.output));
+    throw outputFailure(error, describeLocation(job.output));
   });
   if (removed.length > 0) options.onStaleStagingRemoved?.(removed);
 }

@@ -1,5 +1,4 @@
 import { MissingInputError } from '../../serving/errors';
-import { nonFiniteOutputs } from '../../serving/non-finite';
 import { SKIP_REASONS, type SkipReason } from '../../rides/trips';
 import type { InputBatch, InputColumn } from '../../model/input-batch';
 import type { RequestField } from '../../model/model-input';
@@ -9,7 +8,7 @@ import { outputLayout, type OutputLayout, type ScoredChunk, type ScoredSink } fr
 import type { TripChunk, TripReader } from './trip-files/trip-chunk';
 import { filterTrips, type ExtraColumns, type KeptTrips } from './trip-filter';
 import { rideIdOf } from './ride-ids';
-import type { PredictionEvent } from '../../observability/capture/prediction-capture';
+import type { Dataplane, InferRequest, InferResponse } from '../../serving/dataplane';
 
 /** What a scoring pass did with every input row. */
 export interface ScoreCounts {
@@ -66,8 +65,8 @@ export interface ScoreTripsOptions {
   /** `YYYY/MM_`: a ride's id is this plus its row index in the input */
   rideIdPrefix: string;
   onProgress?(rowsRead: number, totalRows: number | undefined): void;
-  /** the capture seam: told about each chunk's predictions (capture samples and bounds them) */
-  onPredictions?: (event: PredictionEvent) => void;
+  /** the one inference path (it tells metrics, capture and shadows; capture samples and bounds a chunk) */
+  dataplane: Dataplane;
 }
 
 /**
@@ -80,12 +79,10 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
   const extraNames = [...plan.extra.inputs.map((f) => f.name), ...plan.extra.targets];
   for await (const chunk of reader.chunks(extraNames)) {
     const filtered = filterTrips(chunk, counts.skipped, plan.extra);
-    const raw = filtered.length > 0 ? await set.predict(toInputBatch(filtered, plan)) : undefined;
+    const inferred = filtered.length > 0 ? await options.dataplane.infer(set, inferRequest(chunk, filtered, plan, rideIdPrefix)) : undefined;
     // A row a model scores NaN or Infinity is skipped and counted, never written.
-    const { kept, prediction } = dropNonFinite(filtered, raw, counts.skipped);
-    const batch = toInputBatch(kept, plan);
+    const { kept, prediction } = dropRefused(filtered, inferred, counts.skipped);
     const scored = toScoredChunk(chunk, kept, prediction, plan, rideIdPrefix);
-    if (options.onPredictions && prediction && scored.length > 0) options.onPredictions(predictionEvent(scored, kept, batch, prediction));
     await sink.write(scored);
     counts.rowsRead += chunk.length;
     counts.rowsKept += kept.length;
@@ -95,10 +92,25 @@ export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCount
   return counts;
 }
 
-/** `kept` and `prediction` without the rows some model predicted as NaN or ±Infinity (counted as `non_finite_prediction`). */
-function dropNonFinite(kept: KeptTrips, prediction: SetPrediction | undefined, skipped: Record<SkipReason, number>): { kept: KeptTrips; prediction: SetPrediction | undefined } {
-  if (!prediction) return { kept, prediction };
-  const bad = new Set(nonFiniteOutputs(prediction.outputs).map((found) => found.row));
+/** A chunk's kept rows as the dataplane takes them: their columns, their ride ids (built only if capture reads them) and their actual durations. */
+function inferRequest(chunk: TripChunk, kept: KeptTrips, plan: ScoringPlan, rideIdPrefix: string): InferRequest {
+  let ids: string[] | undefined;
+  return {
+    source: 'batch',
+    inputs: toInputBatch(kept, plan),
+    get requestIds() {
+      ids ??= Array.from(kept.positions, (position) => rideIdOf(rideIdPrefix, chunk.firstRow + position));
+      return ids;
+    },
+    refuse: 'row',
+    actuals: { duration: kept.duration },
+  };
+}
+
+/** `kept` and its prediction without the rows the dataplane refused (NaN or ±Infinity, counted as `non_finite_prediction`). */
+function dropRefused(kept: KeptTrips, inferred: InferResponse | undefined, skipped: Record<SkipReason, number>): { kept: KeptTrips; prediction: SetPrediction | undefined } {
+  if (!inferred) return { kept, prediction: undefined };
+  const { prediction, refused: bad } = inferred;
   if (bad.size === 0) return { kept, prediction };
   skipped.non_finite_prediction += bad.size;
   const rows = Array.from({ length: kept.length }, (_, i) => i).filter((i) => !bad.has(i));
@@ -126,12 +138,6 @@ function toInputBatch(kept: KeptTrips, plan: ScoringPlan): InputBatch {
   const columns: Record<string, InputColumn> = { PULocationID: kept.PULocationID, DOLocationID: kept.DOLocationID, trip_distance: kept.trip_distance };
   for (const field of plan.extra.inputs) columns[field.name] = kept.extra[field.name] as Float64Array;
   return { length: kept.length, columns };
-}
-
-/** A scored chunk as the capture seam sees it: ride ids, the models' inputs, every model's predictions and the actual durations. */
-function predictionEvent(scored: ScoredChunk, kept: KeptTrips, batch: InputBatch, prediction: SetPrediction): PredictionEvent {
-  const requestIds = Array.from(scored.inputRow, (row) => rideIdOf(scored.rideIdPrefix, row));
-  return { source: 'batch', requestIds, batch, prediction, actuals: { duration: kept.duration } };
 }
 
 function toScoredChunk(chunk: TripChunk, kept: KeptTrips, prediction: SetPrediction | undefined, plan: ScoringPlan, rideIdPrefix: string): ScoredChunk {

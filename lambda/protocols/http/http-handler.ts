@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../../serving/errors';
-import { nonFiniteError, nonFiniteOutputs } from '../../serving/non-finite';
-import { isServiceFailure } from '../../observability/metrics/service-metrics';
+import { nonFiniteError } from '../../serving/non-finite';
+import type { Dataplane } from '../../serving/dataplane';
 import type { ModelSet } from '../../model/model-set';
-import type { PredictionObserver, SetPrediction } from '../../model/observers';
+import type { SetPrediction } from '../../model/observers';
 import type { ModelStatus } from '../../repository/model-set-cache';
+import { HTTP_ERRORS, type HttpErrorCode } from './error-codes';
 import { randomUUID } from 'node:crypto';
 
 /** A request as both transports see it: API Gateway (payload 2.0) and node:http. */
@@ -37,9 +38,9 @@ export interface HttpDeps {
   maxRidesPerRequest: number;
   /** told about unexpected failures, which answer 500 without details */
   onUnexpectedError(error: unknown): void;
-  /** the capture seam: told about every request's inputs and predictions */
-  onPredictions?: PredictionObserver;
-  /** told about each prediction request the service failed on its own account (503, 500, 422 non-finite): the PredictionErrors metric */
+  /** the one inference path (it tells metrics, capture and shadows) */
+  dataplane: Dataplane;
+  /** told about each prediction request the service failed on its own account with a 5xx: the PredictionErrors metric (the dataplane counts refusals itself) */
   onServiceFailure?(): void;
 }
 
@@ -65,18 +66,16 @@ function routeMethod(path: string): string | undefined {
  */
 export async function handleHttpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const allowed = routeMethod(request.path);
-  if (!allowed) return json(404, { error: 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json' });
-  if (request.method !== allowed) {
-    return json(405, { error: `${request.path} accepts ${allowed} only` }, { allow: allowed });
-  }
+  if (!allowed) return error('NO_SUCH_ROUTE', 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json');
+  if (request.method !== allowed) return error('METHOD_NOT_ALLOWED', `${request.path} accepts ${allowed} only`, {}, { allow: allowed });
   try {
     if (request.path === '/health') return await health(deps);
     // Imported on first use: the document's builder (zod-to-openapi) is a chunk of its own in the asset.
     if (request.path === '/openapi.json') return json(200, (await import('./openapi.js')).buildOpenApiDocument(await deps.getModels()));
     return await predict(request, deps);
-  } catch (error) {
-    const response = errorResponse(error, deps);
-    if (allowed === 'POST' && isServiceFailure(response.statusCode)) deps.onServiceFailure?.();
+  } catch (failure) {
+    const response = errorResponse(failure, deps);
+    if (allowed === 'POST' && response.statusCode >= 500) deps.onServiceFailure?.();
     return response;
   }
 }
@@ -99,20 +98,16 @@ async function health(deps: HttpDeps): Promise<HttpResponse> {
 
 async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
   const contentType = request.headers['content-type'];
-  if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
-    return json(415, { error: 'content-type must be application/json' });
-  }
-  if (request.body.length > deps.maxBodyBytes) {
-    return json(413, { error: `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}` });
-  }
+  if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) return error('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+  if (request.body.length > deps.maxBodyBytes) return error('BODY_TOO_LARGE', `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}`);
   let payload: unknown;
   try {
     payload = JSON.parse(request.body.toString('utf8'));
   } catch {
-    return json(400, { error: 'body is not valid JSON' });
+    return error('INVALID_JSON', 'body is not valid JSON');
   }
   if (Array.isArray(payload) && payload.length > deps.maxRidesPerRequest) {
-    return json(413, { error: `${payload.length} rides in one request; the limit is ${deps.maxRidesPerRequest}` });
+    return error('TOO_MANY_RIDES', `${payload.length} rides in one request; the limit is ${deps.maxRidesPerRequest}`);
   }
   // One snapshot for the whole request: a swap meanwhile cannot mix versions in this reply. A
   // request for one model needs only that one loaded, whatever state the others are in.
@@ -120,11 +115,18 @@ async function predict(request: HttpRequest, deps: HttpDeps): Promise<HttpRespon
   const set = await deps.getModels(one === undefined ? undefined : [one]);
   const names = one === undefined ? set.names : [set.require(one).name];
   const { batch, isArray } = set.requestParser(names).parse(payload);
-  const prediction = await set.predict(batch, names);
   // A NaN or Infinity is never sent (JSON would say null): the whole request is refused.
-  const nonFinite = nonFiniteOutputs(prediction.outputs);
+  const ids = idsOf(request, batch.length);
+  const { prediction, nonFinite } = await deps.dataplane.infer(set, {
+    source: 'http',
+    inputs: batch,
+    models: names,
+    get requestIds() {
+      return ids();
+    },
+    refuse: 'request',
+  });
   if (nonFinite.length > 0) throw nonFiniteError(nonFinite, (model) => set.require(model).fields.map((f) => f.name));
-  if (deps.onPredictions) observe(deps, request, batch.length, { batch, prediction });
   const replies = toReplies(prediction, names, set, one !== undefined, batch.length);
   return json(200, isArray ? replies : replies[0]);
 }
@@ -147,33 +149,25 @@ function toReplies(prediction: SetPrediction, names: readonly string[], set: Mod
   return replies;
 }
 
-function observe(deps: HttpDeps, request: HttpRequest, n: number, event: { batch: Parameters<PredictionObserver>[0]['batch']; prediction: SetPrediction }): void {
-  // Ids are made when an observer reads them (capture does, metrics do not): a UUID per request is not free.
+/**
+ * The request's row ids for capture (the API Gateway request id, or a UUID; `#<row>` per ride of
+ * an array), made on the first call only: observers that never read them (metrics) cost no UUID.
+ */
+function idsOf(request: HttpRequest, n: number): () => readonly string[] {
   let ids: string[] | undefined;
-  const requestIds = () => {
+  return () => {
     if (!ids) {
       const id = request.requestId ?? randomUUID();
       ids = n === 1 ? [id] : Array.from({ length: n }, (_, i) => `${id}#${i}`);
     }
     return ids;
   };
-  try {
-    deps.onPredictions?.({
-      source: 'http',
-      get requestIds() {
-        return requestIds();
-      },
-      ...event,
-    });
-  } catch (error) {
-    deps.onUnexpectedError(error);
-  }
 }
 
-function errorResponse(error: unknown, deps: HttpDeps): HttpResponse {
-  if (isPredictError(error)) return mapPredictError(error, deps);
-  deps.onUnexpectedError(error);
-  return json(500, { error: 'internal error' });
+function errorResponse(failure: unknown, deps: HttpDeps): HttpResponse {
+  if (isPredictError(failure)) return mapPredictError(failure, deps);
+  deps.onUnexpectedError(failure);
+  return error('INTERNAL_ERROR', 'internal error');
 }
 
 /** Every code has a status here: a new code is a type error until it is mapped. */
@@ -206,7 +200,7 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
     case 'INVALID_BATCH_JOB':
     case 'BATCH_OUTPUT_FAILED':
       deps.onUnexpectedError(error);
-      return json(500, { error: 'internal error' });
+      return json(500, { error: 'internal error', code: 'INTERNAL_ERROR' });
     default:
       return unhandledCode(code);
   }
@@ -215,6 +209,11 @@ function mapPredictError(error: PredictError, deps: HttpDeps): HttpResponse {
 /** A Retry-After header for a transient load failure (when its next attempt is due), else none. */
 function retryAfter(error: PredictError): Record<string, string> {
   return error instanceof ModelLoadError ? { 'retry-after': String(error.retryAfterSeconds ?? 1) } : {};
+}
+
+/** A reply for one of the documented errors (error-codes.ts): its status, `{"error", "code", …}`. */
+function error(code: HttpErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
+  return json(HTTP_ERRORS[code].status, { error: message, code, ...extra }, headers);
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {

@@ -109,11 +109,17 @@ function rideObject(fields: readonly RequestField[]): z.ZodObject {
 }
 
 function describedField(field: RequestField): z.ZodType {
-  const notes = [field.description, field.unit && `in ${field.unit}`, field.nullable && 'may be null or absent (fed to the model as a missing value)'].filter(Boolean).join(', ');
+  const notes = [field.description, unitNote(field.description, field.unit), field.nullable && 'may be null or absent (fed to the model as a missing value)'].filter(Boolean).join(', ');
   return notes ? fieldSchema(field).describe(notes) : fieldSchema(field);
 }
 
 function outputSchema(set: ModelSet, name: string): z.ZodType {
   const { info, version } = set.require(name);
-  return z.number().describe([info.description ?? `prediction of the model '${name}'`, info.unit && `in ${info.unit}`, `version ${version}`].filter(Boolean).join(', '));
+  const description = info.description ?? `prediction of the model '${name}'`;
+  return z.number().describe([description, unitNote(description, info.unit), `version ${version}`].filter(Boolean).join(', '));
+}
+
+/** `in <unit>`, unless the description already says so ("Ride duration in minutes …, in minutes" read twice). */
+function unitNote(description: string | undefined, unit: string | undefined): string | undefined {
+  return unit && !description?.includes(`in ${unit}`) ? `in ${unit}` : undefined;
 }

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { describeDeadLetterLocation, type DeadLetterLocation } from './dead-letter-location';
+import { describeLocation, type Location } from '../../storage/location';
 
-export { parseDeadLetterLocation, describeDeadLetterLocation, type DeadLetterLocation } from './dead-letter-location';
 
 /** One poison record: everything needed to find, inspect and replay it. */
 export interface DeadLetter {
@@ -34,20 +33,20 @@ export interface DeadLetterWriter {
  * overwrites), named by date, shard and first sequence number so a person can find a record.
  *
  * @example
- * const writer = createDeadLetterWriter({ kind: 'directory', path: 'dead-letters' });
+ * const writer = createDeadLetterWriter({ kind: 'file', path: 'dead-letters' });
  * await writer.write(letters); // 'dead-letters/2024/06/02/20240602T101514Z-shardId-000000000000-4963...-a1b2c3d4.jsonl'
  */
-export function createDeadLetterWriter(location: DeadLetterLocation, s3?: S3Client): DeadLetterWriter {
-  const description = describeDeadLetterLocation(location);
+export function createDeadLetterWriter(location: Location, s3?: S3Client): DeadLetterWriter {
+  const description = describeLocation(location);
   return {
     description,
     async write(letters) {
       const now = new Date();
       const body = toJsonLines(letters, now);
       const name = objectName(letters, now);
-      if (location.kind === 'directory') return writeFileAtomically(join(location.path, name), body);
+      if (location.kind === 'file') return writeFileAtomically(join(location.path, name), body);
       if (!s3) throw new Error('no S3 client configured for dead letters');
-      const key = `${location.prefix}${name}`;
+      const key = `${location.key}${name}`;
       await s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
       return `s3://${location.bucket}/${key}`;
     },

@@ -35,18 +35,6 @@ const MAX_PARTITION_KEY_LENGTH = 256;
 const RideIdSchema = z.union([z.number().finite(), z.string().min(1).max(MAX_PARTITION_KEY_LENGTH)]);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * Decodes one Kinesis record's data (base64 → UTF-8 JSON → ride event) and checks the ride
- * against the models' request schema. Never throws: a record that cannot be predicted comes
- * back with the reason, for the dead letters.
- *
- * @example decodeRideRecord(Buffer.from('{"ride":{"PULocationID":130,"DOLocationID":205,"trip_distance":3.66},"ride_id":256}').toString('base64'), set.requestParser())
- */
-export function decodeRideRecord(data: string, parser: RequestParser): DecodedRecord {
-  const envelope = decodeRideEnvelope(data);
-  return envelope.ok ? checkRide(envelope, parser) : envelope;
-}
-
 /** The ride of a sound envelope, checked against the models' fields (a missing one is named). */
 export function checkRide(envelope: { ride: unknown; rideId: RideId }, parser: RequestParser): DecodedRecord {
   try {

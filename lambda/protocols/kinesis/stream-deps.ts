@@ -33,7 +33,7 @@ export function createStreamDeps(options: {
   serviceName: string;
   s3: S3Client;
   getModels: KinesisDeps['getModels'];
-  onPredictions?: KinesisDeps['onPredictions'];
+  dataplane: KinesisDeps['dataplane'];
   kinesis?: KinesisClient;
   metrics?: KinesisDeps['metrics'];
   serviceMetrics?: KinesisDeps['serviceMetrics'];
@@ -41,14 +41,13 @@ export function createStreamDeps(options: {
   const { config, logger, s3 } = options;
   return {
     getModels: options.getModels,
-    ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
+    dataplane: options.dataplane,
     kinesis: options.kinesis ?? createKinesisClient(config),
     predictionsStreamName: config.stream.predictionsStreamName,
     testRun: config.stream.testRun,
     deadLetters: config.stream.deadLetterLocation && createDeadLetterWriter(config.stream.deadLetterLocation, s3),
     logger,
-    metrics: options.metrics ?? new Metrics({ namespace: config.metricsNamespace, serviceName: options.serviceName }),
+    metrics: options.metrics ?? new Metrics({ namespace: config.metrics.namespace, serviceName: options.serviceName }),
     ...(options.serviceMetrics ? { serviceMetrics: options.serviceMetrics } : {}),
-    ...(options.onPredictions ? { onPredictions: options.onPredictions } : {}),
   };
 }

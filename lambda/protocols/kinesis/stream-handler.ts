@@ -3,12 +3,13 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ModelSet } from '../../model/model-set';
-import type { PredictionObserver, SetPrediction } from '../../model/observers';
+import type { SetPrediction } from '../../model/observers';
+import type { Dataplane } from '../../serving/dataplane';
 import { toBatch } from '../../model/request-schema';
-import { describeNonFinite, nonFiniteOutputs } from '../../serving/non-finite';
+import { describeNonFinite, type NonFiniteOutput } from '../../serving/non-finite';
 import { failedModelOf, type PredictError } from '../../serving/errors';
 import type { DeadLetter, DeadLetterWriter } from './dead-letters';
-import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type RideEvent, type RideId } from './ride-event';
+import { checkRide, decodeRideEnvelope, type DecodedEnvelope, type DecodedRecord, type PoisonReason, type RideEvent, type RideId } from './ride-event';
 import { readRecordEnvelope, type RecordEnvelope } from './kinesis-envelope';
 import type { ServiceMetrics } from '../../observability/metrics/service-metrics';
 import { putRecordsInOrder, type OutgoingRecord, type PutRetryPolicy } from './ordered-put-records';
@@ -47,8 +48,8 @@ export interface TestRunResponse {
 export interface KinesisDeps {
   /** resolves to every model (one snapshot per batch); rejects, naming the model, while one cannot be loaded (→ the batch is retried) */
   getModels(): Promise<ModelSet>;
-  /** the capture seam: told about every batch's rides and predictions */
-  onPredictions?: PredictionObserver;
+  /** the one inference path (it tells metrics, capture and shadows) */
+  dataplane: Dataplane;
   kinesis: KinesisClient;
   predictionsStreamName: string;
   testRun: boolean;
@@ -80,8 +81,6 @@ interface BatchStats {
   deadLettered: number;
   retried: number;
   failed: number;
-  /** valid records refused because a model's prediction was not finite (dead-lettered) */
-  nonFinite: number;
   modelMs?: number;
 }
 
@@ -98,7 +97,7 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
   // Records are read defensively: a malformed one is dead-lettered, never a TypeError for the batch.
   const envelopes = (Array.isArray(event.Records) ? (event.Records as unknown[]) : []).map(readRecordEnvelope);
   const rides = envelopes.map(decodeEnvelope);
-  const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0, nonFinite: 0 };
+  const stats: BatchStats = { predicted: 0, written: 0, deadLettered: 0, retried: 0, failed: 0 };
   try {
     // One snapshot of the models for the whole batch; a batch of only bad envelopes needs none.
     const set = rides.some((e) => e.ok) ? await deps.getModels() : undefined;
@@ -106,7 +105,7 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, deps: Kinesi
     const valid = inbound.filter((item): item is Valid => item.decoded.ok);
     const predicted = await predictAll(valid, set, deps, stats);
     if (deps.testRun) return testRunResponse(inbound, valid, predicted);
-    const firstFailed = await deadLetterPoison(inbound, deps, stats);
+    const firstFailed = await deadLetterPoison(inbound, predicted, deps, stats);
     await writePredictions(valid, predicted, firstFailed, deps, stats);
     const batchItemFailures = failuresFrom(inbound, firstFailed);
     stats.failed = batchItemFailures.length;
@@ -153,45 +152,35 @@ interface Predicted {
   primary: string;
   /** positions among the valid records whose prediction was not finite: dead-lettered instead */
   rejected: ReadonlySet<number>;
+  /** why each of those is refused, by its index in the event */
+  refusals: ReadonlyMap<number, PoisonReason>;
 }
 
-/** One run per model for every valid record; a batch of only poison records needs no model. */
+/** One run per model, through the dataplane, for every valid record; a batch of only poison records needs no model. */
 async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats): Promise<Predicted> {
-  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set() };
+  if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set(), refusals: new Map() };
   const started = performance.now();
-  const batch = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
-  const prediction = await set.predict(batch);
+  const inputs = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
+  const requestIds = valid.map((item) => String(item.decoded.event.rideId));
+  const { prediction, refused, nonFinite } = await deps.dataplane.infer(set, { source: 'stream', inputs, requestIds, refuse: 'row' });
   stats.modelMs = performance.now() - started;
-  const rejected = rejectNonFinite(valid, prediction, set);
-  stats.predicted = valid.length - rejected.size;
-  stats.nonFinite = rejected.size;
-  if (deps.onPredictions) {
-    try {
-      deps.onPredictions({ source: 'stream', requestIds: valid.map((item) => String(item.decoded.event.rideId)), batch, prediction });
-    } catch (error) {
-      deps.logger.error('prediction observer failed', { error: error as Error });
-    }
-  }
-  return { prediction, primary: set.primary, rejected };
+  stats.predicted = valid.length - refused.size;
+  return { prediction, primary: set.primary, rejected: refused, refusals: refusalsOf(valid, nonFinite, set) };
 }
 
 /**
- * A ride whose prediction is NaN or Infinity becomes a poison record (dead-lettered with the
- * reason, never written, not counted as predicted). Returns the positions, among `valid`, of
- * the rides refused.
+ * A ride whose prediction is NaN or Infinity is a poison record: dead-lettered with the reason
+ * (the first model and value found for it), never written, not counted as predicted.
  */
-function rejectNonFinite(valid: readonly Valid[], prediction: SetPrediction, set: ModelSet): Set<number> {
-  const rejected = new Set<number>();
-  for (const { row, model, value } of nonFiniteOutputs(prediction.outputs)) {
-    if (rejected.has(row)) continue;
-    rejected.add(row);
+function refusalsOf(valid: readonly Valid[], nonFinite: readonly NonFiniteOutput[], set: ModelSet): Map<number, PoisonReason> {
+  const refusals = new Map<number, PoisonReason>();
+  for (const { row, model, value } of nonFinite) {
+    const index = (valid[row] as Valid).index;
+    if (refusals.has(index)) continue;
     const inputs = set.require(model).fields.map((f) => f.name).join(', ');
-    (valid[row] as Inbound).decoded = {
-      ok: false,
-      poison: { code: 'NON_FINITE_PREDICTION', reason: `model '${model}' returned ${describeNonFinite(value)} for this ride: its inputs (${inputs}) are valid but outside what the model can score` },
-    };
+    refusals.set(index, { code: 'NON_FINITE_PREDICTION', reason: `model '${model}' returned ${describeNonFinite(value)} for this ride: its inputs (${inputs}) are valid but outside what the model can score` });
   }
-  return rejected;
+  return refusals;
 }
 
 /**
@@ -214,15 +203,22 @@ function predictionShaper({ prediction, primary }: Predicted): (item: Valid, i: 
 function testRunResponse(inbound: readonly Inbound[], valid: readonly Valid[], predicted: Predicted): TestRunResponse {
   const shape = predictionShaper(predicted);
   const predictions = valid.flatMap((item, i) => (predicted.rejected.has(i) ? [] : [shape(item, i)]));
-  const deadLetters = inbound.flatMap(toDeadLetter);
+  const deadLetters = inbound.flatMap((item) => toDeadLetter(item, predicted));
   return deadLetters.length === 0 ? { predictions } : { predictions, dead_letters: deadLetters };
 }
 
-function toDeadLetter({ record, decoded }: Inbound): DeadLetter[] {
-  if (decoded.ok) return [];
+/** Why a record is not written: it could not be decoded or checked, or its prediction was refused. */
+function poisonOf({ index, decoded }: Inbound, predicted: Predicted): PoisonReason | undefined {
+  return decoded.ok ? predicted.refusals.get(index) : decoded.poison;
+}
+
+function toDeadLetter(item: Inbound, predicted: Predicted): DeadLetter[] {
+  const poison = poisonOf(item, predicted);
+  if (!poison) return [];
+  const { record } = item;
   return [
     {
-      ...decoded.poison,
+      ...poison,
       eventSourceARN: record.eventSourceARN,
       shardId: shardIdOf(record),
       sequenceNumber: record.kinesis.sequenceNumber,
@@ -238,11 +234,11 @@ function toDeadLetter({ record, decoded }: Inbound): DeadLetter[] {
  * written, each shard stops at its first poison record and nothing after it is written ahead.
  * Resolves to, per shard, the index (in the event) of the first record that must be retried.
  */
-async function deadLetterPoison(inbound: readonly Inbound[], deps: KinesisDeps, stats: BatchStats): Promise<Map<string, number>> {
+async function deadLetterPoison(inbound: readonly Inbound[], predicted: Predicted, deps: KinesisDeps, stats: BatchStats): Promise<Map<string, number>> {
   const firstFailed = new Map<string, number>();
-  const poison = inbound.filter((item) => !item.decoded.ok);
+  const poison = inbound.filter((item) => poisonOf(item, predicted) !== undefined);
   if (poison.length === 0) return firstFailed;
-  const letters = poison.flatMap(toDeadLetter);
+  const letters = poison.flatMap((item) => toDeadLetter(item, predicted));
   try {
     if (!deps.deadLetters) throw new Error('DEAD_LETTER_LOCATION is not set');
     const where = await deps.deadLetters.write(letters);
@@ -314,7 +310,8 @@ function summarize(records: number, stats: BatchStats, elapsedMs: number, deps: 
   });
   // RecordsDeadLettered and PredictionErrors go with the service's metrics (their dimension sets are the alarms').
   deps.serviceMetrics?.recordsDeadLettered(stats.deadLettered);
-  deps.serviceMetrics?.failed(stats.failed + stats.nonFinite);
+  // Refused (non-finite) records are counted by the dataplane, once.
+  deps.serviceMetrics?.failed(stats.failed);
   const { metrics } = deps;
   metrics.addMetric('Records', MetricUnit.Count, records);
   metrics.addMetric('BatchSize', MetricUnit.Count, records);

@@ -69,10 +69,10 @@ describe('npm run monitor', () => {
     const inputs = ['PULocationID', 'DOLocationID', 'trip_distance'];
     expect(summaryIn(out).features_not_compared).toEqual(inputs.filter((name) => !columns.some((c) => c.name === name)));
     const errors = rows.map((r) => Number(r.predicted_duration) - Number(r.actual_duration));
-    expect(quality.n).toBe(rows.length);
+    expect(quality.rows_joined).toBe(rows.length);
     expect(quality.rmse).toBeCloseTo(Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length), 9);
-    expect(quality.period).toBe('day');
-    expect(quality.periods.length).toBe(28);
+    expect(quality.by_day.length).toBe(28);
+    expect(quality.by_version).toEqual([expect.objectContaining({ version: 'unknown', rows: rows.length })]);
     expect(summaryIn(out).features.PULocationID?.method).toBe('jensenshannon');
   });
 
@@ -98,12 +98,18 @@ describe('npm run monitor', () => {
     expect(summary.features.trip_distance?.drift).toBe(false);
   });
 
-  it('exits 1 naming the code for a source that is none of the kinds, and for missing arguments', async () => {
+  it('exits 1 naming the code for a source that is none of the kinds', async () => {
     const bogus = join(dir.path, 'empty-dir');
     mkdirSync(bogus);
     const run = await monitor('--reference', bogus, '--current', jan, '--out', join(dir.path, 'x'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('monitor failed [INVALID_MONITOR_SOURCE]');
-    expect((await monitor('--reference', jan)).stderr).toContain('monitor failed [INVALID_MONITOR_ARGS]');
+  });
+
+  it('exits 2 with one line for missing arguments and an unknown option', async () => {
+    expect(await monitor('--reference', jan)).toEqual({ status: 2, stdout: '', stderr: 'npm run monitor: --reference and --current are required (see `npm run monitor -- --help`)\n' });
+    const unknown = await monitor('--reference', jan, '--current', jan, '--colour');
+    expect(unknown).toMatchObject({ status: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^npm run monitor: Unknown option '--colour'.*\(see `npm run monitor -- --help`\)\n$/);
   });
 });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { regionOfApiUrl, signPredictRequest } from '../../../lambda/local/signed-request';
 import { FAKE_CREDENTIALS, startSigV4Verifier, type SigV4Verifier } from '../../support/sigv4-verifier';

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { scratchDirectory } from '../../support/trip-fixtures';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { COURSE_RIDE, DEFAULT_MODEL_PATH } from '../../support/fixtures';
@@ -64,5 +66,26 @@ describe('npm start with a model that cannot load', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  }, 60_000);
+});
+
+describe('npm start with a model whose examples were edited to be wrong', () => {
+  const dir = scratchDirectory();
+  afterAll(() => dir.remove());
+
+  it('exits 1 at start with one line naming the model, its version and the worst example', async () => {
+    const sidecar = JSON.parse(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as { examples: { output: number }[] };
+    (sidecar.examples[4] as { output: number }).output = 10;
+    copyFileSync(DEFAULT_MODEL_PATH, join(dir.path, 'model.onnx'));
+    writeFileSync(join(dir.path, 'model.json'), JSON.stringify(sidecar));
+    const { child, out } = start({ MODELS: `duration=${join(dir.path, 'model.onnx')}` });
+
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    expect(code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^npm start: model 'duration' cannot be loaded \(INVALID_MODEL\): model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 4 \{"PULocationID":53,"DOLocationID":126,"trip_distance":9\.34\} expects 10, got 41\.04\d* \(relative error 3\.10 > 0\.0001\)\. Fix it, or set ALLOW_PARTIAL_MODELS=true to serve the other models\.\n$/,
+    );
+    expect(out.stdout).not.toContain('listening');
   }, 60_000);
 });

@@ -10,7 +10,7 @@ const ROOT = join(__dirname, '..', '..', '..');
  * changed), not through tsx. This checks the launcher starts the real server from it.
  */
 describe('npm start (lambda/local/launch.cjs server)', () => {
-  it('runs the bundled server, which answers the course\'s ride with the default model', async () => {
+  it('runs the bundled server, which answers the course\'s ride with the default model and refuses a zone beyond 265', async () => {
     const child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -33,6 +33,10 @@ describe('npm start (lambda/local/launch.cjs server)', () => {
       expect(response.status).toBe(200);
       expect(Number.isFinite(body.duration)).toBe(true);
       expect(child.spawnargs.slice(1, 3)).toEqual([LAUNCHER, 'server']);
+      // TLC zones are 1–265: the shipped sidecars bound both ids, so a zone no map has is refused, by name.
+      const nowhere = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ ...COURSE_RIDE, PULocationID: 99999 }), headers: { 'content-type': 'application/json' } });
+      expect(nowhere.status).toBe(400);
+      expect(((await nowhere.json()) as { error: string }).error).toMatch(/PULocationID must be ≤ 265/);
       // The bundle serves the API description too (zod-to-openapi's zod extension must be in it).
       const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
       expect(openapi.status).toBe(200);

@@ -11,6 +11,7 @@ import { rideNumber } from '../../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer, type ReadRecord } from '../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
 import { startThrottlingProxy } from '../../support/throttling-proxy';
+import { testDataplane } from '../../support/dataplane';
 
 const POISON_KINDS = [
   (i: number) => Buffer.from(`not json ${i}`),
@@ -46,11 +47,11 @@ async function putRides(inputStream: string): Promise<ReadRecord[]> {
 async function deps(outputStream: string, client: KinesisClient = kinesis.client): Promise<KinesisDeps> {
   const service = await defaultModels('v-e2e');
   return {
-    getModels: async () => service,
+    getModels: async () => service, dataplane: testDataplane(),
     kinesis: client,
     predictionsStreamName: outputStream,
     testRun: false,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger: recordingLogger(),
     metrics: recordingMetrics(),
     putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },

@@ -5,10 +5,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
-import type { ModelSet } from '../../../lambda/model/model-set';
 import { classifyTrip } from '../../../lambda/rides/trips';
 import { runBatchCli } from '../../../lambda/local/batch-cli';
-import { defaultModels } from '../../support/fixtures';
+import { DEFAULT_MODEL_PATH } from '../../support/fixtures';
+import { createRuntime, type Runtime } from '../../../lambda/services';
+import { loadConfig } from '../../../lambda/config';
+import { recordingLogger } from '../../support/recorders';
 import { readParquet, writeFixture } from '../../support/trip-fixtures';
 
 /**
@@ -105,7 +107,7 @@ function snapshot(...roots: string[]): Map<string, string> {
 
 describe('npm run batch under generated trip files and output paths', () => {
   let scratch: string;
-  let service: ModelSet;
+  let services: Runtime;
   let socket: Server;
   let fifo: string;
   let socketPath: string;
@@ -114,7 +116,9 @@ describe('npm run batch under generated trip files and output paths', () => {
   let outputsChecked = 0;
 
   beforeAll(async () => {
-    service = await defaultModels('fuzz-model');
+    // One process's services for every run, as a long-lived process would have them.
+    services = createRuntime(loadConfig({ MODELS: `duration=${DEFAULT_MODEL_PATH}`, MODEL_VERSION: 'fuzz-model' }), { logger: recordingLogger() as never });
+    await services.models.get();
     scratch = mkdtempSync(join(tmpdir(), 'batch-fuzz-'));
     mkdirSync(join(scratch, 'special'));
     fifo = join(scratch, 'special', 'out.fifo');
@@ -207,7 +211,7 @@ describe('npm run batch under generated trip files and output paths', () => {
           env: { BATCH_CHUNK_ROWS: '16' },
           stdout: { write: (text: string) => stdout.push(text) > 0 },
           stderr: { write: (text: string) => stderr.push(text) > 0 },
-          models: service,
+          services,
         });
 
         const after = snapshot(dir, join(scratch, 'special'));

@@ -15,6 +15,7 @@ import { readAll, startKinesisServer, type LocalKinesisServer } from '../../supp
 import { overflowingModel } from '../../support/onnx-models';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../../support/trip-fixtures';
+import { testDataplane } from '../../support/dataplane';
 
 /**
  * A model can return NaN or Infinity for inputs that pass validation (here: float32 overflow,
@@ -39,7 +40,7 @@ const ride = (trip_distance: number) => ({ PULocationID: 10, DOLocationID: 50, t
 describe('HTTP: a non-finite prediction is a 422, never null', () => {
   const deps = (): HttpDeps & { unexpected: unknown[] } => {
     const unexpected: unknown[] = [];
-    return { getModels: async () => set, maxBodyBytes: 1 << 20, maxRidesPerRequest: 100, onUnexpectedError: (e) => unexpected.push(e), unexpected };
+    return { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 100, onUnexpectedError: (e) => unexpected.push(e), unexpected };
   };
   const post = (body: unknown, path = '/predict') => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
 
@@ -107,11 +108,11 @@ describe('Stream: a non-finite prediction is dead-lettered with its reason, the 
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
   const depsFor = (streamName: string, testRun = false): KinesisDeps => ({
-    getModels: async () => set,
+    getModels: async () => set, dataplane: testDataplane(),
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger: recordingLogger(),
     metrics: recordingMetrics(),
   });
@@ -179,7 +180,7 @@ describe('Batch: a non-finite prediction is a counted skip, never written', () =
     expect(nonFinite).toBeGreaterThan(0);
     const job = resolveBatchJob(parseBatchRequest({ input, output }), { templates: { input: 'unused', output: 'unused' }, scheduledTaxiType: 'green', runId: 'run-1' });
 
-    const summary = await runBatchJob(job, set, { chunkRows: 500 });
+    const summary = await runBatchJob(job, set, { dataplane: testDataplane(), chunkRows: 500 });
 
     expect(summary.rows_skipped.non_finite_prediction).toBe(nonFinite);
     expect(summary.rows_scored).toBe(kept.length - nonFinite);

@@ -10,6 +10,7 @@ import { defaultModels } from '../../support/fixtures';
 import { kinesisRecordWithData, rideNumber } from '../../support/events';
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
+import { testDataplane } from '../../support/dataplane';
 
 /**
  * Property: whatever the records of an event look like — no `kinesis`, no or non-string `data`,
@@ -82,11 +83,11 @@ describe('the stream adapter under generated malformed envelopes', () => {
   it(`returns, predicts or dead-letters every record and writes only inside the dead-letter directory, over ${RUNS} generated events`, async () => {
     const dlq = join(scratch, 'inside', 'dlq');
     const deps: KinesisDeps = {
-      getModels: async () => service,
+      getModels: async () => service, dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: 'envelope_predictions',
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: dlq }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: dlq }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
       putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
@@ -133,7 +134,7 @@ describe('the stream adapter under generated malformed envelopes', () => {
 
   it('answers an empty batch with no failures and writes nothing', async () => {
     const logger = recordingLogger();
-    const deps = { getModels: async () => service, kinesis: kinesis.client, predictionsStreamName: 'envelope_predictions', testRun: false, logger, metrics: recordingMetrics() };
+    const deps = { getModels: async () => service, dataplane: testDataplane(), kinesis: kinesis.client, predictionsStreamName: 'envelope_predictions', testRun: false, logger, metrics: recordingMetrics() };
 
     const response = await handleKinesisEvent({ Records: [] }, deps);
 
@@ -141,7 +142,7 @@ describe('the stream adapter under generated malformed envelopes', () => {
   });
 
   it('dead-letters a record without data with its reason in a test run instead of throwing a TypeError', async () => {
-    const deps = { getModels: async () => service, kinesis: kinesis.client, predictionsStreamName: 'unused', testRun: true, logger: recordingLogger(), metrics: recordingMetrics() };
+    const deps = { getModels: async () => service, dataplane: testDataplane(), kinesis: kinesis.client, predictionsStreamName: 'unused', testRun: true, logger: recordingLogger(), metrics: recordingMetrics() };
 
     const response = await handleKinesisEvent({ Records: [{ eventSource: 'aws:kinesis', eventID: 'shardId-1:5', kinesis: { sequenceNumber: '5' } }] } as unknown as KinesisStreamEvent, deps);
 

@@ -13,6 +13,7 @@ import { defaultModels, predictDurations } from '../../support/fixtures';
 import { kinesisEvent, kinesisRecordWithData, rideNumber } from '../../support/events';
 import { putPayloads, readAll, startKinesisServer, type LocalKinesisServer } from '../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../support/recorders';
+import { testDataplane } from '../../support/dataplane';
 
 /**
  * Property: whatever records arrive, every valid ride is predicted exactly once, every bad record
@@ -25,7 +26,7 @@ type Generated = { data: string; valid: false } | { data: string; valid: true; r
 
 const b64 = (text: string | Uint8Array) => Buffer.from(text).toString('base64');
 const HUGE_POISON = b64(JSON.stringify({ ride_id: 'huge', ride: 'h'.repeat(700_000) }));
-const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 400 }), DOLocationID: fc.integer({ min: 1, max: 400 }), trip_distance: fc.double({ min: 0, max: 500, noNaN: true }) });
+const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 265 }), DOLocationID: fc.integer({ min: 1, max: 265 }), trip_distance: fc.double({ min: 0, max: 500, noNaN: true }) });
 const badValue = fc.oneof(fc.constantFrom(null, -1, 0, 1.5, 'NaN', '12', true, [], {}), fc.string({ maxLength: 5 }));
 const invalidRide = fc.tuple(validRide, fc.constantFrom('PULocationID', 'DOLocationID', 'trip_distance'), badValue).map(([ride, key, bad]) => {
   if (key === 'trip_distance' && typeof bad === 'number' && bad >= 0) bad = -bad - 1;
@@ -74,11 +75,11 @@ describe('the stream adapter under generated records', () => {
 
   function deps(outputStream: string, deadLetterDir: string): KinesisDeps {
     return {
-      getModels: async () => service,
+      getModels: async () => service, dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: outputStream,
       testRun: false,
-      deadLetters: createDeadLetterWriter({ kind: 'directory', path: deadLetterDir }),
+      deadLetters: createDeadLetterWriter({ kind: 'file', path: deadLetterDir }),
       logger: recordingLogger(),
       metrics: recordingMetrics(),
       putRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },

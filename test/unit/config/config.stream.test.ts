@@ -23,6 +23,6 @@ describe('loadConfig: stream settings', () => {
   });
 
   it('parses DEAD_LETTER_LOCATION as an S3 prefix', () => {
-    expect(loadConfig({ DEAD_LETTER_LOCATION: 's3://ops/dead-letters/' }).stream.deadLetterLocation).toEqual({ kind: 's3', bucket: 'ops', prefix: 'dead-letters/' });
+    expect(loadConfig({ DEAD_LETTER_LOCATION: 's3://ops/dead-letters/' }).stream.deadLetterLocation).toEqual({ kind: 's3', bucket: 'ops', key: 'dead-letters/' });
   });
 });

@@ -4,6 +4,7 @@ import { createHttpServer } from '../../../lambda/local/server';
 import type { HttpDeps } from '../../../lambda/protocols/http/http-handler';
 import { COURSE_RIDE, defaultModels, predictDurations } from '../../support/fixtures';
 import { startServer } from '../../support/local-programs';
+import { testDataplane } from '../../support/dataplane';
 
 describe('the local web server over real HTTP', () => {
   let server: Server;
@@ -13,7 +14,7 @@ describe('the local web server over real HTTP', () => {
   beforeAll(async () => {
     const service = await defaultModels('v-local');
     [expected] = (await predictDurations(service, [COURSE_RIDE])) as [number];
-    const deps: HttpDeps = { getModels: async () => service, maxBodyBytes: 4096, maxRidesPerRequest: 100, onUnexpectedError: () => undefined };
+    const deps: HttpDeps = { getModels: async () => service, dataplane: testDataplane(), maxBodyBytes: 4096, maxRidesPerRequest: 100, onUnexpectedError: () => undefined };
     server = createHttpServer(deps);
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -3,6 +3,7 @@ import { UnsupportedModelError } from '../../../lambda/serving/errors';
 import { OnnxModel } from '../../../lambda/model/runtimes/onnx/onnx-model';
 import { createServedModel, type SignatureColumn } from '../../../lambda/model/served-model';
 import { createRequestParser } from '../../../lambda/model/request-schema';
+import { RIDE_FEATURES } from '../../../lambda/rides/features';
 import { ModelSidecarSchema, type ModelSidecar } from '../../../lambda/model/sidecar';
 import { ElemType } from '../../../models/training/onnx-graph';
 import { batchOf } from '../../support/fixtures';
@@ -14,7 +15,7 @@ const column = (name: string, type: string, kind: SignatureColumn['kind']): Sign
 const SIGNATURE: SignatureColumn[] = [column('PULocationID', 'long', 'integer'), column('DOLocationID', 'long', 'integer'), column('trip_distance', 'double', 'number')];
 
 async function served(bytes: Uint8Array, options: { sidecar?: ModelSidecar; signature?: SignatureColumn[] } = {}) {
-  return createServedModel({ name: 'zoo', version: 'v1', runner: await OnnxModel.fromBytes(bytes), source: 'test', ...options });
+  return createServedModel({ name: 'zoo', version: 'v1', runner: await OnnxModel.fromBytes(bytes), preprocessing: RIDE_FEATURES, source: 'test', ...options });
 }
 
 /** What skl2onnx's LinearRegressor computes for a row, in float32 as onnxruntime does. */

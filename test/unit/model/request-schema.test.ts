@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { InvalidRideError } from '../../../lambda/serving/errors';
-import { puDo } from '../../../lambda/rides/features';
+import { RIDE_FEATURES, puDo } from '../../../lambda/rides/features';
 import { createRequestParser } from '../../../lambda/model/request-schema';
 import { ELEMENT_TYPES, fieldsForInput, type ElementType } from '../../../lambda/model/model-input';
 import { COURSE_RIDE, defaultModels } from '../../support/fixtures';
@@ -102,7 +102,7 @@ describe('request schemas built from generated model signatures', () => {
       fc.property(
         signature.chain((inputs) => fc.tuple(fc.constant(inputs), fc.tuple(...inputs.map((i) => valueFor(i.type))))),
         ([inputs, values]) => {
-          const fields = inputs.flatMap((i) => fieldsForInput({ name: i.name, type: i.type, rank: 2 }));
+          const fields = inputs.flatMap((i) => fieldsForInput({ name: i.name, type: i.type, rank: 2 }, RIDE_FEATURES));
           const parser = createRequestParser(fields);
           const ride = Object.fromEntries(inputs.map((input, k) => [input.name, values[k]!.value]));
           const firstBad = inputs.findIndex((_, k) => !values[k]!.ok);

@@ -33,11 +33,11 @@ describe('reference profile', () => {
     const reference = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1, 2) } }], { source: 'r', models: { duration: { metrics: { train_rmse: 1.25 } } } });
     const { summary } = await runMonitor({ reference, current });
     const quality = summary.quality.duration!;
-    expect(quality).toMatchObject({ period: 'day', n: 4, train_rmse: 1.25 });
+    expect(quality).toMatchObject({ rows_joined: 4, train_rmse: 1.25 });
     expect(quality.rmse).toBeCloseTo(Math.sqrt((1 + 4 + 0 + 16) / 4), 12);
     expect(quality.mae).toBeCloseTo((1 + 2 + 0 + 4) / 4, 12);
     expect(quality.bias).toBeCloseTo((-1 + 2 + 0 + 4) / 4, 12);
-    expect(quality.periods.map((p) => [p.start, p.n, p.rmse])).toEqual([
+    expect(quality.by_day.map((p) => [p.day, p.rows, p.rmse])).toEqual([
       ['2021-02-01', 2, Math.sqrt(5 / 2)],
       ['2021-02-02', 2, Math.sqrt(16 / 2)],
     ]);

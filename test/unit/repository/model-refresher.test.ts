@@ -312,7 +312,9 @@ describe('releasing a replaced model', () => {
       version: 'v1',
       source: 'test',
       runner: {
+        format: 'test',
         inputs: [{ name: 'trip_distance', type: 'float32', rank: 2 }],
+        outputs: [{ name: 'variable', type: 'float32', shape: [null, 1] }],
         maxRowsPerRun: 8192,
         run: () => new Promise<Float64Array>((resolve) => (finishRun = resolve)),
         release: async () => {

@@ -2,7 +2,8 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidModelError, UnsupportedModelError } from '../../../serving/errors';
 import type { InputBatch, InputColumn } from '../../input-batch';
 import type { InputColumns } from '../../input-columns';
-import { PU_DO, type ElementType, type ModelInput } from '../../model-input';
+import type { ElementType, ModelInput } from '../../model-input';
+import type { ModelOutput, ModelRunner } from '../../model';
 
 /**
  * Memory budget for one run's dense intermediates. A scikit-learn OneHotEncoder converted to
@@ -32,18 +33,22 @@ export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
 };
 
 /**
- * An ONNX regressor run by onnxruntime-node. Each input is fed from the request field of the
- * same name (PU_DO from the two zone fields; an `[N,k]` input, once its columns are named with
- * {@link withColumns}, from k fields, row-major); the first output is the prediction.
+ * The ONNX runtime: a regressor run by onnxruntime-node. Each input is fed from the batch column
+ * of the same name (an `[N,k]` input, once its columns are named with {@link withColumns}, from k
+ * columns, row-major); the first output is the prediction. It knows nothing of rides: derived
+ * features (PU_DO) are columns the preprocessing step added before.
  *
  * @example
  * const model = await OnnxModel.fromBytes(bytes);
  * await model.run([{ length: 1, columns: { PULocationID: Float64Array.of(10), DOLocationID: Float64Array.of(50), trip_distance: Float64Array.of(40) } }]);
  */
-export class OnnxModel {
+export class OnnxModel implements ModelRunner {
+  readonly format = 'onnx';
+
   private constructor(
     private readonly session: InferenceSession,
     readonly inputs: readonly ModelInput[],
+    readonly outputs: readonly ModelOutput[],
     private readonly outputName: string,
     /** most rows one `run` may take; callers split larger inputs */
     readonly maxRowsPerRun: number,
@@ -60,15 +65,15 @@ export class OnnxModel {
     } catch (cause) {
       throw new InvalidModelError(`${what} is not a loadable ONNX graph: ${(cause as Error).message}`, { cause });
     }
-    let signature: { inputs: ModelInput[]; outputName: string };
+    let signature: { inputs: ModelInput[]; outputs: ModelOutput[]; outputName: string };
     try {
       signature = describeSession(session, what);
     } catch (error) {
       await session.release();
       throw error;
     }
-    const { inputs, outputName } = signature;
-    return new OnnxModel(session, inputs, outputName, await rowsPerRunFor(bytes));
+    const { inputs, outputs, outputName } = signature;
+    return new OnnxModel(session, inputs, outputs, outputName, await rowsPerRunFor(bytes));
   }
 
   /**
@@ -84,7 +89,7 @@ export class OnnxModel {
       }
       return { ...input, columns: Object.freeze([...names]) };
     });
-    return new OnnxModel(this.session, inputs, this.outputName, this.maxRowsPerRun);
+    return new OnnxModel(this.session, inputs, this.outputs, this.outputName, this.maxRowsPerRun);
   }
 
   /** Frees the native session; no run may start afterwards (the ServedModel guards that). */
@@ -110,12 +115,17 @@ export class OnnxModel {
   }
 }
 
-/** The session's inputs as the core feeds them, and the output read as the prediction. */
-function describeSession(session: InferenceSession, what: string): { inputs: ModelInput[]; outputName: string } {
+/** The session's inputs as the core feeds them, its outputs as data, and the output read as the prediction. */
+function describeSession(session: InferenceSession, what: string): { inputs: ModelInput[]; outputs: ModelOutput[]; outputName: string } {
   const inputs = session.inputMetadata.map((meta) => toModelInput(meta, what));
   const outputName = session.outputNames[0];
   if (outputName === undefined) throw new UnsupportedModelError(`${what} has no outputs`);
-  return { inputs, outputName };
+  const outputs = session.outputMetadata.map((meta) => ({
+    name: meta.name,
+    type: (meta.isTensor ? ONNX_TYPES[meta.type] : undefined) ?? 'float32',
+    shape: meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : null)) : [null],
+  }));
+  return { inputs, outputs, outputName };
 }
 
 function toModelInput(meta: InferenceSession.ValueMetadata, what: string): ModelInput {
@@ -127,7 +137,6 @@ function toModelInput(meta: InferenceSession.ValueMetadata, what: string): Model
   if (meta.shape.length !== 1 && meta.shape.length !== 2) {
     throw new UnsupportedModelError(`${what} input '${meta.name}' has rank ${meta.shape.length}; supported: [N], [N,1] or [N,k] with named columns`);
   }
-  if (meta.name === PU_DO && type !== 'string') throw new UnsupportedModelError(`${what} input 'PU_DO' must be a string tensor, not ${type}`);
   // A symbolic or unknown second dimension is a string ('' for skl2onnx's None): no fixed width.
   const width = meta.shape.length === 2 && typeof meta.shape[1] === 'number' && meta.shape[1] > 0 ? meta.shape[1] : undefined;
   return width === undefined ? { name: meta.name, type, rank: meta.shape.length } : { name: meta.name, type, rank: 2, width };
@@ -144,16 +153,6 @@ function columnOf(segment: InputBatch, name: string): InputColumn {
 function buildTensor(input: ModelInput, n: number, segments: readonly InputBatch[]): Tensor {
   if (input.columns) return buildWideTensor(input, input.columns, n, segments);
   const dims = input.rank === 2 ? [n, 1] : [n];
-  if (input.name === PU_DO) {
-    const data = new Array<string>(n);
-    let at = 0;
-    for (const segment of segments) {
-      const pu = columnOf(segment, 'PULocationID');
-      const dropoff = columnOf(segment, 'DOLocationID');
-      for (let i = 0; i < segment.length; i++) data[at++] = `${pu[i]}_${dropoff[i]}`;
-    }
-    return new Tensor('string', data, dims);
-  }
   switch (input.type) {
     case 'string': {
       const data = new Array<string>(n);

@@ -1,7 +1,7 @@
 import { lstat, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { BatchJobError, outputFailure } from '../errors';
-import type { DataLocation } from '../locations';
+import type { Location } from '../../../storage/location';
 
 /**
  * Refuses a local output that would destroy data: one that is the input under another name
@@ -12,7 +12,7 @@ import type { DataLocation } from '../locations';
  *
  * @example await checkOutputLocation(job.input, job.output); // throws BatchJobError for x.parquet → ./x.parquet
  */
-export async function checkOutputLocation(input: DataLocation, output: DataLocation): Promise<void> {
+export async function checkOutputLocation(input: Location, output: Location): Promise<void> {
   if (output.kind !== 'file') return;
   const target = await statIfPresent(output.path);
   if (target === undefined) return;

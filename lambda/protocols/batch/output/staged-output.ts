@@ -5,7 +5,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { outputFailure } from '../errors';
 import { trackStagingFile } from './interrupt';
-import { describeDataLocation, type DataLocation } from '../locations';
+import { type Location, describeLocation } from '../../../storage/location';
 import { assertReplaceable } from './output-guard';
 import { removeStaleStaging, stagingFileName } from './staging-names';
 
@@ -26,7 +26,7 @@ export interface StagedOutput {
 export const S3_STAGING_DIRECTORY = join(tmpdir(), 'ride-batch-staging');
 
 /** The staging file's directory and the output's name, which its name starts with. */
-function stagingPlace(location: DataLocation): { directory: string; outputName: string } {
+function stagingPlace(location: Location): { directory: string; outputName: string } {
   return location.kind === 'file' ? { directory: dirname(location.path), outputName: basename(location.path) } : { directory: S3_STAGING_DIRECTORY, outputName: posix.basename(location.key) };
 }
 
@@ -39,8 +39,8 @@ function stagingPlace(location: DataLocation): { directory: string; outputName: 
  * from before it exists until it is published or discarded: a stop signal in between removes
  * it and ends the process (interrupt.ts), in the CLI and in a Lambda runtime alike.
  */
-export async function stageOutput(location: DataLocation, s3?: S3Client): Promise<StagedOutput> {
-  const where = describeDataLocation(location);
+export async function stageOutput(location: Location, s3?: S3Client): Promise<StagedOutput> {
+  const where = describeLocation(location);
   const { directory, outputName } = stagingPlace(location);
   await mkdir(directory, { recursive: true }).catch((error: unknown) => {
     throw outputFailure(error, where);
@@ -84,7 +84,7 @@ export async function stageOutput(location: DataLocation, s3?: S3Client): Promis
  * output (of any output in the S3 staging directory, which is ours) made on this machine by a
  * process that is gone are removed; a run still going at the same destination keeps its own.
  */
-export function clearStaleStaging(location: DataLocation): Promise<string[]> {
+export function clearStaleStaging(location: Location): Promise<string[]> {
   const { directory, outputName } = stagingPlace(location);
   return removeStaleStaging(directory, location.kind === 'file' ? outputName : undefined);
 }

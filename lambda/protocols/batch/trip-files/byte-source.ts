@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TripFileError, TripFileNotFoundError } from '../errors';
-import { describeDataLocation, type DataLocation } from '../locations';
+import { type Location, describeLocation } from '../../../storage/location';
 import { isMissing } from './text-lines';
 
 /**
@@ -15,9 +15,9 @@ export interface ByteSource {
 }
 
 /** Opens a local file or an S3 object (ranged GetObject) for random access. */
-export async function openByteSource(location: DataLocation, s3?: S3Client): Promise<ByteSource> {
+export async function openByteSource(location: Location, s3?: S3Client): Promise<ByteSource> {
   if (location.kind === 'file') return openFileSource(location.path);
-  if (!s3) throw new TripFileError('no S3 client configured', describeDataLocation(location));
+  if (!s3) throw new TripFileError('no S3 client configured', describeLocation(location));
   return openS3Source(s3, location.bucket, location.key);
 }
 

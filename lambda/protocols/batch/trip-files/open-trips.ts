@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openByteSource } from './byte-source';
 import { openCsvTrips } from './csv';
-import { describeDataLocation, type DataLocation, type TripFileFormat } from '../locations';
+import { type TripFileFormat } from '../locations';
+import { type Location, describeLocation } from '../../../storage/location';
 import { openParquetTrips } from './parquet-reader';
 import { openTextLines } from './text-lines';
 import type { TaxiType, TripReader } from './trip-chunk';
@@ -23,8 +24,8 @@ export const DEFAULT_READ_LIMITS = { maxLineChars: 65_536, maxPageValues: 1_048_
  * Opens a TLC trip file (parquet or CSV, local or S3) for chunked reading; the batch job and
  * the training script both read through here, so both see the same rows.
  */
-export async function openTripReader(location: DataLocation, format: TripFileFormat, options: OpenTripsOptions): Promise<TripReader> {
-  const where = describeDataLocation(location);
+export async function openTripReader(location: Location, format: TripFileFormat, options: OpenTripsOptions): Promise<TripReader> {
+  const where = describeLocation(location);
   const readOptions = { taxiType: options.taxiType, chunkRows: options.chunkRows, maxPageValues: options.maxPageValues ?? DEFAULT_READ_LIMITS.maxPageValues };
   if (format === 'csv') {
     const text = await openTextLines(location, options.s3, { maxLineChars: options.maxLineChars ?? DEFAULT_READ_LIMITS.maxLineChars });

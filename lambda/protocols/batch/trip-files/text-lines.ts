@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TripFileError, TripFileNotFoundError } from '../errors';
-import { describeDataLocation, type DataLocation } from '../locations';
+import { type Location, describeLocation } from '../../../storage/location';
 
 /** A text file or S3 object read front to back, line by line (CRLF or LF). */
 export interface TextLines {
@@ -17,8 +17,8 @@ export interface TextLineOptions {
   maxLineChars: number;
 }
 
-export async function openTextLines(location: DataLocation, s3: S3Client | undefined, options: TextLineOptions): Promise<TextLines> {
-  const where = describeDataLocation(location);
+export async function openTextLines(location: Location, s3: S3Client | undefined, options: TextLineOptions): Promise<TextLines> {
+  const where = describeLocation(location);
   const stream = location.kind === 'file' ? await openFileStream(location.path) : await openS3Stream(location.bucket, location.key, where, s3);
   return { lines: boundedLines(stream, options.maxLineChars, where), close: () => stream.destroy() };
 }

@@ -24,6 +24,8 @@ function streamEvent(prefix: string, n: number): PredictionEvent {
     requestIds: Array.from({ length: n }, (_, i) => `${prefix}-${i}`),
     batch: { length: n, columns: { PULocationID: new Float64Array(n).fill(130), DOLocationID: new Float64Array(n).fill(205), trip_distance: new Float64Array(n).fill(3.66) } },
     prediction: { outputs: { duration: new Float64Array(n).fill(18.2) }, versions: { duration: 'v1' } },
+    refused: new Set(),
+    failures: 0,
   };
 }
 

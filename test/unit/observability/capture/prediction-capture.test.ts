@@ -3,6 +3,7 @@ import type { CaptureSink } from '../../../../lambda/observability/capture/captu
 import type { CaptureRecord } from '../../../../lambda/observability/capture/capture-record';
 import { createPredictionCapture, type PredictionEvent } from '../../../../lambda/observability/capture/prediction-capture';
 import { sampleKey } from '../../../../lambda/observability/capture/sampling';
+import { predictionEvent } from '../../../support/dataplane';
 
 /** A sink that keeps what it is sent, in memory. */
 function keepingSink(): CaptureSink & { records(): CaptureRecord[] } {
@@ -52,7 +53,7 @@ describe('prediction capture', () => {
   it('writes one record per ride with its inputs, each model output and version, time and source', async () => {
     const { sink, buffer, observe } = setup();
 
-    observe({ source: 'stream', requestIds: ['256', '257'], batch: rides(2), prediction: prediction(2) });
+    observe(predictionEvent({ source: 'stream', requestIds: ['256', '257'], batch: rides(2), prediction: prediction(2) }));
     await buffer.flush();
 
     expect(sink.records()).toEqual([
@@ -76,7 +77,7 @@ describe('prediction capture', () => {
   it('numbers the rides of one HTTP request that share its id', async () => {
     const { sink, buffer, observe } = setup();
 
-    observe({ source: 'http', requestIds: ['req-1'], batch: rides(3), prediction: prediction(3) });
+    observe(predictionEvent({ source: 'http', requestIds: ['req-1'], batch: rides(3), prediction: prediction(3) }));
     await buffer.flush();
 
     expect(sink.records().map((r) => [r.id, r.index])).toEqual([
@@ -90,6 +91,8 @@ describe('prediction capture', () => {
     const { sink, buffer, observe } = setup();
 
     observe({
+      refused: new Set(),
+      failures: 0,
       source: 'batch',
       requestIds: ['2021/02_0'],
       batch: rides(1),
@@ -109,7 +112,7 @@ describe('prediction capture', () => {
     const n = 2000;
     const ids = Array.from({ length: n }, (_, row) => `2021/02_${row}`);
 
-    observe({ source: 'batch', requestIds: ids, batch: rides(n), prediction: prediction(n) });
+    observe(predictionEvent({ source: 'batch', requestIds: ids, batch: rides(n), prediction: prediction(n) }));
     await buffer.flush();
 
     const expected = [...ids].sort((a, b) => sampleKey(a) - sampleKey(b)).slice(0, 50);
@@ -121,7 +124,7 @@ describe('prediction capture', () => {
   it('does not cap HTTP or stream events: every sampled prediction is captured', async () => {
     const { sink, buffer, observe } = setup({ maxBatchRecordsPerChunk: 5 });
 
-    observe({ source: 'stream', requestIds: Array.from({ length: 40 }, (_, i) => String(i)), batch: rides(40), prediction: prediction(40) });
+    observe(predictionEvent({ source: 'stream', requestIds: Array.from({ length: 40 }, (_, i) => String(i)), batch: rides(40), prediction: prediction(40) }));
     await buffer.flush();
 
     expect(sink.records()).toHaveLength(40);
@@ -131,8 +134,8 @@ describe('prediction capture', () => {
     const { sink, buffer, observe } = setup({ sampleRate: 0.3 });
     const ids = Array.from({ length: 200 }, (_, i) => `ride-${i}`);
 
-    observe({ source: 'stream', requestIds: ids, batch: rides(200), prediction: prediction(200) });
-    observe({ source: 'stream', requestIds: ids, batch: rides(200), prediction: prediction(200) });
+    observe(predictionEvent({ source: 'stream', requestIds: ids, batch: rides(200), prediction: prediction(200) }));
+    observe(predictionEvent({ source: 'stream', requestIds: ids, batch: rides(200), prediction: prediction(200) }));
     await buffer.flush();
 
     const got = sink.records().map((r) => r.id);

@@ -173,6 +173,6 @@ describe('ServiceMetrics through the real runtime', () => {
 
   it('outside Lambda, function_version is "local"', async () => {
     const config = loadConfig({ MODELS });
-    expect(config.functionVersion).toBe('local');
+    expect(config.metrics.functionVersion).toBe('local');
   });
 });

@@ -11,6 +11,7 @@ import { writeTripCsv } from '../../../../lambda/local/synthetic/trip-file';
 import { defaultModels, predictDurations } from '../../../support/fixtures';
 import { startS3Server, type LocalS3 } from '../../../support/s3-server';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../../../support/trip-fixtures';
+import { testDataplane } from '../../../support/dataplane';
 
 const BUCKET = 'nyc-tlc';
 const rows = fixtureRows(2_000);
@@ -21,7 +22,7 @@ const logged: { level: string; message: string; extra?: Record<string, unknown> 
 
 function deps(): BatchDeps {
   return {
-    getModels: async () => service,
+    getModels: async () => service, dataplane: testDataplane(),
     s3: s3.client,
     settings: {
       inputTemplate: `s3://${BUCKET}/trip-data/{taxi_type}_tripdata_{year}-{month}.parquet`,

@@ -32,7 +32,6 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   // Loaded after the environment is set: index.ts reads it once, at module load, as in Lambda.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ({ handler } = require('../../../../lambda/handler') as typeof import('../../../../lambda/handler'));
 });
 

@@ -1,5 +1,6 @@
 import { BatchJobError } from '../../../../lambda/protocols/batch/errors';
-import { isBatchRequest, parseBatchRequest, previousMonth, resolveBatchJob, type JobDefaults } from '../../../../lambda/protocols/batch/job';
+import { parseBatchRequest, previousMonth, resolveBatchJob, type JobDefaults } from '../../../../lambda/protocols/batch/job';
+import { isBatchRequest } from '../../../../lambda/protocols/batch/source';
 
 const defaults: JobDefaults = {
   templates: {

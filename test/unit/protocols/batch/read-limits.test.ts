@@ -8,6 +8,7 @@ import { runBatchJob } from '../../../../lambda/protocols/batch/run-batch';
 import { writeOnePageTripFile } from '../../../support/crafted-parquet';
 import { defaultModels } from '../../../support/fixtures';
 import { scratchDirectory, writeFixture } from '../../../support/trip-fixtures';
+import { testDataplane } from '../../../support/dataplane';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
@@ -28,7 +29,7 @@ describe('what the batch reader bounds and refuses', () => {
     const input = join(dir.path, 'long_2021-02.csv');
     writeFileSync(input, HEADER + GOOD + `${GOOD.trim()},${'x'.repeat(5_000)}\n` + GOOD);
 
-    const error = await runBatchJob(job(input, join(dir.path, 'long.csv')), service, { chunkRows: 100, maxLineChars: 1_000 }).catch((e: unknown) => e);
+    const error = await runBatchJob(job(input, join(dir.path, 'long.csv')), service, { dataplane: testDataplane(), chunkRows: 100, maxLineChars: 1_000 }).catch((e: unknown) => e);
 
     expect(isPredictError(error) && error.code).toBe('INVALID_TRIP_FILE');
     expect((error as Error).message).toContain('line 3 is longer than 1,000 characters');
@@ -38,7 +39,7 @@ describe('what the batch reader bounds and refuses', () => {
     const input = join(dir.path, 'crlf_2021-02.csv');
     writeFileSync(input, (HEADER + GOOD + GOOD).replaceAll('\n', '\r\n').replace(/\r\n$/, ''));
 
-    const summary = await runBatchJob(job(input, join(dir.path, 'crlf.csv')), service, { chunkRows: 100 });
+    const summary = await runBatchJob(job(input, join(dir.path, 'crlf.csv')), service, { dataplane: testDataplane(), chunkRows: 100 });
 
     expect(summary).toMatchObject({ rows_read: 2, rows_kept: 2 });
   });
@@ -55,7 +56,7 @@ describe('what the batch reader bounds and refuses', () => {
     ];
     writeFileSync(input, HEADER + rows.join('\n') + '\n' + GOOD);
 
-    const summary = await runBatchJob(job(input, join(dir.path, 'lenient.csv')), service, { chunkRows: 100 });
+    const summary = await runBatchJob(job(input, join(dir.path, 'lenient.csv')), service, { dataplane: testDataplane(), chunkRows: 100 });
 
     expect(summary).toMatchObject({ rows_read: 7, rows_kept: 1, rows_skipped: { invalid_value: 3, invalid_time: 3 } });
   });
@@ -71,7 +72,7 @@ describe('what the batch reader bounds and refuses', () => {
     ]);
 
     for (const ext of ['csv', 'parquet']) {
-      const summary = await runBatchJob(job(input, join(dir.path, `far.${ext}`)), service, { chunkRows: 100 });
+      const summary = await runBatchJob(job(input, join(dir.path, `far.${ext}`)), service, { dataplane: testDataplane(), chunkRows: 100 });
       expect(summary).toMatchObject({ rows_read: 2, rows_kept: 1, rows_skipped: { invalid_time: 1 } });
     }
   });
@@ -80,8 +81,8 @@ describe('what the batch reader bounds and refuses', () => {
     const input = join(dir.path, 'one-page_2021-02.parquet');
     await writeOnePageTripFile(input, 120_000);
 
-    const error = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { chunkRows: 1_000, maxPageValues: 100_000 }).catch((e: unknown) => e);
-    const allowed = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { chunkRows: 50_000, maxPageValues: 200_000 });
+    const error = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { dataplane: testDataplane(), chunkRows: 1_000, maxPageValues: 100_000 }).catch((e: unknown) => e);
+    const allowed = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { dataplane: testDataplane(), chunkRows: 50_000, maxPageValues: 200_000 });
 
     expect(isPredictError(error) && error.code).toBe('INVALID_TRIP_FILE');
     expect((error as Error).message).toContain('has a page of 120,000 values, more than BATCH_MAX_PAGE_VALUES (100,000 values)');

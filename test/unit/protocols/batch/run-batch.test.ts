@@ -7,6 +7,7 @@ import { runBatchJob } from '../../../../lambda/protocols/batch/run-batch';
 import { writeTripCsv } from '../../../../lambda/local/synthetic/trip-file';
 import { defaultModels, predictDurations } from '../../../support/fixtures';
 import { expectedFilter, fixtureRows, readParquet, scratchDirectory, writeFixture } from '../../../support/trip-fixtures';
+import { testDataplane } from '../../../support/dataplane';
 
 const dir = scratchDirectory();
 afterAll(() => dir.remove());
@@ -22,7 +23,7 @@ function job(input: string, output: string, extra: Record<string, unknown> = {})
   return resolveBatchJob(parseBatchRequest({ input, output, ...extra }), { templates, scheduledTaxiType: 'green', runId: 'run-1' });
 }
 
-const options = { chunkRows: 700 };
+const options = { dataplane: testDataplane(), chunkRows: 700 };
 
 describe('runBatchJob from a local parquet file to a local parquet file', () => {
   const input = join(dir.path, 'green_tripdata_2021-02.parquet');

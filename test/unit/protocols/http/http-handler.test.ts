@@ -3,10 +3,11 @@ import { ModelLoadError } from '../../../../lambda/serving/errors';
 import type { ModelSet } from '../../../../lambda/model/model-set';
 import { COURSE_RIDE, defaultModels, predictDurations } from '../../../support/fixtures';
 import { apiGatewayEvent } from '../../../support/http-events';
+import { testDataplane } from '../../../support/dataplane';
 
 function deps(getModels: () => Promise<ModelSet>, overrides: Partial<HttpDeps> = {}): HttpDeps & { unexpected: unknown[] } {
   const unexpected: unknown[] = [];
-  return { getModels, maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: (e) => unexpected.push(e), unexpected, ...overrides };
+  return { getModels, dataplane: testDataplane(), maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: (e) => unexpected.push(e), unexpected, ...overrides };
 }
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => ({
@@ -41,14 +42,14 @@ describe('handleHttpRequest', () => {
   });
 
   it.each([
-    ['malformed JSON', 400, post('{"PULocationID": 10,'), { error: 'body is not valid JSON' }],
+    ['malformed JSON', 400, post('{"PULocationID": 10,'), { error: 'body is not valid JSON', code: 'INVALID_JSON' }],
     ['an invalid ride', 400, post('{"PULocationID": 10, "DOLocationID": 50}'), { error: 'trip_distance is required', code: 'MISSING_INPUT', field: 'trip_distance' }],
-    ['an empty body', 400, post(''), { error: 'body is not valid JSON' }],
-    ['a form body', 415, post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), { error: 'content-type must be application/json' }],
-    ['a body over the limit', 413, post(' '.repeat(1025)), { error: 'body is 1025 bytes; the limit is 1024' }],
-    ['too many rides', 413, post(JSON.stringify(Array(6).fill(COURSE_RIDE))), { error: '6 rides in one request; the limit is 5' }],
-    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json' }],
-    ['a GET on /predict', 405, { ...post(''), method: 'GET' }, { error: '/predict accepts POST only' }],
+    ['an empty body', 400, post(''), { error: 'body is not valid JSON', code: 'INVALID_JSON' }],
+    ['a form body', 415, post('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), { error: 'content-type must be application/json', code: 'UNSUPPORTED_MEDIA_TYPE' }],
+    ['a body over the limit', 413, post(' '.repeat(1025)), { error: 'body is 1025 bytes; the limit is 1024', code: 'BODY_TOO_LARGE' }],
+    ['too many rides', 413, post(JSON.stringify(Array(6).fill(COURSE_RIDE))), { error: '6 rides in one request; the limit is 5', code: 'TOO_MANY_RIDES' }],
+    ['an unknown route', 404, { ...post('{}'), path: '/nope' }, { error: 'no such route; try POST /predict, POST /predict/<model>, GET /health or GET /openapi.json', code: 'NO_SUCH_ROUTE' }],
+    ['a GET on /predict', 405, { ...post(''), method: 'GET' }, { error: '/predict accepts POST only', code: 'METHOD_NOT_ALLOWED' }],
   ])('answers %s with a %i and a JSON message', async (_case, status, request, body) => {
     const response = await handleHttpRequest(request, deps(async () => service));
 
@@ -89,7 +90,7 @@ describe('handleHttpRequest', () => {
     const response = await handleHttpRequest(post(JSON.stringify(COURSE_RIDE)), d);
 
     expect(response.statusCode).toBe(500);
-    expect(response.body).toBe('{"error":"internal error"}');
+    expect(response.body).toBe('{"error":"internal error","code":"INTERNAL_ERROR"}');
     expect(d.unexpected).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@ import type { RequestField } from '../../../../lambda/model/model-input';
 import { createModelSet, type ModelSet } from '../../../../lambda/model/model-set';
 import { servedModel, shippedModels } from '../../../support/fixtures';
 import { passengerModel } from '../../../support/onnx-models';
+import { testDataplane } from '../../../support/dataplane';
 
 interface JsonSchema {
   type?: string;
@@ -47,7 +48,7 @@ let document: OpenApi;
 beforeAll(async () => {
   const shipped = await shippedModels();
   set = createModelSet([shipped.require('duration'), shipped.require('cost'), await servedModel('fare', passengerModel(), 'f1')]);
-  const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, { getModels: async () => set, maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined });
+  const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined });
   expect(response.statusCode).toBe(200);
   document = JSON.parse(response.body) as OpenApi;
 });
@@ -119,6 +120,15 @@ describe('GET /openapi.json', () => {
       expect(replySchemaOf(`/predict/${name}`)).toMatchObject({ required: [name, 'model_version'], properties: { [name]: { type: 'number' }, model_version: { type: 'string' } } });
     }
     expect(all.properties?.model_versions?.required).toEqual(set.names);
+  });
+
+  it("describes each model's number with its unit said once: 'in minutes' is not repeated after a description that says it", () => {
+    const duration = replySchemaOf('/predict/duration').properties?.duration as JsonSchema & { description?: string };
+    const cost = replySchemaOf('/predict/cost').properties?.cost as JsonSchema & { description?: string };
+
+    expect(duration.description).toBe('Ride duration in minutes from the pickup/drop-off zone pair and the distance (linear regression), version 54c7ff65d8e2');
+    expect(cost.description).toMatch(/ in dollars .*\(linear regression\), in USD, version fcf6f8f1ca81$/);
+    expect(JSON.stringify(document)).not.toMatch(/in (\w+), in \1/);
   });
 
   it('documents 400, 413, 415, 422 and 503 replies on every prediction route', () => {

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createDeadLetterWriter, parseDeadLetterLocation, type DeadLetter } from '../../../../lambda/protocols/kinesis/dead-letters';
+import { createDeadLetterWriter, type DeadLetter } from '../../../../lambda/protocols/kinesis/dead-letters';
+import { parseDeadLetterLocation } from '../../../../lambda/config/stream';
 import { startS3Server, type LocalS3 } from '../../../support/s3-server';
 
 const letter = (sequenceNumber: string, code = 'NOT_JSON'): DeadLetter => ({
@@ -18,12 +19,12 @@ const letter = (sequenceNumber: string, code = 'NOT_JSON'): DeadLetter => ({
 
 describe('parseDeadLetterLocation', () => {
   it('reads an S3 prefix and ends it with a slash', () => {
-    expect(parseDeadLetterLocation('s3://ops/dead-letters')).toEqual({ kind: 's3', bucket: 'ops', prefix: 'dead-letters/' });
-    expect(parseDeadLetterLocation('s3://ops/')).toEqual({ kind: 's3', bucket: 'ops', prefix: '' });
+    expect(parseDeadLetterLocation('s3://ops/dead-letters')).toEqual({ kind: 's3', bucket: 'ops', key: 'dead-letters/' });
+    expect(parseDeadLetterLocation('s3://ops/')).toEqual({ kind: 's3', bucket: 'ops', key: '' });
   });
 
   it('reads anything else as a local directory', () => {
-    expect(parseDeadLetterLocation('dead-letters')).toEqual({ kind: 'directory', path: resolve('dead-letters') });
+    expect(parseDeadLetterLocation('dead-letters')).toEqual({ kind: 'file', path: resolve('dead-letters') });
   });
 
   it('rejects an s3 URI without a bucket', () => {
@@ -45,7 +46,7 @@ describe('createDeadLetterWriter', () => {
   afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
   it('writes one JSON-lines object per call under the S3 prefix', async () => {
-    const writer = createDeadLetterWriter({ kind: 's3', bucket: 'ops', prefix: 'dead-letters/' }, s3.client);
+    const writer = createDeadLetterWriter({ kind: 's3', bucket: 'ops', key: 'dead-letters/' }, s3.client);
 
     const where = await writer.write([letter('7'), letter('9', 'INVALID_RIDE')]);
 
@@ -61,7 +62,7 @@ describe('createDeadLetterWriter', () => {
   });
 
   it('writes a new file per call in a local directory, never replacing an earlier one', async () => {
-    const writer = createDeadLetterWriter({ kind: 'directory', path: directory });
+    const writer = createDeadLetterWriter({ kind: 'file', path: directory });
 
     const first = await writer.write([letter('7')]);
     const second = await writer.write([letter('7')]);
@@ -73,7 +74,7 @@ describe('createDeadLetterWriter', () => {
   });
 
   it('rejects when the bucket does not exist, so the caller can report the records', async () => {
-    const writer = createDeadLetterWriter({ kind: 's3', bucket: 'no-such-bucket', prefix: '' }, s3.client);
+    const writer = createDeadLetterWriter({ kind: 's3', bucket: 'no-such-bucket', key: '' }, s3.client);
     await expect(writer.write([letter('1')])).rejects.toThrow();
   });
 });

@@ -11,7 +11,6 @@ function loadHandlerWith(env: Record<string, string>): Handler {
   try {
     let handler: Handler | undefined;
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       handler = (require('../../../../lambda/handler') as { handler: Handler }).handler;
     });
     return handler as Handler;

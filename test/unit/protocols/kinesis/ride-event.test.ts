@@ -1,4 +1,4 @@
-import { decodeRideRecord as decode } from '../../../../lambda/protocols/kinesis/ride-event';
+import { checkRide, decodeRideEnvelope, type DecodedRecord } from '../../../../lambda/protocols/kinesis/ride-event';
 import type { RequestParser } from '../../../../lambda/model/request-schema';
 import { defaultModels } from '../../../support/fixtures';
 
@@ -6,7 +6,11 @@ let parser: RequestParser;
 beforeAll(async () => {
   parser = (await defaultModels()).requestParser();
 });
-const decodeRideRecord = (data: string) => decode(data, parser);
+/** One record's data as the stream handler decodes it: the envelope, then the ride against the models' fields. */
+const decodeRideRecord = (data: string): DecodedRecord => {
+  const envelope = decodeRideEnvelope(data);
+  return envelope.ok ? checkRide(envelope, parser) : envelope;
+};
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const ride = { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 };

@@ -13,6 +13,7 @@ import { COURSE_EVENT_RIDE, COURSE_KINESIS_EVENT, kinesisEvent, kinesisRecord, k
 import { readAll, startKinesisServer, type LocalKinesisServer } from '../../../support/kinesis-server';
 import { recordingLogger, recordingMetrics } from '../../../support/recorders';
 import { startThrottlingProxy } from '../../../support/throttling-proxy';
+import { testDataplane } from '../../../support/dataplane';
 
 const SHARD_0 = 'shardId-000000000000';
 const SHARD_1 = 'shardId-000000000001';
@@ -45,11 +46,11 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
   const logger = recordingLogger();
   const metrics = recordingMetrics();
   const deps: KinesisDeps = {
-    getModels: async () => service,
+    getModels: async () => service, dataplane: testDataplane(),
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun: false,
-    deadLetters: createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'dead-letters') }),
+    deadLetters: createDeadLetterWriter({ kind: 'file', path: join(scratch, 'dead-letters') }),
     logger,
     metrics,
     putRetry: FAST_RETRY,
@@ -136,7 +137,7 @@ describe('handleKinesisEvent', () => {
   it('reports a poison record and every later record of its shard when the dead letters cannot be written, while other shards go on', async () => {
     const streamName = await freshStream();
     writeFileSync(join(scratch, 'a-file'), 'not a directory');
-    const deadLetters = createDeadLetterWriter({ kind: 'directory', path: join(scratch, 'a-file', 'dead-letters') });
+    const deadLetters = createDeadLetterWriter({ kind: 'file', path: join(scratch, 'a-file', 'dead-letters') });
     const event = kinesisEvent([
       rideRecord(1, rideNumber(1), { shardId: SHARD_0, sequenceNumber: '100' }),
       rideRecord(4, rideNumber(4), { shardId: SHARD_1, sequenceNumber: '200' }),

@@ -54,6 +54,9 @@ describe('the scheduled monitor through the Lambda handler', () => {
     // week 1 (to 2026-11-23): like the reference; week 2 (to 2026-11-30): drifted. Firehose-style GZIP objects.
     await s3.put('data', 'capture/dt=2026-11-17/hour=10/ride-capture-1.gz', gzipSync(captureLines(1500, 2, false, new Date('2026-11-17T10:00:00Z'))));
     await s3.put('data', 'capture/dt=2026-11-25/hour=10/ride-capture-2.gz', gzipSync(captureLines(1500, 3, true, new Date('2026-11-25T10:00:00Z'))));
+    // Ground truth for week 2, by the stream's ride ids: 1,000 of its rides, each 2 minutes longer than predicted, and 5 rides never captured.
+    const truth = rides(1500, 3, true).slice(0, 1000).map((ride, i) => `3-${i},${duration(ride) + 2}`);
+    await s3.put('data', 'actuals/dt=2026-11-25/rides.csv', Buffer.from(['ride_id,actual_duration', ...truth, ...['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => `${id},9`)].join('\n')));
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_REGION: 'us-east-1',
@@ -63,6 +66,7 @@ describe('the scheduled monitor through the Lambda handler', () => {
       MONITOR_CAPTURE_LOCATION: 's3://data/capture/',
       MONITOR_REFERENCE_LOCATION: 's3://models/models/reference-profile.json',
       MONITOR_OUTPUT_LOCATION: 's3://data/monitoring/',
+      MONITOR_ACTUALS_LOCATION: 's3://data/actuals/',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
@@ -88,6 +92,15 @@ describe('the scheduled monitor through the Lambda handler', () => {
     expect(summary.dataset_drift).toBe(false);
     expect(Object.keys(summary.features).sort()).toEqual(['DOLocationID', 'PULocationID', 'trip_distance']);
     expect(await read('monitoring/2026-11-23/report.html')).toMatch(/^<!doctype html>[\s\S]*Weekly monitor 2026-11-16 … 2026-11-23/i);
+  });
+
+  it("joins the week's captured rides to the actuals by ride id: RMSE, MAE and bias per model version, and what matched nothing", async () => {
+    const result = (await handler({ monitor: 'scheduled', time: '2026-11-30T04:00:00Z' })) as MonitorResult;
+
+    expect(result.actuals).toEqual({ files: 1, rows: 1005, unreadable_files: 0 });
+    expect(result.quality).toEqual([{ model: 'duration', version: 'v1', rows: 1000, rmse: expect.closeTo(2, 9), mae: expect.closeTo(2, 9), bias: expect.closeTo(-2, 9) }]);
+    const summary = JSON.parse(await read('monitoring/2026-11-30/summary.json')) as { quality: Record<string, { unmatched: unknown }> };
+    expect(summary.quality.duration?.unmatched).toEqual({ captured_without_actual: 500, actuals_without_capture: 5 });
   });
 
   it('flags the moved inputs and dataset drift in a drifted week, reading only that week', async () => {

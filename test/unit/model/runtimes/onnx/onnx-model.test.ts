@@ -1,9 +1,10 @@
 import { onnx } from 'onnx-proto';
 import { InvalidModelError } from '../../../../../lambda/serving/errors';
-import type { Ride } from '../../../../../lambda/rides/features';
+import { RIDE_FEATURES, type Ride } from '../../../../../lambda/rides/features';
+import type { InputBatch } from '../../../../../lambda/model/input-batch';
 import { OnnxModel } from '../../../../../lambda/model/runtimes/onnx/onnx-model';
 import { ElemType } from '../../../../../models/training/onnx-graph';
-import { batchOf, defaultModelBytes } from '../../../../support/fixtures';
+import { batchOf, defaultModelBytes, servedModel } from '../../../../support/fixtures';
 import { modelWithInput, oneHotLinearModel, rankOneModel, treeEnsembleModel } from '../../../../support/onnx-models';
 
 const ride = (PULocationID: number, DOLocationID: number, trip_distance: number): Ride => ({ PULocationID, DOLocationID, trip_distance });
@@ -22,7 +23,7 @@ describe('OnnxModel with the default model', () => {
     const known = vocabulary.slice(0, 3).map((pair) => pair.split('_').map(Number));
     const rides = [...known.map(([pu, d]) => ride(pu as number, d as number, 2.5)), ride(264, 265, 7)];
 
-    const durations = await model.run([batchOf(rides)]);
+    const durations = await model.run([features(model, batchOf(rides))]);
 
     rides.forEach((r, i) => {
       const index = vocabulary.indexOf(`${r.PULocationID}_${r.DOLocationID}`);
@@ -36,7 +37,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('runs a OneHotEncoder + LinearRegressor pipeline', async () => {
     const model = await OnnxModel.fromBytes(oneHotLinearModel({ categories: ['1_2', '3_4'], coefficients: [10, 20, 0.5], intercept: 1 }));
 
-    const durations = await model.run([batchOf([ride(1, 2, 4), ride(3, 4, 0), ride(9, 9, 2)])]);
+    const durations = await model.run([features(model, batchOf([ride(1, 2, 4), ride(3, 4, 0), ride(9, 9, 2)]))]);
 
     // 10 + 0.5·4 + 1; 20 + 0 + 1; unknown pair: 0.5·2 + 1
     expect(Array.from(durations)).toEqual([13, 21, 2]);
@@ -45,7 +46,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('runs a TreeEnsembleRegressor with int64 and double inputs', async () => {
     const model = await OnnxModel.fromBytes(treeEnsembleModel());
 
-    const durations = await model.run([batchOf([ride(50, 1, 1), ride(50, 1, 3), ride(150, 1, 3), ride(150, 1, 2.5)])]);
+    const durations = await model.run([features(model, batchOf([ride(50, 1, 1), ride(50, 1, 3), ride(150, 1, 3), ride(150, 1, 2.5)]))]);
 
     expect(Array.from(durations)).toEqual([5, 15, 40, 5]);
   });
@@ -53,7 +54,7 @@ describe('OnnxModel with scikit-learn-shaped graphs', () => {
   it('feeds rank-1 inputs and reads a rank-1 output', async () => {
     const model = await OnnxModel.fromBytes(rankOneModel());
 
-    expect(Array.from(await model.run([batchOf([ride(1, 1, 1.5), ride(1, 1, 4)])]))).toEqual([3, 8]);
+    expect(Array.from(await model.run([features(model, batchOf([ride(1, 1, 1.5), ride(1, 1, 4)]))]))).toEqual([3, 8]);
   });
 
   it('bounds rows per run by the one-hot width so dense intermediates stay within 64 MB', async () => {
@@ -71,7 +72,8 @@ describe('OnnxModel rejects what it cannot serve, at load', () => {
   });
 
   it('refuses a PU_DO input that is not a string tensor', async () => {
-    await expect(OnnxModel.fromBytes(modelWithInput('PU_DO', ElemType.FLOAT))).rejects.toThrow(/PU_DO' must be a string tensor/);
+    // The course's PU_DO is built by the ride features step (rides/features.ts), which refuses it for any other input type.
+    await expect(servedModel('x', modelWithInput('PU_DO', ElemType.FLOAT), 'v')).rejects.toThrow(/PU_DO' must be a string tensor/);
   });
 
   it('refuses an element type it cannot build', async () => {
@@ -84,3 +86,8 @@ describe('OnnxModel rejects what it cannot serve, at load', () => {
     expect((error as InvalidModelError).code).toBe('INVALID_MODEL');
   });
 });
+
+/** The batch a served model hands its runner: the course's features (PU_DO from the zones) added, as rides/features.ts does. */
+function features(model: OnnxModel, batch: InputBatch): InputBatch {
+  return RIDE_FEATURES.apply(batch, model.inputs);
+}

@@ -7,9 +7,10 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { SHIPPED_MODELS, type ModelPair } from '../lambda/contract';
 import { logicalIdOf } from './buckets';
-import { PROJECT_ROOT, UPLOAD_PREFIX, modelSourceOf, uploadPrefixOf, uploadedLocationKey, type ModelSource, type ProjectModelSource } from './model-source';
+import { PROJECT_ROOT, UPLOAD_PREFIX, modelSourceOf, uploadPrefixOf, uploadedLocationKey, type ModelSource, type ProjectModelSource } from './model-sources';
 import { acknowledgeNag } from './nag';
 import { DEFAULT_MODEL_KEY, type PredictSettings } from './settings';
+import { ContextError } from './errors';
 
 /** One model as the functions are configured with it. */
 export interface DeployedModel {
@@ -46,7 +47,8 @@ export class ServedModels extends Construct {
     const uploads = [...sources, ...shadowSources].filter(isProjectSource);
     if (uploads.length > 0 && !settings.uploadDefaultModel) {
       const names = uploads.map((source) => `'${source.name}' (${source.path})`).join(', ');
-      throw new Error(
+      throw new ContextError(
+        'uploadDefaultModel',
         `models ${names} are project files the stack would upload into ${settings.modelBucketName ?? 'the model bucket'}; ` +
           'give s3:// locations, or allow the upload with -c uploadDefaultModel=true',
       );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { parseModelPairs, TAXI_TYPES } from '../../lambda/contract';
-import { modelSourceOf, uploadedLocationKey, type ProjectModelSource } from '../../infra/model-source';
+import { modelSourceOf, uploadedLocationKey, type ProjectModelSource } from '../../infra/model-sources';
 import { idOf } from '../support/cdk-app';
 import { foreignObject, nagReportOf, objectsOf, readStatementsOf, stackSynthesizer } from '../support/synthesized-stack';
 
@@ -40,7 +40,7 @@ describe('the MODELS syntax (lambda/contract.ts)', () => {
   it('names the variable and the bad pair when a pair is malformed, a name is invalid or given twice', () => {
     expect(() => parseModelPairs('duration', 'MODELS')).toThrow("MODELS: 'duration' is not name=location");
     expect(() => parseModelPairs('Duration=m.onnx', 'MODELS')).toThrow("MODELS: model name 'Duration' in 'Duration=m.onnx' must be lower-case letters, digits or _");
-    expect(() => parseModelPairs('a=x.onnx,a=y.onnx', 'shadowModels')).toThrow("shadowModels: model 'a' is given twice");
+    expect(() => parseModelPairs('a=x.onnx,a=y.onnx', 'shadowModels')).toThrow("shadowModels: 'a=y.onnx' repeats the name 'a'");
     expect(() => parseModelPairs(' , ', 'MODELS')).toThrow('MODELS: names no model');
   });
 

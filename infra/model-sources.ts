@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { ModelPair } from '../lambda/contract';
+import { ContextError } from './errors';
 
 /** The project root: project paths in `-c models=` are relative to it. */
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -33,14 +34,14 @@ export function modelSourceOf(pair: ModelPair, root = PROJECT_ROOT): ModelSource
   const { name, location } = pair;
   if (location.startsWith('s3://')) {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
-    if (!match) throw new Error(`model '${name}': '${location}' must be s3://bucket/key.onnx or s3://bucket/prefix`);
+    if (!match) throw new ContextError('models', `model '${name}': '${location}' must be s3://bucket/key.onnx or s3://bucket/prefix`);
     const [, bucket, rest] = match as unknown as [string, string, string];
     return rest.endsWith('.onnx') ? { kind: 's3-object', name, bucket, key: rest } : { kind: 's3-prefix', name, bucket, prefix: rest.replace(/\/+$/, '') };
   }
   const path = resolve(root, location);
-  if (!existsSync(path)) throw new Error(`model '${name}': ${location} does not exist (paths are relative to ${root})`);
+  if (!existsSync(path)) throw new ContextError('models', `model '${name}': ${location} does not exist (paths are relative to ${root})`);
   if (statSync(path).isDirectory()) {
-    if (!existsSync(join(path, 'MLmodel'))) throw new Error(`model '${name}': ${location} is a directory without an MLmodel file`);
+    if (!existsSync(join(path, 'MLmodel'))) throw new ContextError('models', `model '${name}': ${location} is a directory without an MLmodel file`);
     const files = listFiles(path);
     return { kind: 'project-directory', name, path, files, hash: contentHash(path, files) };
   }
