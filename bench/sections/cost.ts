@@ -145,47 +145,81 @@ export async function run(context: BenchContext): Promise<Section> {
   };
 }
 
-/**
- * What the deployed stack costs per month with no traffic at all: the resources of the
- * synthesized template (default settings, no bundling) that bill by the hour or month, each
- * counted from the template, times list prices. Per-request and per-GB charges are zero idle.
- */
-function idleCost(batchRunDollars: number | undefined): { table: Table; monthly: { default: number; provisioned: number }; notes: string[] } {
-  const app = createTestApp();
+/** The resources of one synthesized stack that bill by the hour or month, priced. */
+interface IdleCount {
+  streams: number;
+  onDemand: number;
+  shards: number;
+  alarms: number;
+  alarmMetrics: number;
+  highResolution: boolean;
+  logGroups: number;
+  retention: string;
+  firehoses: number;
+  streamDollars: number;
+  alarmDollars: number;
+  total: number;
+}
+
+/** Synthesizes the stack (no bundling) with `context` and counts what bills while idle. */
+function idleCount(context: Record<string, unknown>): IdleCount {
+  const app = createTestApp({ context });
   try {
     const resources = Object.values(Template.fromStack(addPredictStack(app.app, undefined)).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>);
     const ofType = (type: string) => resources.filter((r) => r.Type === type).map((r) => r.Properties ?? {});
     const streams = ofType('AWS::Kinesis::Stream');
     const onDemand = streams.filter((p) => (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND').length;
     const shards = streams.reduce((sum, p) => sum + Number(p.ShardCount ?? 0), 0);
-    const alarms = ofType('AWS::CloudWatch::Alarm');
-    const alarmMetrics = alarms.map((p) => ({ metrics: p.MetricName ? 1 : ((p.Metrics as Array<{ MetricStat?: unknown }> | undefined) ?? []).filter((m) => m.MetricStat).length, highResolution: Number(p.Period ?? 60) < 60 }));
-    const alarmDollars = alarmMetrics.reduce((sum, a) => sum + a.metrics * (a.highResolution ? PRICES.idle.cloudWatchAlarmMetricMonth.highResolution : PRICES.idle.cloudWatchAlarmMetricMonth.standard), 0);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map((p) => ({ metrics: p.MetricName ? 1 : ((p.Metrics as Array<{ MetricStat?: unknown }> | undefined) ?? []).filter((m) => m.MetricStat).length, highResolution: Number(p.Period ?? 60) < 60 }));
+    const alarmDollars = alarms.reduce((sum, a) => sum + a.metrics * (a.highResolution ? PRICES.idle.cloudWatchAlarmMetricMonth.highResolution : PRICES.idle.cloudWatchAlarmMetricMonth.standard), 0);
     const logGroups = ofType('AWS::Logs::LogGroup');
-    const retention = [...new Set(logGroups.map((p) => p.RetentionInDays))].join(', ');
-    const firehoses = ofType('AWS::KinesisFirehose::DeliveryStream').length;
-    const streamDollars = onDemand * PRICES.idle.kinesisOnDemandStreamHour * HOURS_PER_MONTH + shards * PRICES.kinesisShardHour * HOURS_PER_MONTH;
-    const provisionedDollars = streams.length * PRICES.kinesisShardHour * HOURS_PER_MONTH;
-    const total = streamDollars + alarmDollars;
-    const rows: (string | number)[][] = [
-      ['Kinesis streams (ride events in, predictions out)', `${streams.length}: ${onDemand} on-demand${shards > 0 ? `, ${shards} provisioned shards` : ''} (the default)`, `$${PRICES.idle.kinesisOnDemandStreamHour} per on-demand stream-hour`, `$${fmt(streamDollars)}`],
-      ['  the same with `-c shardCount=1` (provisioned)', `${streams.length} × 1 shard`, `$${PRICES.kinesisShardHour} per shard-hour`, `$${fmt(provisionedDollars)}`],
-      ['CloudWatch alarms', `${alarms.length}, ${alarmMetrics.reduce((s, a) => s + a.metrics, 0)} metrics, ${alarmMetrics.some((a) => a.highResolution) ? 'some' : 'none'} high-resolution`, `$${PRICES.idle.cloudWatchAlarmMetricMonth.standard} per alarm metric-month`, `$${fmt(alarmDollars)}`],
-      ['Firehose delivery stream (capture)', String(firehoses), `$${PRICES.idle.firehosePerGbIngested}/GB ingested, nothing per hour`, '$0'],
-      ['CloudWatch log groups', `${logGroups.length}, ${retention}-day retention`, `$${PRICES.idle.logsStorageGbMonth}/GB-month stored`, '$0 new; what the last retention period logged stays billed until it expires'],
-      ['Lambda, API Gateway, SQS (on-failure queue), EventBridge, CodeDeploy', '', 'per request / invocation', '$0'],
-      ['Scheduled runs: batch (monthly), drift monitor (weekly)', '', 'Lambda duration per run', batchRunDollars === undefined ? 'a few cents at most' : `${dollars(batchRunDollars)} per 3M-row batch run (batch-peer section); the monitor's weekly run is of the same order`],
-      ['**Total, idle**', '', '', `**$${fmt(total)}/month** (default); $${fmt(provisionedDollars + alarmDollars)}/month with \`-c shardCount=1\``],
-    ];
+    const streamDollars = (onDemand * PRICES.idle.kinesisOnDemandStreamHour + shards * PRICES.kinesisShardHour) * HOURS_PER_MONTH;
     return {
-      table: { caption: 'Idle cost of a deployment: what it pays per month with no traffic (default settings, counted from the synthesized template)', columns: ['component', 'in the stack', 'price', '$ per month, idle'], rows },
-      monthly: { default: total, provisioned: provisionedDollars + alarmDollars },
-      notes: [
-        `The idle floor is the streams: on-demand Kinesis bills every stream-hour whatever the traffic; \`-c shardCount=1\` (one provisioned shard each) is ${fmt(streamDollars / provisionedDollars)}× cheaper idle but caps each stream at 1 MB/s or 1,000 records/s in. Idle prices (on-demand stream-hour, alarms, log storage, Firehose, S3) are published list prices, not re-checked online from this machine.`,
-        'EMF custom metrics bill $0.30 per metric-month only in hours they receive data: zero idle. The model objects in S3 are kilobytes ($0.023/GB-month).',
-      ],
+      streams: streams.length,
+      onDemand,
+      shards,
+      alarms: alarms.length,
+      alarmMetrics: alarms.reduce((sum, a) => sum + a.metrics, 0),
+      highResolution: alarms.some((a) => a.highResolution),
+      logGroups: logGroups.length,
+      retention: [...new Set(logGroups.map((p) => p.RetentionInDays))].join(', '),
+      firehoses: ofType('AWS::KinesisFirehose::DeliveryStream').length,
+      streamDollars,
+      alarmDollars,
+      total: streamDollars + alarmDollars,
     };
   } finally {
     app.cleanup();
   }
+}
+
+/**
+ * What the deployed stack costs per month with no traffic at all: the resources of the
+ * synthesized templates (default settings, and `-c preset=demo`; no bundling) that bill by the
+ * hour or month, each counted from the template, times list prices. Per-request and per-GB
+ * charges are zero idle. docs/deploy.md points here for this figure.
+ */
+function idleCost(batchRunDollars: number | undefined): { table: Table; monthly: { default: number; demo: number }; notes: string[] } {
+  const standard = idleCount({});
+  const demo = idleCount({ preset: 'demo' });
+  const streamsOf = (c: IdleCount) => `${c.streams}: ${c.onDemand > 0 ? `${c.onDemand} on-demand` : ''}${c.onDemand > 0 && c.shards > 0 ? ', ' : ''}${c.shards > 0 ? `${c.shards} provisioned shards` : ''}`;
+  const rows: (string | number)[][] = [
+    ['Kinesis streams (ride events in, predictions out)', `${streamsOf(standard)} (the default)`, `$${PRICES.idle.kinesisOnDemandStreamHour} per on-demand stream-hour`, `$${fmt(standard.streamDollars)}`],
+    ['  with `-c preset=demo`', streamsOf(demo), `$${PRICES.kinesisShardHour} per shard-hour`, `$${fmt(demo.streamDollars)}`],
+    ['CloudWatch alarms', `${standard.alarms}, ${standard.alarmMetrics} metrics, ${standard.highResolution ? 'some' : 'none'} high-resolution`, `$${PRICES.idle.cloudWatchAlarmMetricMonth.standard} per alarm metric-month`, `$${fmt(standard.alarmDollars)}`],
+    ['  with `-c preset=demo`', `${demo.alarms} (the deployment's rollback alarms), ${demo.alarmMetrics} metrics`, '', `$${fmt(demo.alarmDollars)}`],
+    ['Firehose delivery stream (capture)', String(standard.firehoses), `$${PRICES.idle.firehosePerGbIngested}/GB ingested, nothing per hour`, '$0'],
+    ['CloudWatch log groups', `${standard.logGroups}, ${standard.retention}-day retention (demo: ${demo.retention})`, `$${PRICES.idle.logsStorageGbMonth}/GB-month stored`, '$0 new; what the last retention period logged stays billed until it expires'],
+    ['Lambda, API Gateway, SQS (on-failure queue), EventBridge, CodeDeploy', '', 'per request / invocation', '$0'],
+    ['Scheduled runs: batch (monthly), drift monitor (weekly)', '', 'Lambda duration per run', batchRunDollars === undefined ? 'a few cents at most' : `${dollars(batchRunDollars)} per 3M-row batch run (batch-peer section); the monitor's weekly run is of the same order`],
+    ['**Total, idle**', '', '', `**$${fmt(standard.total)}/month** (default); $${fmt(demo.total)}/month with \`-c preset=demo\``],
+  ];
+  return {
+    table: { caption: 'Idle cost of a deployment: what it pays per month with no traffic (counted from the synthesized templates, default and `-c preset=demo`)', columns: ['component', 'in the stack', 'price', '$ per month, idle'], rows },
+    monthly: { default: standard.total, demo: demo.total },
+    notes: [
+      `The idle floor is the streams: on-demand Kinesis bills every stream-hour whatever the traffic; \`-c preset=demo\` (one provisioned shard each, only the rollback alarms) is ${fmt(standard.total / demo.total)}× cheaper idle but caps each stream at 1 MB/s or 1,000 records/s in. Idle prices (on-demand stream-hour, alarms, log storage, Firehose, S3) are published list prices, not re-checked online from this machine.`,
+      'EMF custom metrics bill $0.30 per metric-month only in hours they receive data: zero idle. The model objects in S3 are kilobytes ($0.023/GB-month).',
+    ],
+  };
 }
