@@ -115,7 +115,8 @@ async function bundleBefore(context: BenchContext, dir: string): Promise<string 
   }
   symlinkSync(join(context.root, 'node_modules'), join(source, 'node_modules'));
   const assetDir = join(dir, 'asset');
-  await bundleAsset(join(source, 'lambda', 'handler.ts'), assetDir, { mainFields: undefined, oneFile: true });
+  // At BEFORE_REV the Lambda entry was lambda/index.ts (lambda/handler.ts since the layout move).
+  await bundleAsset(join(source, 'lambda', 'index.ts'), assetDir, { mainFields: undefined, oneFile: true });
   return assetDir;
 }
 
