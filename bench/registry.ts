@@ -64,6 +64,7 @@ export const BENCHES: readonly RegisteredBench[] = [
     module: 'deploy.ts',
     optional: 'bench/deploy.ts (from the CDK/bundle work) is not in this checkout',
   },
+  { id: 'capture-latency', title: 'Capture after the reply: reply time and billed time under the runtime client', module: 'sections/capture-latency.ts' },
   { id: 'shadow', title: 'Shadow model: CPU per request', module: 'sections/shadow.ts' },
   { id: 'hot-swap', title: 'Hot swap of a 55 MB model under load', module: 'sections/hot-swap.ts' },
   { id: 'optimisations', title: 'What each optimisation bought (in process, before vs after)', module: 'sections/optimisations.ts' },

@@ -1,6 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
+import { SHIPPED_MODELS } from '../lambda/contract';
+import { lambdaNodeFor, writeCompileCache } from './compile-cache';
 
 /**
  * The one build recipe for everything that ships: the Lambda asset, the `npm start` server, the
@@ -193,10 +195,20 @@ export function bundlePredictAsset(outdir: string, architecture: Architecture): 
     cpSync(staging, outdir, { recursive: true });
     copyOnnxRuntime(outdir, architecture);
     copyDocsUi(outdir);
+    // A V8 code cache for the cold start, when this machine can run the asset's Node (infra/compile-cache.ts).
+    const node = lambdaNodeFor(PROJECT_ROOT, nodeArch(architecture));
+    if (node) writeCompileCache(outdir, node, shippedModelsOnDisk());
     return metafile;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** MODELS for the shipped models as files of this checkout (the compile cache's warm-up run). */
+function shippedModelsOnDisk(): string {
+  return SHIPPED_MODELS.filter((model) => existsSync(join(PROJECT_ROOT, model.path)))
+    .map((model) => `${model.name}=${join(PROJECT_ROOT, model.path)}`)
+    .join(',');
 }
 
 /** Copies {@link onnxRuntimeFiles} for `architecture` into `outdir`/node_modules (real files, not links). */

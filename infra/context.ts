@@ -91,7 +91,7 @@ export interface ContextDoc {
 /** Every key's documentation; a key added to the schema without a line here is a type error. */
 export const CONTEXT_DOCS: Readonly<Record<'preset' | keyof typeof ContextSchema.shape, ContextDoc>> = Object.freeze({
   preset: { type: '`demo`', doc: 'A bundle of the keys below: `demo` is the cheapest stack that still shows every path (see Presets).', unset: 'none' },
-  architecture: { type: '`x86_64`, `arm64`', doc: 'CPU of the functions; `arm64` runs on Graviton (cheaper per GB-second) and bundles the linux/arm64 onnxruntime binary.' },
+  architecture: { type: '`x86_64`, `arm64`', doc: 'CPU of the functions. `arm64` (Graviton, cheaper per GB-second) is not shown to work: onnxruntime has an open report of aborting at start on arm64 Lambda (microsoft/onnxruntime#10038), so synth warns; the asset would carry the linux/arm64 binary.' },
   predictMemoryMb: { type: 'integer 128–10240 (MB)', doc: 'Memory of the predict function (web service + stream); CPU grows with it.' },
   predictTimeoutSeconds: { type: 'integer 1–900 (s)', doc: "The predict function's timeout (API Gateway gives up after 30 s)." },
   batchMemoryMb: { type: 'integer 128–10240 (MB)', doc: 'Memory of the batch function (a month of trips in one invocation).' },

@@ -14,12 +14,16 @@ import type { MonitorResult } from './protocols/monitor/monitor-handler';
 import type { PreTrafficCheck, PreTrafficCheckResult } from './protocols/pretraffic/check-event';
 import { createRuntime } from './services';
 import { traceFrom } from './observability/trace';
+import { AfterInvocation } from './observability/after-invocation';
 
 /**
  * The one Lambda entry point. The services (and the model fetch) start at module load, so they
  * overlap Lambda's init phase and are shared by every invocation of the container.
  */
 const services = createRuntime(loadConfig(process.env));
+
+/** What is left once a reply is out (shadows, metrics, capture): never on the reply's path (issue 23). */
+export const afterInvocation = new AfterInvocation(services);
 
 /**
  * Settles once every model has loaded, or failed to. It never rejects, so a model that cannot
@@ -41,17 +45,14 @@ export const modelsSettled: Promise<void> = services.models.get().then(
  */
 const EVENT_SOURCES: readonly EventSource[] = [httpSource, kinesisSource, preTrafficSource, monitorSource, batchSource];
 
-/** How long an invocation waits for its shadow runs (one extra model run is milliseconds). */
-const SHADOW_SETTLE_MS = 1_000;
-
 export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent | PreTrafficCheck;
 export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult | PreTrafficCheckResult;
 
 /**
- * Routes each event to its source's handler by the event's shape. Before returning, the
- * invocation's metrics are written (EMF on stdout) and its capture records sent (Lambda freezes
- * the process once the handler returns), waiting at most CAPTURE_FLUSH_TIMEOUT_MS; records not
- * yet acknowledged stay held for the next invocation.
+ * Routes each event to its source's handler by the event's shape. The invocation's shadow runs,
+ * metrics (EMF on stdout) and capture records are dealt with after the reply is out
+ * (lambda/observability/after-invocation.ts); in Lambda an internal extension keeps the process
+ * from being frozen until they are.
  */
 export async function handler(event: SupportedEvent, context?: Context): Promise<SupportedResult> {
   try {
@@ -66,9 +67,6 @@ export async function handler(event: SupportedEvent, context?: Context): Promise
     services.logger.appendKeys({ trace_id: trace.traceId });
     return (await source.handle(event, services, trace)) as SupportedResult;
   } finally {
-    // A frozen container runs nothing: shadow runs finish (or give up) before the metrics are written.
-    await services.shadows?.settle(SHADOW_SETTLE_MS);
-    services.metrics.flush();
-    await services.capture?.flush(services.config.capture.flushTimeoutMs);
+    await afterInvocation.afterReply(context?.awsRequestId);
   }
 }

@@ -16,6 +16,7 @@ import { ServiceMetrics } from './observability/metrics/service-metrics';
 import { createDataplane, type Dataplane, type PredictionEvent } from './serving/dataplane';
 import type { ShadowModels } from './serving/shadow-models';
 import type { InputBatch } from './model/input-batch';
+import { warmUpOnnxRuntime } from './model/runtimes/onnx/warm-up';
 
 /** The long-lived pieces of one process (a Lambda container or a local server), built once. */
 export interface Runtime {
@@ -117,6 +118,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     return models.get(names);
   };
   models.warm();
+  // onnxruntime's one-time set-up runs while the models download, not after (issue 23).
+  if (config.models.length > 0) warmUpOnnxRuntime();
   let stream: Promise<KinesisDeps> | undefined;
   const capture = loadCapture(config, logger);
   // The one inference path: every protocol calls it; it tells metrics, capture (with the shadows' outputs) once per inference.

@@ -25,6 +25,11 @@ export interface BatchMeasurement {
 /** Issue 13's batch targets: rows/s over the course's scorer (process start → exit), at ≤ 1/4 of its peak RSS. */
 const TARGET_RATIO: Record<number, number> = { 200_000: 5, 3_000_000: 10 };
 const RSS_FRACTION = 1 / 4;
+/**
+ * Sizes held to the RSS bound. Issue 23 dropped it at 200k rows: pandas then peaks near 240 MiB,
+ * and a quarter of that is below what node and onnxruntime take before reading a row.
+ */
+const RSS_BOUND_FROM_ROWS = 1_000_000;
 
 /**
  * What `bench/batch.ts` (from the batch work) exports to be compared here: score `rows`
@@ -89,11 +94,12 @@ export async function run(context: BenchContext): Promise<Section> {
     data[String(size)] = { peer: peerRuns[0], ours: ourRuns[0] };
     if (p && o) {
       const wanted = TARGET_RATIO[size] ?? 5;
+      const rssBound = size >= RSS_BOUND_FROM_ROWS;
       targets.push({
-        name: `batch, ${fmt(size)} rows: rows/s vs the course's pandas scorer (process start → exit), at ≤ 1/4 of its peak RSS`,
-        target: `≥ ${wanted}×, RSS ≤ ${fmt(p.rss * RSS_FRACTION)} MiB`,
+        name: `batch, ${fmt(size)} rows: rows/s vs the course's pandas scorer (process start → exit)${rssBound ? ', at ≤ 1/4 of its peak RSS' : ''}`,
+        target: rssBound ? `≥ ${wanted}×, RSS ≤ ${fmt(p.rss * RSS_FRACTION)} MiB` : `≥ ${wanted}×`,
         measured: `${fmt(o.rate / p.rate)}×, RSS ${fmt(o.rss)} vs ${fmt(p.rss)} MiB (${fmt(o.rss / p.rss)} of it)`,
-        met: o.rate / p.rate >= wanted && o.rss <= p.rss * RSS_FRACTION,
+        met: o.rate / p.rate >= wanted && (!rssBound || o.rss <= p.rss * RSS_FRACTION),
       });
     }
   }

@@ -13,6 +13,9 @@ interface ColdStart {
   modelLoadMs?: number;
 }
 
+
+/** Issue 23's target (c) (issue 13's was 250 ms): `npm start` → first prediction. */
+const TARGET_MS = 200;
 /** One cold start: spawn the server, wait for its "listening" log line, POST /predict, stop it. */
 async function coldStart(serverJs: string, env: NodeJS.ProcessEnv): Promise<ColdStart> {
   const port = await freePort();
@@ -89,11 +92,11 @@ export async function run(context: BenchContext): Promise<Section> {
       targets: [
         {
           name: 'npm start → first prediction (model from local S3), target (c)',
-          target: '≤ 250 ms',
+          target: `≤ ${TARGET_MS} ms`,
           measured: `${fmt(total.median)} ms`,
-          met: total.median <= 250,
+          met: total.median <= TARGET_MS,
           note:
-            total.median > 250
+            total.median > TARGET_MS
               ? `${fmt(listening.median)} ms until listening (node start + loading the bundle: zod, the S3 client, Powertools, onnxruntime)` +
                 (load ? `, ${fmt(load.median)} ms fetching the model and creating the ONNX session, on the same thread` : '')
               : undefined,

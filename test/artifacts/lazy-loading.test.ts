@@ -79,7 +79,7 @@ describe('what a cold start loads', () => {
     expect(inputs.filter((path) => ZOD_LOCALES.test(path))).toEqual([]);
   });
 
-  it('splits the asset: what a cold start compiles (index.mjs and the chunks it imports statically) holds no other event kind\'s code', async () => {
+  it('splits the asset: what a cold start compiles (index.mjs, the handler it imports and their static imports) holds no other event kind\'s code', async () => {
     const webPath = await webPathOfTheAsset();
     // The statistics wrapper is bundled in for shadow models (opt-in, set up synchronously at init; 27 KB): never evaluated without them.
     const inputs = inputsOf(webPath).filter((path) => !/simple-statistics/.test(path));
@@ -94,7 +94,11 @@ describe('what a cold start loads', () => {
   });
 });
 
-/** The asset's build (infra/bundling.ts) in memory, and the outputs a cold start loads: index.mjs and its static imports. */
+/**
+ * The asset's build (infra/bundling.ts) in memory, and the outputs a cold start loads: index.mjs,
+ * what it imports itself (statically, and the handler it imports once the compile cache is on:
+ * lambda/entry.mts), and their static imports.
+ */
 async function webPathOfTheAsset(): Promise<{ metafile: Metafile; outputs: string[] }> {
   const result = await build({ ...bundleOptions(LAMBDA_ENTRIES, '/asset'), write: false, metafile: true, logLevel: 'silent' });
   const entry = Object.keys(result.metafile.outputs).find((path) => path.endsWith('index.mjs'));
@@ -103,7 +107,8 @@ async function webPathOfTheAsset(): Promise<{ metafile: Metafile; outputs: strin
   const visit = (path: string): void => {
     if (outputs.has(path)) return;
     outputs.add(path);
-    for (const imported of result.metafile.outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    const loadedAtInit = (kind: string) => kind === 'import-statement' || (path === entry && kind === 'dynamic-import');
+    for (const imported of result.metafile.outputs[path]?.imports ?? []) if (loadedAtInit(imported.kind) && !imported.external) visit(imported.path);
   };
   visit(entry);
   return { metafile: result.metafile, outputs: [...outputs] };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SHIPPED_MODELS } from '../../lambda/contract';
 import { addPredictStack } from '../../infra/predict-app';
@@ -139,6 +139,7 @@ describe('the functions', () => {
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['x86_64'], TracingConfig: { Mode: 'Active' } });
     }
     expect(batch.Code).toEqual(predict.Code);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('arm64'));
   });
 
   it('size the predict and batch functions separately', () => {
@@ -148,8 +149,9 @@ describe('the functions', () => {
     expect(resources[idOf(stack.batch.function)].Properties).toMatchObject({ MemorySize: 3008, Timeout: 900 });
   });
 
-  it('run on arm64, sized from context, when asked', () => {
-    const { template } = synthesize({ architecture: 'arm64', predictMemoryMb: '2048', batchTimeoutSeconds: 600 });
+  it('run on arm64, sized from context, when asked, and synth warns naming the onnxruntime report', () => {
+    const { stack, template } = synthesize({ architecture: 'arm64', predictMemoryMb: '2048', batchTimeoutSeconds: 600 });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('microsoft/onnxruntime/issues/10038'));
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
     // predict, its PreTraffic hook (infra/pretraffic-hook.ts), batch and the monitor (infra/monitoring.ts)
     expect(functions.map((f) => f.Properties.Architectures)).toEqual([['arm64'], ['arm64'], ['arm64'], ['arm64']]);

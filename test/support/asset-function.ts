@@ -5,14 +5,23 @@ import { build } from 'esbuild';
 import { ASSET_STAGING, LAMBDA_ENTRIES, PROJECT_ROOT, WORKER_ENTRIES, bundleOptions } from '../../infra/bundling';
 import type { SynthesizedFunction } from './bundled-asset';
 import { lambdaNodeBinary } from './lambda-node';
-import { startLambdaProcess } from './lambda-process';
-import { startRuntimeApi, type InvocationResult } from './lambda-runtime-api';
+import { startLambdaProcess, type LambdaProcess, type ShutdownOutcome } from './lambda-process';
+import { startRuntimeApi, type InvocationResult, type LocalRuntimeApi } from './lambda-runtime-api';
 
 /** One function of the synthesized stack running as Lambda runs it, on loopback. */
 export interface AssetFunction {
-  /** invokes it; a failed invocation's error carries the function's own output */
+  /**
+   * Invokes it and resolves once the invocation's Invoke phase has ended (the runtime and every
+   * extension asked for the next event: where Lambda would freeze it); a failed invocation's
+   * error carries the function's own output.
+   */
   invoke(event: unknown): Promise<InvocationResult>;
+  /** the Runtime API it runs against, for a test that looks between the reply and the phase's end */
+  readonly api: LocalRuntimeApi;
+  readonly process: LambdaProcess;
   output(): string;
+  /** Ends it as Lambda ends an environment (SIGTERM and its limit when an extension is registered, else SIGKILL). */
+  shutDown(limitMs?: number): Promise<ShutdownOutcome>;
   stop(): Promise<void>;
 }
 
@@ -36,12 +45,20 @@ export async function startAssetFunction(fn: SynthesizedFunction, environment: R
   return {
     invoke: async (event) => {
       try {
-        return await api.invoke(event);
+        const result = await api.invoke(event);
+        await api.finished(result.requestId);
+        return result;
       } catch (error) {
         throw new Error(`${(error as Error).message}\n--- function output ---\n${lambda.output()}`, { cause: error });
       }
     },
+    api,
+    process: lambda,
     output: () => lambda.output(),
+    shutDown: (limitMs) => {
+      const plan = api.shutdownPlan();
+      return lambda.shutDown(plan.signal === 'SIGTERM' && limitMs !== undefined ? { ...plan, limitMs } : plan);
+    },
     stop: async () => {
       await lambda.stop();
       await api.close();

@@ -7,9 +7,10 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
  * How the server treats PutRecordBatch calls: `ok` accepts; `down` answers every call 503
  * ServiceUnavailableException; `throttle` accepts the call but fails entries per
  * `failEntry` (FailedPutCount, as Firehose does when a stream exceeds its throughput); `stall`
- * reads the request and never answers.
+ * reads the request and never answers; `hold` keeps each call unanswered (and its records
+ * undelivered) until `release()`, then treats it as `ok`.
  */
-export type FirehoseMode = 'ok' | 'down' | 'throttle' | 'stall';
+export type FirehoseMode = 'ok' | 'down' | 'throttle' | 'stall' | 'hold';
 
 export interface LocalFirehose {
   endpoint: string;
@@ -22,6 +23,12 @@ export interface LocalFirehose {
   failEntry: (data: Buffer, index: number) => boolean;
   /** calls received in `stall` mode whose connection is still open (the client is still waiting) */
   stalled(): number;
+  /** calls received in `hold` mode not yet released */
+  held(): number;
+  /** answers every held call (as `ok`) */
+  release(): void;
+  /** every answer waits this long (the bench's stand-in for an in-region round trip); 0 by default */
+  answerDelayMs: number;
   /** the capture lines delivered to `stream`, in order */
   lines(stream: string): string[];
   /** a real SDK client pointed at this server (dummy credentials, HTTP/1.1, short timeouts) */
@@ -40,7 +47,9 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
   const sockets = new Set<Socket>();
   let nextId = 0;
   const stalled = new Set<ServerResponse>();
+  const held: Array<() => void> = [];
   const state = {
+    answerDelayMs: 0,
     delivered: new Map<string, Buffer[]>(streams.map((name) => [name, []])),
     calls: [] as number[],
     mode: 'ok' as FirehoseMode,
@@ -58,6 +67,15 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
   });
 
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    if (state.mode === 'hold') {
+      held.push(() => accept(req, res, body));
+      return;
+    }
+    if (state.answerDelayMs > 0) setTimeout(() => accept(req, res, body), state.answerDelayMs);
+    else accept(req, res, body);
+  }
+
+  function accept(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const target = req.headers['x-amz-target'];
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return error(res, 403, 'MissingAuthenticationTokenException', 'request is not signed');
     if (target !== 'Firehose_20150804.PutRecordBatch') return error(res, 400, 'UnknownOperationException', `unsupported operation ${String(target)}`);
@@ -94,6 +112,11 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
   return Object.assign(state, {
     endpoint,
     stalled: () => stalled.size,
+    held: () => held.length,
+    release() {
+      state.mode = 'ok';
+      for (const answerHeld of held.splice(0)) answerHeld();
+    },
     lines(stream: string) {
       return Buffer.concat(state.delivered.get(stream) ?? [])
         .toString('utf8')

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { ShutdownPlan } from './lambda-runtime-api';
 
 /**
  * The runtime interface client Lambda's own Node.js images run (its `aws-lambda-ric` bin). It is a
@@ -35,6 +36,18 @@ export interface LambdaProcess {
   /** everything it printed so far (stdout and stderr) */
   output(): string;
   stop(): Promise<void>;
+  /**
+   * Ends the process as Lambda ends an environment: `SIGKILL` at once, or `SIGTERM` and, if the
+   * process has not exited within `limitMs`, `SIGKILL`. Resolves with how it ended.
+   */
+  shutDown(plan: ShutdownPlan): Promise<ShutdownOutcome>;
+}
+
+/** How a process ended: its exit code or signal, and whether the shutdown limit ran out (SIGKILL). */
+export interface ShutdownOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly killedAtLimit: boolean;
 }
 
 /**
@@ -78,6 +91,17 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
         if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
         child.once('exit', () => resolveStop());
         child.kill('SIGTERM');
+      }),
+    shutDown: (plan) =>
+      new Promise<ShutdownOutcome>((resolveShutdown) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolveShutdown({ code: child.exitCode, signal: child.signalCode, killedAtLimit: false });
+        let killedAtLimit = false;
+        const limit = plan.signal === 'SIGTERM' ? setTimeout(() => ((killedAtLimit = true), child.kill('SIGKILL')), plan.limitMs) : undefined;
+        child.once('exit', (code, signal) => {
+          clearTimeout(limit);
+          resolveShutdown({ code, signal, killedAtLimit });
+        });
+        child.kill(plan.signal);
       }),
   };
 }

@@ -6,7 +6,7 @@ export interface CaptureBufferLimits {
   readonly maxRecords: number;
   /** most bytes of JSON held at once */
   readonly maxBytes: number;
-  /** background send period; 0 = no timer (Lambda: the handler flushes before it returns) */
+  /** background send period; 0 = no timer. In Lambda, also the longest a line waits for the flush after a reply (see isDue) */
   readonly flushIntervalMs: number;
 }
 
@@ -44,6 +44,8 @@ export interface CaptureBufferOptions extends CaptureBufferLimits {
 interface Held {
   line: string;
   bytes: number;
+  /** performance.now() when it was accepted */
+  at: number;
 }
 
 /**
@@ -66,11 +68,34 @@ export class CaptureBuffer {
   private readonly counters: CaptureStats = { accepted: 0, dropped: 0, delivered: 0, failedSends: 0, heldRecords: 0, heldBytes: 0 };
 
   constructor(private readonly options: CaptureBufferOptions) {
-    if (options.flushIntervalMs > 0) {
-      // unref: a pending capture flush never keeps a process alive on its own (close() drains).
-      this.timer = setInterval(() => void this.flush(), options.flushIntervalMs);
-      this.timer.unref();
+    this.setTimer(true);
+  }
+
+  /**
+   * Starts or stops the background sends (every `flushIntervalMs`; never when it is 0). A Lambda
+   * process stops them between invocations: a frozen process's overdue timer would fire at the
+   * thaw, in the next request's way; its sends happen after each reply instead (see isDue).
+   */
+  setTimer(running: boolean): void {
+    if (!running || this.closed || this.options.flushIntervalMs <= 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
     }
+    if (this.timer) return;
+    // unref: a pending capture flush never keeps a process alive on its own (close() drains).
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Whether a flush should run now: a send is in flight (wait for it rather than be frozen in
+   * the middle of it), the oldest waiting line has waited `maxAgeMs`, or half the record bound is
+   * held (sending early keeps a burst from being dropped).
+   */
+  isDue(maxAgeMs: number): boolean {
+    const oldest = this.queue[0];
+    return this.inFlight !== undefined || (oldest !== undefined && performance.now() - oldest.at >= maxAgeMs) || this.counters.heldRecords * 2 >= this.options.maxRecords;
   }
 
   /** Holds one line for sending; false when it was dropped because the buffer is full or closed. */
@@ -82,7 +107,7 @@ export class CaptureBuffer {
       this.unreported++;
       return false;
     }
-    this.queue.push({ line, bytes });
+    this.queue.push({ line, bytes, at: performance.now() });
     c.accepted++;
     c.heldRecords++;
     c.heldBytes += bytes;
@@ -110,7 +135,7 @@ export class CaptureBuffer {
 
   /** Flushes within `timeoutMs`, stops the timer and the sink; later records are dropped. */
   async close(timeoutMs: number): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.setTimer(false);
     await this.flush(timeoutMs);
     this.closed = true;
     this.reportDrops();

@@ -23,6 +23,10 @@ export interface Capture {
   readonly observe: (event: PredictionEvent) => void;
   /** sends what is held, waiting at most `timeoutMs` */
   flush(timeoutMs?: number): Promise<void>;
+  /** whether a flush should run now (a send in flight, a line older than `maxAgeMs`, the buffer half full) */
+  isDue(maxAgeMs: number): boolean;
+  /** starts or stops the background sends (a Lambda process stops them while it may be frozen) */
+  setTimer(running: boolean): void;
   close(timeoutMs: number): Promise<void>;
   stats(): Readonly<CaptureStats>;
   readonly description: string;
@@ -79,6 +83,8 @@ export function createCapture(settings: CaptureSettings, deps: CaptureDeps): Cap
   return {
     observe,
     flush: (timeoutMs) => buffer.flush(timeoutMs),
+    isDue: (maxAgeMs) => buffer.isDue(maxAgeMs),
+    setTimer: (running) => buffer.setTimer(running),
     close: (timeoutMs) => buffer.close(timeoutMs),
     stats: () => buffer.stats(),
     description: describeCaptureLocation(settings.location),

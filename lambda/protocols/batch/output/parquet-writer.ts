@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from '../trip-files/parquet-modules';
 import { encodeRideIds } from '../ride-ids';
@@ -36,17 +37,20 @@ const PLAIN = { encoding: 'PLAIN' } as const;
 const GZIP = { GZIP: (bytes: Uint8Array): Uint8Array => gzipSync(bytes, { level: 1 }) };
 
 /**
- * A parquet file written one row group per chunk (hyparquet-writer's ParquetWriter); its file
- * writer flushes to disk every megabyte, so memory holds one chunk, never the whole output.
- * No timestamps or random ids go into the file: the same rows give the same bytes.
+ * A parquet file written one row group per chunk (hyparquet-writer's ParquetWriter); its writer
+ * flushes to disk every megabyte, so memory holds one chunk, never the whole output. No
+ * timestamps or random ids go into the file: the same rows give the same bytes. This is the
+ * writer itself, in the calling thread; the batch runs it in a thread of its own
+ * (parquet-writer-thread.ts).
  */
-export async function createParquetSink(path: string, layout: OutputLayout): Promise<ScoredSink> {
-  const { ParquetWriter, fileWriter } = await loadParquetWriter();
+export async function createParquetWriterInThread(path: string, layout: OutputLayout): Promise<ScoredSink> {
+  const { ParquetWriter, ByteWriter } = await loadParquetWriter();
   const names = outputColumnNames(layout);
   const encodings = [PLAIN, PLAIN, ...layout.numeric.map((c) => (c.dictionary ? {} : PLAIN)), {}, {}];
+  const file = descriptorWriter(path, new ByteWriter());
   // No min/max statistics: a predictions file is read whole, not pruned by range, and computing
   // them for every column cost ~12 % of a 200k-row job (bench, batch-peer section).
-  const writer = new ParquetWriter({ writer: fileWriter(path), schema: outputSchema(layout), codec: 'GZIP', compressors: GZIP, statistics: false, createdBy: 'ride-duration-batch' });
+  const writer = new ParquetWriter({ writer: file.writer, schema: outputSchema(layout), codec: 'GZIP', compressors: GZIP, statistics: false, createdBy: 'ride-duration-batch' });
   return {
     async write(chunk: ScoredChunk) {
       if (chunk.length === 0) return;
@@ -58,13 +62,56 @@ export async function createParquetSink(path: string, layout: OutputLayout): Pro
     },
     async finish() {
       await writer.finish();
+      file.close();
     },
-    // The file writer holds no descriptor between flushes: nothing to release.
-    abort: () => undefined,
+    abort: () => file.close(),
   };
 }
+
+/** hyparquet-writer's ByteWriter, the buffer every page goes through. */
+type ByteWriter = InstanceType<Awaited<ReturnType<typeof loadParquetWriter>>['ByteWriter']>;
+
+/**
+ * hyparquet-writer's buffered file writer, on one descriptor opened once: its own `fileWriter`
+ * re-opens the file by name at every flush, which would re-create a staging file that a stop
+ * signal has just removed (output/interrupt.ts) if the flush runs in another thread meanwhile.
+ * Flushes every megabyte, like `fileWriter`.
+ */
+function descriptorWriter(path: string, writer: ByteWriter): { writer: ByteWriter; close(): void } {
+  const fd = openSync(path, 'w');
+  let open = true;
+  const flush = () => {
+    writeSync(fd, new Uint8Array(writer.buffer, 0, writer.index));
+    writer.index = 0;
+  };
+  const grow = writer.ensure.bind(writer);
+  writer.ensure = (size: number) => {
+    if (writer.index > FLUSH_BYTES) flush();
+    grow(size);
+  };
+  writer.finish = flush;
+  return {
+    writer,
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+}
+
+const FLUSH_BYTES = 1_000_000;
 
 /** NaN (no value in the input) → null, for an OPTIONAL column. */
 function withNulls(values: Float64Array): (number | null)[] {
   return Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+}
+
+/**
+ * The batch's parquet output: the writer above, run in a thread of its own
+ * (parquet-writer-thread.ts). Imported when first used: the bundler makes that module a chunk of
+ * its own, which is what the thread loads (never a program's entry, which would run the program).
+ */
+export async function createParquetSink(path: string, layout: OutputLayout): Promise<ScoredSink> {
+  return (await import('./parquet-writer-thread.js')).createParquetSink(path, layout);
 }

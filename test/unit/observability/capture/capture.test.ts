@@ -1,4 +1,5 @@
 import { createCapture, type Capture, type CaptureSettings, type PredictionEvent } from '../../../../lambda/observability/capture';
+import { CaptureBuffer } from '../../../../lambda/observability/capture/capture-buffer';
 import { recordingLogger, recordingMetrics } from '../../../support/recorders';
 import { startFirehoseServer, type LocalFirehose } from '../../../support/firehose-server';
 
@@ -120,5 +121,55 @@ describe('capture to Firehose when the destination fails', () => {
 
     expect(maxHeld).toBeLessThanOrEqual(SETTINGS.maxHeldRecords);
     expect(capture.stats().accepted + capture.stats().dropped).toBe(5000);
+  });
+});
+
+describe('when the capture buffer says a send is due (the work after a Lambda reply asks)', () => {
+  /** A sink whose sends end when the test says so. */
+  function heldSink() {
+    const sends: Array<() => void> = [];
+    const sink = {
+      description: 'held',
+      send: () => new Promise<readonly number[]>((resolve) => sends.push(() => resolve([]))),
+      close: async () => undefined,
+    };
+    return { sink, sends };
+  }
+  const buffer = (sink: ReturnType<typeof heldSink>['sink'], maxRecords = 10) => new CaptureBuffer({ sink, maxRecords, maxBytes: 1 << 20, flushIntervalMs: 0, onDrop: () => undefined, onSendError: () => undefined });
+
+  it('is not due while nothing is held', () => {
+    expect(buffer(heldSink().sink).isDue(0)).toBe(false);
+  });
+
+  it('is due once the oldest held line has waited the given age, and not before', () => {
+    const b = buffer(heldSink().sink);
+    b.add('a\n');
+
+    expect(b.isDue(0)).toBe(true);
+    expect(b.isDue(60_000)).toBe(false);
+  });
+
+  it('is due while a send is in flight, so that a Lambda process is not frozen in the middle of it', async () => {
+    const { sink, sends } = heldSink();
+    const b = buffer(sink);
+    b.add('a\n');
+    const flushing = b.flush();
+
+    const dueInFlight = b.isDue(60_000);
+    sends.forEach((end) => end());
+    await flushing;
+
+    expect(dueInFlight).toBe(true);
+    expect(b.isDue(60_000)).toBe(false);
+  });
+
+  it('is due once half its record bound is held, whatever their age', () => {
+    const b = buffer(heldSink().sink, 10);
+    for (let i = 0; i < 4; i++) b.add(`${i}\n`);
+    const dueAtFour = b.isDue(60_000);
+    b.add('4\n');
+
+    expect(dueAtFour).toBe(false);
+    expect(b.isDue(60_000)).toBe(true);
   });
 });
