@@ -5,7 +5,7 @@ import { createCsvSink } from './trip-files/csv';
 import { pad2, type BatchJob } from './job';
 import { describeLocation } from '../../storage/location';
 import { openTripReader } from './trip-files/open-trips';
-import { createParquetSink } from './output/parquet-writer';
+import { createParquetSink } from './output/parquet-sink';
 import type { OutputLayout, ScoredSink } from './output/scored-chunk';
 import { planScoring, scoreTrips, type ScoreTripsOptions } from './score-trips';
 import { clearStaleStaging, stageOutput } from './output/staged-output';
@@ -58,7 +58,13 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
   // Before anything is opened for writing: the output must not be the input under another name.
   await checkOutputLocation(job.input, job.output);
   await removeStaleStagingOf(job, options);
-  const reader = await openTripReader(job.input, job.inputFormat, { s3: options.s3, taxiType: job.taxiType, chunkRows: options.chunkRows, maxLineChars: options.maxLineChars, maxPageValues: options.maxPageValues });
+  const reader = await openTripReader(job.input, job.inputFormat, {
+    s3: options.s3,
+    taxiType: job.taxiType,
+    chunkRows: options.chunkRows,
+    maxLineChars: options.maxLineChars,
+    maxPageValues: options.maxPageValues,
+  });
   try {
     // Before any output exists: a model input the file lacks fails the run here, naming it.
     const plan = planScoring(set, reader.columns, reader.pickupColumn, describeLocation(job.input));
@@ -66,7 +72,15 @@ export async function runBatchJob(job: BatchJob, set: ModelSet, options: BatchRu
     let sink: ScoredSink | undefined;
     try {
       sink = await createSink(job, staged.tempPath, plan.layout);
-      const counts = await scoreTrips({ reader, sink, set, plan, rideIdPrefix: `${job.year}/${pad2(job.month)}_`, onProgress: options.onProgress, dataplane: options.dataplane });
+      const counts = await scoreTrips({
+        reader,
+        sink,
+        set,
+        plan,
+        rideIdPrefix: `${job.year}/${pad2(job.month)}_`,
+        onProgress: options.onProgress,
+        dataplane: options.dataplane,
+      });
       await sink.finish();
       await staged.commit();
       const seconds = (performance.now() - started) / 1000;

@@ -106,12 +106,3 @@ const FLUSH_BYTES = 1_000_000;
 function withNulls(values: Float64Array): (number | null)[] {
   return Array.from(values, (v) => (Number.isNaN(v) ? null : v));
 }
-
-/**
- * The batch's parquet output: the writer above, run in a thread of its own
- * (parquet-writer-thread.ts). Imported when first used: the bundler makes that module a chunk of
- * its own, which is what the thread loads (never a program's entry, which would run the program).
- */
-export async function createParquetSink(path: string, layout: OutputLayout): Promise<ScoredSink> {
-  return (await import('./parquet-writer-thread.js')).createParquetSink(path, layout);
-}
