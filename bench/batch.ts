@@ -29,7 +29,12 @@ interface Measurement {
 }
 
 function timed(command: string, args: string[], env?: Record<string, string>): { stdout: string; peakRssMb: number } {
-  const run = spawnSync('/usr/bin/time', ['-v', command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(env ? { env: { ...process.env, ...env } } : {}) });
+  const run = spawnSync('/usr/bin/time', ['-v', command, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
   return { stdout: run.stdout, peakRssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) };
@@ -71,7 +76,13 @@ function nodeRun(runner: string, input: string, output: string, rows: number): M
  * synthetic trips as parquet (once per size), score them with the bundled CLI in a fresh
  * process, and report rows, the run's own seconds and the process's peak RSS.
  */
-export async function measureOurBatch(options: { rows: number; year: number; month: number; nullRate: number; workDir: string }): Promise<{ rowsIn: number; rowsScored: number; seconds: number; wallSeconds: number; peakRssBytes: number }> {
+export async function measureOurBatch(options: {
+  rows: number;
+  year: number;
+  month: number;
+  nullRate: number;
+  workDir: string;
+}): Promise<{ rowsIn: number; rowsScored: number; seconds: number; wallSeconds: number; peakRssBytes: number }> {
   const month = `${options.year}-${String(options.month).padStart(2, '0')}`;
   const input = join(options.workDir, `green_tripdata_${month}_${options.rows}_${options.nullRate}.parquet`);
   if (!existsSync(input)) node('generate', 'green', month, String(options.rows), input, '--null-rate', String(options.nullRate));
@@ -84,7 +95,9 @@ export async function measureOurBatch(options: { rows: number; year: number; mon
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000,3000000' }, dir: { type: 'string', default: join(ROOT, '.tmp', 'bench-batch') } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '200000,3000000' }, dir: { type: 'string', default: join(ROOT, '.tmp', 'bench-batch') } },
+  });
   const dir = resolve(values.dir);
   mkdirSync(dir, { recursive: true });
   const sizes = values.rows.split(',').map(Number);
@@ -96,8 +109,9 @@ function main(): void {
     results.push(nodeRun('node, CSV → CSV', csv, join(dir, `scored-${rows}.csv`), rows));
   }
   console.log('| runner | rows | seconds | rows/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|');
-  for (const r of results) console.log(`| ${r.runner} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.peakRssMb} |`);
-  console.log('\n(the course\'s pandas scorer, bench/peers/score.py, is compared in the batch-peer section: `npm run bench -- --only batch-peer`)');
+  for (const r of results)
+    console.log(`| ${r.runner} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.rowsPerSecond.toLocaleString('en-US')} | ${r.peakRssMb} |`);
+  console.log("\n(the course's pandas scorer, bench/peers/score.py, is compared in the batch-peer section: `npm run bench -- --only batch-peer`)");
 }
 
 // A script when run, a module when the benchmark suite imports measureOurBatch.

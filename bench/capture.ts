@@ -48,7 +48,17 @@ function event(source: PredictionEvent['source'], n: number, seed: number): Pred
 }
 
 function settings(location: CaptureSettings['location'], flushIntervalMs = 0): CaptureSettings {
-  return { location, sampleRate: 1, maxHeldRecords: 1_000_000, maxHeldBytes: 1 << 30, flushIntervalMs, flushTimeoutMs: 1000, maxBatchRecordsPerChunk: 1000, maxFileBytes: 64 << 20, maxFileSeconds: 600 };
+  return {
+    location,
+    sampleRate: 1,
+    maxHeldRecords: 1_000_000,
+    maxHeldBytes: 1 << 30,
+    flushIntervalMs,
+    flushTimeoutMs: 1000,
+    maxBatchRecordsPerChunk: 1000,
+    maxFileBytes: 64 << 20,
+    maxFileSeconds: 600,
+  };
 }
 
 async function micros(samples: number, perSample: number, fn: (i: number) => Promise<void> | void): Promise<Summary> {
@@ -118,9 +128,21 @@ export interface CaptureBenchResult {
 }
 
 export async function measureCapture(): Promise<CaptureBenchResult> {
-  const lineBytes = Buffer.byteLength(toCaptureLine({ time: new Date().toISOString(), source: 'http', id: 'a1b2c3d4-e5f6-4711-8899-aabbccddeeff', inputs: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, outputs: { duration: { output: 18.168945, version: '3f2a9c1e0b7d' } } }));
+  const lineBytes = Buffer.byteLength(
+    toCaptureLine({
+      time: new Date().toISOString(),
+      source: 'http',
+      id: 'a1b2c3d4-e5f6-4711-8899-aabbccddeeff',
+      inputs: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
+      outputs: { duration: { output: 18.168945, version: '3f2a9c1e0b7d' } },
+    }),
+  );
   const firehose = await startFirehoseServer(['capture']);
-  const direct = createCapture(settings({ kind: 'firehose', streamName: 'capture' }), { logger: quiet, metrics: quiet, firehose: firehose.client() }) as Capture;
+  const direct = createCapture(settings({ kind: 'firehose', streamName: 'capture' }), {
+    logger: quiet,
+    metrics: quiet,
+    firehose: firehose.client(),
+  }) as Capture;
   try {
     // Reply-path cost: observe only (what every prediction pays, whatever the route).
     await micros(5, 200, (i) => direct.observe(event('http', 1, i)));
@@ -142,7 +164,10 @@ export async function measureCapture(): Promise<CaptureBenchResult> {
     const dir = mkdtempSync(join(tmpdir(), 'capture-bench-'));
     const fd = openSync(join(dir, 'log'), 'w');
     const logLineUs = await micros(20, 500, (i) => {
-      writeSync(fd, `{"level":"INFO","message":"capture","record":${toCaptureLine({ time: new Date().toISOString(), source: 'http', id: String(i), inputs: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, outputs: { duration: { output: 18.2, version: 'v' } } }).trimEnd()}}\n`);
+      writeSync(
+        fd,
+        `{"level":"INFO","message":"capture","record":${toCaptureLine({ time: new Date().toISOString(), source: 'http', id: String(i), inputs: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, outputs: { duration: { output: 18.2, version: 'v' } } }).trimEnd()}}\n`,
+      );
     });
     closeSync(fd);
     // Local directory sink throughput.
@@ -209,7 +234,11 @@ async function main(): Promise<void> {
   row('delivered once Firehose recovered', `${d.recoveredDelivered} (every accepted record)`);
   console.log('\n$ per million predictions, us-east-1 list prices, 1 GB function; in-region flush assumed 10 ms (AWS publishes no figure):\n');
   console.log('| path | direct PutRecordBatch | logs subscription → Firehose |\n| --- | --- | --- |');
-  for (const [label, n] of [['HTTP, 1 ride/request', 1], ['stream, 100 rides/batch', 100], ['batch, 1,000 rows/flush', 1000]] as const) {
+  for (const [label, n] of [
+    ['HTTP, 1 ride/request', 1],
+    ['stream, 100 rides/batch', 100],
+    ['batch, 1,000 rows/flush', 1000],
+  ] as const) {
     const c = routeCosts(r.lineBytes, n, 10, 1);
     console.log(`| ${label} | $${fmt(c.direct)} (Firehose $${fmt(c.directFirehose)} + Lambda wait $${fmt(c.directLambda)}) | $${fmt(c.logs)} |`);
   }

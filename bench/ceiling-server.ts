@@ -24,7 +24,7 @@ if (WORKERS > 1 && cluster.isPrimary) {
 }
 
 function serve(): void {
-const HEADERS = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(REPLY)) };
+  const HEADERS = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(REPLY)) };
 
   const server = createServer({ keepAlive: true }, (req, res) => {
     req.resume(); // read and drop the body

@@ -46,8 +46,13 @@ export function renderHttpChart(points: readonly HttpPoint[], subtitle: string):
       const line = points.filter((p) => p.config === config.config).sort((a, b) => a.connections - b.connections);
       const stroke = colour.get(config.config) as string;
       const dash = config.side === 'peer' ? ' stroke-dasharray="6 3"' : '';
-      parts.push(`<polyline fill="none" stroke="${stroke}" stroke-width="2.5"${dash} points="${line.map((p) => `${x(p.connections).toFixed(1)},${y(p[metric.key]).toFixed(1)}`).join(' ')}"/>`);
-      for (const p of line) parts.push(`<circle cx="${x(p.connections).toFixed(1)}" cy="${y(p[metric.key]).toFixed(1)}" r="4" fill="${stroke}"><title>${escape(`${p.label}, ${p.connections} conn: ${p[metric.key].toFixed(metric.key === 'p99Ms' ? 2 : 0)}`)}</title></circle>`);
+      parts.push(
+        `<polyline fill="none" stroke="${stroke}" stroke-width="2.5"${dash} points="${line.map((p) => `${x(p.connections).toFixed(1)},${y(p[metric.key]).toFixed(1)}`).join(' ')}"/>`,
+      );
+      for (const p of line)
+        parts.push(
+          `<circle cx="${x(p.connections).toFixed(1)}" cy="${y(p[metric.key]).toFixed(1)}" r="4" fill="${stroke}"><title>${escape(`${p.label}, ${p.connections} conn: ${p[metric.key].toFixed(metric.key === 'p99Ms' ? 2 : 0)}`)}</title></circle>`,
+        );
     }
   });
   configs.forEach((config, i) => {

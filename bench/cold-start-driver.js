@@ -23,7 +23,7 @@ const esm = join(assetDir, 'index.mjs');
 const load = existsSync(esm) ? import(pathToFileURL(esm).href) : Promise.resolve(require(join(assetDir, 'index.js')));
 load
   .then(({ handler }) => {
-    marks.push(mark('init: module evaluation (the asset\'s entry awaits the models here)'));
+    marks.push(mark("init: module evaluation (the asset's entry awaits the models here)"));
     return handler(JSON.parse(eventJson), undefined);
   })
   .then(

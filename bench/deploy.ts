@@ -166,7 +166,10 @@ export async function run(context: DeployContext) {
           target: `≤ ${COLD_START_TARGET_MS} ms`,
           measured: `${fmt(cold)} ms`,
           met: cold.median <= COLD_START_TARGET_MS,
-          note: cold.median > COLD_START_TARGET_MS ? 'the runtime client\'s own start (it is an ES module with a native addon) comes on top of the handler\'s cold start; see the Lambda cold start section for the handler\'s phases' : undefined,
+          note:
+            cold.median > COLD_START_TARGET_MS
+              ? "the runtime client's own start (it is an ES module with a native addon) comes on top of the handler's cold start; see the Lambda cold start section for the handler's phases"
+              : undefined,
         },
       ],
       commands: ['npx tsx bench/deploy.ts'],

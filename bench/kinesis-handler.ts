@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   const spent = { ms: 0 };
   const service = timed(await defaultModels('bench'), spent);
   const deps: { -readonly [K in keyof KinesisDeps]: KinesisDeps[K] } = {
-    getModels: async () => service, dataplane: testDataplane(),
+    getModels: async () => service,
+    dataplane: testDataplane(),
     kinesis,
     predictionsStreamName: 'bench_predictions',
     testRun: false,
@@ -53,7 +54,13 @@ async function main(): Promise<void> {
   };
   console.log(`node ${process.version}, kinesalite on ${local.endpoint}, medians`);
   // TEST_RUN rows: the same path without PutRecords, to separate our cost from the local server's.
-  for (const [size, testRun] of SIZES.flatMap((n) => [[n, false], [n, true]] as const)) {
+  for (const [size, testRun] of SIZES.flatMap(
+    (n) =>
+      [
+        [n, false],
+        [n, true],
+      ] as const,
+  )) {
     deps.testRun = testRun;
     const event = kinesisEvent(Array.from({ length: size }, (_, i) => rideRecord(i, rideNumber(i))));
     const totals: number[] = [];
@@ -72,7 +79,11 @@ async function main(): Promise<void> {
     }
     const ms = median(totals);
     console.log(
-      `${String(size).padStart(5)} records, ${testRun ? 'TEST_RUN, no writes  ' : 'written to kinesalite'}: ${ms.toFixed(1).padStart(6)} ms/event, ${Math.round((size / ms) * 1000).toLocaleString('en-US').padStart(7)} records/s, model run ${median(modelMs).toFixed(2)} ms (${(median(shares) * 100).toFixed(1)}% of the handler)`,
+      `${String(size).padStart(5)} records, ${testRun ? 'TEST_RUN, no writes  ' : 'written to kinesalite'}: ${ms.toFixed(1).padStart(6)} ms/event, ${Math.round(
+        (size / ms) * 1000,
+      )
+        .toLocaleString('en-US')
+        .padStart(7)} records/s, model run ${median(modelMs).toFixed(2)} ms (${(median(shares) * 100).toFixed(1)}% of the handler)`,
     );
   }
   kinesis.destroy();

@@ -29,9 +29,9 @@ export const BENCHES: readonly RegisteredBench[] = [
   { id: 'model-call', title: 'Model call (in process)', module: 'sections/model-call.ts' },
   { id: 'api-handler', title: 'API handler (in process)', module: 'sections/api-handler.ts' },
   { id: 'two-models', title: 'Two models per request: duration + cost vs duration alone (CPU)', module: 'sections/two-models.ts' },
-  { id: 'http', title: 'HTTP: ours vs the course\'s Flask + gunicorn', module: 'sections/http.ts' },
+  { id: 'http', title: "HTTP: ours vs the course's Flask + gunicorn", module: 'sections/http.ts' },
   { id: 'protocols', title: 'Protocols: CPU per request relative to /predict', module: 'sections/protocols.ts' },
-  { id: 'lambda-cold-start', title: 'Lambda cold start: the synthesized asset\'s handler in a fresh node', module: 'sections/lambda-cold-start.ts' },
+  { id: 'lambda-cold-start', title: "Lambda cold start: the synthesized asset's handler in a fresh node", module: 'sections/lambda-cold-start.ts' },
   { id: 'cold-start', title: 'Cold start: process start → first prediction, model from a local S3 server', module: 'sections/cold-start.ts' },
   {
     id: 'kinesis',
@@ -41,11 +41,12 @@ export const BENCHES: readonly RegisteredBench[] = [
     script: {
       args: [],
       smokeArgs: [],
-      method: '`handleKinesisEvent` on 100- and 1,000-record events, predictions written to a loopback kinesalite (bench/kinesis-handler.ts, output as printed).',
+      method:
+        '`handleKinesisEvent` on 100- and 1,000-record events, predictions written to a loopback kinesalite (bench/kinesis-handler.ts, output as printed).',
       targets: kinesisScriptTargets,
     },
   },
-  { id: 'batch-peer', title: 'Batch: the course\'s pandas scorer', module: 'sections/batch.ts' },
+  { id: 'batch-peer', title: "Batch: the course's pandas scorer", module: 'sections/batch.ts' },
   {
     id: 'batch',
     title: 'Batch: ours, parquet and CSV, rows/s and peak RSS',
@@ -54,7 +55,8 @@ export const BENCHES: readonly RegisteredBench[] = [
     script: {
       args: ['--rows', '200000,3000000'],
       smokeArgs: ['--rows', '2000'],
-      method: 'Generated months scored end to end in fresh processes by ours, parquet → parquet and CSV → CSV; rows/s over the run\'s own timer (bench/batch.ts, output as printed). The course\'s pandas scorer is compared in the batch-peer section.',
+      method:
+        "Generated months scored end to end in fresh processes by ours, parquet → parquet and CSV → CSV; rows/s over the run's own timer (bench/batch.ts, output as printed). The course's pandas scorer is compared in the batch-peer section.",
       targets: batchScriptTargets,
     },
   },

@@ -22,13 +22,20 @@ export function renderReport(input: ReportInput): string {
     input.smoke ? '\n**Smoke run: tiny sizes, numbers mean nothing.**\n' : '',
     '## Targets',
     '',
-    table({ columns: ['target', 'wanted', 'measured', 'met'], rows: input.sections.flatMap((s) => s.targets.map((t) => [t.name, t.target, t.measured + (t.note ? ` — ${t.note}` : ''), t.met ? 'yes' : '**no**'])) }),
+    table({
+      columns: ['target', 'wanted', 'measured', 'met'],
+      rows: input.sections.flatMap((s) => s.targets.map((t) => [t.name, t.target, t.measured + (t.note ? ` — ${t.note}` : ''), t.met ? 'yes' : '**no**'])),
+    }),
     '',
     '## Machine',
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores; ${machine.memoryGb} GB RAM; Linux ${machine.kernel}`,
     `- Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}${machine.wrk ? `, wrk ${machine.wrk}` : ''}`,
-    `- Course stack: ${Object.entries(input.peerVersions).map(([k, v]) => `${k} ${v}`).join(', ') || 'not installed'}`,
+    `- Course stack: ${
+      Object.entries(input.peerVersions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'not installed'
+    }`,
     `- Load average (1, 5, 15 min) before / after: ${machine.loadBefore.map((n) => n.toFixed(2)).join(' ')} / ${(machine.loadAfter ?? []).map((n) => n.toFixed(2)).join(' ')}` +
       (machine.loadDuring
         ? `; 1-minute load during the run, sampled every 5 s: median ${machine.loadDuring.median.toFixed(2)}, max ${machine.loadDuring.max.toFixed(2)} ` +
@@ -39,7 +46,7 @@ export function renderReport(input: ReportInput): string {
     '## Reproduce',
     '',
     '```bash',
-    'sudo apt-get install -y python3-flask gunicorn python3-sklearn python3-pandas wrk   # the course\'s stack + load generator',
+    "sudo apt-get install -y python3-flask gunicorn python3-sklearn python3-pandas wrk   # the course's stack + load generator",
     'npm ci',
     'npm run bench                        # everything (~15 min on 2 cores); rewrites BENCHMARKS.md and bench/charts/http.svg',
     'npm run bench -- --only http,model-call   # some sections',
@@ -54,7 +61,10 @@ export function renderReport(input: ReportInput): string {
       continue;
     }
     if (section.measuredAt) {
-      lines.push(`_Measured ${section.measuredAt}${section.load ? `; 1-minute load average meanwhile: median ${section.load.median.toFixed(2)}, max ${section.load.max.toFixed(2)}` : ''}._`, '');
+      lines.push(
+        `_Measured ${section.measuredAt}${section.load ? `; 1-minute load average meanwhile: median ${section.load.median.toFixed(2)}, max ${section.load.max.toFixed(2)}` : ''}._`,
+        '',
+      );
     }
     lines.push(section.method, '');
     if (section.id === 'http' && input.chartPath) lines.push(`![req/s and p99 by connections, ours vs the course's stack](${input.chartPath})`, '');
@@ -66,7 +76,10 @@ export function renderReport(input: ReportInput): string {
     if (section.notes.length > 0) lines.push('');
     if (section.commands.length > 0) lines.push('```bash', ...section.commands, '```', '');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function table(t: Table): string {

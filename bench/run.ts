@@ -114,10 +114,24 @@ export async function runBenchmarks(options: RunOptions): Promise<Section[]> {
   let chartPath: string | undefined;
   if (http && http.points.length > 0) {
     mkdirSync(dirname(options.chart), { recursive: true });
-    writeFileSync(options.chart, renderHttpChart(http.points.filter((p) => p.side !== 'reference'), `${machine.cores} cores, ${http.tool}, median of rounds${options.smoke ? ' (smoke run)' : ''}`));
+    writeFileSync(
+      options.chart,
+      renderHttpChart(
+        http.points.filter((p) => p.side !== 'reference'),
+        `${machine.cores} cores, ${http.tool}, median of rounds${options.smoke ? ' (smoke run)' : ''}`,
+      ),
+    );
     chartPath = relative(dirname(options.out), options.chart);
   }
-  const report = renderReport({ generatedAt: new Date(), smoke: options.smoke, machine, peerVersions: peer.versions, sections, chartPath, conditions: options.conditions });
+  const report = renderReport({
+    generatedAt: new Date(),
+    smoke: options.smoke,
+    machine,
+    peerVersions: peer.versions,
+    sections,
+    chartPath,
+    conditions: options.conditions,
+  });
   writeFileSync(options.out, report);
   return sections;
 }
@@ -143,7 +157,9 @@ async function main(): Promise<void> {
     conditions: values.conditions ?? 'Whether other work shared the machine was not recorded beyond the load averages above.',
   });
   const missed = sections.flatMap((s) => s.targets.filter((t) => !t.met));
-  console.log(`wrote ${out}: ${sections.length} sections, ${missed.length} target(s) missed${missed.length ? `: ${missed.map((t) => t.name).join('; ')}` : ''}`);
+  console.log(
+    `wrote ${out}: ${sections.length} sections, ${missed.length} target(s) missed${missed.length ? `: ${missed.map((t) => t.name).join('; ')}` : ''}`,
+  );
 }
 
 if (require.main === module) void main();

@@ -23,7 +23,11 @@ export function predictionAuthorization(settings: PredictSettings): RouteAuthori
       return { authorizer: new HttpIamAuthorizer() };
     case 'jwt': {
       const { jwtIssuer, jwtAudience, jwtScope } = settings;
-      if (!jwtIssuer || !jwtAudience?.length) throw new ContextError(jwtIssuer ? 'jwtAudience' : 'jwtIssuer', 'apiAuth=jwt needs context jwtIssuer (https URL) and jwtAudience (one or more, comma separated)');
+      if (!jwtIssuer || !jwtAudience?.length)
+        throw new ContextError(
+          jwtIssuer ? 'jwtAudience' : 'jwtIssuer',
+          'apiAuth=jwt needs context jwtIssuer (https URL) and jwtAudience (one or more, comma separated)',
+        );
       return {
         authorizer: new HttpJwtAuthorizer('Jwt', jwtIssuer, { jwtAudience: [...jwtAudience] }),
         authorizationScopes: jwtScope ? [jwtScope] : undefined,

@@ -12,7 +12,8 @@ import { acknowledgeNag } from './nag';
 import type { PredictSettings } from './settings';
 
 /** The route table's routes of one access kind, as the HTTP API names their methods. */
-const routesFor = (access: RouteAccess) => Object.freeze(HTTP_ROUTES.filter((route) => route.access === access).map(({ method, path }) => ({ method: HttpMethod[method], path })));
+const routesFor = (access: RouteAccess) =>
+  Object.freeze(HTTP_ROUTES.filter((route) => route.access === access).map(({ method, path }) => ({ method: HttpMethod[method], path })));
 
 /**
  * Routes that score rides (the course's `/predict`, OIP v2's `infer`, MLflow/SageMaker's
@@ -70,7 +71,11 @@ export class PredictApi extends Construct {
     for (const { method, path } of OPEN_ROUTES) {
       const [route] = this.api.addRoutes({ path, methods: [method], integration, authorizer: new HttpNoneAuthorizer() });
       if (settings.apiAuth !== 'none') {
-        acknowledgeNag(route!, 'AwsSolutions-APIG4', `${method} ${path} is open on purpose: it answers health, model metadata or the API description and its page, never a prediction, and runs no model.`);
+        acknowledgeNag(
+          route!,
+          'AwsSolutions-APIG4',
+          `${method} ${path} is open on purpose: it answers health, model metadata or the API description and its page, never a prediction, and runs no model.`,
+        );
       }
     }
     if (settings.apiAuth === 'none') {

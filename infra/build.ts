@@ -32,7 +32,12 @@ function build(argv: string[]): void {
   const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
-    options: { outdir: { type: 'string', default: LOCAL_OUTDIR }, program: { type: 'string' }, onnxruntime: { type: 'boolean', default: false }, 'docs-ui': { type: 'boolean', default: false } },
+    options: {
+      outdir: { type: 'string', default: LOCAL_OUTDIR },
+      program: { type: 'string' },
+      onnxruntime: { type: 'boolean', default: false },
+      'docs-ui': { type: 'boolean', default: false },
+    },
   });
   if (positionals.length > 0) throw new UsageError(`takes options only, got '${positionals.join(' ')}'`);
   const { program } = values;
@@ -41,7 +46,9 @@ function build(argv: string[]): void {
   if (values.onnxruntime) copyOnnxRuntime(values.outdir, process.arch === 'arm64' ? 'arm64' : 'x86_64');
   if (values['docs-ui']) copyDocsUi(values.outdir);
   const bytes = Object.values(metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  console.log(`built ${Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs')).length} files (${(bytes / 1e6).toFixed(1)} MB) into ${relative(process.cwd(), values.outdir) || '.'}`);
+  console.log(
+    `built ${Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs')).length} files (${(bytes / 1e6).toFixed(1)} MB) into ${relative(process.cwd(), values.outdir) || '.'}`,
+  );
 }
 
 const argv = process.argv.slice(2);

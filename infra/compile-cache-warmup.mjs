@@ -33,7 +33,10 @@ const event = (method, path, body) => ({
   isBase64Encoded: false,
 });
 
-const replies = [await handler(event('GET', '/health')), await handler(event('POST', '/predict', JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_distance: 40 })))];
+const replies = [
+  await handler(event('GET', '/health')),
+  await handler(event('POST', '/predict', JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_distance: 40 }))),
+];
 const failed = replies.filter((reply) => reply.statusCode !== 200);
 if (failed.length > 0) {
   process.stderr.write(`warm-up replies: ${JSON.stringify(failed)}\n`);

@@ -53,9 +53,18 @@ export function writeCompileCache(assetDir: string, node: string, models: string
     const run = spawnSync(node, [WARMUP_SCRIPT, assetDir], {
       cwd: assetDir,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_COMPILE_CACHE: scratch, MODELS: models, ORT_DISABLE_TELEMETRY: '1', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        NODE_COMPILE_CACHE: scratch,
+        MODELS: models,
+        ORT_DISABLE_TELEMETRY: '1',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        AWS_REGION: 'us-east-1',
+      },
     });
-    if (run.status !== 0) throw new Error(`the asset's compile cache warm-up failed (${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    if (run.status !== 0)
+      throw new Error(`the asset's compile cache warm-up failed (${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     const [tag] = readdirSync(scratch);
     if (!tag) return 0;
     const written = join(scratch, tag);
@@ -85,7 +94,9 @@ function nameOf(type: number, path: string): string {
 
 /** Node's cache file name for a module: CRC32 of its type byte then its name, 8 hex digits (lambda/compile-cache.ts computes the same). */
 function cacheKey(type: number, name: string): string {
-  return crc32(name, crc32(Buffer.from([type]))).toString(16).padStart(8, '0');
+  return crc32(name, crc32(Buffer.from([type])))
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /** Every JavaScript module file of the asset. */

@@ -26,7 +26,14 @@ const modelList = (key: string) =>
   z
     .union([z.string(), z.array(z.string()), z.record(z.string(), z.string())])
     .transform((value, ctx) => {
-      const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : Object.entries(value).map(([n, l]) => `${n}=${l}`).join(',');
+      const text =
+        typeof value === 'string'
+          ? value
+          : Array.isArray(value)
+            ? value.join(',')
+            : Object.entries(value)
+                .map(([n, l]) => `${n}=${l}`)
+                .join(',');
       try {
         return parseModelPairs(text, key);
       } catch (error) {
@@ -42,7 +49,10 @@ const ContextSchema = z.object({
   predictTimeoutSeconds: int(1, 900),
   batchMemoryMb: int(128, 10240),
   batchTimeoutSeconds: int(1, 900),
-  batchSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'an EventBridge cron(...) or rate(...) expression').optional(),
+  batchSchedule: z
+    .string()
+    .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge cron(...) or rate(...) expression')
+    .optional(),
   batchTaxiType: z.enum(TAXI_TYPES).optional(),
   models: modelList('models'),
   shadowModels: modelList('shadowModels'),
@@ -91,23 +101,48 @@ export interface ContextDoc {
 /** Every key's documentation; a key added to the schema without a line here is a type error. */
 export const CONTEXT_DOCS: Readonly<Record<'preset' | keyof typeof ContextSchema.shape, ContextDoc>> = Object.freeze({
   preset: { type: '`demo`', doc: 'A bundle of the keys below: `demo` is the cheapest stack that still shows every path (see Presets).', unset: 'none' },
-  architecture: { type: '`x86_64`, `arm64`', doc: 'CPU of the functions. `arm64` (Graviton, cheaper per GB-second) is not shown to work: onnxruntime has an open report of aborting at start on arm64 Lambda (microsoft/onnxruntime#10038), so synth warns; the asset would carry the linux/arm64 binary.' },
+  architecture: {
+    type: '`x86_64`, `arm64`',
+    doc: 'CPU of the functions. `arm64` (Graviton, cheaper per GB-second) is not shown to work: onnxruntime has an open report of aborting at start on arm64 Lambda (microsoft/onnxruntime#10038), so synth warns; the asset would carry the linux/arm64 binary.',
+  },
   predictMemoryMb: { type: 'integer 128–10240 (MB)', doc: 'Memory of the predict function (web service + stream); CPU grows with it.' },
   predictTimeoutSeconds: { type: 'integer 1–900 (s)', doc: "The predict function's timeout (API Gateway gives up after 30 s)." },
   batchMemoryMb: { type: 'integer 128–10240 (MB)', doc: 'Memory of the batch function (a month of trips in one invocation).' },
   batchTimeoutSeconds: { type: 'integer 1–900 (s)', doc: "The batch function's timeout." },
-  batchSchedule: { type: 'EventBridge `cron(...)` or `rate(...)`', doc: "When the batch job runs (the course's 03:00 UTC on the 2nd of the month); it scores the month before." },
+  batchSchedule: {
+    type: 'EventBridge `cron(...)` or `rate(...)`',
+    doc: "When the batch job runs (the course's 03:00 UTC on the 2nd of the month); it scores the month before.",
+  },
   batchTaxiType: { type: '`green`, `yellow`', doc: 'The fleet the scheduled batch run scores (BATCH_TAXI_TYPE).' },
-  models: { type: 'name=location,... (in cdk.json also a list or an object)', doc: 'The models served (MODELS): project paths are uploaded under content-addressed keys; `s3://bucket/key.onnx` and MLflow `s3://bucket/prefix` are read in place.', unset: 'the shipped `duration` and `cost`' },
-  shadowModels: { type: 'name=location,...', doc: 'Shadow models of the predict function (SHADOW_MODELS): each scores the same rides as the served model of its name, never answers (operate.md).', unset: 'none' },
-  modelRefreshSeconds: { type: 'integer 1–86400 (s)', doc: 'Hot swap (MODEL_REFRESH_SECONDS of the predict function): warm containers re-check their model locations this often (operate.md).', unset: 'off' },
+  models: {
+    type: 'name=location,... (in cdk.json also a list or an object)',
+    doc: 'The models served (MODELS): project paths are uploaded under content-addressed keys; `s3://bucket/key.onnx` and MLflow `s3://bucket/prefix` are read in place.',
+    unset: 'the shipped `duration` and `cost`',
+  },
+  shadowModels: {
+    type: 'name=location,...',
+    doc: 'Shadow models of the predict function (SHADOW_MODELS): each scores the same rides as the served model of its name, never answers (operate.md).',
+    unset: 'none',
+  },
+  modelRefreshSeconds: {
+    type: 'integer 1–86400 (s)',
+    doc: 'Hot swap (MODEL_REFRESH_SECONDS of the predict function): warm containers re-check their model locations this often (operate.md).',
+    unset: 'off',
+  },
   modelBucketName: { type: 'bucket name', doc: 'Serve models from this existing bucket instead of creating one.', unset: 'a new bucket' },
   modelKey: { type: 'object key', doc: 'Legacy single-model form: the `duration` model is this key of the model bucket.', unset: '—' },
-  uploadDefaultModel: { type: '`true`, `false`', doc: 'Upload the project model files `models` names (always into a bucket the stack creates; into an existing bucket only when `true`).', unset: '`true` (`false` with `modelBucketName`)' },
+  uploadDefaultModel: {
+    type: '`true`, `false`',
+    doc: 'Upload the project model files `models` names (always into a bucket the stack creates; into an existing bucket only when `true`).',
+    unset: '`true` (`false` with `modelBucketName`)',
+  },
   shardCount: { type: 'integer 1–500', doc: 'Provisioned shards per Kinesis stream (billed per shard-hour).', unset: 'on-demand streams' },
   streamBatchSize: { type: 'integer 1–10000', doc: 'Most records per invocation from the ride-events stream.' },
   streamBatchingWindowSeconds: { type: 'integer 0–300 (s)', doc: 'How long the event source mapping gathers records before invoking.' },
-  streamRetryAttempts: { type: 'integer 0–10000', doc: "Retries of a failing batch (after bisecting), then the batch's metadata goes to the on-failure queue." },
+  streamRetryAttempts: {
+    type: 'integer 0–10000',
+    doc: "Retries of a failing batch (after bisecting), then the batch's metadata goes to the on-failure queue.",
+  },
   streamMaxRecordAgeSeconds: { type: 'integer 60–604800 (s)', doc: 'Records older than this go to the on-failure queue instead of being processed.' },
   streamParallelizationFactor: { type: 'integer 1–10', doc: 'Concurrent batches per shard (order is kept per partition key).' },
   streamStartingPosition: { type: '`LATEST`, `TRIM_HORIZON`', doc: '`TRIM_HORIZON` scores what is already on the stream when the mapping is created.' },
@@ -120,13 +155,25 @@ export const CONTEXT_DOCS: Readonly<Record<'preset' | keyof typeof ContextSchema
   deploymentPercentage: { type: 'integer 1–99 (%)', doc: 'canary: the share on the new version during the wait; linear: the share added per step.' },
   deploymentMinutes: { type: 'integer 1–2880 (min)', doc: 'canary: minutes before the rest shifts; linear: minutes between steps.' },
   rollbackP99DurationMs: { type: 'integer 1–900000 (ms)', doc: "Roll back when the new version's p99 duration stays above this for two minutes." },
-  apiAuth: { type: '`iam`, `jwt`, `none`', doc: 'Who may call POST /predict: SigV4-signed IAM principals with InvokePolicyArn (`iam`), bearers of a JWT from `jwtIssuer` for `jwtAudience` (`jwt`), or anyone (`none`, only when asked).' },
+  apiAuth: {
+    type: '`iam`, `jwt`, `none`',
+    doc: 'Who may call POST /predict: SigV4-signed IAM principals with InvokePolicyArn (`iam`), bearers of a JWT from `jwtIssuer` for `jwtAudience` (`jwt`), or anyone (`none`, only when asked).',
+  },
   jwtIssuer: { type: 'https URL', doc: '`jwt` mode: the issuer (a Cognito user pool or any OIDC issuer).', unset: '—' },
   jwtAudience: { type: 'comma-separated list', doc: '`jwt` mode: accepted `aud` (or Cognito `client_id`) values.', unset: '—' },
   jwtScope: { type: 'text', doc: '`jwt` mode: a scope every token must carry (e.g. `predict/invoke`).', unset: 'any valid token' },
-  rawInputExpiryDays: { type: 'integer 1–3650 (days)', doc: 'Raw inputs in the data bucket (`dead-letters/`, `capture/`, `capture-errors/`, `actuals/`) are deleted after this.' },
-  rmseAlarmFactor: { type: 'number 1–100', doc: "The monitor alarms when a model version's RMSE on joined ground truth exceeds its training RMSE this many times (monitoring.md); only with `operationalAlarms`." },
-  operationalAlarms: { type: '`true`, `false`', doc: "`false` keeps only the deployment's rollback alarms (no function-error, throttle, stream-age, dead-letter, queue, drift, capture or monitor alarms)." },
+  rawInputExpiryDays: {
+    type: 'integer 1–3650 (days)',
+    doc: 'Raw inputs in the data bucket (`dead-letters/`, `capture/`, `capture-errors/`, `actuals/`) are deleted after this.',
+  },
+  rmseAlarmFactor: {
+    type: 'number 1–100',
+    doc: "The monitor alarms when a model version's RMSE on joined ground truth exceeds its training RMSE this many times (monitoring.md); only with `operationalAlarms`.",
+  },
+  operationalAlarms: {
+    type: '`true`, `false`',
+    doc: "`false` keeps only the deployment's rollback alarms (no function-error, throttle, stream-age, dead-letter, queue, drift, capture or monitor alarms).",
+  },
   captureSampleRate: { type: 'number 0–1', doc: 'CAPTURE_SAMPLE_RATE of the functions: the share of predictions captured for the monitor.' },
 });
 

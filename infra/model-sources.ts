@@ -71,7 +71,12 @@ export function uploadedLocationKey(source: ProjectModelSource): string {
 /** sha256 over the files' relative names and bytes, in order; 16 hex characters (64 bits). */
 function contentHash(dir: string, files: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(dir, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 

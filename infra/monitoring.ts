@@ -160,10 +160,16 @@ export class Monitoring extends Construct {
         resources: [bucket.arnForObjects(`${MONITORING_PREFIXES.capture}*`), bucket.arnForObjects(`${MONITORING_PREFIXES.captureErrors}*`)],
       }),
     );
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [bucket.bucketArn] }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [bucket.bucketArn] }),
+    );
     const bucketId = logicalIdOf(bucket);
     for (const prefix of [MONITORING_PREFIXES.capture, MONITORING_PREFIXES.captureErrors]) {
-      acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`, `Firehose names its objects under ${prefix} by time; only that prefix.`);
+      acknowledgeNag(
+        role,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+        `Firehose names its objects under ${prefix} by time; only that prefix.`,
+      );
     }
     return role;
   }
@@ -221,13 +227,32 @@ export class Monitoring extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${MONITORING_PREFIXES.capture}*`, `${MONITORING_PREFIXES.actuals}*`] } },
       }),
     );
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${MONITORING_PREFIXES.capture}*`), data.arnForObjects(`${MONITORING_PREFIXES.actuals}*`)] }));
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: props.referenceKeys.map((key) => props.referenceBucket.arnForObjects(key)) }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [data.arnForObjects(`${MONITORING_PREFIXES.capture}*`), data.arnForObjects(`${MONITORING_PREFIXES.actuals}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: props.referenceKeys.map((key) => props.referenceBucket.arnForObjects(key)) }),
+    );
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${MONITORING_PREFIXES.reports}*`)] }));
     const dataId = logicalIdOf(data);
-    acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.capture}*]`, 'Reads the capture objects Firehose named by time; only capture/.');
-    acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.actuals}*]`, 'Reads the ground-truth objects producers name by day; only actuals/.');
-    acknowledgeNag(role, `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.reports}*]`, 'Writes one report per period under monitoring/; only that prefix.');
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.capture}*]`,
+      'Reads the capture objects Firehose named by time; only capture/.',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.actuals}*]`,
+      'Reads the ground-truth objects producers name by day; only actuals/.',
+    );
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::<${dataId}.Arn>/${MONITORING_PREFIXES.reports}*]`,
+      'Writes one report per period under monitoring/; only that prefix.',
+    );
     new Rule(this, 'Schedule', {
       description: `Drift and quality report over the last ${settings.monitorPeriodDays} days of captured predictions`,
       schedule: Schedule.expression(settings.monitorSchedule),
@@ -239,9 +264,30 @@ export class Monitoring extends Construct {
   private createAlarms(namespace: string, settings: MonitoringSettings): void {
     const daily = (metricName: string, statistic: string) =>
       new Metric({ namespace, metricName, dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic, period: Duration.days(1) });
-    this.alarmAtLeast('DatasetDrift', daily('DatasetDrift', 'Maximum'), 1, 'The monitor found dataset drift: at least half of the inputs drifted from the training data.');
-    this.alarmAtLeast('DriftedInputs', daily(METRICS.driftedInputs, 'Maximum'), settings.driftedInputsAlarm, `At least ${settings.driftedInputsAlarm} input(s) drifted from the training data.`);
-    this.alarmAbove('CaptureDropped', new Metric({ namespace, metricName: METRICS.captureRecordsDropped, dimensionsMap: { service: POWERTOOLS_SERVICE_NAME }, statistic: 'Sum', period: Duration.minutes(5) }), 0, 'Capture records were dropped (Firehose down or throttling, or the buffer was full).');
+    this.alarmAtLeast(
+      'DatasetDrift',
+      daily('DatasetDrift', 'Maximum'),
+      1,
+      'The monitor found dataset drift: at least half of the inputs drifted from the training data.',
+    );
+    this.alarmAtLeast(
+      'DriftedInputs',
+      daily(METRICS.driftedInputs, 'Maximum'),
+      settings.driftedInputsAlarm,
+      `At least ${settings.driftedInputsAlarm} input(s) drifted from the training data.`,
+    );
+    this.alarmAbove(
+      'CaptureDropped',
+      new Metric({
+        namespace,
+        metricName: METRICS.captureRecordsDropped,
+        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      0,
+      'Capture records were dropped (Firehose down or throttling, or the buffer was full).',
+    );
     this.alarmAbove('MonitorErrors', this.monitor.function.metricErrors({ period: Duration.days(1) }), 0, 'The scheduled monitor failed.');
   }
 
@@ -254,6 +300,13 @@ export class Monitoring extends Construct {
   }
 
   private alarm(id: string, metric: IMetric, threshold: number, description: string, comparisonOperator: ComparisonOperator): Alarm {
-    return new Alarm(this, id, { metric, threshold, evaluationPeriods: 1, comparisonOperator, treatMissingData: TreatMissingData.NOT_BREACHING, alarmDescription: description });
+    return new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
   }
 }

@@ -36,7 +36,10 @@ export class PreTrafficHook extends Construct {
     super(scope, id);
     const { settings, version } = props;
     this.logGroup = new LogGroup(this, 'Logs', { retention: settings.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'PreTraffic hook of the live alias: invokes the new predict version, reports to CodeDeploy' });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'PreTraffic hook of the live alias: invokes the new predict version, reports to CodeDeploy',
+    });
     this.logGroup.grantWrite(this.role);
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [version.functionArn] }));
     this.function = new LambdaFunction(this, 'Function', {
@@ -47,7 +50,7 @@ export class PreTrafficHook extends Construct {
       memorySize: 256,
       // The new version's cold start (models fetched and checked) plus a few invocations.
       timeout: Duration.minutes(2),
-      description: 'Ride duration prediction: PreTraffic hook (checks a new version against its models\' examples)',
+      description: "Ride duration prediction: PreTraffic hook (checks a new version against its models' examples)",
       role: this.role,
       logGroup: this.logGroup,
       environment: { [PRETRAFFIC.targetEnv]: version.functionArn },

@@ -110,7 +110,8 @@ export class PredictRollout extends Construct {
     if (predefined) return predefined;
     const interval = Duration.minutes(minutes);
     return new LambdaDeploymentConfig(this, 'Config', {
-      trafficRouting: deployment === 'canary' ? TrafficRouting.timeBasedCanary({ interval, percentage }) : TrafficRouting.timeBasedLinear({ interval, percentage }),
+      trafficRouting:
+        deployment === 'canary' ? TrafficRouting.timeBasedCanary({ interval, percentage }) : TrafficRouting.timeBasedLinear({ interval, percentage }),
     });
   }
 

@@ -149,9 +149,7 @@ export class PredictStack extends Stack {
     this.predict.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.deadLetters}*`)] }),
     );
-    this.batch.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.tripData}*`)] }),
-    );
+    this.batch.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.tripData}*`)] }));
     // Listing trip-data/ only lets a missing month surface as "not found" rather than "access denied".
     this.batch.role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -162,9 +160,7 @@ export class PredictStack extends Stack {
     );
     // The output is staged in /tmp and sent with one PutObject: S3 shows an object only once its
     // upload completes, so a failed run leaves nothing partial and needs no Get or Delete.
-    this.batch.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)] }),
-    );
+    this.batch.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.arnForObjects(`${DATA_PREFIXES.predictions}*`)] }));
     const dataId = logicalIdOf(data);
     for (const [role, prefixes] of [
       [this.predict.role, [DATA_PREFIXES.deadLetters]],
@@ -195,8 +191,14 @@ export class PredictStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'POST {ApiUrl}predict, GET {ApiUrl}health' });
     new CfnOutput(this, 'InputStreamName', { value: this.streams.input.streamName, description: 'put ride events here' });
     new CfnOutput(this, 'ProducerPolicyArn', { value: this.streams.producerPolicy.managedPolicyArn, description: 'attach to who may put ride events' });
-    new CfnOutput(this, 'ActualsLocation', { value: `s3://${this.buckets.data.bucketName}/${MONITORING_PREFIXES.actuals}`, description: 'put ground truth here: dt=<YYYY-MM-DD of the ride>/<file>.csv|.jsonl|.parquet with ride_id, actual_<model>' });
-    new CfnOutput(this, 'ActualsProducerPolicyArn', { value: this.monitoring.actualsProducerPolicy.managedPolicyArn, description: 'attach to who may put ground truth under actuals/' });
+    new CfnOutput(this, 'ActualsLocation', {
+      value: `s3://${this.buckets.data.bucketName}/${MONITORING_PREFIXES.actuals}`,
+      description: 'put ground truth here: dt=<YYYY-MM-DD of the ride>/<file>.csv|.jsonl|.parquet with ride_id, actual_<model>',
+    });
+    new CfnOutput(this, 'ActualsProducerPolicyArn', {
+      value: this.monitoring.actualsProducerPolicy.managedPolicyArn,
+      description: 'attach to who may put ground truth under actuals/',
+    });
     if (this.api.invokePolicy) {
       new CfnOutput(this, 'InvokePolicyArn', { value: this.api.invokePolicy.managedPolicyArn, description: 'attach to who may call POST /predict (SigV4)' });
     }

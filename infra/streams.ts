@@ -20,9 +20,14 @@ export class PredictionStreams extends Construct {
   /** for ride-event producers: put records on the input stream, nothing else */
   readonly producerPolicy: ManagedPolicy;
 
-  constructor(scope: Construct, id: string, private readonly settings: PredictSettings) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly settings: PredictSettings,
+  ) {
     super(scope, id);
-    const capacity = settings.shardCount === undefined ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount: settings.shardCount };
+    const capacity =
+      settings.shardCount === undefined ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount: settings.shardCount };
     const streamProps = { ...capacity, encryption: StreamEncryption.MANAGED, retentionPeriod: Duration.hours(24), removalPolicy: RemovalPolicy.DESTROY };
     this.input = new Stream(this, 'RideEvents', streamProps);
     this.output = new Stream(this, 'RidePredictions', streamProps);

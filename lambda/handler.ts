@@ -46,7 +46,8 @@ export const modelsSettled: Promise<void> = services.models.get().then(
 const EVENT_SOURCES: readonly EventSource[] = [httpSource, kinesisSource, preTrafficSource, monitorSource, batchSource];
 
 export type SupportedEvent = APIGatewayProxyEventV2 | KinesisStreamEvent | BatchRequest | MonitorEvent | PreTrafficCheck;
-export type SupportedResult = APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult | PreTrafficCheckResult;
+export type SupportedResult =
+  APIGatewayProxyStructuredResultV2 | KinesisStreamBatchResponse | TestRunResponse | BatchSummary | MonitorResult | PreTrafficCheckResult;
 
 /**
  * Routes each event to its source's handler by the event's shape. The invocation's shadow runs,

@@ -100,16 +100,29 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     });
     return model;
   };
-  const refresh = config.modelRefreshSeconds === undefined ? undefined : new ModelRefresher({ intervalMs: config.modelRefreshSeconds * 1000, load, fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous), log: logger, onOutcome: (outcome) => metrics.modelRefresh(outcome),
-    allowContractChange: config.modelRefreshAllowContractChange, // issue 28
-  });
+  const refresh =
+    config.modelRefreshSeconds === undefined
+      ? undefined
+      : new ModelRefresher({
+          intervalMs: config.modelRefreshSeconds * 1000,
+          load,
+          fingerprint: (spec, previous) => fingerprintModel(spec, s3, previous),
+          log: logger,
+          onOutcome: (outcome) => metrics.modelRefresh(outcome),
+          allowContractChange: config.modelRefreshAllowContractChange, // issue 28
+        });
   // Every model starts loading at once; each is fetched once and cached on its own, so one that
   // cannot load leaves the others serving.
   const models = new ModelSetCache(config.models, refresh ? (spec) => refresh.loadWatched(spec) : load, {
     ...(shadows ? { onModelRun: shadows.onModelRun } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
     // One line per failed load, naming the model and why (no stack: the reason is the message).
-    onLoadFailed: overrides.onModelLoadFailed ?? ((failure) => logger.error(failure.permanent ? 'model cannot be loaded; the other models keep serving' : 'model load failed; a later request retries', { ...failure })),
+    onLoadFailed:
+      overrides.onModelLoadFailed ??
+      ((failure) =>
+        logger.error(failure.permanent ? 'model cannot be loaded; the other models keep serving' : 'model load failed; a later request retries', {
+          ...failure,
+        })),
   });
   refresh?.watch(models);
   // Every request, record batch and job takes its set here: the hot-swap check is started (never awaited) on the way.
@@ -125,7 +138,8 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   // The one inference path: every protocol calls it; it tells metrics, capture (with the shadows' outputs) once per inference.
   const dataplane = createDataplane({
     observe: allOf(metrics.observe, capture && shadows ? withShadowOutputs(capture.observe, shadows) : capture?.observe),
-    onObserverError: (error, event) => logger.error('prediction observer failed', { error: error as Error, ...(event?.traceId !== undefined ? { trace_id: event.traceId } : {}) }),
+    onObserverError: (error, event) =>
+      logger.error('prediction observer failed', { error: error as Error, ...(event?.traceId !== undefined ? { trace_id: event.traceId } : {}) }),
   });
   return {
     capture,
@@ -142,14 +156,25 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       modelStatus: () => models.status(),
       maxBodyBytes: config.http.maxBodyBytes,
       maxRidesPerRequest: config.http.maxRidesPerRequest,
-      onUnexpectedError: (error, traceId) => logger.error('unexpected error', { error: error as Error, ...(traceId !== undefined ? { trace_id: traceId } : {}) }),
+      onUnexpectedError: (error, traceId) =>
+        logger.error('unexpected error', { error: error as Error, ...(traceId !== undefined ? { trace_id: traceId } : {}) }),
       dataplane,
       onServiceFailure: () => metrics.failed(),
     },
     stream: () => {
       // Imported here, not at the top: see Runtime.stream (a chunk of its own in the asset).
       stream ??= import('./protocols/kinesis/stream-deps.js').then(({ createStreamDeps }) =>
-        createStreamDeps({ config, logger, serviceName: SERVICE_NAME, s3, getModels, dataplane, serviceMetrics: metrics, kinesis: overrides.kinesis, metrics: overrides.metrics }),
+        createStreamDeps({
+          config,
+          logger,
+          serviceName: SERVICE_NAME,
+          s3,
+          getModels,
+          dataplane,
+          serviceMetrics: metrics,
+          kinesis: overrides.kinesis,
+          metrics: overrides.metrics,
+        }),
       );
       return stream;
     },
@@ -195,7 +220,16 @@ function loadShadows(config: Config, s3: S3Client, logger: Logger, metrics: Serv
   const loads = config.shadowModels.map((spec) => ({ name: spec.name, load: loadServedModel(spec, s3) }));
   return new ShadowModels(loads, {
     compared: (c) => {
-      logger.info('shadow comparison', { model: c.model, modelVersion: c.version, shadowVersion: c.shadowVersion, rows: c.rows, compared: c.compared, meanAbsDiff: c.meanAbsDiff, p95AbsDiff: c.p95AbsDiff, maxAbsDiff: c.maxAbsDiff });
+      logger.info('shadow comparison', {
+        model: c.model,
+        modelVersion: c.version,
+        shadowVersion: c.shadowVersion,
+        rows: c.rows,
+        compared: c.compared,
+        meanAbsDiff: c.meanAbsDiff,
+        p95AbsDiff: c.p95AbsDiff,
+        maxAbsDiff: c.maxAbsDiff,
+      });
       metrics.shadowCompared(c);
     },
     failed: (model, reason, error) => {

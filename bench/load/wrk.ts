@@ -44,10 +44,7 @@ export function wrkArgs(options: LoadOptions, script: string): string[] {
 
 export async function runWrk(options: LoadOptions): Promise<LoadResult> {
   const script = join(options.workDir, 'post.lua');
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.body = '${options.body}'\nwrk.headers["Content-Type"] = "application/json"\n`,
-  );
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${options.body}'\nwrk.headers["Content-Type"] = "application/json"\n`);
   const { stdout } = await exec('wrk', wrkArgs(options, script), { timeout: (options.seconds + 30) * 1000 });
   return parseWrkOutput(stdout);
 }

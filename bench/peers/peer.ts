@@ -84,9 +84,13 @@ async function fitPeer(context: BenchContext): Promise<TrainedPeer> {
   const expectedFile = join(modelDir, 'expected.json');
   writeFileSync(probesFile, JSON.stringify(probes));
   const modelFile = join(modelDir, 'lin_reg.bin');
-  const { stdout } = await exec(PYTHON, [join(context.root, 'bench', 'peers', 'train.py'), csv, modelFile, '--probes', probesFile, '--expected', expectedFile], {
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await exec(
+    PYTHON,
+    [join(context.root, 'bench', 'peers', 'train.py'), csv, modelFile, '--probes', probesFile, '--expected', expectedFile],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
   const summary = JSON.parse(stdout.trim().split('\n').pop() as string) as { rows: number };
   return { modelDir, modelFile, expected: JSON.parse(readFileSync(expectedFile, 'utf8')) as number[], trainRows: summary.rows };
 }

@@ -41,7 +41,8 @@ export async function run(context: BenchContext): Promise<Section> {
   const model = await OnnxModel.fromBytes(new Uint8Array(readFileSync(join(context.root, 'models', 'model.onnx'))));
   const service = createModelSet([createServedModel({ name: 'duration', version: 'bench', runner: model, preprocessing: RIDE_FEATURES, source: 'bench' })]);
   const deps: HttpDeps = {
-    getModels: () => Promise.resolve(service), dataplane: testDataplane(),
+    getModels: () => Promise.resolve(service),
+    dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => context.log(`unexpected: ${String(error)}`),
@@ -56,7 +57,7 @@ export async function run(context: BenchContext): Promise<Section> {
     id: 'api-handler',
     title: 'API handler (in process)',
     method:
-      'One `handleApiGatewayEvent` call per request on a payload-2.0 `POST /predict` event with the course\'s ride: routing, ' +
+      "One `handleApiGatewayEvent` call per request on a payload-2.0 `POST /predict` event with the course's ride: routing, " +
       `body decode, JSON parse, validation, model call, reply. Median sample (min–max) over ${samples} samples, each a loop after a warm-up.`,
     tables: [{ columns: ['per request', 'requests/s (one core, sequential)'], rows: [[`${fmtSummary(perRequest)} µs`, fmt(1e6 / perRequest.median)]] }],
     notes: [],

@@ -42,7 +42,10 @@ async function runPeerBatch(context: BenchContext, modelFile: string, rows: numb
   const output = join(context.workDir, `batch-${rows}-peer-predictions.csv`);
   if (!existsSync(input)) await exportTripsCsv({ ...BATCH_INPUT, rows }, input);
   const started = performance.now();
-  const { stdout } = await exec(PYTHON, [join(context.root, 'bench', 'peers', 'score.py'), input, modelFile, output, 'peer'], { maxBuffer: 1 << 20, timeout: 15 * 60_000 });
+  const { stdout } = await exec(PYTHON, [join(context.root, 'bench', 'peers', 'score.py'), input, modelFile, output, 'peer'], {
+    maxBuffer: 1 << 20,
+    timeout: 15 * 60_000,
+  });
   const wallSeconds = (performance.now() - started) / 1000;
   rmSync(output, { force: true });
   const r = JSON.parse(stdout.trim().split('\n').pop() as string) as { rows_in: number; rows_scored: number; seconds: number; peak_rss_bytes: number };
@@ -105,16 +108,19 @@ export async function run(context: BenchContext): Promise<Section> {
   }
   return {
     id: 'batch-peer',
-    title: 'Batch: the course\'s pandas scorer',
+    title: "Batch: the course's pandas scorer",
     method:
       `Generated trips for ${BATCH_INPUT.year}-${String(BATCH_INPUT.month).padStart(2, '0')} (${BATCH_INPUT.nullRate * 100}% rows with a null zone or distance), ` +
-      'scored end to end in a fresh process: read, the course\'s 1–60 min filter, features, predict, write. Rows/s is input rows over the process\'s whole life (spawn → exit: interpreter or node start, modules, model load included, as a scheduled job pays them). The course\'s scorer is bench/peers/score.py, the one pandas scorer every batch row uses ' +
-      '(its score.py without Prefect/MLflow; Debian has no pyarrow, so it reads and writes CSV); ours reads and writes parquet. Peak RSS is the process\'s maximum resident set. ' +
+      "scored end to end in a fresh process: read, the course's 1–60 min filter, features, predict, write. Rows/s is input rows over the process's whole life (spawn → exit: interpreter or node start, modules, model load included, as a scheduled job pays them). The course's scorer is bench/peers/score.py, the one pandas scorer every batch row uses " +
+      "(its score.py without Prefect/MLflow; Debian has no pyarrow, so it reads and writes CSV); ours reads and writes parquet. Peak RSS is the process's maximum resident set. " +
       '200k rows: median of 3 runs (min–max); 3M rows: 1 run.',
     tables: [{ columns: ['rows', 'scorer', 'input rows/s', 'peak RSS MiB', 'rows scored', 'runs'], rows }],
     notes,
     targets,
-    commands: ['npm run bench -- --only batch', `${PYTHON} bench/peers/score.py bench/results/work/batch-<rows>.csv bench/results/work/peer/lin_reg.bin out.csv`],
+    commands: [
+      'npm run bench -- --only batch',
+      `${PYTHON} bench/peers/score.py bench/results/work/batch-<rows>.csv bench/results/work/peer/lin_reg.bin out.csv`,
+    ],
     data,
   };
 }

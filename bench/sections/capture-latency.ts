@@ -57,15 +57,25 @@ export async function run(context: BenchContext): Promise<Section> {
   try {
     await s3.createBucket(LOCAL.modelBucket);
     for (const { key, path } of bundled.stack.models.uploads) await s3.put(LOCAL.modelBucket, key, new Uint8Array(readFileSync(path)));
-    const env = (extra: Record<string, string>) => ({ ...bundled.predict.environment, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint, ...extra });
+    const env = (extra: Record<string, string>) => ({
+      ...bundled.predict.environment,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
+      ...extra,
+    });
     const asset = bundled.predict.assetDir;
     const variants: Variant[] = [
       { label: 'capture off', assetDir: asset, env: env({ CAPTURE_LOCATION: '' }) },
-      { label: 'capture on, the template\'s settings (records sent once the oldest has waited 1 s)', assetDir: asset, env: env({}) },
+      { label: "capture on, the template's settings (records sent once the oldest has waited 1 s)", assetDir: asset, env: env({}) },
       { label: 'capture on, a send after every invocation (CAPTURE_FLUSH_INTERVAL_MS=0)', assetDir: asset, env: env({ CAPTURE_FLUSH_INTERVAL_MS: '0' }) },
     ];
     const before = context.smoke ? undefined : await bundleBefore(context, join(context.workDir, 'capture-latency', 'before'), asset);
-    if (before) variants.push({ label: `before: main at ${BEFORE_REV} (capture sent in the handler, before the reply; template settings)`, assetDir: before, env: env({}) });
+    if (before)
+      variants.push({
+        label: `before: main at ${BEFORE_REV} (capture sent in the handler, before the reply; template settings)`,
+        assetDir: before,
+        env: env({}),
+      });
 
     for (const variant of variants) started.push(await startWarm(bundled.predict, variant, firehose));
     // Alternating blocks, so that load from other work falls on every variant alike.
@@ -74,7 +84,8 @@ export async function run(context: BenchContext): Promise<Section> {
       context.log(`capture-latency: round ${round + 1}/${rounds}`);
     }
     const shutdownRuns: Array<{ ms: number; delivered: number; killed: boolean }> = [];
-    for (let i = 0; i < shutdowns; i++) shutdownRuns.push(await shutdownWithHeldRecords(bundled.predict, env({ CAPTURE_FLUSH_INTERVAL_MS: '600000' }), firehose, i));
+    for (let i = 0; i < shutdowns; i++)
+      shutdownRuns.push(await shutdownWithHeldRecords(bundled.predict, env({ CAPTURE_FLUSH_INTERVAL_MS: '600000' }), firehose, i));
 
     const rows = started.map((r) => {
       const reply = summarize(r.replies);
@@ -99,7 +110,7 @@ export async function run(context: BenchContext): Promise<Section> {
       },
       {
         name: `nothing lost on shutdown: ${HELD_AT_SHUTDOWN} records held across invocations, then SIGTERM as Lambda sends it (extension registered), Firehose answering after ${FIREHOSE_DELAY_MS} ms`,
-        target: 'all delivered, exit within Lambda\'s 500 ms',
+        target: "all delivered, exit within Lambda's 500 ms",
         measured: `${shutdownRuns.map((s) => s.delivered).join(', ')} of ${HELD_AT_SHUTDOWN} delivered; SIGTERM → exit ${fmtSummary(shutdownMs)} ms`,
         met: allDelivered && shutdownMs.max < 500,
       },
@@ -109,14 +120,28 @@ export async function run(context: BenchContext): Promise<Section> {
       title: 'Capture after the reply: reply time and billed time under the runtime client',
       method:
         'The synthesized asset (one process per configuration, kept warm) runs under aws-lambda-ric against the loopback Runtime API emulator, which speaks the Extensions API as Lambda documents it: ' +
-        'an invocation\'s Invoke phase ends only when the runtime and every registered extension have asked for the next event, and only then is the next event handed over. ' +
+        "an invocation's Invoke phase ends only when the runtime and every registered extension have asked for the next event, and only then is the next event handed over. " +
         `Capture goes to a loopback Firehose peer that answers every PutRecordBatch after ${FIREHOSE_DELAY_MS} ms. Each configuration gets ${perRound} sequential API Gateway POST /predict invocations of the course's ride per round, ${rounds} rounds, ` +
         'configurations alternating; reply = event handed over → result posted (what the caller waits for), Invoke phase = → the runtime and the extension both asked for more (what Lambda bills). ' +
         `Shutdown: a fresh process holds ${HELD_AT_SHUTDOWN} records (CAPTURE_FLUSH_INTERVAL_MS=600000), then gets SIGTERM and, as Lambda does, SIGKILL 500 ms later if still alive; ${shutdowns} runs.`,
       tables: [
         {
-          columns: ['configuration', 'reply ms, median (min–max)', 'reply p90 ms', 'Invoke phase (billed) ms, median (min–max)', 'Invoke phase mean ms', 'Firehose calls per invocation'],
-          rows: rows.map(({ r, reply, replyP90, phase, phaseMean, callsPerInvocation }) => [r.variant.label, fmtSummary(reply), fmt(replyP90), fmtSummary(phase), fmt(phaseMean), fmt(callsPerInvocation)]),
+          columns: [
+            'configuration',
+            'reply ms, median (min–max)',
+            'reply p90 ms',
+            'Invoke phase (billed) ms, median (min–max)',
+            'Invoke phase mean ms',
+            'Firehose calls per invocation',
+          ],
+          rows: rows.map(({ r, reply, replyP90, phase, phaseMean, callsPerInvocation }) => [
+            r.variant.label,
+            fmtSummary(reply),
+            fmt(replyP90),
+            fmtSummary(phase),
+            fmt(phaseMean),
+            fmt(callsPerInvocation),
+          ]),
         },
         {
           caption: 'Shutdown with held records',
@@ -126,11 +151,14 @@ export async function run(context: BenchContext): Promise<Section> {
       ],
       notes: [
         'The work after a reply (shadow runs settle, EMF metrics, the capture send when due) starts once the runtime client has posted the reply; the internal extension asks for its next event only when it is done, so Lambda freezes the process after it. The caller does not wait for it; Lambda bills it (the Invoke phase column).',
-        'With the template\'s settings a busy function sends capture about once a second, so most invocations bill no Firehose call; the records waiting meanwhile go out on SIGTERM when Lambda ends the environment.',
+        "With the template's settings a busy function sends capture about once a second, so most invocations bill no Firehose call; the records waiting meanwhile go out on SIGTERM when Lambda ends the environment.",
       ],
       targets,
       commands: ['npm run bench -- --only capture-latency'],
-      data: { variants: rows.map(({ r, reply, phase, phaseMean, callsPerInvocation }) => ({ label: r.variant.label, reply, phase, phaseMean, callsPerInvocation })), shutdown: shutdownRuns },
+      data: {
+        variants: rows.map(({ r, reply, phase, phaseMean, callsPerInvocation }) => ({ label: r.variant.label, reply, phase, phaseMean, callsPerInvocation })),
+        shutdown: shutdownRuns,
+      },
     };
   } finally {
     for (const running of started) {
@@ -145,7 +173,13 @@ export async function run(context: BenchContext): Promise<Section> {
 
 async function startWarm(fn: SynthesizedFunction, variant: Variant, firehose: LocalFirehose): Promise<Running> {
   const api = await startRuntimeApi();
-  const lambda = startLambdaProcess({ assetDir: variant.assetDir, handler: fn.handler, runtimeApi: api.address, memoryMb: fn.memoryMb, environment: variant.env });
+  const lambda = startLambdaProcess({
+    assetDir: variant.assetDir,
+    handler: fn.handler,
+    runtimeApi: api.address,
+    memoryMb: fn.memoryMb,
+    environment: variant.env,
+  });
   const running: Running = { variant, api, lambda, replies: [], phases: [], calls: 0 };
   // Warm-up: the first invocations compile the hot path; not counted.
   await invokeBlock(running, firehose, 20, -1);
@@ -160,7 +194,8 @@ async function invokeBlock(running: Running, firehose: LocalFirehose, count: num
   for (let i = 0; i < count; i++) {
     const event = apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) });
     const result = await running.api.invoke({ ...event, requestContext: { ...event.requestContext, requestId: `r${round}-${i}` } });
-    if (result.kind !== 'response' || (result.body as { statusCode?: number }).statusCode !== 200) throw new Error(`${running.variant.label}: ${JSON.stringify(result)}\n${running.lambda.output().slice(-2000)}`);
+    if (result.kind !== 'response' || (result.body as { statusCode?: number }).statusCode !== 200)
+      throw new Error(`${running.variant.label}: ${JSON.stringify(result)}\n${running.lambda.output().slice(-2000)}`);
     const timing = await running.api.finished(result.requestId);
     running.replies.push(timing.replyMs);
     running.phases.push(timing.durationMs);
@@ -168,7 +203,12 @@ async function invokeBlock(running: Running, firehose: LocalFirehose, count: num
   running.calls += firehose.calls.length - callsBefore;
 }
 
-async function shutdownWithHeldRecords(fn: SynthesizedFunction, env: Record<string, string>, firehose: LocalFirehose, run: number): Promise<{ ms: number; delivered: number; killed: boolean }> {
+async function shutdownWithHeldRecords(
+  fn: SynthesizedFunction,
+  env: Record<string, string>,
+  firehose: LocalFirehose,
+  run: number,
+): Promise<{ ms: number; delivered: number; killed: boolean }> {
   const api = await startRuntimeApi();
   const lambda = startLambdaProcess({ assetDir: fn.assetDir, handler: fn.handler, runtimeApi: api.address, memoryMb: fn.memoryMb, environment: env });
   try {
@@ -181,7 +221,12 @@ async function shutdownWithHeldRecords(fn: SynthesizedFunction, env: Record<stri
     const started = performance.now();
     const outcome = await lambda.shutDown(api.shutdownPlan());
     const ms = performance.now() - started;
-    const delivered = new Set(firehose.lines(LOCAL.captureStream).map((line) => (JSON.parse(line) as { id: string }).id).filter((id) => id.startsWith(prefix))).size;
+    const delivered = new Set(
+      firehose
+        .lines(LOCAL.captureStream)
+        .map((line) => (JSON.parse(line) as { id: string }).id)
+        .filter((id) => id.startsWith(prefix)),
+    ).size;
     return { ms, delivered, killed: outcome.killedAtLimit };
   } finally {
     await lambda.stop();
@@ -203,7 +248,12 @@ async function bundleBefore(context: BenchContext, dir: string, currentAsset: st
   }
   symlinkSync(join(context.root, 'node_modules'), join(source, 'node_modules'));
   const assetDir = join(dir, 'asset');
-  await build({ ...bundleOptions(LAMBDA_ENTRIES, assetDir), entryPoints: { index: join(source, 'lambda', 'entry.mts') }, absWorkingDir: source, logLevel: 'silent' });
+  await build({
+    ...bundleOptions(LAMBDA_ENTRIES, assetDir),
+    entryPoints: { index: join(source, 'lambda', 'entry.mts') },
+    absWorkingDir: source,
+    logLevel: 'silent',
+  });
   symlinkSync(join(currentAsset, 'node_modules'), join(assetDir, 'node_modules'));
   return assetDir;
 }

@@ -13,7 +13,6 @@ interface ColdStart {
   modelLoadMs?: number;
 }
 
-
 /** Issue 23's target (c) (issue 13's was 250 ms): `npm start` → first prediction. */
 const TARGET_MS = 200;
 /** One cold start: spawn the server, wait for its "listening" log line, POST /predict, stop it. */
@@ -75,7 +74,7 @@ export async function run(context: BenchContext): Promise<Section> {
       id: 'cold-start',
       title: 'Cold start: process start → first prediction (model from local S3)',
       method:
-        'Spawns `node lambda/local/launch.cjs server` (what `npm start` runs: it reuses .build/local/server.mjs, the build recipe\'s bundle, rebuilding it only when a source changed; the warm-up run builds it) with MODEL_LOCATION=s3://… on an in-process s3rver, ' +
+        "Spawns `node lambda/local/launch.cjs server` (what `npm start` runs: it reuses .build/local/server.mjs, the build recipe's bundle, rebuilding it only when a source changed; the warm-up run builds it) with MODEL_LOCATION=s3://… on an in-process s3rver, " +
         'waits for its "listening" log line, then POSTs the course\'s ride; the clock runs from spawn to the 200 reply. The model fetch starts at ' +
         `process start (createRuntime warms the cache), so it overlaps module loading. ${runs} runs after one warm-up run; median (min–max).`,
       tables: [
@@ -83,7 +82,7 @@ export async function run(context: BenchContext): Promise<Section> {
           columns: ['phase', 'ms'],
           rows: [
             ['spawn → listening', fmtSummary(listening)],
-            ['model fetch + session (server\'s own log)', load ? fmtSummary(load) : 'n/a'],
+            ["model fetch + session (server's own log)", load ? fmtSummary(load) : 'n/a'],
             ['spawn → first prediction', fmtSummary(total)],
           ],
         },

@@ -71,7 +71,7 @@ export async function run(context: BenchContext): Promise<Section> {
   // Web: one invocation per prediction. The warm invocation's Invoke phase under the runtime client
   // (deploy section: the reply and the work after it) is what Lambda bills; the in-process handler time is the floor.
   const webMs = deploy?.warmMs?.median ?? (apiHandler?.perRequest ? apiHandler.perRequest.median / 1000 : undefined);
-  const webSource = deploy?.warmMs ? 'warm invocation\'s Invoke phase under aws-lambda-ric (deploy section)' : 'in-process handler (api-handler section)';
+  const webSource = deploy?.warmMs ? "warm invocation's Invoke phase under aws-lambda-ric (deploy section)" : 'in-process handler (api-handler section)';
   if (webMs !== undefined) {
     for (const [label, memory] of [
       [`deployed memory (${memoryMb} MB)`, memoryMb],
@@ -79,10 +79,15 @@ export async function run(context: BenchContext): Promise<Section> {
     ] as const) {
       for (const arch of LAMBDA_ARCHITECTURES) {
         const lambda = lambdaCost(webMs, memory, arch, 1e6);
-        rows.push([`web: API Gateway HTTP API + Lambda, ${label}`, arch, `${fmt(webMs)} ms → billed ${billedMs(webMs)} ms (${webSource})`, dollars(lambda + PRICES.httpApiPerMillionRequests)]);
+        rows.push([
+          `web: API Gateway HTTP API + Lambda, ${label}`,
+          arch,
+          `${fmt(webMs)} ms → billed ${billedMs(webMs)} ms (${webSource})`,
+          dollars(lambda + PRICES.httpApiPerMillionRequests),
+        ]);
       }
     }
-  } else notes.push('Web rows need the deploy or api-handler section\'s results (run them first).');
+  } else notes.push("Web rows need the deploy or api-handler section's results (run them first).");
 
   // Stream: Lambda per 100-record event, plus one PUT payload unit per record in and out, plus shard-hours.
   const perEvent = kinesis?.output ? /^\s*100 records, written to kinesalite:\s*([\d.]+) ms\/event/m.exec(kinesis.output) : null;
@@ -98,7 +103,7 @@ export async function run(context: BenchContext): Promise<Section> {
         `${dollars(lambda + putUnits)} + the streams' hourly floor (idle table)`,
       ]);
     }
-  } else notes.push('Stream rows need the kinesis section\'s results.');
+  } else notes.push("Stream rows need the kinesis section's results.");
 
   // Batch: one invocation per file; per million input rows at the measured 3M-row rate.
   const big = batch?.['3000000']?.ours ?? Object.values(batch ?? {}).find((b) => b.ours)?.ours;
@@ -106,9 +111,14 @@ export async function run(context: BenchContext): Promise<Section> {
   if (big) {
     const msPerMillion = (bigSeconds / big.rowsIn) * 1e6 * 1000;
     for (const arch of LAMBDA_ARCHITECTURES) {
-      rows.push([`batch: Lambda (${batchMemoryMb} MB), per million input rows`, arch, `${fmt(bigSeconds)} s for ${fmt(big.rowsIn)} rows, process start → exit (batch-peer section)`, dollars(lambdaCost(msPerMillion, batchMemoryMb, arch, 1))]);
+      rows.push([
+        `batch: Lambda (${batchMemoryMb} MB), per million input rows`,
+        arch,
+        `${fmt(bigSeconds)} s for ${fmt(big.rowsIn)} rows, process start → exit (batch-peer section)`,
+        dollars(lambdaCost(msPerMillion, batchMemoryMb, arch, 1)),
+      ]);
     }
-  } else notes.push('Batch rows need the batch-peer section\'s results.');
+  } else notes.push("Batch rows need the batch-peer section's results.");
 
   // The course's Flask container on the smallest always-on instance: a fixed monthly price.
   const peerBest = http?.points.filter((p) => p.side === 'peer').reduce((best, p) => Math.max(best, p.requestsPerSecond), 0);
@@ -117,7 +127,7 @@ export async function run(context: BenchContext): Promise<Section> {
     `course: Flask container on ${PRICES.flaskInstance.name}, always on`,
     'arm64',
     peerBest ? `at most ${fmt(peerBest)} req/s (its best on 2 cores here, http section); an instance half that size serves less` : 'throughput not measured',
-    `$${fmt(monthly)}/month whatever the traffic: ${dollars((monthly / (2.628e6)) * 1e6)} per million at 1 req/s average` +
+    `$${fmt(monthly)}/month whatever the traffic: ${dollars((monthly / 2.628e6) * 1e6)} per million at 1 req/s average` +
       (peerBest ? `; ${dollars((PRICES.flaskInstance.perHour / (peerBest * 3600)) * 1e6)} per million if saturated at ${fmt(peerBest)} req/s` : ''),
   ]);
 
@@ -135,7 +145,7 @@ export async function run(context: BenchContext): Promise<Section> {
       `$${PRICES.lambdaPerMillionRequests} per million requests (x86_64 only, see below); API Gateway HTTP API $${PRICES.httpApiPerMillionRequests} per million (first 300 M); Kinesis $${PRICES.kinesisShardHour} per shard-hour and ` +
       `$${PRICES.kinesisPerMillionPutUnits} per million 25 KB PUT payload units; ${PRICES.flaskInstance.name} $${PRICES.flaskInstance.perHour}/h. ` +
       'Durations are measured by this suite (the column says where); Lambda bills each invocation rounded up to the millisecond, so anything under 1 ms costs 1 ms. ' +
-      'Stream: one invocation per 100 records (the batch size), one PUT payload unit per ride in and per prediction out (provisioned pricing); the streams\' hourly charge is a monthly floor, not per prediction: it is in the idle table. ' +
+      "Stream: one invocation per 100 records (the batch size), one PUT payload unit per ride in and per prediction out (provisioned pricing); the streams' hourly charge is a monthly floor, not per prediction: it is in the idle table. " +
       'Not included: prediction capture (Firehose ingestion, see bench/capture.ts), CloudWatch Logs, data transfer, S3 requests.',
     tables: [table, idle.table],
     notes,
@@ -165,13 +175,22 @@ interface IdleCount {
 function idleCount(context: Record<string, unknown>): IdleCount {
   const app = createTestApp({ context });
   try {
-    const resources = Object.values(Template.fromStack(addPredictStack(app.app, undefined)).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>);
+    const resources = Object.values(
+      Template.fromStack(addPredictStack(app.app, undefined)).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+    );
     const ofType = (type: string) => resources.filter((r) => r.Type === type).map((r) => r.Properties ?? {});
     const streams = ofType('AWS::Kinesis::Stream');
     const onDemand = streams.filter((p) => (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND').length;
     const shards = streams.reduce((sum, p) => sum + Number(p.ShardCount ?? 0), 0);
-    const alarms = ofType('AWS::CloudWatch::Alarm').map((p) => ({ metrics: p.MetricName ? 1 : ((p.Metrics as Array<{ MetricStat?: unknown }> | undefined) ?? []).filter((m) => m.MetricStat).length, highResolution: Number(p.Period ?? 60) < 60 }));
-    const alarmDollars = alarms.reduce((sum, a) => sum + a.metrics * (a.highResolution ? PRICES.idle.cloudWatchAlarmMetricMonth.highResolution : PRICES.idle.cloudWatchAlarmMetricMonth.standard), 0);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map((p) => ({
+      metrics: p.MetricName ? 1 : ((p.Metrics as Array<{ MetricStat?: unknown }> | undefined) ?? []).filter((m) => m.MetricStat).length,
+      highResolution: Number(p.Period ?? 60) < 60,
+    }));
+    const alarmDollars = alarms.reduce(
+      (sum, a) =>
+        sum + a.metrics * (a.highResolution ? PRICES.idle.cloudWatchAlarmMetricMonth.highResolution : PRICES.idle.cloudWatchAlarmMetricMonth.standard),
+      0,
+    );
     const logGroups = ofType('AWS::Logs::LogGroup');
     const streamDollars = (onDemand * PRICES.idle.kinesisOnDemandStreamHour + shards * PRICES.kinesisShardHour) * HOURS_PER_MONTH;
     return {
@@ -202,20 +221,47 @@ function idleCount(context: Record<string, unknown>): IdleCount {
 function idleCost(batchRunDollars: number | undefined): { table: Table; monthly: { default: number; demo: number }; notes: string[] } {
   const standard = idleCount({});
   const demo = idleCount({ preset: 'demo' });
-  const streamsOf = (c: IdleCount) => `${c.streams}: ${c.onDemand > 0 ? `${c.onDemand} on-demand` : ''}${c.onDemand > 0 && c.shards > 0 ? ', ' : ''}${c.shards > 0 ? `${c.shards} provisioned shards` : ''}`;
+  const streamsOf = (c: IdleCount) =>
+    `${c.streams}: ${c.onDemand > 0 ? `${c.onDemand} on-demand` : ''}${c.onDemand > 0 && c.shards > 0 ? ', ' : ''}${c.shards > 0 ? `${c.shards} provisioned shards` : ''}`;
   const rows: (string | number)[][] = [
-    ['Kinesis streams (ride events in, predictions out)', `${streamsOf(standard)} (the default)`, `$${PRICES.idle.kinesisOnDemandStreamHour} per on-demand stream-hour`, `$${fmt(standard.streamDollars)}`],
+    [
+      'Kinesis streams (ride events in, predictions out)',
+      `${streamsOf(standard)} (the default)`,
+      `$${PRICES.idle.kinesisOnDemandStreamHour} per on-demand stream-hour`,
+      `$${fmt(standard.streamDollars)}`,
+    ],
     ['  with `-c preset=demo`', streamsOf(demo), `$${PRICES.kinesisShardHour} per shard-hour`, `$${fmt(demo.streamDollars)}`],
-    ['CloudWatch alarms', `${standard.alarms}, ${standard.alarmMetrics} metrics, ${standard.highResolution ? 'some' : 'none'} high-resolution`, `$${PRICES.idle.cloudWatchAlarmMetricMonth.standard} per alarm metric-month`, `$${fmt(standard.alarmDollars)}`],
+    [
+      'CloudWatch alarms',
+      `${standard.alarms}, ${standard.alarmMetrics} metrics, ${standard.highResolution ? 'some' : 'none'} high-resolution`,
+      `$${PRICES.idle.cloudWatchAlarmMetricMonth.standard} per alarm metric-month`,
+      `$${fmt(standard.alarmDollars)}`,
+    ],
     ['  with `-c preset=demo`', `${demo.alarms} (the deployment's rollback alarms), ${demo.alarmMetrics} metrics`, '', `$${fmt(demo.alarmDollars)}`],
     ['Firehose delivery stream (capture)', String(standard.firehoses), `$${PRICES.idle.firehosePerGbIngested}/GB ingested, nothing per hour`, '$0'],
-    ['CloudWatch log groups', `${standard.logGroups}, ${standard.retention}-day retention (demo: ${demo.retention})`, `$${PRICES.idle.logsStorageGbMonth}/GB-month stored`, '$0 new; what the last retention period logged stays billed until it expires'],
+    [
+      'CloudWatch log groups',
+      `${standard.logGroups}, ${standard.retention}-day retention (demo: ${demo.retention})`,
+      `$${PRICES.idle.logsStorageGbMonth}/GB-month stored`,
+      '$0 new; what the last retention period logged stays billed until it expires',
+    ],
     ['Lambda, API Gateway, SQS (on-failure queue), EventBridge, CodeDeploy', '', 'per request / invocation', '$0'],
-    ['Scheduled runs: batch (monthly), drift monitor (weekly)', '', 'Lambda duration per run', batchRunDollars === undefined ? 'a few cents at most' : `${dollars(batchRunDollars)} per 3M-row batch run (batch-peer section); the monitor's weekly run is of the same order`],
+    [
+      'Scheduled runs: batch (monthly), drift monitor (weekly)',
+      '',
+      'Lambda duration per run',
+      batchRunDollars === undefined
+        ? 'a few cents at most'
+        : `${dollars(batchRunDollars)} per 3M-row batch run (batch-peer section); the monitor's weekly run is of the same order`,
+    ],
     ['**Total, idle**', '', '', `**$${fmt(standard.total)}/month** (default); $${fmt(demo.total)}/month with \`-c preset=demo\``],
   ];
   return {
-    table: { caption: 'Idle cost of a deployment: what it pays per month with no traffic (counted from the synthesized templates, default and `-c preset=demo`)', columns: ['component', 'in the stack', 'price', '$ per month, idle'], rows },
+    table: {
+      caption: 'Idle cost of a deployment: what it pays per month with no traffic (counted from the synthesized templates, default and `-c preset=demo`)',
+      columns: ['component', 'in the stack', 'price', '$ per month, idle'],
+      rows,
+    },
     monthly: { default: standard.total, demo: demo.total },
     notes: [
       `The idle floor is the streams: on-demand Kinesis bills every stream-hour whatever the traffic; \`-c preset=demo\` (one provisioned shard each, only the rollback alarms) is ${fmt(standard.total / demo.total)}× cheaper idle but caps each stream at 1 MB/s or 1,000 records/s in. Idle prices (on-demand stream-hour, alarms, log storage, Firehose, S3) are published list prices, not re-checked online from this machine.`,

@@ -27,7 +27,13 @@ function oneHotModel(categories: number, shift: number): Uint8Array {
       node({ op: 'OneHotEncoder', domain: 'ai.onnx.ml', inputs: ['PU_DO'], outputs: ['onehot'], attrs: { cats_strings: names, zeros: 1 }, ints: ['zeros'] }),
       node({ op: 'Reshape', inputs: ['onehot', 'onehot_shape'], outputs: ['onehot_2d'] }),
       node({ op: 'Concat', inputs: ['onehot_2d', 'trip_distance'], outputs: ['features'], attrs: { axis: 1 }, ints: ['axis'] }),
-      node({ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['features'], outputs: ['variable'], attrs: { coefficients: [...names.map((_, i) => ((i % 7) + shift) / 10), 2 + shift], intercepts: [1] } }),
+      node({
+        op: 'LinearRegressor',
+        domain: 'ai.onnx.ml',
+        inputs: ['features'],
+        outputs: ['variable'],
+        attrs: { coefficients: [...names.map((_, i) => ((i % 7) + shift) / 10), 2 + shift], intercepts: [1] },
+      }),
     ],
   });
 }
@@ -106,7 +112,11 @@ function eventLoop(text: string, swapAt: number, windowMs: number): { before: Lo
 }
 
 /** Sequential 1-ride runs of `runner`: wall µs per call and process CPU µs per call, per sample. */
-async function runCost(runner: { run(segments: readonly ReturnType<typeof batchOf>[]): Promise<Float64Array> }, samples: number, calls: number): Promise<{ wall: number[]; cpu: number[] }> {
+async function runCost(
+  runner: { run(segments: readonly ReturnType<typeof batchOf>[]): Promise<Float64Array> },
+  samples: number,
+  calls: number,
+): Promise<{ wall: number[]; cpu: number[] }> {
   const batch = batchOf([RIDE]);
   for (let i = 0; i < calls; i++) await runner.run([batch]);
   const wall: number[] = [];
@@ -147,7 +157,17 @@ export async function run(context: BenchContext): Promise<Section> {
   const url = `http://127.0.0.1:${port}`;
   const server = await startServer('npm start (hot swap)', process.execPath, [join(context.root, 'lambda', 'local', 'launch.cjs'), 'server'], {
     cwd: context.root,
-    env: { PATH: process.env.PATH, NODE_OPTIONS: `--require ${join(context.root, 'bench', 'load', 'event-loop-probe.cjs')}`, EVENT_LOOP_PROBE_FILE: probe, HOST: '127.0.0.1', PORT: String(port), MODELS: `duration=${join(dir, 'live', 'model.onnx')}`, MODEL_REFRESH_SECONDS: '1', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: `--require ${join(context.root, 'bench', 'load', 'event-loop-probe.cjs')}`,
+      EVENT_LOOP_PROBE_FILE: probe,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      MODELS: `duration=${join(dir, 'live', 'model.onnx')}`,
+      MODEL_REFRESH_SECONDS: '1',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     url,
     ready: async () => (await fetch(`${url}/health`)).status === 200,
     timeoutMs: 120_000,
@@ -202,7 +222,8 @@ export async function run(context: BenchContext): Promise<Section> {
         rows: [row('without a swap', baseline), row('during and after the swap', during)],
       },
       {
-        caption: "The server's event loop (probe every 100 ms): its longest delay, and the longest stretch its thread was on CPU without a break (90 ms or more of each 100 ms)",
+        caption:
+          "The server's event loop (probe every 100 ms): its longest delay, and the longest stretch its thread was on CPU without a break (90 ms or more of each 100 ms)",
         columns: ['window', 'longest event-loop delay (ms)', 'longest busy stretch (ms)'],
         rows: [
           ['without a swap', fmt(loop.before.maxDelay), fmt(loop.before.busyStretch)],
@@ -228,7 +249,7 @@ export async function run(context: BenchContext): Promise<Section> {
         target: '≤ 50 ms longer than without a swap',
         measured: `${fmt(loop.after.busyStretch)} ms (${fmt(loop.before.busyStretch)} ms without)`,
         met: loop.after.busyStretch - loop.before.busyStretch <= 50,
-        note: 'the longest stretch the server\'s main thread was on CPU, 100 ms resolution',
+        note: "the longest stretch the server's main thread was on CPU, 100 ms resolution",
       },
       {
         name: 'Hot swap of a 55 MB model: extra wait of the slowest request',

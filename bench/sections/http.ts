@@ -102,20 +102,48 @@ function peerConfigs(context: BenchContext, modelDir: string): ServerConfig[] {
   const start = (name: string, extra: string[]) => async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    return startServer(name, GUNICORN, ['--bind', `127.0.0.1:${port}`, '--chdir', modelDir, '--pythonpath', join(context.root, 'bench', 'peers'), '--log-level', 'warning', ...extra, 'predict:app'], {
-      cwd: modelDir,
-      url,
-      env: { ...process.env, ...PYTHON_ENV },
-      ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
-    });
+    return startServer(
+      name,
+      GUNICORN,
+      [
+        '--bind',
+        `127.0.0.1:${port}`,
+        '--chdir',
+        modelDir,
+        '--pythonpath',
+        join(context.root, 'bench', 'peers'),
+        '--log-level',
+        'warning',
+        ...extra,
+        'predict:app',
+      ],
+      {
+        cwd: modelDir,
+        url,
+        env: { ...process.env, ...PYTHON_ENV },
+        ready: async () => (await postJson(`${url}/predict`, COURSE_RIDE)).status === 200,
+      },
+    );
   };
   // Sync workers answer one request per connection and close it (gunicorn's sync worker has
   // no keep-alive); gthread keeps connections open, the peer's best case on this machine. The
   // first row is the course's own command, `gunicorn --bind=0.0.0.0:9696 predict:app`: gunicorn's
   // defaults, one sync worker (bound to loopback here, on a free port).
   return [
-    { id: 'peer-1', side: 'peer', label: 'course, as it runs: `gunicorn --bind=0.0.0.0:9696 predict:app` (1 sync worker, the default)', keepAlive: 'no (sync worker closes)', start: start('gunicorn (course)', []) },
-    { id: 'peer-2', side: 'peer', label: 'course: gunicorn, 2 sync workers', keepAlive: 'no (sync worker closes)', start: start('gunicorn 2', ['--workers', '2']) },
+    {
+      id: 'peer-1',
+      side: 'peer',
+      label: 'course, as it runs: `gunicorn --bind=0.0.0.0:9696 predict:app` (1 sync worker, the default)',
+      keepAlive: 'no (sync worker closes)',
+      start: start('gunicorn (course)', []),
+    },
+    {
+      id: 'peer-2',
+      side: 'peer',
+      label: 'course: gunicorn, 2 sync workers',
+      keepAlive: 'no (sync worker closes)',
+      start: start('gunicorn 2', ['--workers', '2']),
+    },
     {
       id: 'peer-2t',
       side: 'peer',
@@ -183,7 +211,13 @@ export async function run(context: BenchContext): Promise<Section> {
     for (const config of configs) {
       // Warm-up: JIT, every gunicorn/cluster worker up, connection pools.
       const server = servers.get(config.id) as RunningServer;
-      await load({ url: `${server.url}/predict`, body: JSON.stringify(COURSE_RIDE), connections: 16, seconds: context.smoke ? 1 : 2, workDir: context.workDir });
+      await load({
+        url: `${server.url}/predict`,
+        body: JSON.stringify(COURSE_RIDE),
+        connections: 16,
+        seconds: context.smoke ? 1 : 2,
+        workDir: context.workDir,
+      });
     }
     const body = JSON.stringify(COURSE_RIDE);
     for (let round = 0; round < rounds; round++) {
@@ -206,7 +240,7 @@ export async function run(context: BenchContext): Promise<Section> {
     const data: HttpData = { tool: useWrk ? 'wrk' : 'autocannon', points, agreement };
     return {
       id: 'http',
-      title: 'HTTP: ours vs the course\'s Flask + gunicorn',
+      title: "HTTP: ours vs the course's Flask + gunicorn",
       method: httpMethod(useWrk, rounds, seconds, connections),
       tables: httpTables(points, connections),
       notes: [...notes, ...agreementNotes(agreement, peer.available)],
@@ -215,7 +249,7 @@ export async function run(context: BenchContext): Promise<Section> {
         'npm run bench -- --only http',
         `wrk -t1 -c<connections> -d${seconds}s --timeout 5s --latency -s post.lua http://127.0.0.1:<port>/predict   # post.lua POSTs ${body}`,
         'node bench/results/work/server.js   # with WEB_CONCURRENCY=1|2, MODEL_LOCATION=models/model.onnx',
-        'gunicorn --bind 127.0.0.1:<port> [--workers 2 [--worker-class gthread --threads 4 --keep-alive 5]] --chdir bench/results/work/peer --pythonpath bench/peers predict:app   # no options: the course\'s own command, 1 sync worker',
+        "gunicorn --bind 127.0.0.1:<port> [--workers 2 [--worker-class gthread --threads 4 --keep-alive 5]] --chdir bench/results/work/peer --pythonpath bench/peers predict:app   # no options: the course's own command, 1 sync worker",
       ],
       data,
     };
@@ -274,7 +308,17 @@ function httpTables(points: HttpPoint[], connections: number[]): Table[] {
     const peerAtC = atC.filter((p) => p.side === 'peer').sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
     return {
       caption: `${c} connection${c === 1 ? '' : 's'}`,
-      columns: ['server', 'keep-alive', 'req/s median (min–max)', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', '× best peer here', '× peer\'s best overall'],
+      columns: [
+        'server',
+        'keep-alive',
+        'req/s median (min–max)',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'server CPU µs/req',
+        '× best peer here',
+        "× peer's best overall",
+      ],
       rows: atC.map((p) => [
         p.label,
         p.keepAlive,
@@ -310,7 +354,9 @@ function httpTargets(points: HttpPoint[]): TargetCheck[] {
   if (at16?.cpuMicrosPerRequest !== undefined) {
     const ours = at16.cpuMicrosPerRequest;
     const floor = ceiling?.cpuMicrosPerRequest;
-    const share = ceiling ? ` (req/s ${fmt(at16.requestsPerSecond)}, ${fmt((100 * at16.requestsPerSecond) / ceiling.requestsPerSecond)} % of the bare node:http cluster's ${fmt(ceiling.requestsPerSecond)})` : '';
+    const share = ceiling
+      ? ` (req/s ${fmt(at16.requestsPerSecond)}, ${fmt((100 * at16.requestsPerSecond) / ceiling.requestsPerSecond)} % of the bare node:http cluster's ${fmt(ceiling.requestsPerSecond)})`
+      : '';
     targets.push({
       name: 'HTTP, 16 connections, WEB_CONCURRENCY=2: server CPU per request (all server processes, from /proc)',
       target: `≤ ${CPU_TARGET_MICROS} µs`,
@@ -329,7 +375,10 @@ function httpTargets(points: HttpPoint[]): TargetCheck[] {
       target: `≥ ${LESS_CPU_THAN_COURSE}× less`,
       measured: `${fmt(at16.cpuMicrosPerRequest)} vs ${fmt(course16.cpuMicrosPerRequest)} µs (${fmt(less)}× less); req/s ${fmt(at16.requestsPerSecond)} vs ${fmt(course16.requestsPerSecond)}`,
       met: less >= LESS_CPU_THAN_COURSE,
-      note: less < LESS_CPU_THAN_COURSE ? `${LESS_CPU_THAN_COURSE}× less needs ≤ ${fmt(course16.cpuMicrosPerRequest / LESS_CPU_THAN_COURSE)} µs per request here` : undefined,
+      note:
+        less < LESS_CPU_THAN_COURSE
+          ? `${LESS_CPU_THAN_COURSE}× less needs ≤ ${fmt(course16.cpuMicrosPerRequest / LESS_CPU_THAN_COURSE)} µs per request here`
+          : undefined,
     });
   }
   if (at16) {
@@ -359,10 +408,10 @@ function httpMethod(useWrk: boolean, rounds: number, seconds: number, connection
     `${useWrk ? 'wrk (one thread)' : 'autocannon'} POSTs the course's ride \`${JSON.stringify(COURSE_RIDE)}\` to \`/predict\` for ${seconds} s per run, ` +
     `at ${connections.join(', ')} connections, against each server in turn (ours and the course's alternate within every round), ${rounds} round${rounds === 1 ? '' : 's'}; ` +
     'figures are the median over rounds (req/s also min–max), errors are summed (socket errors, timeouts, non-2xx). ' +
-    'Server CPU per request is the user + system time of all the server\'s processes during the run (from /proc) over the requests served: ' +
+    "Server CPU per request is the user + system time of all the server's processes during the run (from /proc) over the requests served: " +
     'steadier than req/s when other work shares the machine. ' +
-    'Load generator and servers share the machine\'s 2 cores. Ours is `lambda/local/server.ts` bundled by esbuild and run by node; ' +
-    'the course\'s is bench/peers/predict.py under gunicorn, its model trained by bench/peers/train.py on the same generated rows as ours.'
+    "Load generator and servers share the machine's 2 cores. Ours is `lambda/local/server.ts` bundled by esbuild and run by node; " +
+    "the course's is bench/peers/predict.py under gunicorn, its model trained by bench/peers/train.py on the same generated rows as ours."
   );
 }
 

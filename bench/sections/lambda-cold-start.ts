@@ -52,7 +52,12 @@ interface Variant {
   env?: NodeJS.ProcessEnv;
 }
 
-function spawnTimed(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }, done: (stderr: string) => boolean): Promise<{ wallMs: number; stdout: string; stderr: string }> {
+function spawnTimed(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv },
+  done: (stderr: string) => boolean,
+): Promise<{ wallMs: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,7 +100,12 @@ async function ourColdStart(driver: string, variant: Variant, env: NodeJS.Proces
 }
 
 async function peerFirstRequest(context: BenchContext, modelDir: string): Promise<number> {
-  const { wallMs, stdout } = await spawnTimed(PYTHON, [join(context.root, 'bench', 'peers', 'first-request.py'), JSON.stringify(COURSE_RIDE)], { cwd: modelDir, env: { PATH: process.env.PATH, ...PYTHON_ENV } }, (text) => text.includes('"status"'));
+  const { wallMs, stdout } = await spawnTimed(
+    PYTHON,
+    [join(context.root, 'bench', 'peers', 'first-request.py'), JSON.stringify(COURSE_RIDE)],
+    { cwd: modelDir, env: { PATH: process.env.PATH, ...PYTHON_ENV } },
+    (text) => text.includes('"status"'),
+  );
   const reply = JSON.parse(stdout.trim().split('\n').pop() as string) as { status: number };
   if (reply.status !== 200) throw new Error(`the course's app answered ${reply.status}`);
   return wallMs;
@@ -131,7 +141,17 @@ async function bundleAsset(entry: string, assetDir: string, overrides: { mainFie
   await build({
     ...options,
     entryPoints: { index: entry },
-    ...(overrides.oneFile ? { format: 'cjs', splitting: false, outdir: undefined, outfile: join(assetDir, 'index.js'), outExtension: undefined, chunkNames: undefined, banner: undefined } : {}),
+    ...(overrides.oneFile
+      ? {
+          format: 'cjs',
+          splitting: false,
+          outdir: undefined,
+          outfile: join(assetDir, 'index.js'),
+          outExtension: undefined,
+          chunkNames: undefined,
+          banner: undefined,
+        }
+      : {}),
     mainFields: overrides.mainFields,
   });
 }
@@ -178,7 +198,11 @@ export async function run(context: BenchContext): Promise<Section> {
     const variants: Variant[] = [{ label: 'now: the synthesized asset, as deployed', assetDir: predict.assetDir, nodeOptions }];
     // Smoke runs (npm test) measure the deployed asset only: the variants are a bundle each.
     if (!context.smoke) {
-      variants.push({ label: 'now, with --enable-source-maps (the template set it until issue 13)', assetDir: predict.assetDir, nodeOptions: `${nodeOptions} --enable-source-maps`.trim() });
+      variants.push({
+        label: 'now, with --enable-source-maps (the template set it until issue 13)',
+        assetDir: predict.assetDir,
+        nodeOptions: `${nodeOptions} --enable-source-maps`.trim(),
+      });
       const noCache = join(scratch, 'no-compile-cache');
       rmSync(noCache, { recursive: true, force: true });
       cpSync(predict.assetDir, noCache, { recursive: true, filter: (source) => !source.startsWith(join(predict.assetDir, 'compile-cache')) });
@@ -190,7 +214,7 @@ export async function run(context: BenchContext): Promise<Section> {
       const cjsMain = join(scratch, 'main-fields-default');
       await bundleAsset(join(context.root, 'lambda', 'entry.mts'), cjsMain, { mainFields: undefined });
       linkRuntime(cjsMain, predict.assetDir);
-      variants.push({ label: 'now, packages\' CommonJS builds (esbuild\'s default main fields)', assetDir: cjsMain, nodeOptions });
+      variants.push({ label: "now, packages' CommonJS builds (esbuild's default main fields)", assetDir: cjsMain, nodeOptions });
       const noInitLoad = join(scratch, 'no-init-load');
       await bundleAsset(join(context.root, 'lambda', 'handler.ts'), noInitLoad, { mainFields: ['module', 'main'] });
       linkRuntime(noInitLoad, predict.assetDir);
@@ -200,7 +224,12 @@ export async function run(context: BenchContext): Promise<Section> {
         linkRuntime(before, predict.assetDir);
         // That runtime read one model from MODEL_LOCATION (MODELS came later): give it the primary's.
         const primary = parseModelPairs(env.MODELS ?? '', 'MODELS')[0];
-        variants.push({ label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds; one model)`, assetDir: before, nodeOptions, env: { MODEL_LOCATION: primary?.location } });
+        variants.push({
+          label: `before: main at ${BEFORE_REV} (all adapters and clients loaded at init, zod with its locales, CommonJS builds; one model)`,
+          assetDir: before,
+          nodeOptions,
+          env: { MODEL_LOCATION: primary?.location },
+        });
       }
     }
     const peer = await checkPeer();
@@ -234,31 +263,40 @@ export async function run(context: BenchContext): Promise<Section> {
     const baseline = variantRows[0] as (typeof variantRows)[number];
     const targets: TargetCheck[] = [
       {
-        name: '(a) cold start: fresh node + the synthesized asset\'s handler → first API Gateway POST /predict (model from local S3)',
+        name: "(a) cold start: fresh node + the synthesized asset's handler → first API Gateway POST /predict (model from local S3)",
         target: `≤ ${TARGET_MS} ms and ≥ ${TARGET_RATIO}× faster than the course's app's first request`,
         measured:
           `${fmt(total.median)} ms` +
-          (peerTotal ? `; the course's Flask app (fresh python → first request, model from disk) ${fmt(peerTotal.median)} ms: ${fmt(peerTotal.median / total.median)}× faster` : '; the course\'s stack is not installed'),
+          (peerTotal
+            ? `; the course's Flask app (fresh python → first request, model from disk) ${fmt(peerTotal.median)} ms: ${fmt(peerTotal.median / total.median)}× faster`
+            : "; the course's stack is not installed"),
         met: total.median <= TARGET_MS && peerTotal !== undefined && peerTotal.median / total.median >= TARGET_RATIO,
-        note: total.median > TARGET_MS || !peerTotal || peerTotal.median / total.median < TARGET_RATIO ? `where the time goes: ${phaseRows.map((r) => `${r[0]} ${r[1]}`).join('; ')}` : undefined,
+        note:
+          total.median > TARGET_MS || !peerTotal || peerTotal.median / total.median < TARGET_RATIO
+            ? `where the time goes: ${phaseRows.map((r) => `${r[0]} ${r[1]}`).join('; ')}`
+            : undefined,
       },
     ];
     return {
       id: 'lambda-cold-start',
-      title: 'Lambda cold start: the synthesized asset\'s handler in a fresh node',
+      title: "Lambda cold start: the synthesized asset's handler in a fresh node",
       method:
-        'Synthesizes the stack with real bundling (`cdk synth`\'s asset directory), then spawns `node bench/cold-start-driver.js <asset>` with the function\'s environment ' +
+        "Synthesizes the stack with real bundling (`cdk synth`'s asset directory), then spawns `node bench/cold-start-driver.js <asset>` with the function's environment " +
         `and NODE_OPTIONS (${nodeOptions ? `\`${nodeOptions}\`` : 'none'}) from the template, the model on an in-process s3rver and capture going to a loopback Firehose peer (the template turns capture on). ` +
-        'The driver imports the asset\'s `index.mjs` (what Lambda\'s `index.handler` resolves to) and calls `handler` with an API Gateway payload-2.0 POST /predict of the course\'s ride; the clock runs from spawn to the ' +
-        'reply\'s arrival in the parent. The course\'s app: a fresh `python3 bench/peers/first-request.py` imports its predict.py (Flask, scikit-learn, the pickled model from disk) ' +
+        "The driver imports the asset's `index.mjs` (what Lambda's `index.handler` resolves to) and calls `handler` with an API Gateway payload-2.0 POST /predict of the course's ride; the clock runs from spawn to the " +
+        "reply's arrival in the parent. The course's app: a fresh `python3 bench/peers/first-request.py` imports its predict.py (Flask, scikit-learn, the pickled model from disk) " +
         `and answers the same ride through Flask's test client. ${runs} rounds after one warm-up round, every variant and the peer once per round; median (min–max). ` +
-        'CPU ms is the process\'s own user + system time (steadier than wall time when other work shares the machine).',
+        "CPU ms is the process's own user + system time (steadier than wall time when other work shares the machine).",
       tables: [
         {
           caption: 'Spawn → first reply',
           columns: ['process', 'ms', 'process CPU ms'],
           rows: [
-            ['ours: node + the asset\'s handler (API Gateway event, model from S3)', fmtSummary(total), fmtSummary(summarize(now.map((r) => (r.marks[r.marks.length - 1] as Mark).cpu)))],
+            [
+              "ours: node + the asset's handler (API Gateway event, model from S3)",
+              fmtSummary(total),
+              fmtSummary(summarize(now.map((r) => (r.marks[r.marks.length - 1] as Mark).cpu))),
+            ],
             ['course: python + predict.py (Flask test client, model from disk)', peerTotal ? fmtSummary(peerTotal) : 'not installed', ''],
           ],
         },
@@ -270,13 +308,16 @@ export async function run(context: BenchContext): Promise<Section> {
         },
       ],
       notes: [
-        'Phases are marks in the driver: node start until the driver\'s first line; onnxruntime-node\'s native addon (loaded by the driver from the asset so it is timed apart); init, the evaluation of `index.mjs` and the chunks it imports (config, clients, the runtime, the HTTP adapter), which issues the model fetch and, through the entry\'s top-level await, waits for the models (fetch + ONNX session: the runtime\'s own "model loaded" time) as Lambda\'s init phase would; then the first invocation, which only answers the request (its capture and metrics go out after the reply).',
+        "Phases are marks in the driver: node start until the driver's first line; onnxruntime-node's native addon (loaded by the driver from the asset so it is timed apart); init, the evaluation of `index.mjs` and the chunks it imports (config, clients, the runtime, the HTTP adapter), which issues the model fetch and, through the entry's top-level await, waits for the models (fetch + ONNX session: the runtime's own \"model loaded\" time) as Lambda's init phase would; then the first invocation, which only answers the request (its capture and metrics go out after the reply).",
         'The asset is an ES module split into chunks (infra/bundling.ts): the Kinesis, batch and monitor adapters, the OpenAPI builder, the MLmodel parser and onnx-proto are chunks read only when first used.',
-        'The asset ships a V8 code cache of the modules a cold start runs (infra/compile-cache.ts; lambda/compile-cache.ts turns it on before the handler is imported), and onnxruntime\'s one-time set-up runs on a one-node model while the models download (lambda/model/runtimes/onnx/warm-up.ts). In Lambda the cache applies when Lambda\'s Node 22 release matches the build\'s (V8 refuses other versions\' caches, and the modules then compile as before).',
-        'Lambda\'s own sandbox start and a real S3 fetch over the network come on top in AWS; the local S3 server answers on loopback.',
+        "The asset ships a V8 code cache of the modules a cold start runs (infra/compile-cache.ts; lambda/compile-cache.ts turns it on before the handler is imported), and onnxruntime's one-time set-up runs on a one-node model while the models download (lambda/model/runtimes/onnx/warm-up.ts). In Lambda the cache applies when Lambda's Node 22 release matches the build's (V8 refuses other versions' caches, and the modules then compile as before).",
+        "Lambda's own sandbox start and a real S3 fetch over the network come on top in AWS; the local S3 server answers on loopback.",
       ],
       targets,
-      commands: ['npm run bench -- --only lambda-cold-start', 'node bench/cold-start-driver.js <asset dir> <API Gateway event JSON>   # with the function\'s environment'],
+      commands: [
+        'npm run bench -- --only lambda-cold-start',
+        "node bench/cold-start-driver.js <asset dir> <API Gateway event JSON>   # with the function's environment",
+      ],
       data: { total, peer: peerTotal, variants: variantRows.map(({ v, wall, cpu }) => ({ label: v.label, wall, cpu })) },
     };
   } finally {
@@ -295,6 +336,7 @@ function phaseTable(runs: Run[]): string[][] {
     return [name, fmt(wall.median), fmt(cpu.median)];
   });
   const loads = runs.flatMap((r) => (r.modelLoadMs === undefined ? [] : [r.modelLoadMs]));
-  if (loads.length > 0) rows.push(['  of which: model fetch + ONNX session (runtime log, from the fetch\'s start; during init)', fmt((summarize(loads) as Summary).median), '']);
+  if (loads.length > 0)
+    rows.push(["  of which: model fetch + ONNX session (runtime log, from the fetch's start; during init)", fmt((summarize(loads) as Summary).median), '']);
   return rows;
 }

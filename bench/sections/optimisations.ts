@@ -62,7 +62,13 @@ export async function run(context: BenchContext): Promise<Section> {
     async () => syncMicros(() => onnx.ModelProto.decode(bytes), 1) / 1000,
     async () => syncMicros(() => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf('OneHotEncoder'), 10) / 1000,
   );
-  const row = (change: string, measure: string, a: Summary, b: Summary, unit: string) => [change, measure, `${fmt(a.median)} ${unit}`, `${fmt(b.median)} ${unit}`, `${fmt(a.median / b.median)}×`];
+  const row = (change: string, measure: string, a: Summary, b: Summary, unit: string) => [
+    change,
+    measure,
+    `${fmt(a.median)} ${unit}`,
+    `${fmt(b.median)} ${unit}`,
+    `${fmt(a.median / b.median)}×`,
+  ];
   return {
     id: 'optimisations',
     title: 'What each optimisation bought (in process, before vs after)',
@@ -73,14 +79,20 @@ export async function run(context: BenchContext): Promise<Section> {
       {
         columns: ['change', 'measure', 'before', 'after', 'gain'],
         rows: [
-          row('coalesce concurrent requests into one model run (Coalescer)', '16 single-ride predictions in one event-loop turn, per ride', { ...separate, median: separate.median / 16 }, { ...coalesced, median: coalesced.median / 16 }, 'µs'),
+          row(
+            'coalesce concurrent requests into one model run (Coalescer)',
+            '16 single-ride predictions in one event-loop turn, per ride',
+            { ...separate, median: separate.median / 16 },
+            { ...coalesced, median: coalesced.median / 16 },
+            'µs',
+          ),
           row('session options: sequential, no inter-op pool, no spinning', 'one session.run, 1 ride', oldOptions, newOptions, 'µs'),
           row('size runs by scanning the model bytes, not decoding the protobuf', 'model load step', decode, scan, 'ms'),
         ],
       },
     ],
     notes: [
-      'onnxruntime-node\'s public `session.run` defers the native call with `setImmediate` and re-validates feeds; calling the addon\'s internal binding synchronously would halve a 1-ride call again, but ties the core to an unexported API, so it is not done.',
+      "onnxruntime-node's public `session.run` defers the native call with `setImmediate` and re-validates feeds; calling the addon's internal binding synchronously would halve a 1-ride call again, but ties the core to an unexported API, so it is not done.",
     ],
     targets: [],
     commands: ['npm run bench -- --only optimisations'],

@@ -26,12 +26,20 @@ interface Protocol {
 
 /** Each protocol as its clients write it, scoring the same rides with the same model (`duration`). */
 const PROTOCOLS: readonly Protocol[] = [
-  { name: "course: POST /predict", path: '/predict', contentType: 'application/json', body: (rides) => JSON.stringify(rides.length === 1 ? rides[0] : rides) },
+  { name: 'course: POST /predict', path: '/predict', contentType: 'application/json', body: (rides) => JSON.stringify(rides.length === 1 ? rides[0] : rides) },
   {
     name: 'OIP v2: POST /v2/models/duration/infer',
     path: '/v2/models/duration/infer',
     contentType: 'application/json',
-    body: (rides) => JSON.stringify({ inputs: COLUMNS.map((name) => ({ name, shape: [rides.length], datatype: name === 'trip_distance' ? 'FP32' : 'INT64', data: rides.map((ride) => ride[name]) })) }),
+    body: (rides) =>
+      JSON.stringify({
+        inputs: COLUMNS.map((name) => ({
+          name,
+          shape: [rides.length],
+          datatype: name === 'trip_distance' ? 'FP32' : 'INT64',
+          data: rides.map((ride) => ride[name]),
+        })),
+      }),
   },
   {
     name: 'MLflow: /invocations dataframe_split',
@@ -39,7 +47,12 @@ const PROTOCOLS: readonly Protocol[] = [
     contentType: 'application/json',
     body: (rides) => JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rides.map((ride) => COLUMNS.map((c) => ride[c])) } }),
   },
-  { name: 'MLflow: /invocations dataframe_records', path: '/invocations', contentType: 'application/json', body: (rides) => JSON.stringify({ dataframe_records: rides }) },
+  {
+    name: 'MLflow: /invocations dataframe_records',
+    path: '/invocations',
+    contentType: 'application/json',
+    body: (rides) => JSON.stringify({ dataframe_records: rides }),
+  },
   {
     name: 'MLflow/SageMaker: /invocations text/csv',
     path: '/invocations',
@@ -121,7 +134,14 @@ interface Result {
 }
 
 /** Rounds that run every protocol once each on the same rides; CPU per request per protocol, and its ratio to /predict's. */
-async function measure(transport: string, run: Runner, rows: number, requests: number, rounds: number, cpuOf: (work: () => Promise<void>) => Promise<number>): Promise<Result[]> {
+async function measure(
+  transport: string,
+  run: Runner,
+  rows: number,
+  requests: number,
+  rounds: number,
+  cpuOf: (work: () => Promise<void>) => Promise<number>,
+): Promise<Result[]> {
   const rides = Array.from({ length: requests }, (_, r) => Array.from({ length: rows }, (_, i) => rideNumber(r * rows + i)));
   const bodies = PROTOCOLS.map((protocol) => rides.map((batch) => protocol.body(batch)));
   for (const [i, protocol] of PROTOCOLS.entries()) await run(protocol, (bodies[i] as string[]).slice(0, Math.max(1, requests >> 2))); // warm-up
@@ -135,7 +155,13 @@ async function measure(transport: string, run: Runner, rows: number, requests: n
       ratios[i]?.push(value / (micros[0] as number));
     });
   }
-  return PROTOCOLS.map((protocol, i) => ({ transport, rows, protocol: protocol.name, micros: median(samples[i] as number[]), ratio: median(ratios[i] as number[]) }));
+  return PROTOCOLS.map((protocol, i) => ({
+    transport,
+    rows,
+    protocol: protocol.name,
+    micros: median(samples[i] as number[]),
+    ratio: median(ratios[i] as number[]),
+  }));
 }
 
 /** Server CPU per request of each protocol, relative to the course's /predict, for 1 and 100 rides per request. */
@@ -151,7 +177,15 @@ export async function run(context: BenchContext): Promise<Section> {
     },
   };
   const rounds = context.smoke ? 2 : 9;
-  const sizes = context.smoke ? [{ rows: 1, requests: 20 }, { rows: 100, requests: 4 }] : [{ rows: 1, requests: 2_000 }, { rows: 100, requests: 300 }];
+  const sizes = context.smoke
+    ? [
+        { rows: 1, requests: 20 },
+        { rows: 100, requests: 4 },
+      ]
+    : [
+        { rows: 1, requests: 2_000 },
+        { rows: 100, requests: 300 },
+      ];
   const scratch = mkdtempSync(join(tmpdir(), 'bench-protocols-'));
   const server = await serverRunner(deps, scratch);
   const results: Result[] = [];
@@ -170,10 +204,10 @@ export async function run(context: BenchContext): Promise<Section> {
     id: 'protocols',
     title: 'Protocols: CPU per request relative to /predict',
     method:
-      'Process CPU time (`process.cpuUsage`, user + system, onnxruntime\'s threads included) per request, for the same rides scored by the same ' +
-      'model (`duration`, MODELS=duration) through each protocol\'s codec: the course\'s `POST /predict`, OIP v2 `infer` (one tensor per column), ' +
-      'MLflow\'s `/invocations` as `dataframe_split`, `dataframe_records` and CSV. Two transports: the transport-neutral handler in process ' +
-      '(`handleHttpRequest`: what a warm Lambda invocation runs), and npm start\'s node:http server on loopback with a client in a child ' +
+      "Process CPU time (`process.cpuUsage`, user + system, onnxruntime's threads included) per request, for the same rides scored by the same " +
+      "model (`duration`, MODELS=duration) through each protocol's codec: the course's `POST /predict`, OIP v2 `infer` (one tensor per column), " +
+      "MLflow's `/invocations` as `dataframe_split`, `dataframe_records` and CSV. Two transports: the transport-neutral handler in process " +
+      "(`handleHttpRequest`: what a warm Lambda invocation runs), and npm start's node:http server on loopback with a client in a child " +
       `process (one request at a time, keep-alive; only the server's process is measured). Distinct rides per request, 1 and 100 rides per ` +
       `request. ${rounds} rounds each run every protocol once; figures are medians over rounds, the ratio the median of per-round ratios to /predict.`,
     tables: [

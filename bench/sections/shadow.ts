@@ -34,11 +34,20 @@ export async function run(context: BenchContext): Promise<Section> {
   const duration = await served(context, 'duration', 'model.onnx');
   const candidate = await served(context, 'duration', join('cost', 'model.onnx'));
   let comparisons = 0;
-  const shadows = new ShadowModels([{ name: 'duration', load: Promise.resolve(candidate) }], { compared: () => void comparisons++, failed: (_, reason) => context.log(`shadow failed: ${reason}`) });
+  const shadows = new ShadowModels([{ name: 'duration', load: Promise.resolve(candidate) }], {
+    compared: () => void comparisons++,
+    failed: (_, reason) => context.log(`shadow failed: ${reason}`),
+  });
   await shadows.settle(1_000);
   const deps = (withShadow: boolean): HttpDeps => {
     const set = createModelSet([duration], withShadow ? { onModelRun: shadows.onModelRun } : {});
-    return { getModels: () => Promise.resolve(set), dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 10_000, onUnexpectedError: (e) => context.log(String(e)) };
+    return {
+      getModels: () => Promise.resolve(set),
+      dataplane: testDataplane(),
+      maxBodyBytes: 1 << 20,
+      maxRidesPerRequest: 10_000,
+      onUnexpectedError: (e) => context.log(String(e)),
+    };
   };
   const event = predictEvent(JSON.stringify(COURSE_RIDE));
   const plain = deps(false);
@@ -65,7 +74,7 @@ export async function run(context: BenchContext): Promise<Section> {
     id: 'shadow',
     title: 'Shadow model: CPU per request',
     method:
-      '`handleApiGatewayEvent` on the course\'s ride with the shipped duration model, alone and with a shadow of it (the shipped cost model standing in for a candidate: ' +
+      "`handleApiGatewayEvent` on the course's ride with the shipped duration model, alone and with a shadow of it (the shipped cost model standing in for a candidate: " +
       `one more model run of the same size on the same ride, compared and recorded), each invocation waiting for its shadow run as Lambda does. Process CPU (user + system) per request over ${fmt(n)} sequential requests; ${rounds} alternating rounds, median (min–max).`,
     tables: [
       {

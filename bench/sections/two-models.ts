@@ -70,11 +70,17 @@ async function compare(workload: Workload, one: ModelSet, two: ModelSet, rounds:
   return { workload: workload.name, unit: workload.unit, oneMicros: median(oneSamples), twoMicros: median(twoSamples), ratio: median(ratios) };
 }
 
-const predictRequest = (body: string): HttpRequest => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(body) });
+const predictRequest = (body: string): HttpRequest => ({
+  method: 'POST',
+  path: '/predict',
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(body),
+});
 
 function httpWorkloads(requests: number): Workload[] {
   const deps = (set: ModelSet): HttpDeps => ({
-    getModels: () => Promise.resolve(set), dataplane: testDataplane(),
+    getModels: () => Promise.resolve(set),
+    dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => {
@@ -136,7 +142,8 @@ Promise.all(Array.from({ length: connections }, lane)).then(() => agent.destroy(
 /** The real node:http server (`npm start`'s) on loopback; `current` is the set it answers with. */
 async function serverWorkloads(requests: number, current: { set: ModelSet }): Promise<{ workloads: Workload[]; close(): Promise<void> }> {
   const server = createHttpServer({
-    getModels: () => Promise.resolve(current.set), dataplane: testDataplane(),
+    getModels: () => Promise.resolve(current.set),
+    dataplane: testDataplane(),
     maxBodyBytes: 1024 * 1024,
     maxRidesPerRequest: 10_000,
     onUnexpectedError: (error) => {
@@ -164,7 +171,8 @@ function kinesisWorkload(events: number): Workload {
   // never called under TEST_RUN; a closed loopback port, so a stray write would fail loudly
   const kinesis = createLocalKinesisClient('http://127.0.0.1:9');
   const deps = (set: ModelSet): KinesisDeps => ({
-    getModels: () => Promise.resolve(set), dataplane: testDataplane(),
+    getModels: () => Promise.resolve(set),
+    dataplane: testDataplane(),
     kinesis,
     predictionsStreamName: 'unused',
     testRun: true,

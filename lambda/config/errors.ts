@@ -39,9 +39,13 @@ export function allowedValues(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.expected === 'number') return 'must be a number';
       return undefined;
     case 'too_big':
-      return issue.origin === 'string' ? `must be at most ${String(issue.maximum)} characters` : `must be ${issue.inclusive ? 'at most' : 'below'} ${String(issue.maximum)}`;
+      return issue.origin === 'string'
+        ? `must be at most ${String(issue.maximum)} characters`
+        : `must be ${issue.inclusive ? 'at most' : 'below'} ${String(issue.maximum)}`;
     case 'too_small':
-      return issue.origin === 'string' ? `must be at least ${String(issue.minimum)} characters` : `must be ${issue.inclusive ? 'at least' : 'above'} ${String(issue.minimum)}`;
+      return issue.origin === 'string'
+        ? `must be at least ${String(issue.minimum)} characters`
+        : `must be ${issue.inclusive ? 'at least' : 'above'} ${String(issue.minimum)}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     default:

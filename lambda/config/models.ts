@@ -22,19 +22,45 @@ const HOT_SWAP = 'must be a whole number of seconds above 0 (unset = no hot swap
 
 /** The models' variables: which models are served (and shadowed), their versions, hot swap. */
 export const MODELS_ENV = {
-  models: envVar(ENV.models, parsedText((text) => parseModelPairs(text, ENV.models)), {
-    type: 'name=location,...',
-    doc: 'The models served side by side; a location is a path, s3://bucket/key.onnx, or an MLflow model directory (local or an s3:// prefix). Unset: MODEL_LOCATION, else the shipped duration and cost models.',
+  models: envVar(
+    ENV.models,
+    parsedText((text) => parseModelPairs(text, ENV.models)),
+    {
+      type: 'name=location,...',
+      doc: 'The models served side by side; a location is a path, s3://bucket/key.onnx, or an MLflow model directory (local or an s3:// prefix). Unset: MODEL_LOCATION, else the shipped duration and cost models.',
+    },
+  ),
+  modelLocation: envVar('MODEL_LOCATION', optionalText, {
+    type: 's3://bucket/key or a path',
+    doc: "One model named `duration` (the course's name); not together with MODELS.",
   }),
-  modelLocation: envVar('MODEL_LOCATION', optionalText, { type: 's3://bucket/key or a path', doc: "One model named `duration` (the course's name); not together with MODELS." }),
   modelBucket: envVar('MODEL_BUCKET', optionalText, { type: 'bucket name', doc: 'With MODEL_KEY: the same as MODEL_LOCATION=s3://MODEL_BUCKET/MODEL_KEY.' }),
   modelKey: envVar('MODEL_KEY', optionalText, { type: 'object key', doc: 'See MODEL_BUCKET.' }),
-  modelVersion: envVar('MODEL_VERSION', optionalText, { type: 'text', doc: "The version `duration` (or the only model) reports; else the sidecar's model_version, the MLflow run_id, or a sha256 prefix of the bytes." }),
+  modelVersion: envVar('MODEL_VERSION', optionalText, {
+    type: 'text',
+    doc: "The version `duration` (or the only model) reports; else the sidecar's model_version, the MLflow run_id, or a sha256 prefix of the bytes.",
+  }),
   runId: envVar('RUN_ID', optionalText, { type: 'text', doc: "The course's name for MODEL_VERSION (MODEL_VERSION wins)." }),
   modelRefreshSeconds: envVar(
     ENV.modelRefreshSeconds,
-    optionalText.pipe(z.string().regex(/^\d+$/, HOT_SWAP).transform(Number).pipe(z.number().int().positive(HOT_SWAP).max(86_400 * 365)).optional()),
-    { type: 'integer ≥ 1 (s)', doc: 'Hot swap: a warm process re-checks its model locations at most this often and swaps in a changed model; unset: models load once per process.' },
+    optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+$/, HOT_SWAP)
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .int()
+            .positive(HOT_SWAP)
+            .max(86_400 * 365),
+        )
+        .optional(),
+    ),
+    {
+      type: 'integer ≥ 1 (s)',
+      doc: 'Hot swap: a warm process re-checks its model locations at most this often and swaps in a changed model; unset: models load once per process.',
+    },
   ),
   allowContractChange: envVar('MODEL_REFRESH_ALLOW_CONTRACT_CHANGE', flag, {
     type: 'true/1/yes, else false',
@@ -44,10 +70,14 @@ export const MODELS_ENV = {
     type: 'true/1/yes, else false',
     doc: '`npm start` (and the container) serve the models that loaded when another cannot load; otherwise they exit 1 at start naming it. Lambda always serves the others.',
   }),
-  shadowModels: envVar(ENV.shadowModels, parsedText((text) => parseModelPairs(text, ENV.shadowModels)), {
-    type: 'name=location,...',
-    doc: 'Shadow models: each scores the same rides as the served model of its name, is compared, logged and captured, and never answers.',
-  }),
+  shadowModels: envVar(
+    ENV.shadowModels,
+    parsedText((text) => parseModelPairs(text, ENV.shadowModels)),
+    {
+      type: 'name=location,...',
+      doc: 'Shadow models: each scores the same rides as the served model of its name, is compared, logged and captured, and never answers.',
+    },
+  ),
 } as const;
 
 /** What the models' variables configure. */
@@ -64,7 +94,11 @@ export interface ModelsSettings {
 
 export function modelsSettings(env: NodeJS.ProcessEnv): ModelsSettings {
   const e = readEnv(MODELS_ENV, env);
-  const models = modelSpecs(e.models ?? singleModel(e) ?? defaultModels(), e.modelVersion ?? e.runId, e.models !== undefined && (e.modelLocation || e.modelBucket || e.modelKey));
+  const models = modelSpecs(
+    e.models ?? singleModel(e) ?? defaultModels(),
+    e.modelVersion ?? e.runId,
+    e.models !== undefined && (e.modelLocation || e.modelBucket || e.modelKey),
+  );
   return Object.freeze({
     models: Object.freeze(models),
     shadowModels: Object.freeze(shadowSpecs(e.shadowModels ?? [], models)),

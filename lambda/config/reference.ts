@@ -17,8 +17,18 @@ const SECTION_TITLES: Readonly<Record<string, string>> = {
 const READ_BY_LIBRARIES: ReadonlyArray<Pick<EnvVar<unknown>, 'name' | 'type' | 'doc'> & { default: string }> = [
   { name: 'POWERTOOLS_LOG_LEVEL', type: 'DEBUG, INFO, WARN, ERROR, SILENT', default: 'INFO', doc: 'Structured JSON logs (Powertools logger).' },
   { name: 'POWERTOOLS_SERVICE_NAME', type: 'text', default: 'ride-duration-prediction', doc: 'The `service` of log lines and metrics (the stack sets it).' },
-  { name: 'AWS_REGION', type: 'region', default: '—', doc: "The SDK's region. Lambda sets it; an s3:// model on a local S3 server (AWS_ENDPOINT_URL_S3) needs one too, e.g. us-east-1, and credentials (docs/local.md)." },
-  { name: 'AWS_ACCESS_KEY_ID', type: 'text', default: '—', doc: 'With AWS_SECRET_ACCESS_KEY: the SDK\'s credentials (Lambda gives the role\'s). A local S3 server that checks none still needs dummy ones to sign with, e.g. S3RVER and S3RVER.' },
+  {
+    name: 'AWS_REGION',
+    type: 'region',
+    default: '—',
+    doc: "The SDK's region. Lambda sets it; an s3:// model on a local S3 server (AWS_ENDPOINT_URL_S3) needs one too, e.g. us-east-1, and credentials (docs/local.md).",
+  },
+  {
+    name: 'AWS_ACCESS_KEY_ID',
+    type: 'text',
+    default: '—',
+    doc: "With AWS_SECRET_ACCESS_KEY: the SDK's credentials (Lambda gives the role's). A local S3 server that checks none still needs dummy ones to sign with, e.g. S3RVER and S3RVER.",
+  },
   { name: 'AWS_SECRET_ACCESS_KEY', type: 'text', default: '—', doc: 'See AWS_ACCESS_KEY_ID.' },
   { name: 'NODE_OPTIONS', type: 'node flags', default: '—', doc: '`--enable-source-maps` maps stack traces back to TypeScript (costs ~60 ms of each start).' },
   { name: 'ORT_DISABLE_TELEMETRY', type: '1', default: '1', doc: "onnxruntime's telemetry to Microsoft: the programs and the stack turn it off." },

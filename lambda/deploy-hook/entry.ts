@@ -15,7 +15,10 @@ const settings = preTrafficSettings(process.env);
 const deps = {
   target: settings.target,
   // A cold start of the new version (its models fetched and checked) takes seconds; one retry.
-  lambda: new LambdaClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 60_000, throwOnRequestTimeout: true }) }),
+  lambda: new LambdaClient({
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 60_000, throwOnRequestTimeout: true }),
+  }),
   codedeploy: new CodeDeployClient({ maxAttempts: 3 }),
   logger: createServiceLogger({ serviceName: SERVICE_NAME }),
 };

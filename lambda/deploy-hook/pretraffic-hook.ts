@@ -54,7 +54,11 @@ export async function handlePreTrafficHook(event: unknown, deps: PreTrafficHookD
   const hook = HookEventSchema.parse(event);
   const report = await checkVersion(deps, hook.DeploymentId);
   await deps.codedeploy.send(
-    new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: hook.DeploymentId, lifecycleEventHookExecutionId: hook.LifecycleEventHookExecutionId, status: report.status }),
+    new PutLifecycleEventHookExecutionStatusCommand({
+      deploymentId: hook.DeploymentId,
+      lifecycleEventHookExecutionId: hook.LifecycleEventHookExecutionId,
+      status: report.status,
+    }),
   );
   (report.status === 'Succeeded' ? deps.logger.info : deps.logger.error).call(deps.logger, `pretraffic checks ${report.status.toLowerCase()}`, { ...report });
   return report;
@@ -67,14 +71,21 @@ async function checkVersion(deps: PreTrafficHookDeps, deploymentId: string): Pro
   try {
     const described = DescriptionSchema.parse(await invoke(deps, { pretraffic: { describe: 'examples' } }));
     for (const model of described.models) {
-      if (model.state !== 'loaded') failures.push(`model '${model.name}' is not loaded (${model.state}${model.code ? `, ${model.code}` : ''})${model.reason ? `: ${model.reason}` : ''}`);
+      if (model.state !== 'loaded')
+        failures.push(`model '${model.name}' is not loaded (${model.state}${model.code ? `, ${model.code}` : ''})${model.reason ? `: ${model.reason}` : ''}`);
       else if (!model.examples) notes.push(`model '${model.name}' has no examples: checked to load only`);
     }
     const withExamples = described.models.flatMap((m): Checked[] => (m.state === 'loaded' && m.examples !== undefined ? [{ ...m, examples: m.examples }] : []));
     for (const model of withExamples) {
       const http = await checkHttp(deps, model);
       failures.push(...http.failures);
-      models.push({ name: model.name, ...(model.version ? { version: model.version } : {}), examples: model.examples.rows.length, http: http.reproduced, kinesis: 0 });
+      models.push({
+        name: model.name,
+        ...(model.version ? { version: model.version } : {}),
+        examples: model.examples.rows.length,
+        http: http.reproduced,
+        kinesis: 0,
+      });
     }
     const notLoaded = described.models.filter((m) => m.state !== 'loaded').map((m) => `'${m.name}'`);
     // The stream scores every ride with every model: it fails every batch while one is not loaded (already a failure above).
@@ -95,8 +106,21 @@ type Checked = DescribedModel & { examples: NonNullable<DescribedModel['examples
 /** One `POST /predict/<name>` of the model's example rides, as API Gateway would send it. */
 async function checkHttp(deps: PreTrafficHookDeps, model: Checked): Promise<{ reproduced: number; failures: string[] }> {
   const rows = model.examples.rows;
-  const reply = HttpReplySchema.parse(await invoke(deps, { pretraffic: { http: apiGatewayEvent(`/predict/${model.name}`, rows.map((row) => row.inputs)) } }));
-  if (reply.statusCode !== 200) return { reproduced: 0, failures: [`model '${model.name}' over API Gateway: POST /predict/${model.name} answered ${reply.statusCode} ${reply.body.slice(0, 300)}`] };
+  const reply = HttpReplySchema.parse(
+    await invoke(deps, {
+      pretraffic: {
+        http: apiGatewayEvent(
+          `/predict/${model.name}`,
+          rows.map((row) => row.inputs),
+        ),
+      },
+    }),
+  );
+  if (reply.statusCode !== 200)
+    return {
+      reproduced: 0,
+      failures: [`model '${model.name}' over API Gateway: POST /predict/${model.name} answered ${reply.statusCode} ${reply.body.slice(0, 300)}`],
+    };
   const answers = z.array(z.record(z.string(), z.unknown())).parse(JSON.parse(reply.body));
   const values = rows.map((_, i) => numberOr(answers[i]?.[model.name]));
   return compared(model, rows, values, 'over API Gateway');
@@ -107,13 +131,20 @@ async function checkHttp(deps: PreTrafficHookDeps, model: Checked): Promise<{ re
  * model, so a ride gets the fields other models need from their first example (only its own
  * model's answer is compared).
  */
-async function checkKinesis(deps: PreTrafficHookDeps, models: readonly Checked[], deploymentId: string): Promise<{ reproduced: Map<string, number>; failures: string[] }> {
+async function checkKinesis(
+  deps: PreTrafficHookDeps,
+  models: readonly Checked[],
+  deploymentId: string,
+): Promise<{ reproduced: Map<string, number>; failures: string[] }> {
   const fill: Record<string, unknown> = {};
   for (const model of [...models].reverse()) Object.assign(fill, model.examples.rows[0]?.inputs);
-  const rides = models.flatMap((model) => model.examples.rows.map((row, i) => ({ model: model.name, rideId: `pretraffic-${deploymentId}-${model.name}-${i}`, ride: { ...fill, ...row.inputs } })));
+  const rides = models.flatMap((model) =>
+    model.examples.rows.map((row, i) => ({ model: model.name, rideId: `pretraffic-${deploymentId}-${model.name}-${i}`, ride: { ...fill, ...row.inputs } })),
+  );
   const reply = await invoke(deps, { pretraffic: { kinesis: kinesisEvent(rides) } });
   const parsed = TestRunSchema.safeParse(reply);
-  if (!parsed.success) return { reproduced: new Map(), failures: [`over Kinesis: the stream adapter did not score the examples (${JSON.stringify(reply).slice(0, 300)})`] };
+  if (!parsed.success)
+    return { reproduced: new Map(), failures: [`over Kinesis: the stream adapter did not score the examples (${JSON.stringify(reply).slice(0, 300)})`] };
   const byRide = new Map(parsed.data.predictions.map((p) => [String(p.prediction.ride_id), p.prediction]));
   const failures = (parsed.data.dead_letters ?? []).map((letter) => `over Kinesis: an example ride was dead-lettered (${letter.code}: ${letter.reason})`);
   const reproduced = new Map<string, number>();
@@ -129,15 +160,22 @@ async function checkKinesis(deps: PreTrafficHookDeps, models: readonly Checked[]
 function compared(model: Checked, rows: readonly ModelExample[], values: readonly number[], path: string): { reproduced: number; failures: string[] } {
   const mismatches = mismatchesOf(rows, values, model.examples.tolerance);
   const worst = mismatches[0];
-  const failures = worst ? [`model '${model.name}' ${path}: ${mismatches.length} of ${rows.length} examples differ; the worst: ${describeMismatch(worst, model.examples.tolerance)}`] : [];
+  const failures = worst
+    ? [`model '${model.name}' ${path}: ${mismatches.length} of ${rows.length} examples differ; the worst: ${describeMismatch(worst, model.examples.tolerance)}`]
+    : [];
   return { reproduced: rows.length - mismatches.length, failures };
 }
 
 /** Invokes the new version synchronously; a function error is a failed check. */
 async function invoke(deps: PreTrafficHookDeps, check: PreTrafficCheck): Promise<unknown> {
-  const response = await deps.lambda.send(new InvokeCommand({ FunctionName: deps.target, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(check)) }));
+  const response = await deps.lambda.send(
+    new InvokeCommand({ FunctionName: deps.target, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(check)) }),
+  );
   const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
-  if (response.FunctionError) throw new CheckFailedError(`${deps.target} answered a ${Object.keys(check.pretraffic)[0]} check with a function error (${response.FunctionError}): ${text.slice(0, 300)}`);
+  if (response.FunctionError)
+    throw new CheckFailedError(
+      `${deps.target} answered a ${Object.keys(check.pretraffic)[0]} check with a function error (${response.FunctionError}): ${text.slice(0, 300)}`,
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -158,7 +196,10 @@ const DescriptionSchema = z.object({
       code: z.string().optional(),
       reason: z.string().optional(),
       examples: z
-        .object({ rows: z.array(z.object({ inputs: z.record(z.string(), z.union([z.number(), z.string(), z.null()])), output: z.number() })), tolerance: z.number().positive() })
+        .object({
+          rows: z.array(z.object({ inputs: z.record(z.string(), z.union([z.number(), z.string(), z.null()])), output: z.number() })),
+          tolerance: z.number().positive(),
+        })
         .optional(),
     }),
   ),
@@ -202,7 +243,13 @@ export function kinesisEvent(rides: readonly { rideId: string; ride: unknown }[]
     Records: rides.map(({ rideId, ride }, i): KinesisStreamRecord => {
       const sequenceNumber = String(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i));
       return {
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: rideId, sequenceNumber, data: Buffer.from(JSON.stringify({ ride, ride_id: rideId })).toString('base64'), approximateArrivalTimestamp: arrival },
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: rideId,
+          sequenceNumber,
+          data: Buffer.from(JSON.stringify({ ride, ride_id: rideId })).toString('base64'),
+          approximateArrivalTimestamp: arrival,
+        },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
         eventID: `shardId-000000000000:${sequenceNumber}`,

@@ -12,7 +12,9 @@ export class PreTrafficSettingsError extends Error {
   override readonly name = 'PreTrafficSettingsError';
 }
 
-const QualifiedArn = z.string().regex(/^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+:[\w$-]+$/, 'must be a qualified function ARN (…:function:<name>:<version>)');
+const QualifiedArn = z
+  .string()
+  .regex(/^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+:[\w$-]+$/, 'must be a qualified function ARN (…:function:<name>:<version>)');
 
 /**
  * Reads the hook's environment once, at module load.
@@ -21,6 +23,7 @@ const QualifiedArn = z.string().regex(/^arn:[\w-]+:lambda:[\w-]+:\d{12}:function
  */
 export function preTrafficSettings(env: NodeJS.ProcessEnv): PreTrafficSettings {
   const parsed = QualifiedArn.safeParse(env[PRETRAFFIC.targetEnv]);
-  if (!parsed.success) throw new PreTrafficSettingsError(`${PRETRAFFIC.targetEnv} ${env[PRETRAFFIC.targetEnv] === undefined ? 'is not set' : parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new PreTrafficSettingsError(`${PRETRAFFIC.targetEnv} ${env[PRETRAFFIC.targetEnv] === undefined ? 'is not set' : parsed.error.issues[0]?.message}`);
   return { target: parsed.data };
 }

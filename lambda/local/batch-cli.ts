@@ -93,18 +93,21 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
     allowPositionals: true,
     options: { 'taxi-type': { type: 'string' }, month: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  if (positionals.length !== 2 && positionals.length !== 0) throw new UsageError(`expected an input and an output, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+  if (positionals.length !== 2 && positionals.length !== 0)
+    throw new UsageError(`expected an input and an output, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
   if (positionals.length === 0 && (values['taxi-type'] === undefined || values.month === undefined)) {
     throw new UsageError('give an input and an output file, or a month with --taxi-type green|yellow and --month YYYY-MM');
   }
   const config = loadConfig(io.env);
   // The same services as the Lambda function and npm start: models, capture, shadows, metrics, the dataplane.
   // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the CLI prints its own summary.
-  const services = io.services ?? createRuntime(config, {
-    logger: createServiceLogger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
-    // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
-    onModelLoadFailed: () => undefined,
-  });
+  const services =
+    io.services ??
+    createRuntime(config, {
+      logger: createServiceLogger({ serviceName: SERVICE_NAME, ...(io.env.POWERTOOLS_LOG_LEVEL ? {} : { logLevel: 'WARN' }) }),
+      // A model that cannot load fails the job with one line of the CLI's own (below), not a log line besides.
+      onModelLoadFailed: () => undefined,
+    });
   const [set] = await Promise.all([services.models.get(), preloadParquetModules()]);
   const month = values.month === undefined ? undefined : parseMonth(values.month);
   const [input, output] = positionals;
@@ -115,7 +118,11 @@ async function main(argv: string[], io: BatchCliIo): Promise<void> {
     ...(values['run-id'] !== undefined ? { run_id: values['run-id'] } : {}),
   });
   const { inputTemplate, outputTemplate, scheduledTaxiType, chunkRows, maxLineChars, maxPageValues } = config.batch;
-  const job = resolveBatchJob(request, { templates: { input: inputTemplate, output: outputTemplate }, scheduledTaxiType, runId: set.require(set.primary).version });
+  const job = resolveBatchJob(request, {
+    templates: { input: inputTemplate, output: outputTemplate },
+    scheduledTaxiType,
+    runId: set.require(set.primary).version,
+  });
   const progress = createProgressBar(io.stderr as NodeJS.WriteStream);
   try {
     const summary = await runBatchJob(job, set, {
@@ -173,24 +180,44 @@ async function generate(argv: string[], io: BatchCliIo): Promise<void> {
     },
   });
   const [taxiType, monthText, rowsText, output] = positionals;
-  if ((taxiType !== 'green' && taxiType !== 'yellow') || monthText === undefined || rowsText === undefined || output === undefined || positionals.length !== 4) {
+  if (
+    (taxiType !== 'green' && taxiType !== 'yellow') ||
+    monthText === undefined ||
+    rowsText === undefined ||
+    output === undefined ||
+    positionals.length !== 4
+  ) {
     throw new UsageError('generate takes <green|yellow> <YYYY-MM> <rows> <output>');
   }
   const codec = values.codec;
-  if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED') throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
+  if (codec !== 'SNAPPY' && codec !== 'GZIP' && codec !== 'BROTLI' && codec !== 'UNCOMPRESSED')
+    throw new BatchJobError(`--codec must be SNAPPY, GZIP, BROTLI or UNCOMPRESSED, not ${codec}`);
   const location = parseLocation(output, { what: 'the output' });
   if (location.kind !== 'file') throw new BatchJobError('generate writes a local file; upload it with your S3 tool of choice');
   mkdirSync(dirname(location.path) || '.', { recursive: true });
   const drift = driftOf(values.drift);
   const seed = values.seed === undefined ? undefined : positiveInt(values.seed, '--seed');
-  const rows = syntheticMonth({ ...parseMonth(monthText), rows: positiveInt(rowsText, 'rows'), nullRate: Number(values['null-rate']), taxiType, drift, ...(seed === undefined ? {} : { seed }) });
+  const rows = syntheticMonth({
+    ...parseMonth(monthText),
+    rows: positiveInt(rowsText, 'rows'),
+    nullRate: Number(values['null-rate']),
+    taxiType,
+    drift,
+    ...(seed === undefined ? {} : { seed }),
+  });
   const started = performance.now();
   const count =
     formatOf(location) === 'csv'
       ? writeTripCsv(location.path, rows, taxiType)
-      : await writeTripParquet(location.path, rows, { taxiType, codec, ...(values['row-group-size'] ? { rowGroupSize: positiveInt(values['row-group-size'], '--row-group-size') } : {}) });
+      : await writeTripParquet(location.path, rows, {
+          taxiType,
+          codec,
+          ...(values['row-group-size'] ? { rowGroupSize: positiveInt(values['row-group-size'], '--row-group-size') } : {}),
+        });
   const drifted = values.drift.trim() === '' ? '' : ` (drift distance=${drift.distance}, zones=${drift.zones}, hours=${drift.hours})`;
-  io.stdout.write(`wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText}${drifted} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  io.stdout.write(
+    `wrote ${count.toLocaleString('en-US')} synthetic ${taxiType} trips for ${monthText}${drifted} to ${output} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 /** `--drift` as the generator's drift knob; a bad spec is a usage error naming the knob. */

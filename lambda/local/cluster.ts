@@ -47,7 +47,9 @@ interface CannotStart {
 }
 
 function isCannotStart(message: unknown): message is CannotStart {
-  return typeof message === 'object' && message !== null && (message as CannotStart).kind === 'cannot-start' && typeof (message as CannotStart).line === 'string';
+  return (
+    typeof message === 'object' && message !== null && (message as CannotStart).kind === 'cannot-start' && typeof (message as CannotStart).line === 'string'
+  );
 }
 
 /**

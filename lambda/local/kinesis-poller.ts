@@ -129,7 +129,11 @@ export class KinesisPoller {
     } catch {
       return first; // a thrown error fails the whole batch, as in Lambda
     }
-    return lowestFailure(response, records.map((r) => r.SequenceNumber as string), first);
+    return lowestFailure(
+      response,
+      records.map((r) => r.SequenceNumber as string),
+      first,
+    );
   }
 
   private async iterator(shardId: string, type: 'TRIM_HORIZON' | 'AT_SEQUENCE_NUMBER', sequenceNumber?: string): Promise<string | undefined> {

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 // kinesalite ships no types; it returns a node:http server speaking the Kinesis API.
-const kinesalite = require('kinesalite') as (options: { createStreamMs?: number; deleteStreamMs?: number; updateStreamMs?: number; shardLimit?: number }) => Server;
+const kinesalite = require('kinesalite') as (options: {
+  createStreamMs?: number;
+  deleteStreamMs?: number;
+  updateStreamMs?: number;
+  shardLimit?: number;
+}) => Server;
 
 /** A Kinesis API server (kinesalite, in memory) in this process, on loopback. */
 export interface LocalKinesis {

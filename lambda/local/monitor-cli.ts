@@ -83,7 +83,13 @@ export async function runMonitorCli(argv: string[], io: MonitorCliIo): Promise<n
 }
 
 async function reportCommand(argv: string[], io: MonitorCliIo): Promise<void> {
-  const { values } = parse(argv, { reference: { type: 'string' }, current: { type: 'string' }, out: { type: 'string' }, title: { type: 'string' }, actuals: { type: 'string' } });
+  const { values } = parse(argv, {
+    reference: { type: 'string' },
+    current: { type: 'string' },
+    out: { type: 'string' },
+    title: { type: 'string' },
+    actuals: { type: 'string' },
+  });
   if (!values.reference || !values.current) throw new MonitorUsageError('--reference and --current are required');
   const out = values.out ?? DEFAULT_MONITOR_OUT;
   const started = performance.now();
@@ -104,12 +110,21 @@ async function reportCommand(argv: string[], io: MonitorCliIo): Promise<void> {
 }
 
 /** The current side, joined to the actuals file by ride id when one is given (a capture directory only). */
-async function currentSide(current: MonitorSource, actualsPath: string | undefined, path: string): Promise<Pick<MonitorInput, 'current' | 'currentLabel' | 'groundTruth'>> {
+async function currentSide(
+  current: MonitorSource,
+  actualsPath: string | undefined,
+  path: string,
+): Promise<Pick<MonitorInput, 'current' | 'currentLabel' | 'groundTruth'>> {
   if (actualsPath === undefined) return { current: current.side, currentLabel: current.label };
-  if (!current.records) throw new MonitorUsageError(`--actuals joins captured predictions by ride id: --current must be a capture directory, and ${path} is a ${current.kind}`);
+  if (!current.records)
+    throw new MonitorUsageError(`--actuals joins captured predictions by ride id: --current must be a capture directory, and ${path} is a ${current.kind}`);
   const join = new ActualsJoin(await readActualsFile(parseLocation(actualsPath, { what: 'the file' })));
   // Streamed: the join holds the ride ids seen, never the records.
-  return { current: observationsFromCapture(joinedStream(current.records(), join)), currentLabel: `${current.label} joined to ${actualsPath}`, groundTruth: () => join.finish() };
+  return {
+    current: observationsFromCapture(joinedStream(current.records(), join)),
+    currentLabel: `${current.label} joined to ${actualsPath}`,
+    groundTruth: () => join.finish(),
+  };
 }
 
 /** `actuals <trip file> <out>`: what a ride-completion feed would deliver for a month, from its own durations and fares. */
@@ -118,7 +133,9 @@ async function actualsCommand(argv: string[], io: MonitorCliIo): Promise<void> {
   const [tripPath, outPath] = positionals;
   if (!tripPath || !outPath || positionals.length !== 2) throw new MonitorUsageError(`actuals takes a trip file and an output file`);
   const written = await writeActualsFile(tripPath, outPath, values.month);
-  io.stdout.write(`wrote the actuals of ${written.rows.toLocaleString('en-US')} rides (${written.columns.join(', ')}; ride ids ${written.prefix}<row>) to ${outPath}\n`);
+  io.stdout.write(
+    `wrote the actuals of ${written.rows.toLocaleString('en-US')} rides (${written.columns.join(', ')}; ride ids ${written.prefix}<row>) to ${outPath}\n`,
+  );
 }
 
 async function profileCommand(argv: string[], io: MonitorCliIo): Promise<void> {
@@ -126,7 +143,10 @@ async function profileCommand(argv: string[], io: MonitorCliIo): Promise<void> {
   const [sourcePath, outPath] = positionals;
   if (!sourcePath || !outPath || positionals.length !== 2) throw new MonitorUsageError('profile takes a source and an output file');
   const source = await openMonitorSource(sourcePath);
-  const profile: ReferenceProfile = source.kind === 'profile' ? (source.side as ReferenceProfile) : await buildProfile(source.side as Exclude<typeof source.side, ReferenceProfile>, { source: source.label, created: io.now });
+  const profile: ReferenceProfile =
+    source.kind === 'profile'
+      ? (source.side as ReferenceProfile)
+      : await buildProfile(source.side as Exclude<typeof source.side, ReferenceProfile>, { source: source.label, created: io.now });
   await writeFile(outPath, `${JSON.stringify(profile)}\n`);
   io.stdout.write(`wrote the profile of ${source.label} (${profile.rows.toLocaleString('en-US')} rows) to ${outPath}\n`);
 }
@@ -151,9 +171,19 @@ function describe(summary: MonitorSummary): string {
   for (const [name, d] of Object.entries(summary.context)) lines.push(row('context', name, d));
   for (const [name, d] of Object.entries(summary.predictions)) lines.push(row('prediction', name, d));
   for (const [model, q] of Object.entries(summary.quality)) {
-    const training = [q.train_rmse === undefined ? '' : `training RMSE ${q.train_rmse.toFixed(3)}`, q.validation_rmse === undefined ? '' : `validation ${q.validation_rmse.toFixed(3)}`].filter(Boolean).join(', ');
-    lines.push(`  quality    ${model.padEnd(16)} ${q.rows_joined.toLocaleString('en-US')} rows: RMSE ${q.rmse.toFixed(3)} MAE ${q.mae.toFixed(3)} bias ${q.bias.toFixed(3)}${training ? ` (${training})` : ''}`);
-    if (q.unmatched) lines.push(`             ${''.padEnd(16)} ${q.unmatched.captured_without_actual.toLocaleString('en-US')} captured without an actual, ${q.unmatched.actuals_without_capture.toLocaleString('en-US')} actuals without a capture`);
+    const training = [
+      q.train_rmse === undefined ? '' : `training RMSE ${q.train_rmse.toFixed(3)}`,
+      q.validation_rmse === undefined ? '' : `validation ${q.validation_rmse.toFixed(3)}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `  quality    ${model.padEnd(16)} ${q.rows_joined.toLocaleString('en-US')} rows: RMSE ${q.rmse.toFixed(3)} MAE ${q.mae.toFixed(3)} bias ${q.bias.toFixed(3)}${training ? ` (${training})` : ''}`,
+    );
+    if (q.unmatched)
+      lines.push(
+        `             ${''.padEnd(16)} ${q.unmatched.captured_without_actual.toLocaleString('en-US')} captured without an actual, ${q.unmatched.actuals_without_capture.toLocaleString('en-US')} actuals without a capture`,
+      );
   }
   for (const warning of summary.sample_warnings) lines.push(`  small sample: ${warning}`);
   return `${lines.join('\n')}\n`;

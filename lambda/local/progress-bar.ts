@@ -26,7 +26,9 @@ export function createProgressBar(stream: NodeJS.WriteStream | WriteStream): Pro
       drawn = true;
       const rate = Math.round(rowsRead / Math.max((now - started) / 1000, 1e-3));
       const n = (x: number) => x.toLocaleString('en-US');
-      const bar = totalRows ? `[${'#'.repeat(Math.round((rowsRead / totalRows) * WIDTH)).padEnd(WIDTH, '-')}] ${Math.floor((rowsRead / totalRows) * 100)}% ${n(rowsRead)}/${n(totalRows)}` : `${n(rowsRead)}`;
+      const bar = totalRows
+        ? `[${'#'.repeat(Math.round((rowsRead / totalRows) * WIDTH)).padEnd(WIDTH, '-')}] ${Math.floor((rowsRead / totalRows) * 100)}% ${n(rowsRead)}/${n(totalRows)}`
+        : `${n(rowsRead)}`;
       stream.write(`\r${bar} rows  ${n(rate)} rows/s\x1b[K`);
     },
     done() {

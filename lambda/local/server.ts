@@ -61,7 +61,14 @@ export function createHttpServer(deps: HttpDeps, options: ServerOptions = loadCo
 const UNAUTHORIZED = { error: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)', code: 'UNAUTHORIZED' };
 const tooLarge = (limit: number) => ({ error: `body exceeds the limit of ${limit} bytes`, code: 'BODY_TOO_LARGE' });
 
-async function answer(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, options: ServerOptions, authorized: boolean, isClosing: () => boolean): Promise<void> {
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HttpDeps,
+  options: ServerOptions,
+  authorized: boolean,
+  isClosing: () => boolean,
+): Promise<void> {
   const closingIf = (headers: Record<string, string>) => (isClosing() ? { ...headers, connection: 'close' } : headers);
   try {
     if (!authorized) {
@@ -154,7 +161,11 @@ async function serve(config: Config): Promise<void> {
   }
   if (runtime.capture) runtime.logger.info('capturing predictions', { location: runtime.capture.description, sampleRate: config.capture.sampleRate });
   runtime.models.get().then(
-    (set) => runtime.logger.info('ready', { models: Object.fromEntries(set.names.map((name) => [name, set.require(name).version])), startupMs: Math.round(performance.now() - started) }),
+    (set) =>
+      runtime.logger.info('ready', {
+        models: Object.fromEntries(set.names.map((name) => [name, set.require(name).version])),
+        startupMs: Math.round(performance.now() - started),
+      }),
     () => undefined, // ALLOW_PARTIAL_MODELS: already logged by the runtime; the other models serve, /health says which is missing
   );
   // Counted per request, published (EMF on stdout) once a minute and at shutdown: never per request.
@@ -187,8 +198,10 @@ async function requireEveryModel(runtime: Runtime): Promise<void> {
     await runtime.models.get();
   } catch (error) {
     const failed = runtime.models.status().filter((status) => status.state === 'failed');
-    const what = failed.length > 0 ? failed.map((status) => `model '${status.name}' cannot be loaded (${status.code}): ${status.reason}`).join('; ') : oneLine((error as Error).message);
+    const what =
+      failed.length > 0
+        ? failed.map((status) => `model '${status.name}' cannot be loaded (${status.code}): ${status.reason}`).join('; ')
+        : oneLine((error as Error).message);
     await stopAtStart(`npm start: ${what}. Fix it, or set ALLOW_PARTIAL_MODELS=true to serve the other models.`);
   }
 }
-

@@ -1,4 +1,11 @@
-import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { loadConfig } from '../config/index';
 import type { PredictionRecord } from '../protocols/kinesis/stream-handler';
 import { createLocalKinesisClient } from './local-kinesis';
@@ -70,7 +77,8 @@ async function readPredictions(kinesis: KinesisClient, iterators: string[], want
   const found: PredictionRecord[] = [];
   const deadline = Date.now() + timeoutMs;
   while (found.length < wanted.size) {
-    if (Date.now() > deadline) throw new Error(`only ${found.length} of ${wanted.size} predictions arrived within ${timeoutMs} ms; is \`npm run stream\` running?`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${found.length} of ${wanted.size} predictions arrived within ${timeoutMs} ms; is \`npm run stream\` running?`);
     for (let i = 0; i < iterators.length; i++) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterators[i] }));
       iterators[i] = page.NextShardIterator as string;

@@ -39,7 +39,11 @@ export async function main(argv: readonly string[] = []): Promise<void> {
   const kinesis = createLocalKinesisClient(local.endpoint, 3);
   const config: Config = {
     ...loaded,
-    stream: { ...loaded.stream, kinesisEndpoint: local.endpoint, deadLetterLocation: loaded.stream.deadLetterLocation ?? parseDeadLetterLocation(LOCAL_DEAD_LETTER_DIRECTORY) },
+    stream: {
+      ...loaded.stream,
+      kinesisEndpoint: local.endpoint,
+      deadLetterLocation: loaded.stream.deadLetterLocation ?? parseDeadLetterLocation(LOCAL_DEAD_LETTER_DIRECTORY),
+    },
   };
   const { rideEventsStreamName, predictionsStreamName, localBatchSize } = config.stream;
   await createStream(kinesis, rideEventsStreamName, 2);

@@ -67,7 +67,8 @@ export function mismatchesOf(rows: readonly ModelExample[], actual: ArrayLike<nu
   const found: ExampleMismatch[] = [];
   rows.forEach((row, index) => {
     const value = actual[index] ?? Number.NaN;
-    if (!reproduces(value, row.output, tolerance)) found.push({ index, inputs: row.inputs, expected: row.output, actual: value, relativeError: relativeError(value, row.output) });
+    if (!reproduces(value, row.output, tolerance))
+      found.push({ index, inputs: row.inputs, expected: row.output, actual: value, relativeError: relativeError(value, row.output) });
   });
   return found.sort((a, b) => b.relativeError - a.relativeError || a.index - b.index);
 }

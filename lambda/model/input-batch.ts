@@ -14,6 +14,7 @@ export interface InputBatch {
 /** Rows `start` to `end` (exclusive) of a batch, without copying typed columns. */
 export function sliceBatch(batch: InputBatch, start: number, end: number): InputBatch {
   const columns: Record<string, InputColumn> = {};
-  for (const [name, column] of Object.entries(batch.columns)) columns[name] = ArrayBuffer.isView(column) ? column.subarray(start, end) : column.slice(start, end);
+  for (const [name, column] of Object.entries(batch.columns))
+    columns[name] = ArrayBuffer.isView(column) ? column.subarray(start, end) : column.slice(start, end);
   return { length: end - start, columns };
 }

@@ -30,7 +30,13 @@ export type InputColumns = ReadonlyMap<string, readonly string[]>;
  * nameInputColumns([{ name: 'float_input', type: 'float32', rank: 2, width: 3 }], sidecar, undefined, "model 'zoo'")
  * // Map { 'float_input' => ['PULocationID', 'DOLocationID', 'trip_distance'] }
  */
-export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, signature: readonly SignatureColumn[] | undefined, what: string, preprocessing: Preprocessing): InputColumns {
+export function nameInputColumns(
+  inputs: readonly ModelInput[],
+  sidecar: ModelSidecar | undefined,
+  signature: readonly SignatureColumn[] | undefined,
+  what: string,
+  preprocessing: Preprocessing,
+): InputColumns {
   const named = new Map<string, readonly string[]>();
   const derived = (input: ModelInput) => preprocessing.fieldsFor(input) !== undefined;
   const bySignature = signatureColumns(inputs, signature, derived);
@@ -38,7 +44,9 @@ export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSi
     const fromSidecar = sidecarColumns(input, sidecar, what, derived);
     const fromSignature = bySignature?.input === input.name ? bySignature.columns : undefined;
     if (fromSidecar && fromSignature && fromSidecar.join('\u0000') !== fromSignature.join('\u0000')) {
-      throw new UnsupportedModelError(`${what}: the sidecar names the columns of '${input.name}' ${fromSidecar.join(', ')} but the MLmodel signature names ${fromSignature.join(', ')}`);
+      throw new UnsupportedModelError(
+        `${what}: the sidecar names the columns of '${input.name}' ${fromSidecar.join(', ')} but the MLmodel signature names ${fromSignature.join(', ')}`,
+      );
     }
     const columns = fromSidecar ?? fromSignature;
     if (columns) {
@@ -51,14 +59,21 @@ export function nameInputColumns(inputs: readonly ModelInput[], sidecar: ModelSi
   for (const name of Object.keys(sidecar?.inputs ?? {})) {
     const note = sidecar?.inputs?.[name];
     if (typeof note === 'object' && note.columns && !inputs.some((i) => i.name === name)) {
-      throw new UnsupportedModelError(`${what}: its sidecar names the columns of '${name}', which is not one of its inputs (${inputs.map((i) => i.name).join(', ')})`);
+      throw new UnsupportedModelError(
+        `${what}: its sidecar names the columns of '${name}', which is not one of its inputs (${inputs.map((i) => i.name).join(', ')})`,
+      );
     }
   }
   return named;
 }
 
 /** The columns a sidecar gives an input, checked to be an input that has columns. */
-function sidecarColumns(input: ModelInput, sidecar: ModelSidecar | undefined, what: string, derived: (input: ModelInput) => boolean): readonly string[] | undefined {
+function sidecarColumns(
+  input: ModelInput,
+  sidecar: ModelSidecar | undefined,
+  what: string,
+  derived: (input: ModelInput) => boolean,
+): readonly string[] | undefined {
   const note = sidecar?.inputs?.[input.name];
   if (typeof note !== 'object' || note.columns === undefined) return undefined;
   if (input.rank !== 2 || derived(input)) {
@@ -71,7 +86,11 @@ function sidecarColumns(input: ModelInput, sidecar: ModelSidecar | undefined, wh
  * The input an MLflow column-based signature describes column by column: the graph's only
  * input, of rank 2, when the signature does not simply name that input.
  */
-function signatureColumns(inputs: readonly ModelInput[], signature: readonly SignatureColumn[] | undefined, derived: (input: ModelInput) => boolean): { input: string; columns: readonly string[] } | undefined {
+function signatureColumns(
+  inputs: readonly ModelInput[],
+  signature: readonly SignatureColumn[] | undefined,
+  derived: (input: ModelInput) => boolean,
+): { input: string; columns: readonly string[] } | undefined {
   const only = inputs.length === 1 ? inputs[0] : undefined;
   if (!signature || !only || only.rank !== 2 || derived(only) || signature.some((column) => column.tensor)) return undefined;
   if (signature.length === 1 && signature[0]?.name === only.name) return undefined;

@@ -51,7 +51,9 @@ const INT64_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER
  * with the range its element type can hold and the rules the preprocessing gives that field.
  */
 export function fieldsForInput(input: ModelInput, preprocessing: Preprocessing): RequestField[] {
-  return preprocessing.fieldsFor(input) ?? (input.columns ?? [input.name]).map((name) => ({ ...fieldOfType(name, input.type), ...preprocessing.rulesFor(name) }));
+  return (
+    preprocessing.fieldsFor(input) ?? (input.columns ?? [input.name]).map((name) => ({ ...fieldOfType(name, input.type), ...preprocessing.rulesFor(name) }))
+  );
 }
 
 /** A request field feeding an input of `type`: its kind and the range that type can hold. */

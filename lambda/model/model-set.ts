@@ -51,7 +51,12 @@ export function createModelSet(models: readonly ServedModel[], options: ModelSet
     byName.set(model.name, model);
   }
   const names = Object.freeze(models.map((m) => m.name));
-  const fields = Object.freeze(unionFields(models.map((m) => m.fields), 'model set'));
+  const fields = Object.freeze(
+    unionFields(
+      models.map((m) => m.fields),
+      'model set',
+    ),
+  );
   const parsers = new Map<string, RequestParser>();
   const require = (name: string): ServedModel => {
     const model = byName.get(name);
@@ -64,13 +69,24 @@ export function createModelSet(models: readonly ServedModel[], options: ModelSet
     fields,
     get: (name: string) => byName.get(name),
     require,
-    fieldsOf: (wanted: readonly string[]) => unionFields(wanted.map((n) => require(n).fields), 'model set'),
+    fieldsOf: (wanted: readonly string[]) =>
+      unionFields(
+        wanted.map((n) => require(n).fields),
+        'model set',
+      ),
     requestParser(wanted: readonly string[] = names): RequestParser {
       // Keyed by the names asked for, each checked first: at most one parser per subset of the set.
       const key = wanted.map((n) => require(n).name).join(',');
       let parser = parsers.get(key);
       if (!parser) {
-        parser = createRequestParser(wanted === names ? fields : unionFields(wanted.map((n) => require(n).fields), 'model set'));
+        parser = createRequestParser(
+          wanted === names
+            ? fields
+            : unionFields(
+                wanted.map((n) => require(n).fields),
+                'model set',
+              ),
+        );
         parsers.set(key, parser);
       }
       return parser;

@@ -55,7 +55,13 @@ export function createRequestParser(fields: readonly RequestField[]): RequestPar
     parse(payload, path = '') {
       if (Array.isArray(payload)) {
         if (payload.length === 0) throw new InvalidRideError('expected at least one ride, got an empty array');
-        return { batch: toBatch(payload.map((item, i) => parseOne(item, `${path}[${i}].`)), fields), isArray: true };
+        return {
+          batch: toBatch(
+            payload.map((item, i) => parseOne(item, `${path}[${i}].`)),
+            fields,
+          ),
+          isArray: true,
+        };
       }
       return { batch: toBatch([parseOne(payload, path)], fields), isArray: false };
     },
@@ -80,7 +86,13 @@ export function toBatch(rides: readonly Record<string, string | number>[], field
   return { length: n, columns };
 }
 
-function describeIssue(value: unknown, issue: z.core.$ZodIssue | undefined, path: string, fields: readonly RequestField[], byName: ReadonlyMap<string, RequestField>): InvalidRideError {
+function describeIssue(
+  value: unknown,
+  issue: z.core.$ZodIssue | undefined,
+  path: string,
+  fields: readonly RequestField[],
+  byName: ReadonlyMap<string, RequestField>,
+): InvalidRideError {
   const name = issue?.path[0];
   const field = typeof name === 'string' ? byName.get(name) : undefined;
   if (!issue || !field) {

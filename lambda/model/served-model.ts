@@ -76,7 +76,10 @@ export function createServedModel(spec: ServedModelSpec): ServedModel {
   const what = `model '${spec.name}'`;
   const preprocessing = spec.preprocessing ?? NO_PREPROCESSING;
   const runner = withNamedColumns(spec.runner, nameInputColumns(spec.runner.inputs, spec.sidecar, spec.signature, what, preprocessing), what);
-  const fromInputs = unionFields(runner.inputs.map((input) => fieldsForInput(input, preprocessing)), what);
+  const fromInputs = unionFields(
+    runner.inputs.map((input) => fieldsForInput(input, preprocessing)),
+    what,
+  );
   const fields = applySidecar(applySignature(fromInputs, runner.inputs, spec.signature, what), runner.inputs, spec.sidecar, what, preprocessing);
   const coalescer = new Coalescer(runner);
   const sidecar = spec.sidecar;
@@ -170,14 +173,22 @@ function slotsOf(inputs: readonly ModelInput[]): Slot[] {
  * input is allowed: it is what pandas float64 columns converted with skl2onnx's FloatTensorType
  * produce, and the model was converted to compute in float32 anyway.
  */
-function applySignature(fields: RequestField[], inputs: readonly ModelInput[], signature: readonly SignatureColumn[] | undefined, what: string): RequestField[] {
+function applySignature(
+  fields: RequestField[],
+  inputs: readonly ModelInput[],
+  signature: readonly SignatureColumn[] | undefined,
+  what: string,
+): RequestField[] {
   if (!signature) return fields;
   const slots = slotsOf(inputs);
   const declared = new Map(signature.map((c) => [c.name, c]));
   const missing = slots.filter((slot) => !declared.has(slot.name)).map((slot) => slot.name);
   const extra = signature.filter((c) => !slots.some((slot) => slot.name === c.name)).map((c) => c.name);
   if (missing.length > 0 || extra.length > 0) {
-    const parts = [missing.length > 0 ? `the ONNX graph's inputs ${missing.join(', ')} are not in the signature` : '', extra.length > 0 ? `the signature's inputs ${extra.join(', ')} are not ONNX inputs` : ''];
+    const parts = [
+      missing.length > 0 ? `the ONNX graph's inputs ${missing.join(', ')} are not in the signature` : '',
+      extra.length > 0 ? `the signature's inputs ${extra.join(', ')} are not ONNX inputs` : '',
+    ];
     throw new UnsupportedModelError(`${what}: MLmodel signature disagrees with the ONNX inputs: ${parts.filter(Boolean).join('; ')}`);
   }
   const byName = new Map(fields.map((f) => [f.name, f]));
@@ -187,7 +198,9 @@ function applySignature(fields: RequestField[], inputs: readonly ModelInput[], s
     const integerInput = graphType === 'int32' || graphType === 'int64';
     if ((graphType === 'string') !== (column.kind === 'string') || (integerInput && column.kind === 'number')) {
       const where = slot.name === slot.input.name ? `'${slot.name}'` : `'${slot.name}' (a column of '${slot.input.name}')`;
-      throw new UnsupportedModelError(`${what}: MLmodel signature disagrees with the ONNX inputs: ${where} is ${column.type} in the signature but ${graphType} in the graph`);
+      throw new UnsupportedModelError(
+        `${what}: MLmodel signature disagrees with the ONNX inputs: ${where} is ${column.type} in the signature but ${graphType} in the graph`,
+      );
     }
     const field = byName.get(slot.name);
     if (field && column.kind === 'integer') byName.set(slot.name, mergeFields(field, { name: slot.name, kind: 'integer' }, what));
@@ -199,7 +212,13 @@ function applySignature(fields: RequestField[], inputs: readonly ModelInput[], s
  * Applies the sidecar's notes: ranges, descriptions, units and `nullable`, keyed by request field
  * or by input (a note on an [N,k] input applies to each of its columns).
  */
-function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sidecar: ModelSidecar | undefined, what: string, preprocessing: Preprocessing): RequestField[] {
+function applySidecar(
+  fields: RequestField[],
+  inputs: readonly ModelInput[],
+  sidecar: ModelSidecar | undefined,
+  what: string,
+  preprocessing: Preprocessing,
+): RequestField[] {
   const notes = sidecar?.inputs;
   if (!notes) return fields;
   const byName = new Map(fields.map((f) => [f.name, f]));
@@ -209,12 +228,15 @@ function applySidecar(fields: RequestField[], inputs: readonly ModelInput[], sid
       const input = inputs.find((i) => i.name === name);
       // e.g. PU_DO: an input described, not a request field of its own
       if (input && (typeof note === 'string' || (note.min === undefined && note.max === undefined && note.nullable === undefined))) continue;
-      throw new UnsupportedModelError(`${what}: its sidecar constrains '${name}', which is not one of its request fields (${fields.map((f) => f.name).join(', ')})`);
+      throw new UnsupportedModelError(
+        `${what}: its sidecar constrains '${name}', which is not one of its request fields (${fields.map((f) => f.name).join(', ')})`,
+      );
     }
     if (typeof note === 'string') continue;
     for (const target of targets) {
       const field = byName.get(target) as RequestField;
-      if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined)) throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${target}'`);
+      if (field.kind === 'string' && (note.min !== undefined || note.max !== undefined))
+        throw new UnsupportedModelError(`${what}: its sidecar gives a range to the text field '${target}'`);
       const merged = mergeFields(field, { name: target, kind: field.kind, min: note.min, max: note.max, description: note.description, unit: note.unit }, what);
       if (note.nullable === true) checkNullable(target, inputs, what, preprocessing);
       // One note marking it nullable is enough (a note on the [N,k] input, or one on the column).
@@ -237,7 +259,9 @@ function checkNullable(field: string, inputs: readonly ModelInput[], what: strin
     const feeds = (derivedFrom ?? input.columns ?? [input.name]).includes(field);
     // A derived feature is built from the field's value: a missing one cannot be built.
     if (feeds && (derivedFrom !== undefined || !acceptsMissing(input.type))) {
-      throw new UnsupportedModelError(`${what}: its sidecar marks '${field}' nullable, but it feeds the ${input.type} input '${input.name}'; only float and double inputs can take a missing value (NaN)`);
+      throw new UnsupportedModelError(
+        `${what}: its sidecar marks '${field}' nullable, but it feeds the ${input.type} input '${input.name}'; only float and double inputs can take a missing value (NaN)`,
+      );
     }
   }
 }

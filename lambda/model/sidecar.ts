@@ -40,7 +40,10 @@ export const ModelSidecarSchema = z.looseObject({
   /** the output's unit, e.g. minutes, USD */
   unit: z.string().optional(),
   /** the trip-file column this model predicts (batch writes actual_<name> and diff_<name>) */
-  target: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  target: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   train_rmse: z.number().optional(),
   validation_rmse: z.number().optional(),
@@ -76,7 +79,12 @@ export function parseSidecar(text: string, where: string): ModelSidecar {
 
 /** The sidecar's metrics: `metrics` plus the legacy top-level RMSE and row counts. */
 export function sidecarMetrics(sidecar: ModelSidecar): Record<string, number> {
-  const legacy = { train_rmse: sidecar.train_rmse, validation_rmse: sidecar.validation_rmse, train_rows: sidecar.train_rows, validation_rows: sidecar.validation_rows };
+  const legacy = {
+    train_rmse: sidecar.train_rmse,
+    validation_rmse: sidecar.validation_rmse,
+    train_rows: sidecar.train_rows,
+    validation_rows: sidecar.validation_rows,
+  };
   const metrics: Record<string, number> = {};
   for (const [key, value] of Object.entries(legacy)) if (value !== undefined) metrics[key] = value;
   return { ...metrics, ...sidecar.metrics };

@@ -42,7 +42,7 @@ function toChunk(records: readonly CaptureRecord[], kinds: Map<string, 'number' 
       let kind = kinds.get(name);
       if (!kind) kinds.set(name, (kind = typeof value === 'string' ? 'string' : 'number'));
       if (kind === 'string') ((inputs[name] ??= new Array<string | null>(n).fill(null)) as (string | null)[])[i] = String(value);
-      else (numbers(inputs as Record<string, Float64Array>, name))[i] = typeof value === 'number' ? value : Number.POSITIVE_INFINITY;
+      else numbers(inputs as Record<string, Float64Array>, name)[i] = typeof value === 'number' ? value : Number.POSITIVE_INFINITY;
     }
     for (const [model, output] of Object.entries(record.outputs ?? {})) {
       numbers(predictions, model)[i] = finite(output?.output);

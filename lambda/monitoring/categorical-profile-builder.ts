@@ -77,7 +77,10 @@ export class CategoricalProfileBuilder {
 
   /** Moves the rarer half of the tracked (unpinned) categories into "other". */
   private foldRarestHalf(): void {
-    const counts = [...this.counts].filter(([key]) => !this.pinned.has(key)).map(([, n]) => n).sort((a, b) => a - b);
+    const counts = [...this.counts]
+      .filter(([key]) => !this.pinned.has(key))
+      .map(([, n]) => n)
+      .sort((a, b) => a - b);
     const threshold = counts[Math.floor(counts.length / 2)] ?? 0;
     for (const [key, n] of this.counts) {
       if (n > threshold || this.pinned.has(key)) continue;

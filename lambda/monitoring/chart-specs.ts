@@ -105,7 +105,11 @@ export function errorOverTimeChart(model: string, points: readonly ErrorPoint[],
       tooltip: [{ field: 'day' }, { field: 'version' }, { field: 'rmse', format: '.3f' }, { field: 'rows', format: ',' }],
     },
   };
-  const rules = { data: { values: training.map((t) => ({ ...t })) }, mark: { type: 'rule', strokeDash: [6, 4] }, encoding: { y: { field: 'train_rmse', type: 'quantitative' }, color } };
+  const rules = {
+    data: { values: training.map((t) => ({ ...t })) },
+    mark: { type: 'rule', strokeDash: [6, 4] },
+    encoding: { y: { field: 'train_rmse', type: 'quantitative' }, color },
+  };
   const said = training.map((t) => `${t.version} ${t.train_rmse.toFixed(2)}`).join(', ');
   return {
     title: `${model}: RMSE per day by model version${training.length > 0 ? ` (dashed: training RMSE, ${said})` : ''}`,

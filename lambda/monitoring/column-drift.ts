@@ -94,7 +94,16 @@ export function columnDrift(reference: ColumnProfile, current: ColumnProfile): C
   // K-S drifts at p ≤ threshold, chi-squared and z at p < threshold, distances at ≥ threshold.
   const drift = kind === 'distance' ? score >= threshold : method === 'ks' ? score <= threshold : score < threshold;
   const warning = sampleWarning(method, reference, current);
-  return { ...base, drift, method, method_title: title, score, threshold, ...(pValueMethod ? { p_value_method: pValueMethod } : {}), ...(warning ? { sample_warning: warning } : {}) };
+  return {
+    ...base,
+    drift,
+    method,
+    method_title: title,
+    score,
+    threshold,
+    ...(pValueMethod ? { p_value_method: pValueMethod } : {}),
+    ...(warning ? { sample_warning: warning } : {}),
+  };
 }
 
 /**
@@ -110,19 +119,26 @@ export function sampleWarning(method: DriftMethod, reference: ColumnProfile, cur
   const count = (value: number) => value.toLocaleString('en-US');
   const inverse = 1 / reference.count + 1 / current.count;
   const { threshold } = DRIFT_METHODS[method];
-  if (method === 'ks') return n < MIN_SAMPLE.ks ? `the ${side} side has ${count(n)} values; K-S needs ${MIN_SAMPLE.ks} to detect any but a gross shift` : undefined;
+  if (method === 'ks')
+    return n < MIN_SAMPLE.ks ? `the ${side} side has ${count(n)} values; K-S needs ${MIN_SAMPLE.ks} to detect any but a gross shift` : undefined;
   if (method === 'wasserstein') {
     const noise = 0.8 * Math.sqrt(inverse);
-    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold ? `the ${side} side has ${count(n)} values: sampling noise alone gives a normed Wasserstein distance of about ${noise.toFixed(2)} (threshold ${threshold})` : undefined;
+    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold
+      ? `the ${side} side has ${count(n)} values: sampling noise alone gives a normed Wasserstein distance of about ${noise.toFixed(2)} (threshold ${threshold})`
+      : undefined;
   }
   const [r, c] = alignedCounts(reference, current);
   const categories = new Set([...r.keys(), ...c.keys()]).size;
   if (method === 'jensenshannon') {
     const noise = Math.sqrt(((categories - 1) / 8) * inverse);
-    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold ? `the ${side} side has ${count(n)} values over ${count(categories)} categories: sampling noise alone gives a Jensen–Shannon distance of about ${noise.toFixed(2)} (threshold ${threshold})` : undefined;
+    return noise >= MIN_SAMPLE.noiseShareOfThreshold * threshold
+      ? `the ${side} side has ${count(n)} values over ${count(categories)} categories: sampling noise alone gives a Jensen–Shannon distance of about ${noise.toFixed(2)} (threshold ${threshold})`
+      : undefined;
   }
   const needed = MIN_SAMPLE.expectedPerCategory * categories;
-  return n < needed ? `the ${side} side has ${count(n)} values over ${count(categories)} categories; ${method === 'z' ? 'the z-test' : 'chi-squared'} wants ${MIN_SAMPLE.expectedPerCategory} per category (${count(needed)})` : undefined;
+  return n < needed
+    ? `the ${side} side has ${count(n)} values over ${count(categories)} categories; ${method === 'z' ? 'the z-test' : 'chi-squared'} wants ${MIN_SAMPLE.expectedPerCategory} per category (${count(needed)})`
+    : undefined;
 }
 
 /** A profile's counts per category (numbers with few values count each value). */

@@ -187,7 +187,8 @@ export class ActualsJoin {
     for (const [model, counts] of Object.entries(this.unmatched)) unmatched[model] = { ...counts };
     for (const [ride, truth] of this.actuals.byRide) {
       for (const model of Object.keys(truth)) {
-        if (!this.capturedByModel.get(model)?.has(ride)) (unmatched[model] ??= { captured_without_actual: 0, actuals_without_capture: 0 }).actuals_without_capture++;
+        if (!this.capturedByModel.get(model)?.has(ride))
+          (unmatched[model] ??= { captured_without_actual: 0, actuals_without_capture: 0 }).actuals_without_capture++;
       }
     }
     return {

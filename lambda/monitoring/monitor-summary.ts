@@ -35,4 +35,3 @@ export interface MonitorSummary extends Omit<DatasetDrift, 'features' | 'context
   /** how capture records met the actuals file, when the monitor joined them by ride id */
   ground_truth?: GroundTruthCounts;
 }
-

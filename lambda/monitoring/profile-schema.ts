@@ -103,6 +103,15 @@ export function parseReferenceProfile(value: unknown): ReferenceProfile {
  * then looks up as itself, never as Object.prototype's member.
  */
 export function withDataMaps(profile: ReferenceProfile): ReferenceProfile {
-  const own = <T>(map: Readonly<Record<string, T>>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(Object.entries(map)));
-  return { ...profile, features: own(profile.features), context: own(profile.context), predictions: own(profile.predictions), actuals: own(profile.actuals), quality: own(profile.quality), models: own(profile.models) };
+  const own = <T>(map: Readonly<Record<string, T>>): Record<string, T> =>
+    Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(Object.entries(map)));
+  return {
+    ...profile,
+    features: own(profile.features),
+    context: own(profile.context),
+    predictions: own(profile.predictions),
+    actuals: own(profile.actuals),
+    quality: own(profile.quality),
+    models: own(profile.models),
+  };
 }

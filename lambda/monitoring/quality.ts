@@ -52,31 +52,40 @@ export const UNKNOWN_VERSION = 'unknown';
  * a join's unmatched counts), overall, per day and per version, next to the reference's training
  * RMSE.
  */
-export function modelQuality(reference: ReferenceProfile, current: ReferenceProfile, unmatchedCounts: Readonly<Record<string, UnmatchedCounts>> = {}): Record<string, ModelQuality> {
+export function modelQuality(
+  reference: ReferenceProfile,
+  current: ReferenceProfile,
+  unmatchedCounts: Readonly<Record<string, UnmatchedCounts>> = {},
+): Record<string, ModelQuality> {
   // Keyed by model names from the data: without a prototype, `constructor` is a model like any other.
   const unmatched = Object.assign(Object.create(null) as Record<string, UnmatchedCounts>, unmatchedCounts);
   const models = [...new Set([...Object.keys(current.quality).filter((m) => current.quality[m]?.some((d) => d.n > 0)), ...Object.keys(unmatched)])];
-  return Object.assign(Object.create(null) as Record<string, ModelQuality>, Object.fromEntries(
-    models.map((model) => {
-      const sums = current.quality[model] ?? [];
-      const { rows, rmse, mae, bias } = figures(sums);
-      const metrics = reference.models[model]?.metrics ?? {};
-      const referenceDays = reference.quality[model];
-      const quality: ModelQuality = {
-        rows_joined: rows,
-        rmse,
-        mae,
-        bias,
-        by_day: [...groupBy(sums, (d) => d.day)].map(([day, group]) => ({ day, ...figures(group) })),
-        by_version: [...groupBy(sums, (d) => d.version ?? UNKNOWN_VERSION)].map(([version, group]) => versionQuality(version, figures(group), trainingRmse(reference, model, version))),
-        ...(unmatched[model] ? { unmatched: unmatched[model] } : {}),
-        ...(metrics.train_rmse !== undefined ? { train_rmse: metrics.train_rmse } : {}),
-        ...(metrics.validation_rmse !== undefined ? { validation_rmse: metrics.validation_rmse } : {}),
-        ...(referenceDays && referenceDays.length > 0 ? { reference_rmse: figures(referenceDays).rmse } : {}),
-      };
-      return [model, quality];
-    }),
-  ));
+  return Object.assign(
+    Object.create(null) as Record<string, ModelQuality>,
+    Object.fromEntries(
+      models.map((model) => {
+        const sums = current.quality[model] ?? [];
+        const { rows, rmse, mae, bias } = figures(sums);
+        const metrics = reference.models[model]?.metrics ?? {};
+        const referenceDays = reference.quality[model];
+        const quality: ModelQuality = {
+          rows_joined: rows,
+          rmse,
+          mae,
+          bias,
+          by_day: [...groupBy(sums, (d) => d.day)].map(([day, group]) => ({ day, ...figures(group) })),
+          by_version: [...groupBy(sums, (d) => d.version ?? UNKNOWN_VERSION)].map(([version, group]) =>
+            versionQuality(version, figures(group), trainingRmse(reference, model, version)),
+          ),
+          ...(unmatched[model] ? { unmatched: unmatched[model] } : {}),
+          ...(metrics.train_rmse !== undefined ? { train_rmse: metrics.train_rmse } : {}),
+          ...(metrics.validation_rmse !== undefined ? { validation_rmse: metrics.validation_rmse } : {}),
+          ...(referenceDays && referenceDays.length > 0 ? { reference_rmse: figures(referenceDays).rmse } : {}),
+        };
+        return [model, quality];
+      }),
+    ),
+  );
 }
 
 /**

@@ -29,7 +29,9 @@ export interface ReportContext {
 export function reportSections(context: ReportContext): ReportSection[] {
   const { summary, reference, current } = context;
   const columns = (kind: 'features' | 'context') =>
-    Object.entries(summary[kind]).map(([name, drift]) => columnSection(kind, name, drift, reference[kind][name] as ColumnProfile, current[kind][name] as ColumnProfile));
+    Object.entries(summary[kind]).map(([name, drift]) =>
+      columnSection(kind, name, drift, reference[kind][name] as ColumnProfile, current[kind][name] as ColumnProfile),
+    );
   return [
     datasetDriftSection(summary),
     ...columns('features'),
@@ -43,7 +45,9 @@ export function reportSections(context: ReportContext): ReportSection[] {
 }
 
 function datasetDriftSection(summary: MonitorSummary): ReportSection {
-  const rows = Object.entries(summary.features).map(([name, d]) => driftRow('features', name, d)).join('');
+  const rows = Object.entries(summary.features)
+    .map(([name, d]) => driftRow('features', name, d))
+    .join('');
   const verdict = summary.dataset_drift ? 'Dataset drift detected' : 'No dataset drift';
   return {
     id: 'dataset-drift',
@@ -53,13 +57,23 @@ function datasetDriftSection(summary: MonitorSummary): ReportSection {
       `<span data-summary="drifted_features" data-value="${summary.drifted_features}">${summary.drifted_features}</span> of ${Object.keys(summary.features).length} inputs drifted ` +
       `(share <span data-summary="drift_share" data-value="${summary.drift_share}">${fmt(summary.drift_share)}</span>; dataset drift at ≥ ${summary.drift_share_threshold}).</p>` +
       `<table><thead><tr><th>input</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>drift</th><th>sample</th></tr></thead><tbody>${rows}</tbody></table>` +
-      (summary.features_not_compared.length > 0 ? `<p class="stats">Inputs on one side only (not compared): ${summary.features_not_compared.map(esc).join(', ')}.</p>` : '') +
-      (summary.sample_warnings.length > 0 ? `<p class="warn">Too small a sample for some verdicts (read them as hints):</p><ul class="warn">${summary.sample_warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''),
+      (summary.features_not_compared.length > 0
+        ? `<p class="stats">Inputs on one side only (not compared): ${summary.features_not_compared.map(esc).join(', ')}.</p>`
+        : '') +
+      (summary.sample_warnings.length > 0
+        ? `<p class="warn">Too small a sample for some verdicts (read them as hints):</p><ul class="warn">${summary.sample_warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`
+        : ''),
     charts: [],
   };
 }
 
-function columnSection(kind: 'features' | 'context' | 'predictions', name: string, drift: ColumnDrift, reference: ColumnProfile | undefined, current: ColumnProfile | undefined): ReportSection {
+function columnSection(
+  kind: 'features' | 'context' | 'predictions',
+  name: string,
+  drift: ColumnDrift,
+  reference: ColumnProfile | undefined,
+  current: ColumnProfile | undefined,
+): ReportSection {
   const label = kind === 'predictions' ? `Prediction: ${name}` : kind === 'context' ? `Context: ${name}` : `Input: ${name}`;
   return {
     id: `${kind}-${name}`,
@@ -74,7 +88,8 @@ function columnSection(kind: 'features' | 'context' | 'predictions', name: strin
 }
 
 function driftRow(kind: string, name: string, d: ColumnDrift): string {
-  const cell = (field: string, value: unknown, text: string) => `<td data-${kind}="${esc(name)}" data-field="${field}" data-value="${esc(String(value))}">${esc(text)}</td>`;
+  const cell = (field: string, value: unknown, text: string) =>
+    `<td data-${kind}="${esc(name)}" data-field="${field}" data-value="${esc(String(value))}">${esc(text)}</td>`;
   return (
     `<tr class="${d.drift ? 'bad' : ''}"><th>${esc(name)}</th><td>${d.type}</td>` +
     cell('method', d.method, `${d.method ?? '—'}${d.p_value_method ? ` (${d.p_value_method} p)` : ''}`) +
@@ -89,7 +104,11 @@ function driftRow(kind: string, name: string, d: ColumnDrift): string {
 function statsLine(reference: ColumnProfile | undefined, current: ColumnProfile | undefined): string {
   if (!reference && !current) return '';
   const describe = (p: ColumnProfile | undefined) =>
-    !p ? '—' : p.type === 'numeric' ? `${count(p.count)} values, mean ${p.mean === null ? '—' : fmt(p.mean)}, median ${p.quantiles ? fmt(p.quantiles.p50) : '—'}` : `${count(p.count)} values, ${count(p.distinct)} categories`;
+    !p
+      ? '—'
+      : p.type === 'numeric'
+        ? `${count(p.count)} values, mean ${p.mean === null ? '—' : fmt(p.mean)}, median ${p.quantiles ? fmt(p.quantiles.p50) : '—'}`
+        : `${count(p.count)} values, ${count(p.distinct)} categories`;
   return `<p class="stats">reference: ${describe(reference)} · current: ${describe(current)}</p>`;
 }
 
@@ -122,10 +141,21 @@ function qualitySection(model: string, summary: MonitorSummary, reference: Refer
   const title = `Model quality: ${model}`;
   if (!q) {
     const metrics = reference.models[model]?.metrics ?? {};
-    const known = [metrics.train_rmse === undefined ? '' : `training RMSE ${fmt(metrics.train_rmse)}`, metrics.validation_rmse === undefined ? '' : `validation RMSE ${fmt(metrics.validation_rmse)}`].filter(Boolean).join(', ');
-    return { id, title, html: `<p>Quality of ${esc(model)} is not measured: the current data has no row with both its prediction and an actual.${known ? ` The reference gives its ${known}.` : ''}</p>`, charts: [] };
+    const known = [
+      metrics.train_rmse === undefined ? '' : `training RMSE ${fmt(metrics.train_rmse)}`,
+      metrics.validation_rmse === undefined ? '' : `validation RMSE ${fmt(metrics.validation_rmse)}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return {
+      id,
+      title,
+      html: `<p>Quality of ${esc(model)} is not measured: the current data has no row with both its prediction and an actual.${known ? ` The reference gives its ${known}.` : ''}</p>`,
+      charts: [],
+    };
   }
-  const cell = (field: string, value: number | undefined, text = value === undefined ? '—' : fmt(value)) => `<td data-quality="${esc(model)}" data-field="${field}" data-value="${value ?? ''}">${text}</td>`;
+  const cell = (field: string, value: number | undefined, text = value === undefined ? '—' : fmt(value)) =>
+    `<td data-quality="${esc(model)}" data-field="${field}" data-value="${value ?? ''}">${text}</td>`;
   const overall =
     `<table><thead><tr><th>rows joined</th><th>RMSE</th><th>MAE</th><th>bias (predicted − actual)</th><th>training RMSE (else the reference's)</th><th>validation RMSE</th></tr></thead>` +
     `<tbody><tr>${cell('rows_joined', q.rows_joined, count(q.rows_joined))}${cell('rmse', q.rmse)}${cell('mae', q.mae)}${cell('bias', q.bias)}${q.train_rmse === undefined ? cell('reference_rmse', q.reference_rmse) : cell('train_rmse', q.train_rmse)}${cell('validation_rmse', q.validation_rmse)}</tr></tbody></table>`;
@@ -133,7 +163,12 @@ function qualitySection(model: string, summary: MonitorSummary, reference: Refer
     `<td data-quality="${esc(model)}" data-version="${esc(version)}" data-field="${field}" data-value="${value ?? ''}">${text}</td>`;
   const versions =
     `<table><thead><tr><th>model version</th><th>rows</th><th>RMSE</th><th>MAE</th><th>bias</th><th>its training RMSE</th><th>RMSE ÷ training</th></tr></thead><tbody>` +
-    q.by_version.map((v) => `<tr><th>${esc(v.version)}</th>${versionCell(v.version, 'rows', v.rows, count(v.rows))}${versionCell(v.version, 'rmse', v.rmse)}${versionCell(v.version, 'mae', v.mae)}${versionCell(v.version, 'bias', v.bias)}${versionCell(v.version, 'train_rmse', v.train_rmse)}${versionCell(v.version, 'rmse_over_train', v.rmse_over_train)}</tr>`).join('') +
+    q.by_version
+      .map(
+        (v) =>
+          `<tr><th>${esc(v.version)}</th>${versionCell(v.version, 'rows', v.rows, count(v.rows))}${versionCell(v.version, 'rmse', v.rmse)}${versionCell(v.version, 'mae', v.mae)}${versionCell(v.version, 'bias', v.bias)}${versionCell(v.version, 'train_rmse', v.train_rmse)}${versionCell(v.version, 'rmse_over_train', v.rmse_over_train)}</tr>`,
+      )
+      .join('') +
     '</tbody></table>';
   const unmatched = q.unmatched
     ? `<p class="stats">Joined by ride id: <span data-quality="${esc(model)}" data-field="unmatched.captured_without_actual" data-value="${q.unmatched.captured_without_actual}">${count(q.unmatched.captured_without_actual)}</span> captured predictions had no actual; ` +

@@ -68,8 +68,12 @@ export async function runMonitor(input: MonitorInput): Promise<MonitorOutcome> {
 export function summarize(reference: ReferenceProfile, current: ReferenceProfile, now: Date, groundTruth?: GroundTruth): MonitorSummary {
   const drift = datasetDrift(reference, current);
   const quality = modelQuality(reference, current, groundTruth?.unmatched);
-  const models = [...new Set([...Object.keys(reference.models), ...Object.keys(reference.predictions), ...Object.keys(current.predictions), ...Object.keys(quality)])];
-  const predictions = Object.fromEntries(models.map((model) => [model, predictionDrift(model, Object.hasOwn(drift.predictions, model) ? drift.predictions[model] : undefined, reference, current)]));
+  const models = [
+    ...new Set([...Object.keys(reference.models), ...Object.keys(reference.predictions), ...Object.keys(current.predictions), ...Object.keys(quality)]),
+  ];
+  const predictions = Object.fromEntries(
+    models.map((model) => [model, predictionDrift(model, Object.hasOwn(drift.predictions, model) ? drift.predictions[model] : undefined, reference, current)]),
+  );
   return {
     generated: now.toISOString(),
     reference: sideOf(reference),
@@ -87,7 +91,10 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
         .filter((name) => current.features[name])
         .map((name) => {
           const [r, c] = [shares(reference.features[name] as ColumnProfile), shares(current.features[name] as ColumnProfile)];
-          return [name, { reference_missing_share: r.missing, reference_invalid_share: r.invalid, current_missing_share: c.missing, current_invalid_share: c.invalid }];
+          return [
+            name,
+            { reference_missing_share: r.missing, reference_invalid_share: r.invalid, current_missing_share: c.missing, current_invalid_share: c.invalid },
+          ];
         }),
     ),
     models,
@@ -106,7 +113,12 @@ export function summarize(reference: ReferenceProfile, current: ReferenceProfile
  * the cost model's profile, a trip file without predictions) — a verdict saying it was not tested
  * and why, so every model has the same panels.
  */
-function predictionDrift(model: string, drift: ColumnDrift | undefined, reference: ReferenceProfile, current: ReferenceProfile): MonitorSummary['predictions'][string] {
+function predictionDrift(
+  model: string,
+  drift: ColumnDrift | undefined,
+  reference: ReferenceProfile,
+  current: ReferenceProfile,
+): MonitorSummary['predictions'][string] {
   const means = { reference_mean: reference.predictions[model]?.mean ?? null, current_mean: current.predictions[model]?.mean ?? null };
   if (drift) return { ...drift, ...means };
   const side = reference.predictions[model] ? 'the current data has' : current.predictions[model] ? 'the reference has' : 'neither side has';
@@ -157,7 +169,12 @@ function shares(profile: ColumnProfile): { missing: number; invalid: number } {
  * records, streamed (an array or a reader's async generator; the profile holds bounded summaries,
  * never the records), joined by ride id to the period's actuals when there are any.
  */
-export async function runMonitorOnCapture(input: { references: readonly unknown[]; current: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>; actuals?: ActualsTable; title?: string }): Promise<MonitorOutcome> {
+export async function runMonitorOnCapture(input: {
+  references: readonly unknown[];
+  current: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>;
+  actuals?: ActualsTable;
+  title?: string;
+}): Promise<MonitorOutcome> {
   const reference = mergeProfiles(input.references.map(parseReferenceProfile));
   const join = input.actuals ? new ActualsJoin(input.actuals) : undefined;
   return runMonitor({

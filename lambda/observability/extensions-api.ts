@@ -54,7 +54,14 @@ const API_VERSION = '2020-01-01';
 export async function registerInternalExtension(runtimeApi: string, name: string): Promise<RegisteredExtension> {
   // The `next` long poll holds one socket for as long as the process is idle: an agent of its own.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const registered = await call(agent, runtimeApi, 'POST', `/${API_VERSION}/extension/register`, { 'lambda-extension-name': name }, JSON.stringify({ events: ['INVOKE'] }));
+  const registered = await call(
+    agent,
+    runtimeApi,
+    'POST',
+    `/${API_VERSION}/extension/register`,
+    { 'lambda-extension-name': name },
+    JSON.stringify({ events: ['INVOKE'] }),
+  );
   if (registered.status !== 200) throw new ExtensionsApiError(`Lambda refused the extension's registration (${registered.status}): ${registered.body}`);
   const id = registered.headers['lambda-extension-identifier'];
   if (typeof id !== 'string' || id === '') throw new ExtensionsApiError('Lambda registered the extension without a Lambda-Extension-Identifier header');
@@ -64,7 +71,8 @@ export async function registerInternalExtension(runtimeApi: string, name: string
       const answer = await call(agent, runtimeApi, 'GET', `/${API_VERSION}/extension/event/next`, { 'lambda-extension-identifier': id });
       if (answer.status !== 200) throw new ExtensionsApiError(`Lambda answered the extension's next event with ${answer.status}: ${answer.body}`);
       const event = JSON.parse(answer.body) as Partial<InvokeEvent>;
-      if (event.eventType !== 'INVOKE' || typeof event.requestId !== 'string') throw new ExtensionsApiError(`unexpected event for an internal extension: ${answer.body}`);
+      if (event.eventType !== 'INVOKE' || typeof event.requestId !== 'string')
+        throw new ExtensionsApiError(`unexpected event for an internal extension: ${answer.body}`);
       return { eventType: 'INVOKE', requestId: event.requestId, deadlineMs: Number(event.deadlineMs) };
     },
   };
@@ -80,12 +88,22 @@ interface Answer {
 function call(agent: HttpAgent, runtimeApi: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   const [host, port] = runtimeApi.split(':');
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host, port: Number(port ?? 80), method, path, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        agent,
+        host,
+        port: Number(port ?? 80),
+        method,
+        path,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', (error) => reject(new ExtensionsApiError(`${method} ${path} failed: ${error.message}`)));
     req.end(body);
   });

@@ -29,8 +29,10 @@ function narrowings(old: RequestField, field: RequestField): string[] {
   const changes: string[] = [];
   if ((old.kind === 'string') !== (field.kind === 'string')) changes.push(`'${name}' changes from ${old.kind} to ${field.kind}`);
   else if (old.kind === 'number' && field.kind === 'integer') changes.push(`'${name}' must now be a whole number`);
-  if (field.min !== undefined && (old.min === undefined || field.min > old.min)) changes.push(`'${name}' minimum rises from ${old.min ?? 'none'} to ${field.min}`);
-  if (field.max !== undefined && (old.max === undefined || field.max < old.max)) changes.push(`'${name}' maximum falls from ${old.max ?? 'none'} to ${field.max}`);
+  if (field.min !== undefined && (old.min === undefined || field.min > old.min))
+    changes.push(`'${name}' minimum rises from ${old.min ?? 'none'} to ${field.min}`);
+  if (field.max !== undefined && (old.max === undefined || field.max < old.max))
+    changes.push(`'${name}' maximum falls from ${old.max ?? 'none'} to ${field.max}`);
   if (old.nullable && !field.nullable) changes.push(`'${name}' may no longer be null or left out`);
   return changes;
 }
@@ -44,6 +46,8 @@ export class ContractChangeError extends Error {
     model: string,
     readonly changes: readonly string[],
   ) {
-    super(`model '${model}': the new model changes what clients must send (${changes.join('; ')}); set MODEL_REFRESH_ALLOW_CONTRACT_CHANGE=true to swap it in anyway`);
+    super(
+      `model '${model}': the new model changes what clients must send (${changes.join('; ')}); set MODEL_REFRESH_ALLOW_CONTRACT_CHANGE=true to swap it in anyway`,
+    );
   }
 }

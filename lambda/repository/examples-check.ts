@@ -1,5 +1,13 @@
 import { InvalidModelError, isPredictError, oneLine } from '../serving/errors';
-import { DEFAULT_EXAMPLE_TOLERANCE, MAX_EXAMPLES, describeMismatch, mismatchesOf, type ExampleMismatch, type ModelExample, type ModelExamples } from '../model/examples';
+import {
+  DEFAULT_EXAMPLE_TOLERANCE,
+  MAX_EXAMPLES,
+  describeMismatch,
+  mismatchesOf,
+  type ExampleMismatch,
+  type ModelExample,
+  type ModelExamples,
+} from '../model/examples';
 import { createRequestParser } from '../model/request-schema';
 import type { ModelSidecar } from '../model/sidecar';
 import type { ServedModel } from '../model/served-model';
@@ -17,7 +25,9 @@ export class ExamplesMismatchError extends InvalidModelError {
     readonly total: number,
     tolerance: number,
   ) {
-    super(`model '${model}' version ${version} does not reproduce its examples (${mismatched} of ${total} differ); the worst: ${describeMismatch(worst, tolerance)}`);
+    super(
+      `model '${model}' version ${version} does not reproduce its examples (${mismatched} of ${total} differ); the worst: ${describeMismatch(worst, tolerance)}`,
+    );
   }
 }
 
@@ -34,7 +44,10 @@ export async function checkExamples(model: ServedModel): Promise<void> {
   if (!examples) return;
   let outputs: Float64Array;
   try {
-    const { batch } = createRequestParser(model.fields).parse(examples.rows.map((row) => row.inputs), 'examples');
+    const { batch } = createRequestParser(model.fields).parse(
+      examples.rows.map((row) => row.inputs),
+      'examples',
+    );
     outputs = await model.predict(batch);
   } catch (cause) {
     await model.release?.();
@@ -57,11 +70,13 @@ export async function checkExamples(model: ServedModel): Promise<void> {
 export function resolveExamples(sidecar: ModelSidecar | undefined, where: string, servingInput?: { text: string; where: string }): ModelExamples | undefined {
   if (!sidecar) return undefined;
   const tolerance = sidecar.examples_tolerance ?? DEFAULT_EXAMPLE_TOLERANCE;
-  if (sidecar.examples && sidecar.example_outputs) throw new InvalidModelError(`${where}: give either examples or example_outputs (for an MLflow serving input example), not both`);
+  if (sidecar.examples && sidecar.example_outputs)
+    throw new InvalidModelError(`${where}: give either examples or example_outputs (for an MLflow serving input example), not both`);
   if (sidecar.examples) return { rows: sidecar.examples, tolerance, source: where };
   const outputs = sidecar.example_outputs;
   if (!outputs) return undefined;
-  if (!servingInput) throw new InvalidModelError(`${where} gives example_outputs, but the model directory has no serving input example (serving_input_example.json) for them`);
+  if (!servingInput)
+    throw new InvalidModelError(`${where} gives example_outputs, but the model directory has no serving input example (serving_input_example.json) for them`);
   const records = parseServingInput(servingInput.text, servingInput.where);
   if (records.length !== outputs.length) {
     throw new InvalidModelError(`${where} gives ${outputs.length} example_outputs for the ${records.length} rows of ${servingInput.where}`);

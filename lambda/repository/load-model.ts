@@ -80,7 +80,14 @@ export async function loadServedModel(spec: ModelSpec, s3?: S3Client, options: L
   return model;
 }
 
-async function buildServedModel(spec: ModelSpec, where: string, resolved: Resolved, bytes: Uint8Array, sidecarBytes: Uint8Array | undefined, options: LoadOptions): Promise<ServedModel> {
+async function buildServedModel(
+  spec: ModelSpec,
+  where: string,
+  resolved: Resolved,
+  bytes: Uint8Array,
+  sidecarBytes: Uint8Array | undefined,
+  options: LoadOptions,
+): Promise<ServedModel> {
   let sidecar: ModelSidecar | undefined;
   try {
     sidecar = sidecarBytes && parseSidecar(Buffer.from(sidecarBytes).toString('utf8'), resolved.store.describe(sidecarNameFor(resolved.modelFile)));

@@ -25,7 +25,15 @@ const OnnxFlavor = z.looseObject({ data: z.string().min(1) });
 const SignatureInput = z.looseObject({ name: z.string().min(1), type: z.string(), 'tensor-spec': z.looseObject({ dtype: z.string() }).optional() });
 
 const COLUMN_KINDS: Readonly<Record<string, FieldKind>> = { string: 'string', float: 'number', double: 'number', integer: 'integer', long: 'integer' };
-const TENSOR_KINDS: Readonly<Record<string, FieldKind>> = { str: 'string', object: 'string', float32: 'number', float64: 'number', float16: 'number', int32: 'integer', int64: 'integer' };
+const TENSOR_KINDS: Readonly<Record<string, FieldKind>> = {
+  str: 'string',
+  object: 'string',
+  float32: 'number',
+  float64: 'number',
+  float16: 'number',
+  int32: 'integer',
+  int64: 'integer',
+};
 
 /**
  * Parses an `MLmodel` file as `mlflow.onnx.log_model` writes it: the onnx flavor's `data` names
@@ -50,7 +58,8 @@ export function parseMLmodel(text: string, where: string): MLmodel {
     throw new Error(`${where} has no onnx flavor with a data file (flavors.onnx.data); flavors present: ${present.length > 0 ? present.join(', ') : 'none'}`);
   }
   const modelFile = onnx.data.data;
-  if (modelFile.startsWith('/') || modelFile.split('/').includes('..')) throw new Error(`${where}: flavors.onnx.data must be a path inside the model directory`);
+  if (modelFile.startsWith('/') || modelFile.split('/').includes('..'))
+    throw new Error(`${where}: flavors.onnx.data must be a path inside the model directory`);
   const inputs = parsed.data.signature?.inputs;
   const servingInputPath = parsed.data.saved_input_example_info?.serving_input_path;
   if (servingInputPath !== undefined && (servingInputPath.startsWith('/') || servingInputPath.split('/').includes('..'))) {

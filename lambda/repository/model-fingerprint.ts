@@ -51,7 +51,8 @@ export function sameFingerprint(a: ModelFingerprint, b: ModelFingerprint): boole
  * sidecar).
  */
 export function modelChangedWithoutSidecar(previous: ModelFingerprint, current: ModelFingerprint): boolean {
-  const token = (fingerprint: ModelFingerprint, name: string) => [...fingerprint.stamps].find(([where]) => where === name || where.endsWith(`/${name}`))?.[1].token;
+  const token = (fingerprint: ModelFingerprint, name: string) =>
+    [...fingerprint.stamps].find(([where]) => where === name || where.endsWith(`/${name}`))?.[1].token;
   const sidecar = sidecarNameFor(current.modelFile);
   const modelChanged = previous.modelFile !== current.modelFile || token(previous, current.modelFile) !== token(current, current.modelFile);
   const sidecarNow = token(current, sidecar);

@@ -159,7 +159,11 @@ export class ModelRefresher {
         // Looked at again at the next check, whatever happens meanwhile.
         this.loadedFrom.set(spec.name, previous);
         this.heldBack.set(spec.name, current);
-        this.options.log.info('model changed but its sidecar still names the served version; waiting one check for the sidecar', { model: spec.name, location, version: model.version });
+        this.options.log.info('model changed but its sidecar still names the served version; waiting one check for the sidecar', {
+          model: spec.name,
+          location,
+          version: model.version,
+        });
         this.release(model, 0);
         return;
       }
@@ -186,9 +190,17 @@ export class ModelRefresher {
     this.counts.swaps++;
     this.options.log.info('model swapped', { model: spec.name, location, fromVersion: replaced.version, toVersion: model.version, swaps: this.counts.swaps });
     this.options.onOutcome?.('swapped');
-    if (changes.length > 0) this.options.log.warn('swapped model changes what clients must send (MODEL_REFRESH_ALLOW_CONTRACT_CHANGE)', { model: spec.name, toVersion: model.version, changes });
+    if (changes.length > 0)
+      this.options.log.warn('swapped model changes what clients must send (MODEL_REFRESH_ALLOW_CONTRACT_CHANGE)', {
+        model: spec.name,
+        toVersion: model.version,
+        changes,
+      });
     if (replaced.version === model.version) {
-      this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', { model: spec.name, version: model.version });
+      this.options.log.warn('swapped model reports the same version as the one it replaced; replies cannot tell them apart', {
+        model: spec.name,
+        version: model.version,
+      });
     }
     this.release(replaced, this.options.releaseAfterMs ?? 60_000);
   }
@@ -210,7 +222,11 @@ export class ModelRefresher {
   /** Frees a model's session after `delayMs` (and its in-flight predicts); never holds the process open. */
   private release(model: ServedModel, delayMs: number): void {
     const timer = setTimeout(() => {
-      model.release?.().catch((error: unknown) => this.options.log.warn('releasing a replaced model failed', { model: model.name, version: model.version, reason: (error as Error).message }));
+      model
+        .release?.()
+        .catch((error: unknown) =>
+          this.options.log.warn('releasing a replaced model failed', { model: model.name, version: model.version, reason: (error as Error).message }),
+        );
     }, delayMs);
     timer.unref();
   }

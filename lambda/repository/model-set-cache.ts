@@ -153,7 +153,12 @@ export class ModelSetCache {
     const entry = this.byName.get(model.name);
     if (!entry?.loaded) throw new UnknownModelError(model.name);
     const others = this.entries.filter((e) => e !== entry);
-    const all = others.every((e) => e.loaded) ? createModelSet(this.entries.map((e) => (e === entry ? model : (e.loaded as ServedModel))), this.options) : undefined;
+    const all = others.every((e) => e.loaded)
+      ? createModelSet(
+          this.entries.map((e) => (e === entry ? model : (e.loaded as ServedModel))),
+          this.options,
+        )
+      : undefined;
     const replaced = entry.loaded;
     entry.loaded = model;
     this.set = all;
@@ -183,11 +188,18 @@ export class ModelSetCache {
     if (!wanted.every((entry) => entry.loaded)) return undefined;
     // In MODELS order whatever order the names came in, so one membership is one set.
     const members = wanted === this.entries ? this.entries : this.entries.filter((entry) => wanted.includes(entry));
-    if (members.length === this.entries.length) return (this.set ??= createModelSet(this.entries.map((e) => e.loaded as ServedModel), this.options));
+    if (members.length === this.entries.length)
+      return (this.set ??= createModelSet(
+        this.entries.map((e) => e.loaded as ServedModel),
+        this.options,
+      ));
     const key = members.map((entry) => entry.spec.name).join(',');
     let subset = this.subsets.get(key);
     if (!subset) {
-      subset = createModelSet(members.map((entry) => entry.loaded as ServedModel), this.options);
+      subset = createModelSet(
+        members.map((entry) => entry.loaded as ServedModel),
+        this.options,
+      );
       this.subsets.set(key, subset);
     }
     return subset;
@@ -225,7 +237,11 @@ export class ModelSetCache {
     const name = entry.spec.name;
     if (!failure) return new ModelLoadError(`model '${name}' is not loaded yet`, { model: name, retryAfterSeconds: 1 });
     if (failure.error instanceof PermanentModelError) return new ModelUnavailableError(name, failure.error);
-    return new ModelLoadError(`model '${name}' is not available: ${reasonOf(failure.error)}`, { cause: failure.error, model: name, retryAfterSeconds: this.secondsUntilRetry(failure) });
+    return new ModelLoadError(`model '${name}' is not available: ${reasonOf(failure.error)}`, {
+      cause: failure.error,
+      model: name,
+      retryAfterSeconds: this.secondsUntilRetry(failure),
+    });
   }
 
   private secondsUntilRetry(failure: Failure): number {

@@ -38,7 +38,9 @@ export async function smokeTest(model: ServedModel): Promise<void> {
   } catch (cause) {
     await model.release?.();
     const reason = isPredictError(cause) ? `${cause.code}: ${cause.message}` : (cause as Error).message;
-    throw new InvalidModelError(`model '${model.name}' version ${model.version} fails its first run, on the well-formed ride ${ride}: ${oneLine(reason)}`, { cause });
+    throw new InvalidModelError(`model '${model.name}' version ${model.version} fails its first run, on the well-formed ride ${ride}: ${oneLine(reason)}`, {
+      cause,
+    });
   }
   const value = output[0];
   if (output.length !== 1 || value === undefined || !Number.isFinite(value)) {

@@ -31,7 +31,10 @@ export function puDo(ride: Pick<Ride, 'PULocationID' | 'DOLocationID'>): string 
 export const RIDE_FEATURES: Preprocessing = Object.freeze({
   fieldsFor(input: ModelInput): RequestField[] | undefined {
     if (input.name !== PU_DO) return undefined;
-    if (input.type !== 'string' || input.columns) throw new UnsupportedModelError(`model input 'PU_DO' must be a string tensor of one column, not ${input.type}${input.columns ? ` [N,${input.columns.length}]` : ''}`);
+    if (input.type !== 'string' || input.columns)
+      throw new UnsupportedModelError(
+        `model input 'PU_DO' must be a string tensor of one column, not ${input.type}${input.columns ? ` [N,${input.columns.length}]` : ''}`,
+      );
     return ZONE_FIELDS.map((name) => ({ name, ...ZONE_FIELD }));
   },
   rulesFor: (field: string) => FIELD_RULES[field] ?? {},

@@ -19,7 +19,16 @@ export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 60;
 
 /** Why a record is not scored; every skipped record is counted under one of these (`null_input`: a model input other than the course's is empty). */
-export const SKIP_REASONS = ['null_zone', 'null_distance', 'null_datetime', 'null_input', 'invalid_time', 'invalid_value', 'duration_out_of_range', 'non_finite_prediction'] as const;
+export const SKIP_REASONS = [
+  'null_zone',
+  'null_distance',
+  'null_datetime',
+  'null_input',
+  'invalid_time',
+  'invalid_value',
+  'duration_out_of_range',
+  'non_finite_prediction',
+] as const;
 
 /**
  * Times a trip may have: years 0001–9999, what `YYYY-MM-DD HH:MM:SS` can state. A time outside
@@ -35,9 +44,7 @@ export function isTripTime(ms: number): boolean {
 }
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
-export type TripClassification =
-  | { kind: 'kept'; ride: Ride; duration: number }
-  | { kind: 'skipped'; reason: SkipReason };
+export type TripClassification = { kind: 'kept'; ride: Ride; duration: number } | { kind: 'skipped'; reason: SkipReason };
 
 /** Duration in minutes between pickup and drop-off. */
 export function tripDurationMinutes(pickup: TripInstant, dropoff: TripInstant): number {
@@ -57,7 +64,14 @@ export function classifyTrip(trip: TripRecord): TripClassification {
     return { kind: 'skipped', reason: 'duration_out_of_range' };
   }
   const { PULocationID, DOLocationID, trip_distance } = trip;
-  if (!Number.isInteger(PULocationID) || !Number.isInteger(DOLocationID) || PULocationID < 1 || DOLocationID < 1 || !Number.isFinite(trip_distance) || trip_distance < 0) {
+  if (
+    !Number.isInteger(PULocationID) ||
+    !Number.isInteger(DOLocationID) ||
+    PULocationID < 1 ||
+    DOLocationID < 1 ||
+    !Number.isFinite(trip_distance) ||
+    trip_distance < 0
+  ) {
     return { kind: 'skipped', reason: 'invalid_value' };
   }
   return { kind: 'kept', ride: { PULocationID, DOLocationID, trip_distance }, duration };

@@ -48,7 +48,12 @@ export interface ProfileFacts {
  * the rows the filter skipped (`excluded`) count toward the inputs' missing shares only.
  * `created` is the last training pickup, not the wall clock, so the file reproduces byte for byte.
  */
-export async function trainingProfile(model: LinearModel, rows: readonly ProfiledRow[], facts: ProfileFacts, excluded: readonly ExcludedRow[] = []): Promise<ReferenceProfile> {
+export async function trainingProfile(
+  model: LinearModel,
+  rows: readonly ProfiledRow[],
+  facts: ProfileFacts,
+  excluded: readonly ExcludedRow[] = [],
+): Promise<ReferenceProfile> {
   const lookup = new Map(model.vocabulary.map((s, i) => [s, i]));
   const n = rows.length;
   const pu = new Float64Array(n);
@@ -78,7 +83,11 @@ export async function trainingProfile(model: LinearModel, rows: readonly Profile
       ? {
           excluded: {
             length: excluded.length,
-            inputs: { PULocationID: Float64Array.from(excluded, (r) => r.PULocationID), DOLocationID: Float64Array.from(excluded, (r) => r.DOLocationID), trip_distance: Float64Array.from(excluded, (r) => r.tripDistance) },
+            inputs: {
+              PULocationID: Float64Array.from(excluded, (r) => r.PULocationID),
+              DOLocationID: Float64Array.from(excluded, (r) => r.DOLocationID),
+              trip_distance: Float64Array.from(excluded, (r) => r.tripDistance),
+            },
           },
         }
       : {}),

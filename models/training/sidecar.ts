@@ -62,7 +62,12 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 export function buildSidecar(target: ModelTarget, facts: SidecarFacts): ModelSidecar {
   const metrics = { train_rmse: round(facts.trainRmse, 4), validation_rmse: round(facts.validationRmse, 4) };
-  const zone = (end: string) => ({ type: 'integer', description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`, min: 1, max: MAX_TLC_ZONE_ID });
+  const zone = (end: string) => ({
+    type: 'integer',
+    description: `TLC taxi zone id of the ${end} (with the other zone, the model's PU_DO input)`,
+    min: 1,
+    max: MAX_TLC_ZONE_ID,
+  });
   return {
     model_version: facts.version,
     description: target.description,

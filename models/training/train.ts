@@ -63,7 +63,15 @@ interface TripExample {
 
 /** A kept trip as an example: the course's features, the pickup time, and the targets. */
 function tripExample(ride: Ride, pickup: TripInstant, duration: number, totalAmount: number): TripExample {
-  return { PULocationID: ride.PULocationID, DOLocationID: ride.DOLocationID, puDo: puDo(ride), tripDistance: ride.trip_distance, pickupMs: Number(pickup), duration, totalAmount };
+  return {
+    PULocationID: ride.PULocationID,
+    DOLocationID: ride.DOLocationID,
+    puDo: puDo(ride),
+    tripDistance: ride.trip_distance,
+    pickupMs: Number(pickup),
+    duration,
+    totalAmount,
+  };
 }
 
 /** A trip the 1–60 minute filter skipped: its inputs as read (NaN where missing), for the profile's missing shares. */
@@ -161,7 +169,14 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
       const target = pick(e);
       if (!Number.isFinite(target)) continue;
       examples.push({ puDo: e.puDo, tripDistance: e.tripDistance, target });
-      rows.push({ PULocationID: e.PULocationID, DOLocationID: e.DOLocationID, tripDistance: e.tripDistance, puDo: e.puDo, pickupMs: e.pickupMs, actual: target });
+      rows.push({
+        PULocationID: e.PULocationID,
+        DOLocationID: e.DOLocationID,
+        tripDistance: e.tripDistance,
+        puDo: e.puDo,
+        pickupMs: e.pickupMs,
+        actual: target,
+      });
       count++;
     }
     labels.push(`${source.name} (${count} trips)`);
@@ -170,7 +185,12 @@ function examplesFor(sources: readonly ExampleSource[], pick: (e: TripExample) =
 }
 
 /** Fits one target on the training sources, scores it on the validation month, exports it. */
-async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSource[], validationSources: readonly ExampleSource[], pick: (e: TripExample) => number): Promise<TrainedModel> {
+async function trainTarget(
+  target: ModelTarget,
+  trainSources: readonly ExampleSource[],
+  validationSources: readonly ExampleSource[],
+  pick: (e: TripExample) => number,
+): Promise<TrainedModel> {
   const { examples: trainSet, rows: trainRows, label: trainLabel } = examplesFor(trainSources, pick);
   const { examples: validationSet, rows: validationRows, label: validationLabel } = examplesFor(validationSources, pick);
   const model = fitLinearRegression(trainSet);
@@ -183,9 +203,21 @@ async function trainTarget(target: ModelTarget, trainSources: readonly ExampleSo
   });
   const version = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const maxTripDistance = trainSet.reduce((max, e) => Math.max(max, e.tripDistance), 0);
-  const facts = { version, trainRmse, validationRmse, trainRows: trainSet.length, validationRows: validationSet.length, vocabularySize: model.vocabulary.length };
+  const facts = {
+    version,
+    trainRmse,
+    validationRmse,
+    trainRows: trainSet.length,
+    validationRows: validationSet.length,
+    vocabularySize: model.vocabulary.length,
+  };
   const sidecar = buildSidecar(target, { ...facts, trainLabel, validationLabel, maxTripDistance, examples: modelExamples(model, validationRows) });
-  const profile = await trainingProfile(model, trainRows, { name: target.name, version, metrics: sidecar.metrics, source: trainLabel }, trainSources.flatMap((source) => source.skipped));
+  const profile = await trainingProfile(
+    model,
+    trainRows,
+    { name: target.name, version, metrics: sidecar.metrics, source: trainLabel },
+    trainSources.flatMap((source) => source.skipped),
+  );
   return { target, bytes, ...facts, model, sidecar, profile };
 }
 
@@ -211,8 +243,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainSources = await loadSources(options.train, options);
   const validationSources = await loadSources([options.validate], options);
   const describe = (sources: readonly ExampleSource[]) => sources.map((s) => s.name).join(' + ');
-  if (!trainSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(trainSources)} pass the 1–60 minute filter; nothing to train on`);
-  if (!validationSources.some((s) => s.examples.length > 0)) throw new Error(`no trips in ${describe(validationSources)} pass the 1–60 minute filter; nothing to validate on`);
+  if (!trainSources.some((s) => s.examples.length > 0))
+    throw new Error(`no trips in ${describe(trainSources)} pass the 1–60 minute filter; nothing to train on`);
+  if (!validationSources.some((s) => s.examples.length > 0))
+    throw new Error(`no trips in ${describe(validationSources)} pass the 1–60 minute filter; nothing to validate on`);
   const duration = await trainTarget(DURATION_TARGET, trainSources, validationSources, (e) => e.duration);
   const cost = (e: TripExample) => e.totalAmount;
   if (!hasRows(trainSources, cost) || !hasRows(validationSources, cost)) return { duration };
@@ -312,14 +346,22 @@ function parseTrainArgs(argv: string[]): { train: TrainingSource[]; validate: Tr
   if (positionals.length > 0) throw new UsageError(`takes options only, got '${positionals.join(' ')}'`);
   const rows = Number(values.rows);
   if (!Number.isInteger(rows) || rows <= 0) throw new UsageError(`--rows must be a whole number above 0, got '${values.rows}'`);
-  return { train: values.train.map(parseTrainingSource), validate: parseTrainingSource(values.validate), rows, outDir: resolve(values['out-dir']), force: values.force };
+  return {
+    train: values.train.map(parseTrainingSource),
+    validate: parseTrainingSource(values.validate),
+    rows,
+    outDir: resolve(values['out-dir']),
+    force: values.force,
+  };
 }
 
 /** Refuses to replace what is there unless asked: the committed models are a user's too. */
 function checkNothingReplaced(paths: readonly string[], force: boolean): void {
   const existing = paths.filter((path) => existsSync(path));
   if (existing.length === 0 || force) return;
-  throw new UsageError(`${existing.map(shown).join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or --out-dir another directory`);
+  throw new UsageError(
+    `${existing.map(shown).join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or --out-dir another directory`,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {

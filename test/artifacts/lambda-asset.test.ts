@@ -8,7 +8,17 @@ import { DOCS_UI_FILES, bundlePredictAsset, copyOnnxRuntime, nodeArch } from '..
 import { ASSET_HASH_EXCLUDE } from '../../infra/predict-code';
 import { apiGatewayEvent } from '../support/http-events';
 import { hostArchitecture, listFiles, synthesizeBundled, type BundledStack } from '../support/bundled-asset';
-import { COST_MODEL_PATH, COURSE_RIDE, DEFAULT_MODEL_PATH, batchOf, defaultModelBytes, defaultModels, predictDurations, servedModel, shippedModels } from '../support/fixtures';
+import {
+  COST_MODEL_PATH,
+  COURSE_RIDE,
+  DEFAULT_MODEL_PATH,
+  batchOf,
+  defaultModelBytes,
+  defaultModels,
+  predictDurations,
+  servedModel,
+  shippedModels,
+} from '../support/fixtures';
 import { startRuntimeApi, type InvocationResult } from '../support/lambda-runtime-api';
 import { startLambdaProcess, type LambdaProcess } from '../support/lambda-process';
 import { startS3Server, type LocalS3 } from '../support/s3-server';
@@ -21,7 +31,19 @@ import { lambdaNodeBinary, nodeMajor } from '../support/lambda-node';
 import { mlmodelYaml, oneHotLinearModel } from '../support/onnx-models';
 import { startApiGatewayBridge, type ApiGatewayBridge } from '../support/api-gateway-bridge';
 import { protocolNumbers, pythonClientMissing, runSpecClient } from '../support/python-client';
-import { bytesOf, hasNullRows, modelsVariable, refusedZoo, servedZoo, sharedRides, zooFiles, zooMismatches, zooModelFile, zooTripRows, type ZooEntry } from '../support/zoo';
+import {
+  bytesOf,
+  hasNullRows,
+  modelsVariable,
+  refusedZoo,
+  servedZoo,
+  sharedRides,
+  zooFiles,
+  zooMismatches,
+  zooModelFile,
+  zooTripRows,
+  type ZooEntry,
+} from '../support/zoo';
 import { startLambdaService, type LocalLambdaService } from '../support/lambda-service';
 import { startCodeDeployServer, type LocalCodeDeploy } from '../support/codedeploy-server';
 
@@ -56,7 +78,11 @@ const started: AssetFunction[] = [];
 async function start(fn: BundledStack['predict'], environment: Record<string, string> = {}): Promise<AssetFunction> {
   const trace = join(scratch.path, `trace-${traces.length}.txt`);
   traces.push(trace);
-  const running = await startAssetFunction(fn, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint, ...environment }, trace);
+  const running = await startAssetFunction(
+    fn,
+    { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint, ...environment },
+    trace,
+  );
   started.push(running);
   return running;
 }
@@ -149,11 +175,16 @@ describe('the bundled asset', () => {
     expect(fingerprint(again)).toBe(fingerprint(bundled.predict.assetDir));
   });
 
-  it('carries only onnxruntime-node, onnxruntime-common and the API reference\'s files next to the bundle', () => {
+  it("carries only onnxruntime-node, onnxruntime-common and the API reference's files next to the bundle", () => {
     const files = listFiles(join(bundled.predict.assetDir, 'node_modules'));
     const packages = new Set(files.map((f) => f.path.split('/')[0]));
     expect([...packages].sort()).toEqual(['onnxruntime-common', 'onnxruntime-node', 'swagger-ui-dist']);
-    expect(files.filter((f) => f.path.startsWith('swagger-ui-dist/')).map((f) => f.path).sort()).toEqual([...DOCS_UI_FILES].sort());
+    expect(
+      files
+        .filter((f) => f.path.startsWith('swagger-ui-dist/'))
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual([...DOCS_UI_FILES].sort());
   });
 
   it("holds the other architecture's binaries, and only those, when built for it", () => {
@@ -254,21 +285,30 @@ describe('the predict function under the Lambda runtime client', () => {
     await firstInvocation;
     const before = firehose.lines(LOCAL.captureStream).length;
     await predict.invoke(apiGatewayEvent({ body: JSON.stringify([COURSE_RIDE, { ...COURSE_RIDE, trip_distance: 3 }]) }));
-    const lines = firehose.lines(LOCAL.captureStream).slice(before).map((line) => JSON.parse(line) as { source: string; outputs: Record<string, number> });
+    const lines = firehose
+      .lines(LOCAL.captureStream)
+      .slice(before)
+      .map((line) => JSON.parse(line) as { source: string; outputs: Record<string, number> });
     expect(lines.filter((l) => l.source === 'http')).toHaveLength(2);
   });
 });
 
 describe('one trace id per request through the asset', () => {
   /** The capture records Firehose received after `before`, parsed. */
-  const captureSince = (before: number) => firehose.lines(LOCAL.captureStream).slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const captureSince = (before: number) =>
+    firehose
+      .lines(LOCAL.captureStream)
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   it("answers with the caller's trace id in traceparent (its own span as parent) and captures the ride with that trace id and its ride_id", async () => {
     await firstInvocation;
     const traceId = createHash('sha256').update('a caller trace').digest('hex').slice(0, 32);
     const before = firehose.lines(LOCAL.captureStream).length;
 
-    const result = await predict.invoke(apiGatewayEvent({ body: JSON.stringify({ ...COURSE_RIDE, ride_id: 'ride-7' }), headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }));
+    const result = await predict.invoke(
+      apiGatewayEvent({ body: JSON.stringify({ ...COURSE_RIDE, ride_id: 'ride-7' }), headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }),
+    );
     await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/health' }));
 
     const reply = result.body as { statusCode: number; headers: Record<string, string> };
@@ -277,10 +317,15 @@ describe('one trace id per request through the asset', () => {
     expect(captureSince(before).filter((r) => r.source === 'http')).toEqual([expect.objectContaining({ trace_id: traceId, ride_id: 'ride-7' })]);
   });
 
-  it("gives a request without a traceparent the X-Ray trace API Gateway sent, and a 4xx reply its traceparent too", async () => {
+  it('gives a request without a traceparent the X-Ray trace API Gateway sent, and a 4xx reply its traceparent too', async () => {
     await firstInvocation;
 
-    const result = await predict.invoke(apiGatewayEvent({ body: '{"PULocationID": 10', headers: { 'X-Amzn-Trace-Id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' } }));
+    const result = await predict.invoke(
+      apiGatewayEvent({
+        body: '{"PULocationID": 10',
+        headers: { 'X-Amzn-Trace-Id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' },
+      }),
+    );
 
     const reply = result.body as { statusCode: number; headers: Record<string, string> };
     expect(reply.statusCode).toBe(400);
@@ -301,9 +346,14 @@ describe('one trace id per request through the asset', () => {
     expect(captureSince(before).filter((r) => r.source === 'stream')).toEqual([expect.objectContaining({ id: '9001', trace_id: traceId })]);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: LOCAL.dataBucket, Prefix: 'dead-letters/' }));
     const letters = await Promise.all(
-      (listed.Contents ?? []).map(async ({ Key }) => (await (await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key }))).Body?.transformToString()) ?? ''),
+      (listed.Contents ?? []).map(
+        async ({ Key }) => (await (await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key }))).Body?.transformToString()) ?? '',
+      ),
     );
-    const letter = letters.flatMap((text) => text.trim().split('\n')).map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.partitionKey === '9002');
+    const letter = letters
+      .flatMap((text) => text.trim().split('\n'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((l) => l.partitionKey === '9002');
     expect(letter).toMatchObject({ code: 'INVALID_RIDE', trace_id: traceId });
     const logLines = predict
       .output()
@@ -322,7 +372,11 @@ describe('the work after a reply under the runtime client: capture, metrics, sha
     const event = apiGatewayEvent({ body: JSON.stringify(COURSE_RIDE) });
     return { ...event, requestContext: { ...event.requestContext, requestId } };
   };
-  const capturedIds = (prefix: string) => firehose.lines(LOCAL.captureStream).map((line) => (JSON.parse(line) as { id: string }).id).filter((id) => id.startsWith(prefix));
+  const capturedIds = (prefix: string) =>
+    firehose
+      .lines(LOCAL.captureStream)
+      .map((line) => (JSON.parse(line) as { id: string }).id)
+      .filter((id) => id.startsWith(prefix));
 
   afterEach(() => firehose.release());
 
@@ -330,7 +384,10 @@ describe('the work after a reply under the runtime client: capture, metrics, sha
     const fn = await start(bundled.predict, { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
     await fn.invoke(ride('compile-cache'));
     // Node's own trace of its compile cache (NODE_DEBUG_NATIVE): one verdict per module compiled.
-    const verdicts = fn.output().split('\n').filter((line) => /^\[compile cache\] .*cache for \S+ was (accepted|rejected)/.test(line));
+    const verdicts = fn
+      .output()
+      .split('\n')
+      .filter((line) => /^\[compile cache\] .*cache for \S+ was (accepted|rejected)/.test(line));
 
     expect(verdicts.filter((line) => /handler-[A-Z0-9]+\.mjs was accepted/.test(line))).toHaveLength(1);
     expect(verdicts.filter((line) => line.includes('was rejected'))).toEqual([]);
@@ -440,7 +497,9 @@ describe('the batch function under the Lambda runtime client', () => {
     if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- function output ---\n${batch.output()}`);
     const kept = expectedFilter(rows).kept.length;
     expect(result.body).toMatchObject({ rows_read: rows.length, rows_scored: kept, run_id: 'bundle-test' });
-    const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=02/bundle-test.parquet' }));
+    const object = await s3.client.send(
+      new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=02/bundle-test.parquet' }),
+    );
     const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
     expect(written.rows).toHaveLength(kept);
   });
@@ -497,7 +556,8 @@ async function stagingFileOnceItExists(directory: string, lambdaProcess: LambdaP
   for (;;) {
     const [name] = existsSync(directory) ? readdirSync(directory) : [];
     if (name !== undefined) return name;
-    if (lambdaProcess.child.exitCode !== null) throw new Error(`the function ended before it staged its output\n--- function output ---\n${lambdaProcess.output()}`);
+    if (lambdaProcess.child.exitCode !== null)
+      throw new Error(`the function ended before it staged its output\n--- function output ---\n${lambdaProcess.output()}`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 5));
   }
 }
@@ -530,7 +590,17 @@ describe('the monitor function under the Lambda runtime client', () => {
     const summary = result.body as { records: number; report: string; actuals: unknown; quality: unknown[] };
     expect(summary.records).toBeGreaterThanOrEqual(rides.length + streamed.length);
     expect(summary.actuals).toEqual({ files: 1, rows: streamed.length, unreadable_files: 0 });
-    expect(summary.quality).toEqual([{ model: 'duration', version: '54c7ff65d8e2', rows: streamed.length, rmse: expect.closeTo(1.5, 4), mae: expect.closeTo(1.5, 4), bias: expect.closeTo(-1.5, 4), rmse_over_train: expect.closeTo(1.5 / 5.2589, 4) }]);
+    expect(summary.quality).toEqual([
+      {
+        model: 'duration',
+        version: '54c7ff65d8e2',
+        rows: streamed.length,
+        rmse: expect.closeTo(1.5, 4),
+        mae: expect.closeTo(1.5, 4),
+        bias: expect.closeTo(-1.5, 4),
+        rmse_over_train: expect.closeTo(1.5 / 5.2589, 4),
+      },
+    ]);
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: reports.bucket, Prefix: reports.key }));
     expect((written.Contents ?? []).map((o) => o.Key?.split('/').pop()).sort()).toEqual(['report.html', 'summary.json']);
     // The EMF record CloudWatch turns into the quality metrics, with the contract's dimension sets.
@@ -544,8 +614,20 @@ describe('the monitor function under the Lambda runtime client', () => {
       ['service', 'model', 'model_version'],
       ['service', 'model'],
     ]);
-    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual(['ModelBias', 'ModelMae', 'ModelRmse', 'ModelRowsJoined', 'RmseOverTraining']);
-    expect(emf).toMatchObject({ service: 'ride-duration-prediction', model: 'duration', model_version: '54c7ff65d8e2', ModelRowsJoined: streamed.length, RmseOverTraining: expect.closeTo(1.5 / 5.2589, 4) });
+    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual([
+      'ModelBias',
+      'ModelMae',
+      'ModelRmse',
+      'ModelRowsJoined',
+      'RmseOverTraining',
+    ]);
+    expect(emf).toMatchObject({
+      service: 'ride-duration-prediction',
+      model: 'duration',
+      model_version: '54c7ff65d8e2',
+      ModelRowsJoined: streamed.length,
+      RmseOverTraining: expect.closeTo(1.5 / 5.2589, 4),
+    });
   });
 });
 
@@ -584,7 +666,11 @@ describe('the PreTraffic hook under the Lambda runtime client', () => {
 
   /** Runs the hook function for one deployment against `target`, as CodeDeploy invokes it. */
   async function runHook(target: string, deploymentId: string): Promise<{ report: Record<string, unknown>; status: string | undefined }> {
-    const hook = await start(bundled.preTraffic, { PRETRAFFIC_TARGET: target, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, AWS_ENDPOINT_URL_CODEDEPLOY: codedeploy.endpoint });
+    const hook = await start(bundled.preTraffic, {
+      PRETRAFFIC_TARGET: target,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_CODEDEPLOY: codedeploy.endpoint,
+    });
     const result = await hook.invoke({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: `hook-${deploymentId}` });
     if (result.kind !== 'response') throw new Error(`${JSON.stringify(result.body)}\n--- hook output ---\n${hook.output()}`);
     const reported = codedeploy.reports.filter((r) => r.deploymentId === deploymentId);
@@ -619,7 +705,9 @@ describe('the PreTraffic hook under the Lambda runtime client', () => {
 
     expect(status).toBe('Failed');
     expect(report.failures).toEqual([
-      expect.stringMatching(/^model 'duration' is not loaded \(failed, INVALID_MODEL\): model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 .* expects 99, got 2\.64/),
+      expect.stringMatching(
+        /^model 'duration' is not loaded \(failed, INVALID_MODEL\): model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 .* expects 99, got 2\.64/,
+      ),
     ]);
     expect(report.models).toEqual([{ name: 'cost', version: 'fcf6f8f1ca81', examples: 6, http: 6, kinesis: 0 }]);
     expect(report.notes).toEqual(["not checked over Kinesis: the stream needs every model, and 'duration' did not load"]);
@@ -656,7 +744,8 @@ describe('the zoo of converter-shaped models through the asset', () => {
   let zoo: AssetFunction;
 
   beforeAll(async () => {
-    for (const entry of [...servedZoo(), ...refusedZoo()]) for (const file of zooFiles(entry)) await s3.put(LOCAL.modelBucket, `${zooKey(entry)}${file.name}`, bytesOf(file.path));
+    for (const entry of [...servedZoo(), ...refusedZoo()])
+      for (const file of zooFiles(entry)) await s3.put(LOCAL.modelBucket, `${zooKey(entry)}${file.name}`, bytesOf(file.path));
     zoo = await start(bundled.predict, { MODELS: models() });
   });
 
@@ -664,10 +753,16 @@ describe('the zoo of converter-shaped models through the asset', () => {
     const { statusCode, body } = httpBody(await zoo.invoke(apiGatewayEvent({ path: `/predict/${id}`, body: JSON.stringify(entry.rows) })));
 
     expect(statusCode).toBe(200);
-    expect(zooMismatches(entry, (body as unknown as Record<string, unknown>[]).map((reply) => reply[id]), 'asset: API Gateway')).toEqual([]);
+    expect(
+      zooMismatches(
+        entry,
+        (body as unknown as Record<string, unknown>[]).map((reply) => reply[id]),
+        'asset: API Gateway',
+      ),
+    ).toEqual([]);
   });
 
-  it('scores rides carrying every zoo model\'s fields from one Kinesis batch, each model as scikit-learn does', async () => {
+  it("scores rides carrying every zoo model's fields from one Kinesis batch, each model as scikit-learn does", async () => {
     const first = 900_000;
     const result = await zoo.invoke(kinesisEvent(rides.map((ride, i) => rideRecord(first + i, ride))));
 
@@ -677,7 +772,14 @@ describe('the zoo of converter-shaped models through the asset', () => {
       .filter((r) => Number(r.prediction.ride_id) >= first)
       .sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
     expect(records).toHaveLength(rides.length);
-    for (const entry of entries) expect(zooMismatches(entry, records.map((r) => r.prediction[`ride_${entry.id}`]), 'asset: Kinesis')).toEqual([]);
+    for (const entry of entries)
+      expect(
+        zooMismatches(
+          entry,
+          records.map((r) => r.prediction[`ride_${entry.id}`]),
+          'asset: Kinesis',
+        ),
+      ).toEqual([]);
   });
 
   it('scores a trip file of those rides with the batch function, each model into its predicted_<name> column', async () => {
@@ -692,7 +794,14 @@ describe('the zoo of converter-shaped models through the asset', () => {
     expect(result.body).toMatchObject({ rows_read: rides.length, rows_scored: rides.length });
     const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=03/zoo.parquet' }));
     const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    for (const entry of entries) expect(zooMismatches(entry, written.rows.map((row) => Number(row[`predicted_${entry.id}`])), 'asset: batch function')).toEqual([]);
+    for (const entry of entries)
+      expect(
+        zooMismatches(
+          entry,
+          written.rows.map((row) => Number(row[`predicted_${entry.id}`])),
+          'asset: batch function',
+        ),
+      ).toEqual([]);
   });
 
   it.each(refusedZoo().map((entry) => [entry.id, entry] as const))('refuses %s at load, and /health says why', async (id, entry) => {
@@ -720,17 +829,37 @@ describe('the zoo of converter-shaped models through the asset', () => {
     const scored = await batch.invoke({ taxi_type: 'green', year: 2021, month: 5, run_id: 'imputer' });
 
     expect(http.statusCode).toBe(200);
-    expect(zooMismatches(imputer, (http.body as unknown as Record<string, unknown>[]).map((reply) => reply[imputer.id]), 'asset: API Gateway')).toEqual([]);
+    expect(
+      zooMismatches(
+        imputer,
+        (http.body as unknown as Record<string, unknown>[]).map((reply) => reply[imputer.id]),
+        'asset: API Gateway',
+      ),
+    ).toEqual([]);
     expect(stream.body).toEqual({ batchItemFailures: [] });
     const records = (await readAll(kinesis.client, LOCAL.predictionsStream))
       .map((r) => JSON.parse(r.data.toString('utf8')) as { prediction: Record<string, number> })
       .filter((r) => Number(r.prediction.ride_id) >= first)
       .sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
-    expect(zooMismatches(imputer, records.map((r) => r.prediction[`ride_${imputer.id}`]), 'asset: Kinesis')).toEqual([]);
+    expect(
+      zooMismatches(
+        imputer,
+        records.map((r) => r.prediction[`ride_${imputer.id}`]),
+        'asset: Kinesis',
+      ),
+    ).toEqual([]);
     expect(scored.body).toMatchObject({ rows_read: imputer.rows.length, rows_scored: imputer.rows.length });
-    const object = await s3.client.send(new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=05/imputer.parquet' }));
+    const object = await s3.client.send(
+      new GetObjectCommand({ Bucket: LOCAL.dataBucket, Key: 'predictions/taxi_type=green/year=2021/month=05/imputer.parquet' }),
+    );
     const written = await readParquet(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    expect(zooMismatches(imputer, written.rows.map((row) => Number(row[`predicted_${imputer.id}`])), 'asset: batch function')).toEqual([]);
+    expect(
+      zooMismatches(
+        imputer,
+        written.rows.map((row) => Number(row[`predicted_${imputer.id}`])),
+        'asset: batch function',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -749,7 +878,12 @@ describe('one model that cannot load, beside one that can, in the asset', () => 
     const job = await batch.invoke({ taxi_type: 'green', year: 2021, month: 3, run_id: 'broken' });
 
     expect(one.statusCode).toBe(200);
-    expect(zooMismatches(good, (one.body as unknown as Record<string, unknown>[]).map((reply) => reply.good))).toEqual([]);
+    expect(
+      zooMismatches(
+        good,
+        (one.body as unknown as Record<string, unknown>[]).map((reply) => reply.good),
+      ),
+    ).toEqual([]);
     expect(httpBody(all)).toMatchObject({ statusCode: 503, body: { code: 'MODEL_UNAVAILABLE', model: 'broken' } });
     expect((all.body as { headers: Record<string, string> }).headers['retry-after']).toBeUndefined();
     expect(health.statusCode).toBe(503);
@@ -767,16 +901,26 @@ describe('every protocol through the asset, as API Gateway hands the function it
   const rides = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }];
   const columns = ['PULocationID', 'DOLocationID', 'trip_distance'] as const;
   const oneModel = async (name: string) =>
-    (httpBody(await predict.invoke(apiGatewayEvent({ path: `/predict/${name}`, body: JSON.stringify(rides) }))).body as unknown as Record<string, number>[]).map((reply) => reply[name]);
+    (
+      httpBody(await predict.invoke(apiGatewayEvent({ path: `/predict/${name}`, body: JSON.stringify(rides) }))).body as unknown as Record<string, number>[]
+    ).map((reply) => reply[name]);
 
   it("answers OIP v2 infer with /predict/<name>'s numbers, and its metadata with the version fetched from S3", async () => {
     await firstInvocation;
-    const inputs = columns.map((name) => ({ name, shape: [rides.length], datatype: name === 'trip_distance' ? 'FP32' : 'INT64', data: rides.map((ride) => ride[name]) }));
+    const inputs = columns.map((name) => ({
+      name,
+      shape: [rides.length],
+      datatype: name === 'trip_distance' ? 'FP32' : 'INT64',
+      data: rides.map((ride) => ride[name]),
+    }));
 
     const infer = httpBody(await predict.invoke(apiGatewayEvent({ path: '/v2/models/cost/infer', body: JSON.stringify({ inputs }) })));
     const metadata = httpBody(await predict.invoke(apiGatewayEvent({ method: 'GET', path: '/v2/models/cost' })));
 
-    expect(infer).toEqual({ statusCode: 200, body: { model_name: 'cost', model_version: expect.any(String), outputs: [{ name: 'cost', datatype: 'FP32', shape: [2], data: await oneModel('cost') }] } });
+    expect(infer).toEqual({
+      statusCode: 200,
+      body: { model_name: 'cost', model_version: expect.any(String), outputs: [{ name: 'cost', datatype: 'FP32', shape: [2], data: await oneModel('cost') }] },
+    });
     expect(metadata.body).toMatchObject({ name: 'cost', versions: [infer.body.model_version], platform: 'onnxruntime_onnx' });
   });
 
@@ -797,7 +941,8 @@ describe('every protocol through the asset, as API Gateway hands the function it
 
   it('serves the API reference page and its two files from the files the asset carries', async () => {
     await firstInvocation;
-    const get = async (path: string) => (await predict.invoke(apiGatewayEvent({ method: 'GET', path }))).body as { statusCode: number; headers: Record<string, string>; body: string };
+    const get = async (path: string) =>
+      (await predict.invoke(apiGatewayEvent({ method: 'GET', path }))).body as { statusCode: number; headers: Record<string, string>; body: string };
 
     const page = await get('/docs');
     const script = await get('/docs/swagger-ui-bundle.js');
@@ -805,7 +950,10 @@ describe('every protocol through the asset, as API Gateway hands the function it
 
     expect([page.statusCode, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
     expect(page.body).toContain('SwaggerUIBundle');
-    expect([script.statusCode, script.body]).toEqual([200, readFileSync(join(bundled.predict.assetDir, 'node_modules', 'swagger-ui-dist', 'swagger-ui-bundle.js'), 'utf8')]);
+    expect([script.statusCode, script.body]).toEqual([
+      200,
+      readFileSync(join(bundled.predict.assetDir, 'node_modules', 'swagger-ui-dist', 'swagger-ui-bundle.js'), 'utf8'),
+    ]);
     expect([style.statusCode, style.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8']);
   });
 
@@ -823,7 +971,8 @@ describe('every protocol through the asset, as API Gateway hands the function it
 
     /** The template's MODELS plus the fare model (docs/own-model.md's) uploaded beside them: the several-models setup. */
     async function severalModels(): Promise<AssetFunction> {
-      for (const file of ['model.onnx', 'model.json']) await s3.put(LOCAL.modelBucket, `protocols/fare/${file}`, readFileSync(join(__dirname, '..', 'fixtures', 'zoo', 'recipe', file)));
+      for (const file of ['model.onnx', 'model.json'])
+        await s3.put(LOCAL.modelBucket, `protocols/fare/${file}`, readFileSync(join(__dirname, '..', 'fixtures', 'zoo', 'recipe', file)));
       return start(bundled.predict, { MODELS: `${bundled.predict.environment.MODELS},fare=s3://${LOCAL.modelBucket}/protocols/fare/model.onnx` });
     }
 
@@ -839,7 +988,8 @@ describe('every protocol through the asset, as API Gateway hands the function it
       const results = await runSpecClient(bridge.url, models, clientRides);
 
       expect(bridge.invocations()).toBeGreaterThan(10);
-      for (const [protocol, numbers] of Object.entries(protocolNumbers(results, models))) expect({ protocol, numbers }).toEqual({ protocol, numbers: results.predict });
+      for (const [protocol, numbers] of Object.entries(protocolNumbers(results, models)))
+        expect({ protocol, numbers }).toEqual({ protocol, numbers: results.predict });
       expect(results.oip).toMatchObject({ live: 200, ready: 200 });
       expect(results.mlflow.ping).toBe(200);
     });

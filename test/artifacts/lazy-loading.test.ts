@@ -56,7 +56,7 @@ async function modulesLoadedByOneHttpRequest(): Promise<string[]> {
 }
 
 describe('what a cold start loads', () => {
-  it('answers an API Gateway request without evaluating other event kinds\' modules', async () => {
+  it("answers an API Gateway request without evaluating other event kinds' modules", async () => {
     const loaded = await modulesLoadedByOneHttpRequest();
 
     expect(loaded.some((path) => path.includes(join('lambda', 'protocols', 'http', 'http-handler')))).toBe(true);
@@ -73,13 +73,17 @@ describe('what a cold start loads', () => {
 
   it('bundles zod without its locales for the local programs too (npm start and the CLIs, built by the same recipe)', async () => {
     const result = await build({ ...bundleOptions(LOCAL_ENTRIES, '/local'), write: false, metafile: true, logLevel: 'silent' });
-    const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, used]) => used.bytesInOutput > 0).map(([path]) => path));
+    const inputs = Object.values(result.metafile.outputs).flatMap((o) =>
+      Object.entries(o.inputs)
+        .filter(([, used]) => used.bytesInOutput > 0)
+        .map(([path]) => path),
+    );
 
     expect(inputs.some((path) => path.includes('zod'))).toBe(true);
     expect(inputs.filter((path) => ZOD_LOCALES.test(path))).toEqual([]);
   });
 
-  it('splits the asset: what a cold start compiles (index.mjs, the handler it imports and their static imports) holds no other event kind\'s code', async () => {
+  it("splits the asset: what a cold start compiles (index.mjs, the handler it imports and their static imports) holds no other event kind's code", async () => {
     const webPath = await webPathOfTheAsset();
     // The statistics wrapper is bundled in for shadow models (opt-in, set up synchronously at init; 27 KB): never evaluated without them.
     const inputs = inputsOf(webPath).filter((path) => !/simple-statistics/.test(path));
@@ -88,7 +92,14 @@ describe('what a cold start loads', () => {
     for (const pattern of NOT_ON_THE_WEB_PATH.filter((p) => p !== CAPTURE_DELIVERY)) expect(inputs.filter((path) => pattern.test(path))).toEqual([]);
     // The other kinds' code is in the asset all the same, behind import(): chunks read on their first event.
     const all = Object.values(webPath.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
-    for (const handler of ['kinesis/stream-handler', 'batch/batch-handler', 'monitor/monitor-handler', 'http/oip-v2/oip-v2-handler', 'http/mlflow/mlflow-handler', 'http/docs/docs-page']) {
+    for (const handler of [
+      'kinesis/stream-handler',
+      'batch/batch-handler',
+      'monitor/monitor-handler',
+      'http/oip-v2/oip-v2-handler',
+      'http/mlflow/mlflow-handler',
+      'http/docs/docs-page',
+    ]) {
       expect(all.some((path) => path.endsWith(`lambda/protocols/${handler}.ts`))).toBe(true);
     }
   });
@@ -116,5 +127,9 @@ async function webPathOfTheAsset(): Promise<{ metafile: Metafile; outputs: strin
 
 /** The source files with bytes in those outputs (metafile inputs also list what was parsed and then shaken off). */
 function inputsOf(webPath: { metafile: Metafile; outputs: string[] }): string[] {
-  return webPath.outputs.flatMap((path) => Object.entries(webPath.metafile.outputs[path]?.inputs ?? {}).filter(([, used]) => used.bytesInOutput > 0).map(([input]) => input));
+  return webPath.outputs.flatMap((path) =>
+    Object.entries(webPath.metafile.outputs[path]?.inputs ?? {})
+      .filter(([, used]) => used.bytesInOutput > 0)
+      .map(([input]) => input),
+  );
 }

@@ -31,20 +31,39 @@ describe('npm start with every zoo model', () => {
   });
   afterAll(() => server?.stop());
 
-  it.each([...entries, ...nullable].map((entry) => [entry.id, entry] as const))("answers scikit-learn's predictions for %s on /predict/<name>", async (id, entry) => {
-    const response = await fetch(`${server.url}/predict/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entry.rows) });
-    const replies = (await response.json()) as Record<string, unknown>[];
+  it.each([...entries, ...nullable].map((entry) => [entry.id, entry] as const))(
+    "answers scikit-learn's predictions for %s on /predict/<name>",
+    async (id, entry) => {
+      const response = await fetch(`${server.url}/predict/${id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(entry.rows),
+      });
+      const replies = (await response.json()) as Record<string, unknown>[];
 
-    expect(response.status).toBe(200);
-    expect(zooMismatches(entry, replies.map((reply) => reply[id]), 'npm start')).toEqual([]);
-  });
+      expect(response.status).toBe(200);
+      expect(
+        zooMismatches(
+          entry,
+          replies.map((reply) => reply[id]),
+          'npm start',
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it('answers every model at once on /predict for rides carrying all their fields', async () => {
     const response = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rides) });
     const replies = (await response.json()) as Record<string, unknown>[];
 
     expect(response.status).toBe(200);
-    for (const entry of entries) expect(zooMismatches(entry, replies.map((reply) => reply[entry.id]))).toEqual([]);
+    for (const entry of entries)
+      expect(
+        zooMismatches(
+          entry,
+          replies.map((reply) => reply[entry.id]),
+        ),
+      ).toEqual([]);
   });
 
   it('describes each model in /openapi.json', async () => {
@@ -67,21 +86,37 @@ describe('npm run batch, then npm run monitor, with every zoo model', () => {
     expect(run).toMatchObject({ status: 0, stderr: '' });
     const { rows } = await readParquet(output);
     expect(rows).toHaveLength(rides.length);
-    for (const entry of entries) expect(zooMismatches(entry, rows.map((row) => Number(row[`predicted_${entry.id}`])), 'npm run batch')).toEqual([]);
+    for (const entry of entries)
+      expect(
+        zooMismatches(
+          entry,
+          rows.map((row) => Number(row[`predicted_${entry.id}`])),
+          'npm run batch',
+        ),
+      ).toEqual([]);
     expect(readFileSync(input).equals(before)).toBe(true);
   });
 
-  it.each(nullable.map((entry) => [entry.id, entry] as const))('scores rows with an empty nullable input for %s instead of skipping them', async (id, entry) => {
-    const trips = join(scratch.path, `green_tripdata_2021-04-${id}.parquet`);
-    const scored = join(scratch.path, 'out', `${id}.parquet`);
-    await writeFixture(trips, zooTripRows(entry.rows));
+  it.each(nullable.map((entry) => [entry.id, entry] as const))(
+    'scores rows with an empty nullable input for %s instead of skipping them',
+    async (id, entry) => {
+      const trips = join(scratch.path, `green_tripdata_2021-04-${id}.parquet`);
+      const scored = join(scratch.path, 'out', `${id}.parquet`);
+      await writeFixture(trips, zooTripRows(entry.rows));
 
-    const run = await runNpm('batch', [trips, scored, '--month', '2021-04'], { MODELS: modelsVariable([entry], zooPath) });
+      const run = await runNpm('batch', [trips, scored, '--month', '2021-04'], { MODELS: modelsVariable([entry], zooPath) });
 
-    expect(run).toMatchObject({ status: 0, stderr: '' });
-    const { rows } = await readParquet(scored);
-    expect(zooMismatches(entry, rows.map((row) => Number(row[`predicted_${id}`])), 'npm run batch')).toEqual([]);
-  });
+      expect(run).toMatchObject({ status: 0, stderr: '' });
+      const { rows } = await readParquet(scored);
+      expect(
+        zooMismatches(
+          entry,
+          rows.map((row) => Number(row[`predicted_${id}`])),
+          'npm run batch',
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it('reports on that output against the shipped reference profile', async () => {
     const out = join(scratch.path, 'report');
@@ -102,26 +137,47 @@ describe('npm run stream with every zoo model', () => {
 
   it.each(runs)('turns ride events on its local Kinesis into prediction records that agree with scikit-learn: $title', async ({ models, rides: sent }) => {
     const port = await freePort();
-    const stream = spawnNpm('stream', [], { MODELS: modelsVariable(models, zooPath), LOCAL_KINESIS_PORT: String(port), DEAD_LETTER_LOCATION: join(scratch.path, 'dead-letters'), POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const stream = spawnNpm('stream', [], {
+      MODELS: modelsVariable(models, zooPath),
+      LOCAL_KINESIS_PORT: String(port),
+      DEAD_LETTER_LOCATION: join(scratch.path, 'dead-letters'),
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
     let output = '';
     stream.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     stream.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     try {
-      await until(() => output.includes('local Kinesis on'), () => output);
+      await until(
+        () => output.includes('local Kinesis on'),
+        () => output,
+      );
       const kinesis = createLocalKinesisClient(`http://127.0.0.1:${port}`, 3);
       const first = 700_000;
       await kinesis.send(
-        new PutRecordsCommand({ StreamName: 'ride_events', Records: sent.map((ride, i) => ({ PartitionKey: String(i), Data: Buffer.from(JSON.stringify({ ride, ride_id: first + i })) })) }),
+        new PutRecordsCommand({
+          StreamName: 'ride_events',
+          Records: sent.map((ride, i) => ({ PartitionKey: String(i), Data: Buffer.from(JSON.stringify({ ride, ride_id: first + i })) })),
+        }),
       );
       let records: Array<{ prediction: Record<string, number> }> = [];
-      await until(async () => {
-        records = (await readAll(kinesis, 'ride_predictions')).map((r) => JSON.parse(r.data.toString('utf8')) as { prediction: Record<string, number> });
-        return records.length >= sent.length;
-      }, () => output);
+      await until(
+        async () => {
+          records = (await readAll(kinesis, 'ride_predictions')).map((r) => JSON.parse(r.data.toString('utf8')) as { prediction: Record<string, number> });
+          return records.length >= sent.length;
+        },
+        () => output,
+      );
       records.sort((a, b) => Number(a.prediction.ride_id) - Number(b.prediction.ride_id));
 
       expect(records.map((r) => r.prediction.ride_id)).toEqual(sent.map((_, i) => first + i));
-      for (const entry of models) expect(zooMismatches(entry, records.map((r) => r.prediction[`ride_${entry.id}`]), 'npm run stream')).toEqual([]);
+      for (const entry of models)
+        expect(
+          zooMismatches(
+            entry,
+            records.map((r) => r.prediction[`ride_${entry.id}`]),
+            'npm run stream',
+          ),
+        ).toEqual([]);
       kinesis.destroy();
     } finally {
       stream.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import { batchScriptTargets, kinesisScriptTargets } from '../../bench/script-targets';
 
 describe('targets read from the standalone bench scripts', () => {
-  it('checks the Kinesis handler\'s records/s on 1,000-record events written to the loopback server', () => {
+  it("checks the Kinesis handler's records/s on 1,000-record events written to the loopback server", () => {
     const output = [
       'node v20.20.2, kinesalite on http://127.0.0.1:40000, medians',
       '  100 records, written to kinesalite:    4.1 ms/event,  24,390 records/s, model run 0.40 ms (9.8% of the handler)',

@@ -19,11 +19,15 @@ describe('npm run bench -- --smoke', () => {
   let chart = '';
 
   beforeAll(async () => {
-    await exec(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), '--smoke', '--out', join(dir, 'BENCHMARKS.md'), '--work', join(dir, 'work')], {
-      cwd: ROOT,
-      timeout: 240_000,
-      maxBuffer: 16 << 20,
-    });
+    await exec(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), '--smoke', '--out', join(dir, 'BENCHMARKS.md'), '--work', join(dir, 'work')],
+      {
+        cwd: ROOT,
+        timeout: 240_000,
+        maxBuffer: 16 << 20,
+      },
+    );
     report = readFileSync(join(dir, 'BENCHMARKS.md'), 'utf8');
     chart = readFileSync(join(dir, 'http.svg'), 'utf8');
   }, 250_000);

@@ -20,7 +20,8 @@ function ignored(path: string): boolean {
  * test/support/working-tree/.)
  */
 describe('default outputs', () => {
-  const fill = (template: string) => template.replace('{taxi_type}', 'green').replace('{year}', '2021').replace('{month}', '02').replace('{run_id}', '54c7ff65d8e2');
+  const fill = (template: string) =>
+    template.replace('{taxi_type}', 'green').replace('{year}', '2021').replace('{month}', '02').replace('{run_id}', '54c7ff65d8e2');
 
   it.each([
     ['npm run batch (the month it reads)', fill(DEFAULT_BATCH_INPUT_TEMPLATE)],
@@ -28,11 +29,11 @@ describe('default outputs', () => {
     ['npm run monitor', join(DEFAULT_MONITOR_OUT, 'report.html')],
     ['npm run train', join(DEFAULT_TRAIN_OUT_DIR, 'model.onnx')],
     ["npm run stream's dead letters", join(LOCAL_DEAD_LETTER_DIRECTORY, '2026', 'letter.jsonl')],
-    ['the local programs\' bundles', join(relative(ROOT, LOCAL_OUTDIR), 'server.mjs')],
+    ["the local programs' bundles", join(relative(ROOT, LOCAL_OUTDIR), 'server.mjs')],
     ['npx cdk synth', join('cdk.out', 'RideDurationPrediction.template.json')],
     ['npm run bench', join('bench', 'results', 'http.json')],
     ['npm run sbom', join('.ci', 'out', 'sbom.cdx.json')],
-    ['python, when the bench runs the course\'s peer', join('bench', 'peers', '__pycache__', 'predict.cpython-311.pyc')],
+    ["python, when the bench runs the course's peer", join('bench', 'peers', '__pycache__', 'predict.cpython-311.pyc')],
   ])('%s: %s is ignored', (_, path) => {
     expect(ignored(path)).toBe(true);
   });

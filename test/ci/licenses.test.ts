@@ -13,14 +13,28 @@ describe('isPermissive', () => {
   });
 
   it('refuses copyleft, unknown, custom and malformed license texts', () => {
-    for (const expression of ['GPL-3.0-only', 'AGPL-3.0', 'MIT AND GPL-2.0', 'SEE LICENSE IN LICENSE.md', 'UNLICENSED', 'CC-BY-4.0', '', '(MIT', 'MIT OR', 'OR MIT']) {
+    for (const expression of [
+      'GPL-3.0-only',
+      'AGPL-3.0',
+      'MIT AND GPL-2.0',
+      'SEE LICENSE IN LICENSE.md',
+      'UNLICENSED',
+      'CC-BY-4.0',
+      '',
+      '(MIT',
+      'MIT OR',
+      'OR MIT',
+    ]) {
       expect(isPermissive(expression)).toBe(false);
     }
   });
 
   it('evaluates generated AND/OR expressions as boolean logic over the allow-list', () => {
     const allowed = [...PERMISSIVE_LICENSES];
-    const license = fc.oneof(fc.constantFrom(...allowed).map((id) => ({ text: id, ok: true })), fc.constantFrom('GPL-3.0-only', 'LGPL-2.1', 'SSPL-1.0', 'CC-BY-4.0').map((id) => ({ text: id, ok: false })));
+    const license = fc.oneof(
+      fc.constantFrom(...allowed).map((id) => ({ text: id, ok: true })),
+      fc.constantFrom('GPL-3.0-only', 'LGPL-2.1', 'SSPL-1.0', 'CC-BY-4.0').map((id) => ({ text: id, ok: false })),
+    );
     const { expression } = fc.letrec<{ expression: { text: string; ok: boolean } }>((tie) => ({
       expression: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },

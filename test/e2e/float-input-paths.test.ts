@@ -35,7 +35,14 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'sidecar', 'model.json'), JSON.stringify({ model_version: 'zoo-1', inputs: { float_input: { columns: COLUMNS } } }));
   mkdirSync(join(dir, 'mlflow'));
   writeFileSync(join(dir, 'mlflow', 'model.onnx'), bytes);
-  writeFileSync(join(dir, 'mlflow', 'MLmodel'), mlmodelYaml('run9', [{ name: 'PULocationID', type: 'long' }, { name: 'DOLocationID', type: 'long' }, { name: 'trip_distance', type: 'double' }]));
+  writeFileSync(
+    join(dir, 'mlflow', 'MLmodel'),
+    mlmodelYaml('run9', [
+      { name: 'PULocationID', type: 'long' },
+      { name: 'DOLocationID', type: 'long' },
+      { name: 'trip_distance', type: 'double' },
+    ]),
+  );
   kinesis = await startKinesisServer();
   const env = { MODELS: `duration=${join(dir, 'sidecar', 'model.onnx')},signed=${join(dir, 'mlflow')}`, DEAD_LETTER_LOCATION: join(dir, 'dead-letters') };
   runtime = createRuntime(loadConfig(env), { logger: new Logger({ logLevel: 'SILENT' }), kinesis: kinesis.client });
@@ -46,7 +53,7 @@ afterAll(async () => {
   await kinesis.close();
 });
 
-describe("a [None, 3] float_input named by its sidecar or its MLflow signature", () => {
+describe('a [None, 3] float_input named by its sidecar or its MLflow signature', () => {
   it('answers HTTP requests whose JSON fields are its columns', async () => {
     const ride = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
 
@@ -60,7 +67,10 @@ describe("a [None, 3] float_input named by its sidecar or its MLflow signature",
   });
 
   it('answers 400 naming a column the request lacks', async () => {
-    const response = await handleHttpRequest({ method: 'POST', path: '/predict/duration', headers: {}, body: Buffer.from('{"PULocationID": 10, "trip_distance": 4}') }, runtime.http);
+    const response = await handleHttpRequest(
+      { method: 'POST', path: '/predict/duration', headers: {}, body: Buffer.from('{"PULocationID": 10, "trip_distance": 4}') },
+      runtime.http,
+    );
 
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({ error: 'DOLocationID is required', code: 'MISSING_INPUT', field: 'DOLocationID' });
@@ -71,14 +81,21 @@ describe("a [None, 3] float_input named by its sidecar or its MLflow signature",
     const rides = [0, 1, 2].map(rideNumber);
     const deps = { ...(await runtime.stream()), predictionsStreamName: 'float_input_predictions', logger: recordingLogger(), metrics: recordingMetrics() };
 
-    const response = (await handleKinesisEvent(kinesisEvent([...rides.map((ride, i) => rideRecord(i, ride)), rideRecord(9, { PULocationID: 1, trip_distance: 2 })]), deps)) as KinesisStreamBatchResponse;
+    const response = (await handleKinesisEvent(
+      kinesisEvent([...rides.map((ride, i) => rideRecord(i, ride)), rideRecord(9, { PULocationID: 1, trip_distance: 2 })]),
+      deps,
+    )) as KinesisStreamBatchResponse;
     const written = (await readAll(kinesis.client, 'float_input_predictions')).map((r) => JSON.parse(r.data.toString()) as PredictionRecord);
 
     expect(response.batchItemFailures).toEqual([]);
     expect(written.map((r) => r.prediction.ride_id)).toEqual([0, 1, 2]);
     written.forEach((record, i) => expect(record.prediction.ride_duration).toBeCloseTo(expected(rides[i] as (typeof rides)[number]), 4));
-    const letters = readdirSync(join(dir, 'dead-letters'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n'));
-    expect(letters.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ code: 'MISSING_INPUT', field: 'ride.DOLocationID' })]);
+    const letters = readdirSync(join(dir, 'dead-letters'), { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n'));
+    expect(letters.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ code: 'MISSING_INPUT', field: 'ride.DOLocationID' }),
+    ]);
   });
 
   it('scores a trip file whose columns are its columns, row by row', async () => {

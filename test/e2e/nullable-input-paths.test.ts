@@ -31,7 +31,8 @@ const expected = (ride: Ride) => {
   return x.reduce((sum, value, j) => sum + Math.fround(Math.fround(value) * Math.fround(COEFFICIENTS[j] as number)), 3);
 };
 /** float32 accumulation in the graph vs this sum: equal within 1e-5 relative. */
-const expectClose = (actual: unknown, wanted: number) => expect(Math.abs((actual as number) - wanted)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(wanted)));
+const expectClose = (actual: unknown, wanted: number) =>
+  expect(Math.abs((actual as number) - wanted)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(wanted)));
 const post = (path: string, body: unknown) => ({ method: 'POST', path, headers: {}, body: Buffer.from(JSON.stringify(body)) });
 
 let dir: string;
@@ -43,7 +44,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nullable-'));
   mkdirSync(join(dir, 'imputer'));
   writeFileSync(join(dir, 'imputer', 'model.onnx'), floatInputModel({ coefficients: COEFFICIENTS, intercept: 3, imputed: [0, 0, FILL] }));
-  writeFileSync(join(dir, 'imputer', 'model.json'), JSON.stringify({ model_version: 'imp-1', inputs: { float_input: { columns: COLUMNS }, trip_distance: { min: 0, max: 1000, nullable: true } } }));
+  writeFileSync(
+    join(dir, 'imputer', 'model.json'),
+    JSON.stringify({ model_version: 'imp-1', inputs: { float_input: { columns: COLUMNS }, trip_distance: { min: 0, max: 1000, nullable: true } } }),
+  );
   kinesis = await startKinesisServer();
   const logger = new Logger({ logLevel: 'SILENT' });
   const imputer = join(dir, 'imputer', 'model.onnx');
@@ -59,7 +63,10 @@ afterAll(async () => {
 describe('a nullable input over HTTP', () => {
   it('feeds a null or absent trip_distance as NaN, and the Imputer fills it in', async () => {
     const replies = await Promise.all(
-      [{ PULocationID: 10, DOLocationID: 50, trip_distance: null }, { PULocationID: 10, DOLocationID: 50 }].map(async (ride) => JSON.parse((await handleHttpRequest(post('/predict/imputer', ride), both.http)).body) as { imputer: number }),
+      [
+        { PULocationID: 10, DOLocationID: 50, trip_distance: null },
+        { PULocationID: 10, DOLocationID: 50 },
+      ].map(async (ride) => JSON.parse((await handleHttpRequest(post('/predict/imputer', ride), both.http)).body) as { imputer: number }),
     );
 
     for (const reply of replies) expectClose(reply.imputer, 3 + 0.1 + 1 + 2 * FILL);
@@ -95,7 +102,9 @@ describe('a nullable input over HTTP', () => {
 
   it('shows the field as nullable and optional in /openapi.json, only where it is', async () => {
     const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, both.http);
-    const schemas = (JSON.parse(response.body) as { components: { schemas: Record<string, { properties: Record<string, { type: unknown }>; required?: string[] }> } }).components.schemas;
+    const schemas = (
+      JSON.parse(response.body) as { components: { schemas: Record<string, { properties: Record<string, { type: unknown }>; required?: string[] }> } }
+    ).components.schemas;
 
     expect(schemas.Ride_imputer?.properties.trip_distance?.type).toEqual(['number', 'null']);
     expect(schemas.Ride_imputer?.required).toEqual(['PULocationID', 'DOLocationID']);
@@ -107,8 +116,18 @@ describe('a nullable input over HTTP', () => {
 describe('a nullable input on the stream', () => {
   it('writes a prediction for a ride with a null or absent distance, filled in by the Imputer; nothing is dead-lettered', async () => {
     await kinesis.createStream('nullable_predictions', 1);
-    const rides: Ride[] = [{ PULocationID: 1, DOLocationID: 2, trip_distance: 3 }, { PULocationID: 4, DOLocationID: 5, trip_distance: null }, { PULocationID: 6, DOLocationID: 7 }];
-    const deps = { ...(await imputerOnly.stream()), predictionsStreamName: 'nullable_predictions', deadLetters: undefined, logger: recordingLogger(), metrics: recordingMetrics() };
+    const rides: Ride[] = [
+      { PULocationID: 1, DOLocationID: 2, trip_distance: 3 },
+      { PULocationID: 4, DOLocationID: 5, trip_distance: null },
+      { PULocationID: 6, DOLocationID: 7 },
+    ];
+    const deps = {
+      ...(await imputerOnly.stream()),
+      predictionsStreamName: 'nullable_predictions',
+      deadLetters: undefined,
+      logger: recordingLogger(),
+      metrics: recordingMetrics(),
+    };
 
     const response = (await handleKinesisEvent(kinesisEvent(rides.map((ride, i) => rideRecord(i, ride))), deps)) as KinesisStreamBatchResponse;
     const written = (await readAll(kinesis.client, 'nullable_predictions')).map((r) => JSON.parse(r.data.toString()) as PredictionRecord);
@@ -141,7 +160,10 @@ describe('a nullable input in a batch job', () => {
     const imputed = rows.filter((row) => row.trip_distance === null);
     expect(imputed.length).toBeGreaterThan(0);
     for (const row of rows) {
-      expectClose(row.predicted_imputer, expected({ PULocationID: row.PULocationID as number, DOLocationID: row.DOLocationID as number, trip_distance: row.trip_distance as number | null }));
+      expectClose(
+        row.predicted_imputer,
+        expected({ PULocationID: row.PULocationID as number, DOLocationID: row.DOLocationID as number, trip_distance: row.trip_distance as number | null }),
+      );
     }
   });
 });

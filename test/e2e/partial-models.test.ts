@@ -19,7 +19,12 @@ import { recordingLogger, recordingMetrics } from '../support/recorders';
 
 const silent = () => new Logger({ logLevel: 'SILENT' });
 const get = (path: string) => ({ method: 'GET', path, headers: {}, body: Buffer.alloc(0) });
-const post = (path: string, body: unknown) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+const post = (path: string, body: unknown) => ({
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
 const bodyOf = (response: HttpResponse) => JSON.parse(response.body) as Record<string, unknown>;
 
 let dir: string;
@@ -36,7 +41,11 @@ afterAll(async () => {
 
 /** The shipped duration model, and `cost` at a location that does not exist (yet). */
 function runtimeWithBrokenCost(costLocation = join(dir, 'cost', 'model.onnx'), env: Record<string, string> = {}): Runtime {
-  return createRuntime(loadConfig({ MODELS: `duration=${DEFAULT_MODEL_PATH},cost=${costLocation}`, ...env }), { logger: silent(), kinesis: kinesis.client, now: () => clock });
+  return createRuntime(loadConfig({ MODELS: `duration=${DEFAULT_MODEL_PATH},cost=${costLocation}`, ...env }), {
+    logger: silent(),
+    kinesis: kinesis.client,
+    now: () => clock,
+  });
 }
 
 describe('one model that cannot load (a missing file), beside one that loaded, over HTTP', () => {
@@ -58,7 +67,11 @@ describe('one model that cannot load (a missing file), beside one that loaded, o
 
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBeUndefined();
-      expect(bodyOf(response)).toEqual({ code: 'MODEL_UNAVAILABLE', model: 'cost', error: expect.stringMatching(/^model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from .*ENOENT/) });
+      expect(bodyOf(response)).toEqual({
+        code: 'MODEL_UNAVAILABLE',
+        model: 'cost',
+        error: expect.stringMatching(/^model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from .*ENOENT/),
+      });
       expect(response.body).not.toContain('retry shortly');
     }
   });
@@ -96,7 +109,10 @@ describe('one model that cannot load (a missing file), beside one that loaded, o
 
     expect(tooSoon.statusCode).toBe(503);
     expect(after.statusCode).toBe(200);
-    expect(bodyOf(after).models).toEqual([expect.objectContaining({ name: 'duration', state: 'loaded' }), expect.objectContaining({ name: 'cost', state: 'loaded' })]);
+    expect(bodyOf(after).models).toEqual([
+      expect.objectContaining({ name: 'duration', state: 'loaded' }),
+      expect.objectContaining({ name: 'cost', state: 'loaded' }),
+    ]);
     expect(Object.keys(bodyOf(both))).toEqual(['duration', 'cost', 'model_version', 'model_versions']);
     rmSync(join(dir, 'cost'), { recursive: true });
   });
@@ -111,7 +127,11 @@ describe('a model that would fail every request (onnxruntime refuses its tensors
     const good = await handleHttpRequest(post('/predict/duration', COURSE_RIDE), runtime.http);
 
     expect(broken.statusCode).toBe(503);
-    expect(bodyOf(broken)).toMatchObject({ code: 'MODEL_UNAVAILABLE', model: 'cost', error: expect.stringMatching(/^model 'cost' cannot be loaded \(INVALID_MODEL\): model 'cost' version \w+ fails its first run, on the well-formed ride/) });
+    expect(bodyOf(broken)).toMatchObject({
+      code: 'MODEL_UNAVAILABLE',
+      model: 'cost',
+      error: expect.stringMatching(/^model 'cost' cannot be loaded \(INVALID_MODEL\): model 'cost' version \w+ fails its first run, on the well-formed ride/),
+    });
     expect(runtime.models.status()[1]).toMatchObject({ name: 'cost', state: 'failed', code: 'INVALID_MODEL' });
     expect(good.statusCode).toBe(200);
   });
@@ -119,7 +139,13 @@ describe('a model that would fail every request (onnxruntime refuses its tensors
 
 describe('one model whose S3 is unreachable (transient), over HTTP', () => {
   it('answers 503 MODEL_LOAD_FAILED naming it, with a Retry-After saying when it is tried again; the other model answers', async () => {
-    const runtime = runtimeWithBrokenCost('s3://models/cost/model.onnx', { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${await freePort()}`, S3_MAX_ATTEMPTS: '1', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    const runtime = runtimeWithBrokenCost('s3://models/cost/model.onnx', {
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${await freePort()}`,
+      S3_MAX_ATTEMPTS: '1',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    });
 
     const all = await handleHttpRequest(post('/predict', COURSE_RIDE), runtime.http);
     const health = await handleHttpRequest(get('/health'), runtime.http);
@@ -130,7 +156,12 @@ describe('one model whose S3 is unreachable (transient), over HTTP', () => {
     expect(bodyOf(all)).toEqual({ error: "model 'cost' not available, retry shortly", code: 'MODEL_LOAD_FAILED', model: 'cost' });
     expect(health.statusCode).toBe(503);
     expect(health.headers['retry-after']).toBe(String(RETRY_TRANSIENT_MS / 1000));
-    expect(bodyOf(health).models).toContainEqual({ name: 'cost', state: 'failed', code: 'MODEL_LOAD_FAILED', reason: expect.stringMatching(/^cannot fetch model 'cost' from s3:\/\/models\/cost\/model\.onnx: /) });
+    expect(bodyOf(health).models).toContainEqual({
+      name: 'cost',
+      state: 'failed',
+      code: 'MODEL_LOAD_FAILED',
+      reason: expect.stringMatching(/^cannot fetch model 'cost' from s3:\/\/models\/cost\/model\.onnx: /),
+    });
     expect(one.statusCode).toBe(200);
   });
 });
@@ -147,7 +178,13 @@ describe('a stream batch that needs the broken model', () => {
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.kinesis.sequenceNumber));
     expect(await readAll(kinesis.client, 'partial_predictions')).toEqual([]);
-    expect(logger.entries).toContainEqual(expect.objectContaining({ level: 'error', message: 'batch failed; reporting every record for retry', extra: expect.objectContaining({ model: 'cost', code: 'MODEL_UNAVAILABLE' }) }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'batch failed; reporting every record for retry',
+        extra: expect.objectContaining({ model: 'cost', code: 'MODEL_UNAVAILABLE' }),
+      }),
+    );
   });
 });
 
@@ -155,9 +192,14 @@ describe('a batch job that needs the broken model', () => {
   it('fails with one error naming the model, logged with its code', async () => {
     const runtime = runtimeWithBrokenCost(join(dir, 'never', 'model.onnx'));
     const logged: Record<string, unknown>[] = [];
-    const deps = { ...runtime.batch, log: { info: () => undefined, error: (message: string, extra?: Record<string, unknown>) => logged.push({ message, ...extra }) } };
+    const deps = {
+      ...runtime.batch,
+      log: { info: () => undefined, error: (message: string, extra?: Record<string, unknown>) => logged.push({ message, ...extra }) },
+    };
 
-    const error = await handleBatchEvent({ input: join(dir, 'green_tripdata_2021-02.parquet'), output: join(dir, 'out.parquet') }, deps).catch((e: unknown) => e);
+    const error = await handleBatchEvent({ input: join(dir, 'green_tripdata_2021-02.parquet'), output: join(dir, 'out.parquet') }, deps).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(ModelUnavailableError);
     expect((error as Error).message).toMatch(/^model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): [^\n]+$/);

@@ -43,7 +43,8 @@ beforeAll(async () => {
 });
 
 const httpDeps = (set: ModelSet): HttpDeps => ({
-  getModels: async () => set, dataplane: testDataplane(),
+  getModels: async () => set,
+  dataplane: testDataplane(),
   maxBodyBytes: 65_536,
   maxRidesPerRequest: 100,
   onUnexpectedError: (error) => {
@@ -51,14 +52,23 @@ const httpDeps = (set: ModelSet): HttpDeps => ({
   },
 });
 
-const post = (path: string, body: unknown): HttpRequest => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+const post = (path: string, body: unknown): HttpRequest => ({
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
 
 async function reply(set: ModelSet, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> & Array<Record<string, unknown>> }> {
   const response = await handleHttpRequest(post(path, body), httpDeps(set));
   return { status: response.statusCode, body: JSON.parse(response.body) };
 }
 
-const ride = (passengers?: unknown, tripDistance = 4) => ({ ...COURSE_RIDE, trip_distance: tripDistance, ...(passengers === undefined ? {} : { passenger_count: passengers }) });
+const ride = (passengers?: unknown, tripDistance = 4) => ({
+  ...COURSE_RIDE,
+  trip_distance: tripDistance,
+  ...(passengers === undefined ? {} : { passenger_count: passengers }),
+});
 
 describe('a model with an input the course request lacks (passenger_count), over HTTP', () => {
   it.each(['/predict', '/predict/fare'])('%s answers 400 naming passenger_count when a ride lacks it', async (path) => {
@@ -114,7 +124,13 @@ describe('a model with an input the course request lacks (passenger_count), over
   });
 
   it('answers any generated passenger_count either 400 naming it or, for a safe integer, the hand-computed fare', async () => {
-    const hostile = fc.oneof(fc.jsonValue(), fc.double(), fc.bigInt().map(String), fc.integer().map((n) => n + 0.5), fc.constantFrom(2 ** 63, -(2 ** 63), Number.MAX_SAFE_INTEGER + 1, -0, 1e308));
+    const hostile = fc.oneof(
+      fc.jsonValue(),
+      fc.double(),
+      fc.bigInt().map(String),
+      fc.integer().map((n) => n + 0.5),
+      fc.constantFrom(2 ** 63, -(2 ** 63), Number.MAX_SAFE_INTEGER + 1, -0, 1e308),
+    );
     await fc.assert(
       fc.asyncProperty(hostile, async (value) => {
         const { status, body } = await reply(both, '/predict/fare', ride(value));
@@ -161,7 +177,8 @@ describe('two models give exactly what each model gives alone', () => {
   });
 
   it('through the Lambda (API Gateway) handler', async () => {
-    const call = async (set: ModelSet) => JSON.parse((await handleApiGatewayEvent(apiGatewayEvent({ body: JSON.stringify(rides) }), httpDeps(set))).body as string) as Record<string, number>[];
+    const call = async (set: ModelSet) =>
+      JSON.parse((await handleApiGatewayEvent(apiGatewayEvent({ body: JSON.stringify(rides) }), httpDeps(set))).body as string) as Record<string, number>[];
 
     const together = await call(both);
 
@@ -183,11 +200,15 @@ describe('a model with an input the course request lacks, on the Kinesis stream'
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  async function run(set: ModelSet, records: ReturnType<typeof kinesisRecord>[]): Promise<{ written: PredictionRecord[]; letters: Record<string, unknown>[]; failures: unknown[] }> {
+  async function run(
+    set: ModelSet,
+    records: ReturnType<typeof kinesisRecord>[],
+  ): Promise<{ written: PredictionRecord[]; letters: Record<string, unknown>[]; failures: unknown[] }> {
     const streamName = `several_${++streams}`;
     await kinesis.createStream(streamName, 1);
     const deps: KinesisDeps = {
-      getModels: async () => set, dataplane: testDataplane(),
+      getModels: async () => set,
+      dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: streamName,
       testRun: false,
@@ -199,7 +220,12 @@ describe('a model with an input the course request lacks, on the Kinesis stream'
     const written = (await readAll(kinesis.client, streamName)).map((r) => JSON.parse(r.data.toString('utf8')) as PredictionRecord);
     const root = join(scratch, `dead-${streams}`);
     const files = existsSync(root) ? readdirSync(root, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()) : [];
-    const letters = files.flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+    const letters = files.flatMap((f) =>
+      readFileSync(join(f.parentPath, f.name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
     return { written, letters, failures: response.batchItemFailures };
   }
 
@@ -246,7 +272,11 @@ describe('a model with an input the course request lacks, in the batch job', () 
   beforeAll(() => writeFixture(input, rows, { rowGroupSize: 500 }));
 
   function job(inputPath: string, output: string): BatchJob {
-    return resolveBatchJob(parseBatchRequest({ input: inputPath, output }), { templates: { input: 'unused', output: 'unused' }, scheduledTaxiType: 'green', runId: 'run-1' });
+    return resolveBatchJob(parseBatchRequest({ input: inputPath, output }), {
+      templates: { input: 'unused', output: 'unused' },
+      scheduledTaxiType: 'green',
+      runId: 'run-1',
+    });
   }
 
   it("writes predicted_fare from the file's passenger_count column, as computed by hand", async () => {
@@ -275,9 +305,14 @@ describe('a model with an input the course request lacks, in the batch job', () 
 
   it('fails with MISSING_INPUT naming passenger_count and the model when the file has no such column', async () => {
     const csv = join(dir.path, 'green_tripdata_2021-03.csv');
-    writeFileSync(csv, 'lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance\n2021-03-01 08:00:00,2021-03-01 08:12:00,10,50,4.2\n');
+    writeFileSync(
+      csv,
+      'lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance\n2021-03-01 08:00:00,2021-03-01 08:12:00,10,50,4.2\n',
+    );
 
-    const failure = await runBatchJob(job(csv, join(dir.path, 'out', 'none.parquet')), both, { dataplane: testDataplane(), chunkRows: 400 }).catch((error: unknown) => error);
+    const failure = await runBatchJob(job(csv, join(dir.path, 'out', 'none.parquet')), both, { dataplane: testDataplane(), chunkRows: 400 }).catch(
+      (error: unknown) => error,
+    );
 
     expect(isPredictError(failure) && failure.code).toBe('MISSING_INPUT');
     expect((failure as Error).message).toMatch(/missing column passenger_count, which the model fare needs/);

@@ -68,10 +68,11 @@ export function descendantsOf(root: number): number[] {
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.shift() as number;
-    for (const [child, parent] of parentOf) if (parent === pid) {
-      found.push(child);
-      queue.push(child);
-    }
+    for (const [child, parent] of parentOf)
+      if (parent === pid) {
+        found.push(child);
+        queue.push(child);
+      }
   }
   return found;
 }

@@ -64,10 +64,18 @@ function build(dockerfile: string, noCache: boolean): boolean {
   const result = spawnSync('sh', ['-c', `buildah "$@" >"${BUILD_LOG}" 2>&1`, 'buildah', ...args, ROOT], { stdio: 'inherit' });
   if (result.status !== 0) {
     const log = readFileSync(BUILD_LOG, 'utf8').trim().split('\n');
-    report('build', false, `buildah bud failed after ${seconds(started)}; the log's end (all of it in ${relative(ROOT, BUILD_LOG)}):\n    ${log.slice(-12).join('\n    ')}`);
+    report(
+      'build',
+      false,
+      `buildah bud failed after ${seconds(started)}; the log's end (all of it in ${relative(ROOT, BUILD_LOG)}):\n    ${log.slice(-12).join('\n    ')}`,
+    );
     return false;
   }
-  report('build', true, `${dockerfile.startsWith(ROOT) ? relative(ROOT, dockerfile) : dockerfile} built in ${seconds(started)}${noCache ? ' (no cache)' : ' (layer cache on)'}`);
+  report(
+    'build',
+    true,
+    `${dockerfile.startsWith(ROOT) ? relative(ROOT, dockerfile) : dockerfile} built in ${seconds(started)}${noCache ? ' (no cache)' : ' (layer cache on)'}`,
+  );
   // The previous build's image, now untagged, unless a container still uses it.
   if (previous && previous !== imageId(IMAGE)) spawnSync('buildah', ['rmi', previous], { stdio: 'ignore' });
   return true;
@@ -83,7 +91,11 @@ function checkSize(image: ImageFacts, base: ImageFacts): void {
   const baseLayers = new Set(base.layers.map((layer) => layer.diffId));
   const added = image.layers.filter((layer) => !baseLayers.has(layer.diffId));
   const addedMb = added.reduce((sum, layer) => sum + layer.bytes, 0) / MB;
-  report('size', addedMb <= LAYERS_GOAL_MB, `${added.length} layer(s), ${addedMb.toFixed(1)} MB over the base (goal ≤ ${LAYERS_GOAL_MB} MB); image ${listedSize(IMAGE)}, base ${listedSize(BASE)}`);
+  report(
+    'size',
+    addedMb <= LAYERS_GOAL_MB,
+    `${added.length} layer(s), ${addedMb.toFixed(1)} MB over the base (goal ≤ ${LAYERS_GOAL_MB} MB); image ${listedSize(IMAGE)}, base ${listedSize(BASE)}`,
+  );
 }
 
 /** Package directories under `dir`'s node_modules, recursively, as paths relative to `appDir`. */
@@ -128,7 +140,11 @@ function checkContents(rootfs: string, config: ImageConfig): void {
 }
 
 /** Up to six package names from node_modules paths. */
-const sample = (paths: string[]) => paths.slice(0, 6).map((path) => path.replace(/^.*node_modules\//, '')).join(', ') + (paths.length > 6 ? ', …' : '');
+const sample = (paths: string[]) =>
+  paths
+    .slice(0, 6)
+    .map((path) => path.replace(/^.*node_modules\//, ''))
+    .join(', ') + (paths.length > 6 ? ', …' : '');
 
 /** What the configuration of the image promises: a non-root USER, HOST and PORT in its ENV. */
 function checkConfig(config: ImageConfig, user: ImageUser): void {
@@ -142,8 +158,16 @@ async function checkRunning(running: RunningImage, config: ImageConfig, user: Im
   const status = procStatus(running.initPid);
   const uids = /^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/) ?? [];
   const capabilities = /^CapEff:\s+(\S+)$/m.exec(status)?.[1];
-  report('runs as the image user', uids.length === 4 && uids.every((uid) => Number(uid) === user.uid) && user.uid !== 0 && /^0+$/.test(capabilities ?? ''), `process uid ${uids.join('/')} (${user.name}), effective capabilities ${capabilities}`);
-  report('node is PID 1', /^Name:\s+node$/m.test(status), `PID 1 of the container's PID namespace is ${/^Name:\s+(\S+)$/m.exec(status)?.[1]} (host pid ${running.initPid})`);
+  report(
+    'runs as the image user',
+    uids.length === 4 && uids.every((uid) => Number(uid) === user.uid) && user.uid !== 0 && /^0+$/.test(capabilities ?? ''),
+    `process uid ${uids.join('/')} (${user.name}), effective capabilities ${capabilities}`,
+  );
+  report(
+    'node is PID 1',
+    /^Name:\s+node$/m.test(status),
+    `PID 1 of the container's PID namespace is ${/^Name:\s+(\S+)$/m.exec(status)?.[1]} (host pid ${running.initPid})`,
+  );
   const listening = running.lines.find((line) => line.message?.startsWith('listening on'));
   report('listens on PORT', listening?.port === port, `${listening?.message} (PORT=${port} given at run)`);
 
@@ -151,10 +175,23 @@ async function checkRunning(running: RunningImage, config: ImageConfig, user: Im
   report('/health', health.status === 200, `${health.status} ${await health.text()}`);
   checkHealthcheck(config, port);
 
-  const answer = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
+  const answer = await fetch(`http://127.0.0.1:${port}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(COURSE_RIDE),
+  });
   const body = (await answer.json()) as { duration?: unknown; model_version?: unknown };
-  const courseOk = answer.status === 200 && typeof body.duration === 'number' && Number.isFinite(body.duration) && typeof body.model_version === 'string' && body.model_version.length > 0;
-  report('course request', courseOk, `POST /predict ${JSON.stringify(COURSE_RIDE)} → ${answer.status} duration ${String(body.duration)}, model_version ${String(body.model_version)}`);
+  const courseOk =
+    answer.status === 200 &&
+    typeof body.duration === 'number' &&
+    Number.isFinite(body.duration) &&
+    typeof body.model_version === 'string' &&
+    body.model_version.length > 0;
+  report(
+    'course request',
+    courseOk,
+    `POST /predict ${JSON.stringify(COURSE_RIDE)} → ${answer.status} duration ${String(body.duration)}, model_version ${String(body.model_version)}`,
+  );
 
   await checkStop(running, port, captureDir);
 }
@@ -176,10 +213,12 @@ async function checkStop(running: RunningImage, port: number, captureDir: string
   const inFlight = await startInFlightPost(port, '/predict', JSON.stringify(COURSE_RIDE));
   const signalled = performance.now();
   process.kill(running.initPid, 'SIGTERM');
-  const stopping = await running.waitFor((line) => line.message === 'shutting down', STOP_WITHIN_MS).then(
-    () => true,
-    () => false,
-  );
+  const stopping = await running
+    .waitFor((line) => line.message === 'shutting down', STOP_WITHIN_MS)
+    .then(
+      () => true,
+      () => false,
+    );
   const answer = await inFlight.finish().catch((error: Error) => ({ status: 0, body: error.message, connection: undefined }));
   const answered = answer.status === 200 && Number.isFinite((JSON.parse(answer.status === 200 ? answer.body : '{}') as { duration?: number }).duration);
   report('in-flight request', stopping && answered, `sent before SIGTERM, finished after "shutting down": ${answer.status} ${answer.body.slice(0, 80)}`);
@@ -188,12 +227,26 @@ async function checkStop(running: RunningImage, port: number, captureDir: string
   const code = await Promise.race([running.exited, deadline]);
   const stoppedMs = performance.now() - signalled;
   if (code === 'late') process.kill(running.initPid, 'SIGKILL');
-  report('SIGTERM stop', code === 0 && stoppedMs <= STOP_WITHIN_MS, code === 'late' ? `still running ${2 * STOP_WITHIN_MS} ms after SIGTERM (killed)` : `exit ${code} ${Math.round(stoppedMs)} ms after SIGTERM (goal ≤ ${STOP_WITHIN_MS} ms)`);
+  report(
+    'SIGTERM stop',
+    code === 0 && stoppedMs <= STOP_WITHIN_MS,
+    code === 'late'
+      ? `still running ${2 * STOP_WITHIN_MS} ms after SIGTERM (killed)`
+      : `exit ${code} ${Math.round(stoppedMs)} ms after SIGTERM (goal ≤ ${STOP_WITHIN_MS} ms)`,
+  );
 
-  const predictions = running.lines.filter((line) => line._aws !== undefined && line.model === 'duration').reduce((sum, line) => sum + (line.Predictions ?? 0), 0);
+  const predictions = running.lines
+    .filter((line) => line._aws !== undefined && line.model === 'duration')
+    .reduce((sum, line) => sum + (line.Predictions ?? 0), 0);
   report('metrics flushed', predictions === 2, `the EMF records printed count ${predictions} duration predictions (2 made, the in-flight one included)`);
-  const captured = (readdirSync(captureDir, { recursive: true }) as string[]).filter((file) => file.endsWith('.jsonl')).flatMap((file) => readFileSync(join(captureDir, file), 'utf8').split('\n').filter(Boolean));
-  report('capture flushed', captured.length === 2, `${captured.length} capture record(s) written at exit (2 predictions made; CAPTURE_FLUSH_INTERVAL_MS=0 leaves it all to the shutdown)`);
+  const captured = (readdirSync(captureDir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.jsonl'))
+    .flatMap((file) => readFileSync(join(captureDir, file), 'utf8').split('\n').filter(Boolean));
+  report(
+    'capture flushed',
+    captured.length === 2,
+    `${captured.length} capture record(s) written at exit (2 predictions made; CAPTURE_FLUSH_INTERVAL_MS=0 leaves it all to the shutdown)`,
+  );
 }
 
 /** Whether nothing listens on `port` of this machine (buildah's chroot isolation shares the host's network). */
@@ -213,11 +266,17 @@ async function checkSageMaker(config: ImageConfig, user: ImageUser): Promise<voi
   try {
     await running.waitFor((line) => line.message === 'ready' || line.level === 'ERROR', 60_000);
     const listening = running.lines.find((line) => line.message?.startsWith('listening on'));
-    report('serve (SageMaker)', listening?.port === port, `\`${[...(config.Entrypoint ?? []), 'serve'].join(' ')}\` ${listening?.message}${port === 8080 ? ' (SageMaker\'s port)' : ` (SAGEMAKER_BIND_TO_PORT=${port}: 8080 is taken on this machine)`}`);
+    report(
+      'serve (SageMaker)',
+      listening?.port === port,
+      `\`${[...(config.Entrypoint ?? []), 'serve'].join(' ')}\` ${listening?.message}${port === 8080 ? " (SageMaker's port)" : ` (SAGEMAKER_BIND_TO_PORT=${port}: 8080 is taken on this machine)`}`,
+    );
     const ping = await fetch(`http://127.0.0.1:${port}/ping`);
     report('/ping', ping.status === 200, `GET /ping → ${ping.status} ${JSON.stringify(await ping.text())}`);
     const rides = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }];
-    const expected = (await (await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rides) })).json()) as Record<string, unknown>[];
+    const expected = (await (
+      await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rides) })
+    ).json()) as Record<string, unknown>[];
     const columns = Object.keys(COURSE_RIDE) as (keyof typeof COURSE_RIDE)[];
     const frames = {
       'application/json': JSON.stringify({ dataframe_split: { columns, data: rides.map((ride) => columns.map((column) => ride[column])) } }),
@@ -226,8 +285,13 @@ async function checkSageMaker(config: ImageConfig, user: ImageUser): Promise<voi
     for (const [contentType, body] of Object.entries(frames)) {
       const answer = await fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', headers: { 'content-type': contentType }, body });
       const { predictions } = (await answer.json()) as { predictions?: Record<string, number>[] };
-      const same = predictions?.every((row, i) => Object.entries(row).every(([model, value]) => expected[i]?.[model] === value) && Object.keys(row).length > 0) === true;
-      report(`/invocations (${contentType})`, answer.status === 200 && same, `${answer.status} ${JSON.stringify(predictions)}${same ? ', as POST /predict answers' : `, but POST /predict answers ${JSON.stringify(expected)}`}`);
+      const same =
+        predictions?.every((row, i) => Object.entries(row).every(([model, value]) => expected[i]?.[model] === value) && Object.keys(row).length > 0) === true;
+      report(
+        `/invocations (${contentType})`,
+        answer.status === 200 && same,
+        `${answer.status} ${JSON.stringify(predictions)}${same ? ', as POST /predict answers' : `, but POST /predict answers ${JSON.stringify(expected)}`}`,
+      );
     }
     process.kill(running.initPid, 'SIGTERM');
     const code = await Promise.race([running.exited, new Promise<'late'>((done) => setTimeout(() => done('late'), 2 * STOP_WITHIN_MS).unref())]);
@@ -239,7 +303,9 @@ async function checkSageMaker(config: ImageConfig, user: ImageUser): Promise<voi
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { values } = parseArgs({ options: { dockerfile: { type: 'string', default: join(ROOT, 'Dockerfile') }, 'no-cache': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { dockerfile: { type: 'string', default: join(ROOT, 'Dockerfile') }, 'no-cache': { type: 'boolean', default: false } },
+  });
   if (process.getuid?.() !== 0 || spawnSync('buildah', ['--version']).status !== 0) {
     console.error('image:check needs root and buildah (apt-get install -y buildah debootstrap)');
     process.exit(2);
@@ -266,7 +332,13 @@ async function main(): Promise<void> {
     chownSync(captureDir, user.uid, user.gid);
     const port = await freePort();
     const runStarted = performance.now();
-    running = await runImage(CONTAINER, image.config, user, { PORT: String(port), CAPTURE_LOCATION: '/capture', CAPTURE_FLUSH_INTERVAL_MS: '0' }, { [captureDir]: '/capture' });
+    running = await runImage(
+      CONTAINER,
+      image.config,
+      user,
+      { PORT: String(port), CAPTURE_LOCATION: '/capture', CAPTURE_FLUSH_INTERVAL_MS: '0' },
+      { [captureDir]: '/capture' },
+    );
     const ready = await running.waitFor((line) => line.message === 'ready' || line.level === 'ERROR', 60_000);
     if (ready.level === 'ERROR') throw new Error(`the server logged an error instead of ready: ${ready.message} ${ready.error?.message ?? ''}`);
     console.log(`     (container listening and models loaded ${seconds(runStarted)} after buildah run)`);

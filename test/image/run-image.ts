@@ -56,7 +56,14 @@ export function imageUser(container: string, config: ImageConfig): ImageUser {
  * becomes the image's USER with no capabilities and execs the entrypoint, which execs node: node
  * is PID 1 and must handle SIGTERM itself, exactly as under Docker.
  */
-export async function runImage(container: string, config: ImageConfig, user: ImageUser, env: Record<string, string>, volumes: Record<string, string>, args: readonly string[] = config.Cmd ?? []): Promise<RunningImage> {
+export async function runImage(
+  container: string,
+  config: ImageConfig,
+  user: ImageUser,
+  env: Record<string, string>,
+  volumes: Record<string, string>,
+  args: readonly string[] = config.Cmd ?? [],
+): Promise<RunningImage> {
   const command = [...(config.Entrypoint ?? []), ...args];
   const buildahArgs = ['run', '--isolation', 'chroot', '--user', '0:0', '--cap-add', 'CAP_SYS_ADMIN'];
   for (const [name, value] of Object.entries({ HOME: user.home, ...env })) buildahArgs.push('-e', `${name}=${value}`);
@@ -67,7 +74,10 @@ export async function runImage(container: string, config: ImageConfig, user: Ima
   let running = true;
   const exited = once(child, 'exit').then(([code]) => ((running = false), code as number | null));
   const output = collectLines(child);
-  await Promise.race([output.waitFor((line) => line.message?.startsWith('listening on') === true, 60_000), exited.then((code) => Promise.reject(new Error(`exited with ${code} before listening: ${output.stderr().trim().slice(-2000)}`)))]);
+  await Promise.race([
+    output.waitFor((line) => line.message?.startsWith('listening on') === true, 60_000),
+    exited.then((code) => Promise.reject(new Error(`exited with ${code} before listening: ${output.stderr().trim().slice(-2000)}`))),
+  ]);
   return { initPid: initPidUnder(child.pid as number), lines: output.lines, waitFor: output.waitFor, exited, isRunning: () => running, stderr: output.stderr };
 }
 
@@ -91,10 +101,11 @@ function collectLines(child: ChildProcess): Pick<RunningImage, 'lines' | 'waitFo
       const line = parseLine(text);
       if (line === undefined) continue;
       lines.push(line);
-      for (const waiter of waiting) if (waiter.match(line)) {
-        waiting.delete(waiter);
-        waiter.done(line);
-      }
+      for (const waiter of waiting)
+        if (waiter.match(line)) {
+          waiting.delete(waiter);
+          waiter.done(line);
+        }
     }
   });
   return {

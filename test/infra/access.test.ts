@@ -6,7 +6,13 @@ import type { PredictStack } from '../../infra/stack';
 import { createTestApp, idOf, type TestApp } from '../support/cdk-app';
 
 /** The routes that score rides, on every protocol: the course's, OIP v2's and MLflow/SageMaker's. */
-const PREDICTION_ROUTE_KEYS = ['POST /predict', 'POST /predict/{name}', 'POST /v2/models/{name}/infer', 'POST /v2/models/{name}/versions/{version}/infer', 'POST /invocations'];
+const PREDICTION_ROUTE_KEYS = [
+  'POST /predict',
+  'POST /predict/{name}',
+  'POST /v2/models/{name}/infer',
+  'POST /v2/models/{name}/versions/{version}/infer',
+  'POST /invocations',
+];
 /** Health, metadata and the API description: open in every mode. */
 const OPEN_ROUTE_KEYS = [
   'GET /health',
@@ -82,7 +88,9 @@ function nagReportOf(testApp: TestApp): PluginReport {
 
 /** Which constructs an acknowledged finding of `rule` covers. */
 const suppressedPaths = (report: PluginReport, rule: string) =>
-  (report.suppressedViolations ?? []).filter((v) => v.ruleName === rule || v.ruleName.startsWith(`${rule}[`)).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
+  (report.suppressedViolations ?? [])
+    .filter((v) => v.ruleName === rule || v.ruleName.startsWith(`${rule}[`))
+    .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
 
 const OPEN = { AuthorizationType: 'NONE' };
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
@@ -102,12 +110,33 @@ describe('apiAuth=iam (the default)', () => {
     const { stack, template } = iam;
     const api = idOf(stack.api.api);
     const routeArn = (path: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: api }, `/$default/POST${path}`]],
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: api },
+          `/$default/POST${path}`,
+        ],
+      ],
     });
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     const invoke = policies[idOf(stack.api.invokePolicy!)];
-    const resources = [routeArn('/predict'), routeArn('/predict/*'), routeArn('/v2/models/*/infer'), routeArn('/v2/models/*/versions/*/infer'), routeArn('/invocations')];
-    expect(invoke?.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: expect.arrayContaining(resources) }]);
+    const resources = [
+      routeArn('/predict'),
+      routeArn('/predict/*'),
+      routeArn('/v2/models/*/infer'),
+      routeArn('/v2/models/*/versions/*/infer'),
+      routeArn('/invocations'),
+    ];
+    expect(invoke?.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: expect.arrayContaining(resources) },
+    ]);
     expect(invoke?.Properties.PolicyDocument.Statement[0].Resource).toHaveLength(resources.length);
     expect(invoke?.Properties.Roles ?? invoke?.Properties.Users ?? invoke?.Properties.Groups).toBeUndefined();
     template.hasOutput('InvokePolicyArn', { Value: { Ref: idOf(stack.api.invokePolicy!) } });
@@ -117,7 +146,11 @@ describe('apiAuth=iam (the default)', () => {
     const stage = Object.values(iam.template.findResources('AWS::ApiGatewayV2::Stage'))[0];
     const format = JSON.parse(stage?.Properties.AccessLogSettings.Format) as Record<string, string>;
 
-    expect(format).toMatchObject({ callerArn: '$context.identity.userArn', jwtSubject: '$context.authorizer.claims.sub', sourceIp: '$context.identity.sourceIp' });
+    expect(format).toMatchObject({
+      callerArn: '$context.identity.userArn',
+      jwtSubject: '$context.authorizer.claims.sub',
+      sourceIp: '$context.identity.sourceIp',
+    });
     expect(Object.values(format).join(' ')).not.toMatch(/authorization|token|header/i);
   });
 
@@ -126,7 +159,9 @@ describe('apiAuth=iam (the default)', () => {
     expect({ conclusion: report.conclusion, violations: report.violations }).toEqual({ conclusion: 'success', violations: [] });
     expect(suppressedPaths(report, 'AwsSolutions-APIG4').sort()).toEqual(OPEN_ROUTE_KEYS.map(routePath).sort());
     // one acknowledgement per wildcard route: /predict/*, /v2/models/*/infer, /v2/models/*/versions/*/infer
-    expect(suppressedPaths(report, 'AwsSolutions-IAM5').filter((path) => path.includes('InvokePolicy'))).toEqual(Array(3).fill('RideDurationPrediction/Web/InvokePolicy/Resource'));
+    expect(suppressedPaths(report, 'AwsSolutions-IAM5').filter((path) => path.includes('InvokePolicy'))).toEqual(
+      Array(3).fill('RideDurationPrediction/Web/InvokePolicy/Resource'),
+    );
   });
 });
 
@@ -192,7 +227,9 @@ describe('apiAuth=none (only when asked for)', () => {
     const report = nagReportOf(none.testApp);
     expect(report.conclusion).toBe('success');
     const apig4 = (report.suppressedViolations ?? []).filter((v) => v.ruleName === 'AwsSolutions-APIG4');
-    expect(apig4.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual([...PREDICTION_ROUTE_KEYS, ...OPEN_ROUTE_KEYS].map(routePath).sort());
+    expect(apig4.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual(
+      [...PREDICTION_ROUTE_KEYS, ...OPEN_ROUTE_KEYS].map(routePath).sort(),
+    );
     expect(apig4.map((v) => v.reason)).toContainEqual(expect.stringContaining('-c apiAuth=none'));
   });
 });
@@ -234,7 +271,12 @@ describe('raw inputs in the data bucket', () => {
     const { stack, template } = synthesize();
     const data = template.toJSON().Resources[idOf(stack.buckets.data)].Properties;
     expect(data.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(data.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(data.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: idOf(stack.buckets.data) } } }));
     expect(policies[0]?.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),

@@ -57,7 +57,12 @@ describe('the capture delivery stream', () => {
   it('is assumed only by Firehose on behalf of this account', () => {
     const role = template.toJSON().Resources[idOf(stack.monitoring.deliveryRole)].Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'firehose.amazonaws.com' }, Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } } },
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'firehose.amazonaws.com' },
+        Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } },
+      },
     ]);
     expect(role.ManagedPolicyArns).toBeUndefined();
   });
@@ -103,7 +108,7 @@ describe('the producers of capture records', () => {
 describe('the scheduled monitor', () => {
   const monitor = () => stack.monitoring.monitor;
 
-  it('is the same asset, told where capture, each model\'s reference profile, the actuals and the reports are', () => {
+  it("is the same asset, told where capture, each model's reference profile, the actuals and the reports are", () => {
     const fn = template.toJSON().Resources[idOf(monitor().function)].Properties;
     const data = { Ref: idOf(stack.buckets.data) };
     const models = { Ref: idOf(stack.buckets.model) };
@@ -111,7 +116,9 @@ describe('the scheduled monitor', () => {
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CAPTURE_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/capture/']] },
       // Each profile is uploaded next to its model, under its content-addressed key (infra/models.ts).
-      MONITOR_REFERENCE_LOCATION: { 'Fn::Join': ['', ['s3://', models, `/${referenceProfileKey(modelKey('duration'))},s3://`, models, `/${referenceProfileKey(modelKey('cost'))}`]] },
+      MONITOR_REFERENCE_LOCATION: {
+        'Fn::Join': ['', ['s3://', models, `/${referenceProfileKey(modelKey('duration'))},s3://`, models, `/${referenceProfileKey(modelKey('cost'))}`]],
+      },
       MONITOR_ACTUALS_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/actuals/']] },
       MONITOR_OUTPUT_LOCATION: { 'Fn::Join': ['', ['s3://', data, '/monitoring/']] },
       MONITOR_PERIOD_DAYS: '7',
@@ -124,7 +131,13 @@ describe('the scheduled monitor', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 4 ? * MON *)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: arn(idOf(monitor().function)), InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"monitor":"scheduled","time":<time>}' }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: arn(idOf(monitor().function)),
+          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"monitor":"scheduled","time":<time>}' },
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        }),
+      ],
     });
   });
 
@@ -139,7 +152,12 @@ describe('the scheduled monitor', () => {
         Effect: 'Allow',
         Action: 's3:GetObject',
         // CDK merges the statements and orders their resources its own way
-        Resource: expect.arrayContaining([objects(data, '/capture/*'), objects(data, '/actuals/*'), objects(model, `/${referenceProfileKey(modelKey('duration'))}`), objects(model, `/${referenceProfileKey(modelKey('cost'))}`)]),
+        Resource: expect.arrayContaining([
+          objects(data, '/capture/*'),
+          objects(data, '/actuals/*'),
+          objects(model, `/${referenceProfileKey(modelKey('duration'))}`),
+          objects(model, `/${referenceProfileKey(modelKey('cost'))}`),
+        ]),
       },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objects(data, '/monitoring/*') },
     ]);
@@ -148,16 +166,24 @@ describe('the scheduled monitor', () => {
 
   it('alarms on dataset drift, drifted inputs, dropped capture records and its own failures', () => {
     const alarm = (metricName: string, extra: Record<string, unknown>) =>
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'RideDurationPrediction', MetricName: metricName, Dimensions: [{ Name: 'service', Value: 'ride-duration-prediction' }], ...extra });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'RideDurationPrediction',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'ride-duration-prediction' }],
+        ...extra,
+      });
     alarm('DatasetDrift', { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 86400, Statistic: 'Maximum' });
     alarm('DriftedInputs', { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 86400 });
     alarm('CaptureRecordsDropped', { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Statistic: 'Sum', Period: 300 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: idOf(monitor().function) } }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: idOf(monitor().function) } }],
+    });
   });
 });
 
 describe('ground truth and model quality', () => {
-  it('alarms per served model when its worst version\'s RMSE exceeds 1.5× its training RMSE, the metric the monitor publishes with the contract\'s dimensions', () => {
+  it("alarms per served model when its worst version's RMSE exceeds 1.5× its training RMSE, the metric the monitor publishes with the contract's dimensions", () => {
     for (const model of ['duration', 'cost']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'RideDurationPrediction',
@@ -179,7 +205,9 @@ describe('ground truth and model quality', () => {
   it('takes the alarm factor from context, and refuses a factor below 1 naming the key', () => {
     const app = createTestApp({ context: { rmseAlarmFactor: '2.5' } });
     try {
-      const alarms = Template.fromStack(addPredictStack(app.app)).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: QUALITY_METRICS.rmseOverTraining } });
+      const alarms = Template.fromStack(addPredictStack(app.app)).findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: QUALITY_METRICS.rmseOverTraining },
+      });
       expect(Object.values(alarms).map((a) => a.Properties.Threshold)).toEqual([2.5, 2.5]);
     } finally {
       app.cleanup();
@@ -204,7 +232,11 @@ describe('ground truth and model quality', () => {
 describe('cdk-nag over the monitoring resources', () => {
   it('reports no unacknowledged finding, and each acknowledgement of capture/ or monitoring/ has a reason', () => {
     const report = JSON.parse(readFileSync(join(testApp.outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: Array<{ conclusion: string; violations: unknown[]; suppressedViolations?: Array<{ ruleName: string; reason: string; violatingResources?: unknown }> }>;
+      pluginReports: Array<{
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations?: Array<{ ruleName: string; reason: string; violatingResources?: unknown }>;
+      }>;
     };
     for (const plugin of report.pluginReports) expect([plugin.conclusion, plugin.violations]).toEqual(['success', []]);
     const ours = report.pluginReports.flatMap((p) => p.suppressedViolations ?? []).filter((v) => /capture|monitoring/.test(v.reason));

@@ -24,7 +24,9 @@ describe('-c preset=demo, the cheapest stack that still shows every path', () =>
 
   it('keeps only the alarms a deployment rolls back on', () => {
     const alarms = Object.keys(demo.template.findResources('AWS::CloudWatch::Alarm'));
-    const rollback = Object.values(demo.stack.rollout.alarms).map((alarm) => demo.stack.resolve(demo.stack.getLogicalId(alarm.node.defaultChild as never)) as string);
+    const rollback = Object.values(demo.stack.rollout.alarms).map(
+      (alarm) => demo.stack.resolve(demo.stack.getLogicalId(alarm.node.defaultChild as never)) as string,
+    );
 
     expect(alarms.sort()).toEqual(rollback.sort());
     demo.template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
@@ -44,14 +46,21 @@ describe('-c preset=demo, the cheapest stack that still shows every path', () =>
   });
 
   it('passes cdk-nag with no finding left unacknowledged', () => {
-    for (const report of nagReportOf(demo.testApp.outdir)) expect({ plugin: report.pluginName, conclusion: report.conclusion, violations: report.violations }).toEqual({ plugin: report.pluginName, conclusion: 'success', violations: [] });
+    for (const report of nagReportOf(demo.testApp.outdir))
+      expect({ plugin: report.pluginName, conclusion: report.conclusion, violations: report.violations }).toEqual({
+        plugin: report.pluginName,
+        conclusion: 'success',
+        violations: [],
+      });
   });
 
   it('gives way to a key given explicitly', () => {
     const { template } = synthesizer.synthesize({ preset: 'demo', shardCount: '2', operationalAlarms: 'true' });
 
     for (const stream of Object.values(template.findResources('AWS::Kinesis::Stream'))) expect(stream.Properties.ShardCount).toBe(2);
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(Object.keys(demo.template.findResources('AWS::CloudWatch::Alarm')).length);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(
+      Object.keys(demo.template.findResources('AWS::CloudWatch::Alarm')).length,
+    );
   });
 
   it('is the only preset, and sets only keys the context accepts', () => {
@@ -67,7 +76,9 @@ describe('context mistakes', () => {
 
   it('names a key the stack does not read, suggesting the one meant', () => {
     expect(() => synthesizer.synthesize({ shardcount: '1' })).toThrow(/^unknown context key shardcount: did you mean shardCount\? \(docs\/deploy\.md\)$/);
-    expect(() => synthesizer.synthesize({ turbo: 'true' })).toThrow(/^unknown context key turbo: the keys are preset, architecture, .*captureSampleRate \(docs\/deploy\.md\)$/);
+    expect(() => synthesizer.synthesize({ turbo: 'true' })).toThrow(
+      /^unknown context key turbo: the keys are preset, architecture, .*captureSampleRate \(docs\/deploy\.md\)$/,
+    );
   });
 
   it('says what a value allows', () => {

@@ -173,7 +173,9 @@ describe('the CodeDeploy deployment group', () => {
 
   it("runs as CodeDeploy's service role with AWSCodeDeployRoleForLambdaLimited, plus invoking its PreTraffic hook and nothing else", () => {
     const { stack, template } = defaults;
-    const roles = resourcesOf(defaults, 'AWS::IAM::Role').filter(([, r]) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'codedeploy.amazonaws.com');
+    const roles = resourcesOf(defaults, 'AWS::IAM::Role').filter(
+      ([, r]) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'codedeploy.amazonaws.com',
+    );
     expect(roles).toHaveLength(1);
     const [roleId, role] = roles[0] as [string, { Properties: { ManagedPolicyArns: unknown } }];
     expect(role.Properties.ManagedPolicyArns).toEqual([
@@ -181,7 +183,9 @@ describe('the CodeDeploy deployment group', () => {
     ]);
     // The managed policy only covers hooks named CodeDeployHook_*; this hook is granted by name.
     const hook = { 'Fn::GetAtt': [idOf(stack.rollout.preTrafficHook.function), 'Arn'] };
-    expect(statementsOf(template, roleId)).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [hook, { 'Fn::Join': ['', [hook, ':*']] }] }]);
+    expect(statementsOf(template, roleId)).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [hook, { 'Fn::Join': ['', [hook, ':*']] }] },
+    ]);
   });
 
   it('takes a linear or custom canary shift, or all at once, from context', () => {
@@ -216,7 +220,9 @@ describe('hot swap and shadows', () => {
     expect(predictEnv.MODEL_REFRESH_SECONDS).toBe('60');
     const [shadowModel] = stack.models.shadows;
     expect(shadowModel?.location).toMatch(/\/models\/duration\/[0-9a-f]{16}\/model\.onnx$/);
-    expect(predictEnv.SHADOW_MODELS).toEqual({ 'Fn::Join': ['', ['duration=s3://', { Ref: idOf(stack.buckets.model) }, `/${shadowModel?.location.split('/').slice(3).join('/')}`]] });
+    expect(predictEnv.SHADOW_MODELS).toEqual({
+      'Fn::Join': ['', ['duration=s3://', { Ref: idOf(stack.buckets.model) }, `/${shadowModel?.location.split('/').slice(3).join('/')}`]],
+    });
     expect(batchEnv.MODEL_REFRESH_SECONDS).toBeUndefined();
     expect(batchEnv.SHADOW_MODELS).toBeUndefined();
     expect(stack.models.uploads.map((upload) => upload.path)).toContain(shadow);
@@ -230,7 +236,11 @@ describe('hot swap and shadows', () => {
     expect(predictEnv).toMatchObject({ MODELS: 'duration=s3://team-models/duration/current.onnx', MODEL_REFRESH_SECONDS: '60' });
     // The runtime's check is a HeadObject of the model and its sidecar, which s3:GetObject permits: no s3:ListBucket, no prefix.
     expect(readStatementsOf(template, stack.predict.role)).toEqual([
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: [foreignObject('team-models/duration/current.json'), foreignObject('team-models/duration/current.onnx')] },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [foreignObject('team-models/duration/current.json'), foreignObject('team-models/duration/current.onnx')],
+      },
     ]);
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('modelRefreshSeconds'));
   });
@@ -239,7 +249,10 @@ describe('hot swap and shadows', () => {
     const { stack, template } = synthesizer.synthesize({ shadowModels: 'cost=s3://shadow-bucket/cost/next.onnx' });
     const model = idOf(stack.buckets.model);
     // IAM policy minimization sorts the resources.
-    const served = stack.models.models.map((m) => m.name).sort().map((name) => objectsOf(model, `/models/${name}/*`));
+    const served = stack.models.models
+      .map((m) => m.name)
+      .sort()
+      .map((name) => objectsOf(model, `/models/${name}/*`));
     expect(readStatementsOf(template, stack.predict.role)).toEqual([
       {
         Effect: 'Allow',
@@ -265,7 +278,11 @@ describe('the PreTraffic hook', () => {
     const hook = resources[idOf(stack.rollout.preTrafficHook.function)].Properties;
     const predict = resources[idOf(stack.predict.function)].Properties;
     expect(hook.Code).toEqual(predict.Code);
-    expect(hook).toMatchObject({ Handler: 'pretraffic.handler', Runtime: 'nodejs22.x', Environment: { Variables: { PRETRAFFIC_TARGET: { Ref: publishedVersionId(defaults) } } } });
+    expect(hook).toMatchObject({
+      Handler: 'pretraffic.handler',
+      Runtime: 'nodejs22.x',
+      Environment: { Variables: { PRETRAFFIC_TARGET: { Ref: publishedVersionId(defaults) } } },
+    });
     expect(predict.Handler).toBe('index.handler');
   });
 
@@ -274,7 +291,21 @@ describe('the PreTraffic hook', () => {
     const hook = stack.rollout.preTrafficHook;
     const group = stack.rollout.deploymentGroup;
     const groupArn = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codedeploy:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':deploymentgroup:', { Ref: idOf(group.application) }, '/', { Ref: idOf(group) }]],
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':codedeploy:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':deploymentgroup:',
+          { Ref: idOf(group.application) },
+          '/',
+          { Ref: idOf(group) },
+        ],
+      ],
     };
     expect(statementsOf(template, idOf(hook.role))).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [idOf(hook.logGroup), 'Arn'] } },

@@ -39,7 +39,9 @@ describe('the MODELS syntax (lambda/contract.ts)', () => {
 
   it('names the variable and the bad pair when a pair is malformed, a name is invalid or given twice', () => {
     expect(() => parseModelPairs('duration', 'MODELS')).toThrow("MODELS: 'duration' is not name=location");
-    expect(() => parseModelPairs('Duration=m.onnx', 'MODELS')).toThrow("MODELS: model name 'Duration' in 'Duration=m.onnx' must be lower-case letters, digits or _");
+    expect(() => parseModelPairs('Duration=m.onnx', 'MODELS')).toThrow(
+      "MODELS: model name 'Duration' in 'Duration=m.onnx' must be lower-case letters, digits or _",
+    );
     expect(() => parseModelPairs('a=x.onnx,a=y.onnx', 'shadowModels')).toThrow("shadowModels: 'a=y.onnx' repeats the name 'a'");
     expect(() => parseModelPairs(' , ', 'MODELS')).toThrow('MODELS: names no model');
   });
@@ -77,7 +79,12 @@ describe('a model location', () => {
 
   it('is an S3 object when it ends in .onnx, else an MLflow prefix', () => {
     expect(modelSourceOf({ name: 'a', location: 's3://b/x/model.onnx' })).toEqual({ kind: 's3-object', name: 'a', bucket: 'b', key: 'x/model.onnx' });
-    expect(modelSourceOf({ name: 'a', location: 's3://b/1/run/artifacts/model/' })).toEqual({ kind: 's3-prefix', name: 'a', bucket: 'b', prefix: '1/run/artifacts/model' });
+    expect(modelSourceOf({ name: 'a', location: 's3://b/1/run/artifacts/model/' })).toEqual({
+      kind: 's3-prefix',
+      name: 'a',
+      bucket: 'b',
+      prefix: '1/run/artifacts/model',
+    });
   });
 
   it('is refused, naming the model, when a project path is missing, a directory has no MLmodel, or an s3:// location has no key', () => {

@@ -72,7 +72,9 @@ describe('the model bucket', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
-    expect(idOf(stack.buckets.model)).toBe(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } }))[0]);
+    expect(idOf(stack.buckets.model)).toBe(
+      Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } }))[0],
+    );
   });
 
   it('refuses every request that is not over TLS', () => {
@@ -367,7 +369,7 @@ describe('the permissions', () => {
 });
 
 describe('operations', () => {
-  it('alarm on errors, throttles, iterator age and dead letters, and roll back deployments on the new version\'s alarms', () => {
+  it("alarm on errors, throttles, iterator age and dead letters, and roll back deployments on the new version's alarms", () => {
     const { template } = defaults;
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
     expect(alarms.sort()).toEqual(
@@ -430,11 +432,12 @@ describe('cdk-nag (AwsSolutions)', () => {
   it('reports no finding that is not acknowledged', () => {
     const reports = reportOf(defaults.testApp.outdir);
     expect(reports.map((r) => r.pluginName)).toContain('AwsSolutions');
-    for (const report of reports) expect({ plugin: report.pluginName, conclusion: report.conclusion, violations: report.violations }).toEqual({
-      plugin: report.pluginName,
-      conclusion: 'success',
-      violations: [],
-    });
+    for (const report of reports)
+      expect({ plugin: report.pluginName, conclusion: report.conclusion, violations: report.violations }).toEqual({
+        plugin: report.pluginName,
+        conclusion: 'success',
+        violations: [],
+      });
   });
 
   it('gives every acknowledged finding a reason a reviewer can read', () => {

@@ -15,7 +15,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { joinActuals, mergeProfiles, observationsFromCapture, parseReferenceProfile, runMonitor, ActualsTableBuilder, type MonitorSummary } from '../../lambda/monitoring';
+import {
+  joinActuals,
+  mergeProfiles,
+  observationsFromCapture,
+  parseReferenceProfile,
+  runMonitor,
+  ActualsTableBuilder,
+  type MonitorSummary,
+} from '../../lambda/monitoring';
 import type { CaptureRecord } from '../../lambda/observability/capture/capture-record';
 import { generateTrips } from '../../lambda/local/synthetic';
 import { classifyTrip } from '../../lambda/rides/trips';
@@ -49,7 +57,10 @@ async function buildDemoReport(dir: string): Promise<void> {
   const durations = january.actuals?.duration as Float64Array;
   const pairs = Array.from(distances, (d, i) => [d, durations[i] as number]).filter(([, m]) => (m as number) >= 1 && (m as number) <= 60);
   const { m, b } = simpleStatistics.linearRegression(pairs);
-  const withPredictions = (chunk: typeof january) => ({ ...chunk, predictions: { duration: (chunk.inputs.trip_distance as Float64Array).map((d) => b + m * d) } });
+  const withPredictions = (chunk: typeof january) => ({
+    ...chunk,
+    predictions: { duration: (chunk.inputs.trip_distance as Float64Array).map((d) => b + m * d) },
+  });
   const reference = withPredictions(january);
   const current = withPredictions(february);
   const { summary, html } = await runMonitor({
@@ -73,10 +84,13 @@ async function buildDemoReport(dir: string): Promise<void> {
  */
 async function buildQualityReport(dir: string): Promise<void> {
   const served = await loadServedModel({ name: 'duration', location: parseModelLocation(join(MODELS, 'model.onnx')) });
-  const retrained = (await train({ train: [{ kind: 'synthetic', year: 2021, month: 1 }], validate: { kind: 'synthetic', year: 2021, month: 2 }, rows: 5_000 })).duration;
+  const retrained = (await train({ train: [{ kind: 'synthetic', year: 2021, month: 1 }], validate: { kind: 'synthetic', year: 2021, month: 2 }, rows: 5_000 }))
+    .duration;
   const canary = await servedModel('duration', retrained.bytes, retrained.version);
   const early = [...generateTrips({ year: 2021, month: 2, rows: 30_000 })].filter((t) => t.pickup_datetime.getUTCDate() < 15);
-  const late = [...generateTrips({ year: 2021, month: 2, rows: 30_000, seed: 7, drift: { distance: 1.2, hours: 'rush' } })].filter((t) => t.pickup_datetime.getUTCDate() >= 15);
+  const late = [...generateTrips({ year: 2021, month: 2, rows: 30_000, seed: 7, drift: { distance: 1.2, hours: 'rush' } })].filter(
+    (t) => t.pickup_datetime.getUTCDate() >= 15,
+  );
   const rides = [...early, ...late].flatMap((trip, i) => {
     const kept = classifyTrip({ ...trip, pickup: trip.pickup_datetime, dropoff: trip.dropoff_datetime });
     return kept.kind === 'kept' ? [{ id: String(100_000 + i), time: trip.pickup_datetime, ride: kept.ride, duration: kept.duration }] : [];
@@ -87,8 +101,23 @@ async function buildQualityReport(dir: string): Promise<void> {
     [served, rides.filter((r) => !onCanary(r))],
     [canary, rides.filter(onCanary)],
   ] as const) {
-    const outputs = await model.predict({ length: group.length, columns: { PULocationID: Float64Array.from(group, (r) => r.ride.PULocationID), DOLocationID: Float64Array.from(group, (r) => r.ride.DOLocationID), trip_distance: Float64Array.from(group, (r) => r.ride.trip_distance) } });
-    group.forEach((r, i) => records.push({ time: r.time.toISOString(), source: 'stream', id: r.id, inputs: { ...r.ride }, outputs: { duration: { output: outputs[i] as number, version: model.version } } }));
+    const outputs = await model.predict({
+      length: group.length,
+      columns: {
+        PULocationID: Float64Array.from(group, (r) => r.ride.PULocationID),
+        DOLocationID: Float64Array.from(group, (r) => r.ride.DOLocationID),
+        trip_distance: Float64Array.from(group, (r) => r.ride.trip_distance),
+      },
+    });
+    group.forEach((r, i) =>
+      records.push({
+        time: r.time.toISOString(),
+        source: 'stream',
+        id: r.id,
+        inputs: { ...r.ride },
+        outputs: { duration: { output: outputs[i] as number, version: model.version } },
+      }),
+    );
   }
   const truth = new ActualsTableBuilder();
   rides.forEach((r, i) => i % 33 !== 0 && truth.add(r.id, { actual_duration: r.duration }));
@@ -114,7 +143,8 @@ async function buildQualityReport(dir: string): Promise<void> {
 /** The expected text of a figure in summary.json, as the page's data-value holds it. */
 function expected(summary: MonitorSummary, figure: PageFigure): unknown {
   if (figure.kind === 'summary') return summary[figure.field as 'dataset_drift' | 'drifted_features' | 'drift_share'];
-  const table = figure.kind === 'missing' ? summary.missing : figure.kind === 'quality' ? summary.quality : summary[figure.kind as 'features' | 'context' | 'predictions'];
+  const table =
+    figure.kind === 'missing' ? summary.missing : figure.kind === 'quality' ? summary.quality : summary[figure.kind as 'features' | 'context' | 'predictions'];
   let entry = table[figure.name] as unknown as Record<string, unknown> | undefined;
   // A version's row of a quality table: its entry in by_version.
   if (figure.version !== undefined) entry = (entry?.by_version as Record<string, unknown>[] | undefined)?.find((v) => v.version === figure.version);
@@ -126,7 +156,10 @@ async function main(): Promise<void> {
   if (given) return checkReport(resolve(given), mode, undefined);
   const drift = mkdtempSync(join(tmpdir(), 'monitor-report-'));
   await buildDemoReport(drift);
-  await checkReport(drift, mode, { path: SCREENSHOT, hide: '#features-DOLocationID, #context-PU_DO, #context-hour, #missing, #predictions-cost, #quality-cost, .meta { display: none }' });
+  await checkReport(drift, mode, {
+    path: SCREENSHOT,
+    hide: '#features-DOLocationID, #context-PU_DO, #context-hour, #missing, #predictions-cost, #quality-cost, .meta { display: none }',
+  });
   const quality = mkdtempSync(join(tmpdir(), 'monitor-quality-'));
   await buildQualityReport(quality);
   await checkReport(quality, mode, { path: QUALITY_SCREENSHOT, element: '#quality-duration' });
@@ -151,7 +184,10 @@ async function checkReport(dir: string, mode: string, picture: { path: string; h
     });
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     const charts = await page.$$eval('.chart svg', (svgs) =>
-      svgs.map((svg) => ({ width: svg.getBoundingClientRect().width, marks: svg.querySelectorAll('.mark-rect path, .mark-line path, .mark-symbol path, .mark-rule line').length })),
+      svgs.map((svg) => ({
+        width: svg.getBoundingClientRect().width,
+        marks: svg.querySelectorAll('.mark-rect path, .mark-line path, .mark-symbol path, .mark-rule line').length,
+      })),
     );
     if (charts.length === 0) problems.push('no charts');
     charts.forEach((c, i) => {
@@ -161,15 +197,23 @@ async function checkReport(dir: string, mode: string, picture: { path: string; h
       cells.map((cell) => {
         const el = cell as unknown as { dataset: Record<string, string | undefined> };
         const kind = ['summary', 'features', 'context', 'predictions', 'missing', 'quality'].find((k) => el.dataset[k] !== undefined) ?? '?';
-        return { kind, name: el.dataset[kind] ?? '', field: el.dataset.field ?? (el.dataset.summary as string), value: el.dataset.value ?? '', ...(el.dataset.version !== undefined ? { version: el.dataset.version } : {}) };
+        return {
+          kind,
+          name: el.dataset[kind] ?? '',
+          field: el.dataset.field ?? (el.dataset.summary as string),
+          value: el.dataset.value ?? '',
+          ...(el.dataset.version !== undefined ? { version: el.dataset.version } : {}),
+        };
       }),
     );
     for (const figure of figures) {
       const want = expected(summary, figure);
-      if (String(want ?? '') !== figure.value && !(want === null && figure.value === 'null')) problems.push(`${figure.kind} ${figure.name} ${figure.field}: page shows ${figure.value}, summary.json has ${String(want)}`);
+      if (String(want ?? '') !== figure.value && !(want === null && figure.value === 'null'))
+        problems.push(`${figure.kind} ${figure.name} ${figure.field}: page shows ${figure.value}, summary.json has ${String(want)}`);
     }
     const verdict = await page.textContent('[data-summary="dataset_drift"]');
-    if ((verdict?.includes('No dataset drift') ?? false) === summary.dataset_drift) problems.push(`the verdict reads "${verdict}" but dataset_drift is ${summary.dataset_drift}`);
+    if ((verdict?.includes('No dataset drift') ?? false) === summary.dataset_drift)
+      problems.push(`the verdict reads "${verdict}" but dataset_drift is ${summary.dataset_drift}`);
     process.stdout.write(`${charts.length} charts (${charts.reduce((s, c) => s + c.marks, 0)} marks), ${figures.length} figures compared with summary.json\n`);
     if (mode === 'screenshot' && picture) {
       // The docs' pictures: the drift report's verdict, one input of each kind, a prediction and

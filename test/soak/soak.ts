@@ -54,7 +54,10 @@ async function startServer(): Promise<{ child: ChildProcess; port: number }> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let attempt = 0; attempt < 300; attempt++) {
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) return { child, port };
     await new Promise((done) => setTimeout(done, 100));
   }
@@ -111,7 +114,8 @@ async function soakStream(): Promise<Outcome> {
     await putPayloads(kinesis, 'soak_rides', entries);
     const service = createModelSet([await loadServedModel({ name: 'duration', location: { kind: 'file', path: DEFAULT_MODEL_PATH } })]);
     const deps = {
-      getModels: async () => service, dataplane: testDataplane(),
+      getModels: async () => service,
+      dataplane: testDataplane(),
       kinesis,
       predictionsStreamName: 'soak_predictions',
       testRun: false,
@@ -120,7 +124,13 @@ async function soakStream(): Promise<Outcome> {
       metrics: recordingMetrics(),
     };
     const started = Date.now();
-    const poller = await KinesisPoller.start({ kinesis, streamName: 'soak_rides', batchSize: 500, handler: (event) => handleKinesisEvent(event, deps), retryDelayMs: () => 10 });
+    const poller = await KinesisPoller.start({
+      kinesis,
+      streamName: 'soak_rides',
+      batchSize: 500,
+      handler: (event) => handleKinesisEvent(event, deps),
+      retryDelayMs: () => 10,
+    });
     const stats = await poller.drain();
     const seconds = (Date.now() - started) / 1000;
     const ids = new Set((await readAll(kinesis, 'soak_predictions')).map((r) => (JSON.parse(r.data.toString('utf8')) as PredictionRecord).prediction.ride_id));

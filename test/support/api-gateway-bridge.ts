@@ -34,7 +34,9 @@ const TEXT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|x-www-form-url
 export async function startApiGatewayBridge(invoke: (event: APIGatewayProxyEventV2) => Promise<InvocationResult>): Promise<ApiGatewayBridge> {
   let count = 0;
   const server = createServer((req, res) => {
-    void answer(req, res).catch((error: Error) => send(res, { statusCode: 502, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `bridge: ${error.message}` }) }));
+    void answer(req, res).catch((error: Error) =>
+      send(res, { statusCode: 502, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `bridge: ${error.message}` }) }),
+    );
   });
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];

@@ -69,7 +69,12 @@ export async function startAssetFunction(fn: SynthesizedFunction, environment: R
 /** The asset's own ES modules: its entries (index.mjs, pretraffic.mjs) and every chunk, relative to the asset directory. */
 export function assetModules(assetDir: string): string[] {
   const entries = readdirSync(assetDir).filter((name) => name.endsWith('.mjs'));
-  return [...entries, ...readdirSync(join(assetDir, 'chunks')).filter((name) => name.endsWith('.mjs')).map((name) => join('chunks', name))];
+  return [
+    ...entries,
+    ...readdirSync(join(assetDir, 'chunks'))
+      .filter((name) => name.endsWith('.mjs'))
+      .map((name) => join('chunks', name)),
+  ];
 }
 
 /** The modules of `expected` (default: all the asset's) that no traced process loaded. */
@@ -90,9 +95,15 @@ export const DEPENDENCY_LAZY_CHUNKS: ReadonlyArray<{ entry: RegExp; why: string 
     entry: /node_modules\/@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login|env|http)|nested-clients|token-providers)\//,
     why: "the SDK default chain's other credential sources (SSO, profiles, STS, web identity); Lambda puts the role's credentials in the environment, the chain's first source",
   },
-  { entry: /node_modules\/@smithy\/credential-provider-imds\//, why: 'EC2/ECS instance-metadata credentials, likewise never reached with credentials in the environment' },
+  {
+    entry: /node_modules\/@smithy\/credential-provider-imds\//,
+    why: 'EC2/ECS instance-metadata credentials, likewise never reached with credentials in the environment',
+  },
   { entry: /node_modules\/bowser\//, why: "the SDK core's browser user-agent parser, used in browsers only" },
-  { entry: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//, why: 'event-stream protocols (SubscribeToShard and the like), which no call of ours makes' },
+  {
+    entry: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//,
+    why: 'event-stream protocols (SubscribeToShard and the like), which no call of ours makes',
+  },
 ];
 
 /** What the artifact tests must load of the asset, from the recipe's own build graph. */
@@ -138,6 +149,8 @@ async function buildChunkPlan(): Promise<AssetChunkPlan> {
     for (const edge of metafile.outputs[path]?.imports ?? []) if (edge.kind === 'import-statement' && !edge.external) visit(edge.path);
   };
   roots.forEach(visit);
-  const dependencyLazy = outputs.filter(([path, output]) => !required.has(path) && output.entryPoint).map(([path, output]) => ({ chunk: path.slice(prefix.length), entry: output.entryPoint as string }));
+  const dependencyLazy = outputs
+    .filter(([path, output]) => !required.has(path) && output.entryPoint)
+    .map(([path, output]) => ({ chunk: path.slice(prefix.length), entry: output.entryPoint as string }));
   return { required: [...required].map((path) => path.slice(prefix.length)), dependencyLazy, all: outputs.map(([path]) => path.slice(prefix.length)) };
 }

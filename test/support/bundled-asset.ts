@@ -67,7 +67,8 @@ export function synthesizeBundled(local: LocalResources, architecture = hostArch
   };
   // The published version's logical id is a hash CDK sets at synthesis: found in the template.
   for (const [id, resource] of Object.entries(template.Resources)) {
-    if ((resource as { Type?: string }).Type === 'AWS::Lambda::Version') refs[id] = local.predictVersionArn ?? 'arn:aws:lambda:us-east-1:000000000000:function:predict:1';
+    if ((resource as { Type?: string }).Type === 'AWS::Lambda::Version')
+      refs[id] = local.predictVersionArn ?? 'arn:aws:lambda:us-east-1:000000000000:function:predict:1';
   }
   const describe = (fn: IConstruct): SynthesizedFunction => {
     const resource = template.Resources[idOf(fn)];

@@ -38,12 +38,17 @@ export async function startCodeDeployServer(): Promise<LocalCodeDeploy> {
   });
 
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return error(res, 400, 'MissingAuthenticationTokenException', 'request is not signed');
-    if (req.headers['x-amz-target'] !== TARGET) return error(res, 400, 'UnknownOperationException', `unsupported operation ${String(req.headers['x-amz-target'])}`);
-    if (!String(req.headers['content-type']).startsWith('application/x-amz-json-1.1')) return error(res, 400, 'SerializationException', 'expected application/x-amz-json-1.1');
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
+      return error(res, 400, 'MissingAuthenticationTokenException', 'request is not signed');
+    if (req.headers['x-amz-target'] !== TARGET)
+      return error(res, 400, 'UnknownOperationException', `unsupported operation ${String(req.headers['x-amz-target'])}`);
+    if (!String(req.headers['content-type']).startsWith('application/x-amz-json-1.1'))
+      return error(res, 400, 'SerializationException', 'expected application/x-amz-json-1.1');
     const input = JSON.parse(body.toString('utf8')) as Partial<HookStatusReport>;
-    if (input.status !== 'Succeeded' && input.status !== 'Failed') return error(res, 400, 'InvalidLifecycleEventHookExecutionStatusException', `status ${String(input.status)} cannot be put`);
-    if (!input.deploymentId || !input.lifecycleEventHookExecutionId) return error(res, 400, 'InvalidDeploymentIdException', 'deploymentId and lifecycleEventHookExecutionId are required');
+    if (input.status !== 'Succeeded' && input.status !== 'Failed')
+      return error(res, 400, 'InvalidLifecycleEventHookExecutionStatusException', `status ${String(input.status)} cannot be put`);
+    if (!input.deploymentId || !input.lifecycleEventHookExecutionId)
+      return error(res, 400, 'InvalidDeploymentIdException', 'deploymentId and lifecycleEventHookExecutionId are required');
     reports.push({ deploymentId: input.deploymentId, lifecycleEventHookExecutionId: input.lifecycleEventHookExecutionId, status: input.status });
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
     res.end(JSON.stringify({ lifecycleEventHookExecutionId: input.lifecycleEventHookExecutionId }));

@@ -9,7 +9,12 @@ import { loadParquetWriter } from '../../lambda/protocols/batch/trip-files/parqu
 export async function writeOnePageTripFile(path: string, rows: number): Promise<void> {
   const { ParquetWriter, fileWriter } = await loadParquetWriter();
   const pickup = Date.UTC(2021, 1, 3, 8) * 1000;
-  const time = (name: string) => ({ name, type: 'INT64' as const, logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: false, unit: 'MICROS' as const }, repetition_type: 'REQUIRED' as const });
+  const time = (name: string) => ({
+    name,
+    type: 'INT64' as const,
+    logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: false, unit: 'MICROS' as const },
+    repetition_type: 'REQUIRED' as const,
+  });
   const schema = [
     { name: 'root', num_children: 5 },
     time('lpep_pickup_datetime'),

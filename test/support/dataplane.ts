@@ -15,6 +15,8 @@ export function testDataplane(observe?: PredictionObserver): Dataplane {
 }
 
 /** A prediction event as the dataplane makes one, for observers tested on their own: nothing refused by default. */
-export function predictionEvent(event: Omit<PredictionEvent, 'refused' | 'failures'> & Partial<Pick<PredictionEvent, 'refused' | 'failures'>>): PredictionEvent {
+export function predictionEvent(
+  event: Omit<PredictionEvent, 'refused' | 'failures'> & Partial<Pick<PredictionEvent, 'refused' | 'failures'>>,
+): PredictionEvent {
   return { refused: new Set(), failures: 0, ...event };
 }

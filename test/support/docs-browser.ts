@@ -44,7 +44,8 @@ export async function openDocs(baseUrl: string, viewport = { width: 1280, height
     const page = await context.newPage();
     page.on('request', (request) => {
       requested.push(request.url());
-      if (request.method() === 'POST') posts.push({ url: request.url(), contentType: request.headers()['content-type'], body: request.postData() ?? undefined });
+      if (request.method() === 'POST')
+        posts.push({ url: request.url(), contentType: request.headers()['content-type'], body: request.postData() ?? undefined });
     });
     await page.goto(`${baseUrl}/docs`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
@@ -53,10 +54,15 @@ export async function openDocs(baseUrl: string, viewport = { width: 1280, height
       requested,
       operations: () =>
         page.$$eval('.opblock', (blocks) =>
-          blocks.map((block) => `${block.querySelector('.opblock-summary-method')?.textContent?.trim()} ${block.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
+          blocks.map(
+            (block) =>
+              `${block.querySelector('.opblock-summary-method')?.textContent?.trim()} ${block.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`,
+          ),
         ),
       async tryItOut(method, path) {
-        const block = page.locator('.opblock', { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) }).filter({ has: page.locator(`.opblock-summary-method:text-is("${method}")`) });
+        const block = page
+          .locator('.opblock', { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
+          .filter({ has: page.locator(`.opblock-summary-method:text-is("${method}")`) });
         await block.locator('.opblock-summary').first().click();
         await block.locator('button.try-out__btn').click();
         await block.locator('button.execute').click();

@@ -77,7 +77,8 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
 
   function accept(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const target = req.headers['x-amz-target'];
-    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return error(res, 403, 'MissingAuthenticationTokenException', 'request is not signed');
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
+      return error(res, 403, 'MissingAuthenticationTokenException', 'request is not signed');
     if (target !== 'Firehose_20150804.PutRecordBatch') return error(res, 400, 'UnknownOperationException', `unsupported operation ${String(target)}`);
     const input = JSON.parse(body.toString('utf8')) as { DeliveryStreamName?: string; Records?: Array<{ Data: string }> };
     const records = (input.Records ?? []).map((record) => Buffer.from(record.Data, 'base64'));
@@ -145,7 +146,14 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(Buffer.byteLength(text)), 'x-amzn-requestid': 'local', ...headers }).end(text);
+  res
+    .writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-amzn-requestid': 'local',
+      ...headers,
+    })
+    .end(text);
 }
 
 function error(res: ServerResponse, status: number, type: string, message: string): void {

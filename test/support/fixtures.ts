@@ -19,7 +19,14 @@ export function defaultSidecar(): ModelSidecar {
 
 /** A ServedModel from ONNX bytes built in a test (or the default model's), with the course's ride features as the loader gives them. */
 export async function servedModel(name: string, bytes: Uint8Array, version: string, sidecar?: ModelSidecar): Promise<ServedModel> {
-  return createServedModel({ name, version, runner: await OnnxModel.fromBytes(bytes), preprocessing: RIDE_FEATURES, source: `test:${name}`, ...(sidecar ? { sidecar } : {}) });
+  return createServedModel({
+    name,
+    version,
+    runner: await OnnxModel.fromBytes(bytes),
+    preprocessing: RIDE_FEATURES,
+    source: `test:${name}`,
+    ...(sidecar ? { sidecar } : {}),
+  });
 }
 
 /** The committed default model as the one model `duration` of a set. */
@@ -41,7 +48,10 @@ export function batchOf(rides: readonly Record<string, number | string>[]): impo
 }
 
 /** The `duration` model's predictions for rides, as plain numbers (what a reply carries). */
-export async function predictDurations(set: import('../../lambda/model/model-set').ModelSet, rides: readonly Record<string, number | string>[]): Promise<number[]> {
+export async function predictDurations(
+  set: import('../../lambda/model/model-set').ModelSet,
+  rides: readonly Record<string, number | string>[],
+): Promise<number[]> {
   return Array.from((await set.predict(batchOf(rides))).outputs.duration ?? []);
 }
 

@@ -38,7 +38,9 @@ export async function readAll(client: KinesisClient, streamName: string): Promis
   const out: ReadRecord[] = [];
   for (const shard of shards) {
     const shardId = shard.ShardId as string;
-    let { ShardIterator: iterator } = await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       const records = page.Records ?? [];
@@ -52,7 +54,11 @@ export async function readAll(client: KinesisClient, streamName: string): Promis
 }
 
 /** Puts raw payloads with explicit partition keys; throws if Kinesis rejects any. */
-export async function putPayloads(client: KinesisClient, streamName: string, entries: ReadonlyArray<{ partitionKey: string; data: Uint8Array | string }>): Promise<void> {
+export async function putPayloads(
+  client: KinesisClient,
+  streamName: string,
+  entries: ReadonlyArray<{ partitionKey: string; data: Uint8Array | string }>,
+): Promise<void> {
   for (let start = 0; start < entries.length; start += 500) {
     const chunk = entries.slice(start, start + 500);
     const response = await client.send(

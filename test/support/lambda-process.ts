@@ -94,7 +94,8 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
       }),
     shutDown: (plan) =>
       new Promise<ShutdownOutcome>((resolveShutdown) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolveShutdown({ code: child.exitCode, signal: child.signalCode, killedAtLimit: false });
+        if (child.exitCode !== null || child.signalCode !== null)
+          return resolveShutdown({ code: child.exitCode, signal: child.signalCode, killedAtLimit: false });
         let killedAtLimit = false;
         const limit = plan.signal === 'SIGTERM' ? setTimeout(() => ((killedAtLimit = true), child.kill('SIGKILL')), plan.limitMs) : undefined;
         child.once('exit', (code, signal) => {

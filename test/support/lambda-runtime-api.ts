@@ -145,7 +145,13 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
       extension.poll = undefined;
       extensionPoll.writeHead(200, { 'content-type': 'application/json', 'lambda-extension-event-identifier': randomUUID() });
       extensionPoll.end(
-        JSON.stringify({ eventType: 'INVOKE', deadlineMs, requestId: pending.requestId, invokedFunctionArn: functionArn, tracing: { type: 'X-Amzn-Trace-Id', value: traceId } }),
+        JSON.stringify({
+          eventType: 'INVOKE',
+          deadlineMs,
+          requestId: pending.requestId,
+          invokedFunctionArn: functionArn,
+          tracing: { type: 'X-Amzn-Trace-Id', value: traceId },
+        }),
       );
     }
   }
@@ -169,7 +175,8 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
     if (request.method === 'POST' && match) {
       const requestId = decodeURIComponent(match[1] as string);
-      if (!current || current.pending.requestId !== requestId || current.respondedAt !== undefined) return reply(response, 400, { errorMessage: `unknown request id ${requestId}` });
+      if (!current || current.pending.requestId !== requestId || current.respondedAt !== undefined)
+        return reply(response, 400, { errorMessage: `unknown request id ${requestId}` });
       current.respondedAt = performance.now();
       const parsed = parseJson(body);
       const traceHeader = current.traceId;
@@ -190,8 +197,10 @@ export async function startRuntimeApi(functionArn = 'arn:aws:lambda:us-east-1:00
       if (!name) return reply(response, 400, { errorMessage: 'missing Lambda-Extension-Name', errorType: 'Extension.InvalidRequest' });
       if (runtimeHasAsked) return reply(response, 403, { errorMessage: 'extensions register during the init phase only', errorType: 'Extension.InvalidState' });
       const events = (parseJson(body) as { events?: unknown } | undefined)?.events ?? [];
-      if (!Array.isArray(events) || events.some((e) => e !== 'INVOKE' && e !== 'SHUTDOWN')) return reply(response, 400, { errorMessage: `invalid events ${JSON.stringify(events)}`, errorType: 'Extension.InvalidRequest' });
-      if (events.includes('SHUTDOWN')) return reply(response, 400, { errorMessage: 'an internal extension cannot register for SHUTDOWN', errorType: 'Extension.InvalidRequest' });
+      if (!Array.isArray(events) || events.some((e) => e !== 'INVOKE' && e !== 'SHUTDOWN'))
+        return reply(response, 400, { errorMessage: `invalid events ${JSON.stringify(events)}`, errorType: 'Extension.InvalidRequest' });
+      if (events.includes('SHUTDOWN'))
+        return reply(response, 400, { errorMessage: 'an internal extension cannot register for SHUTDOWN', errorType: 'Extension.InvalidRequest' });
       const id = randomUUID();
       extensions.set(id, { id, name, events: events as string[] });
       response.writeHead(200, { 'content-type': 'application/json', 'lambda-extension-identifier': id });

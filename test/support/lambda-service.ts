@@ -38,7 +38,9 @@ export async function startLambdaService(functions: Readonly<Record<string, Invo
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      answer(req, res, Buffer.concat(chunks)).catch((error: unknown) => reply(res, 500, { 'x-amzn-errortype': 'ServiceException' }, { Type: 'Service', Message: String(error) }));
+      answer(req, res, Buffer.concat(chunks)).catch((error: unknown) =>
+        reply(res, 500, { 'x-amzn-errortype': 'ServiceException' }, { Type: 'Service', Message: String(error) }),
+      );
     });
   });
   server.on('connection', (socket) => {
@@ -48,14 +50,16 @@ export async function startLambdaService(functions: Readonly<Record<string, Invo
 
   async function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const match = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(\?.*)?$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match) return reply(res, 404, { 'x-amzn-errortype': 'UnknownOperationException' }, { Type: 'User', Message: `not emulated: ${req.method} ${req.url}` });
+    if (req.method !== 'POST' || !match)
+      return reply(res, 404, { 'x-amzn-errortype': 'UnknownOperationException' }, { Type: 'User', Message: `not emulated: ${req.method} ${req.url}` });
     const functionName = decodeURIComponent(match[1] as string);
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const payload = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as unknown);
     invokes.push({ functionName, invocationType, payload, signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256') });
     const fn = functions[functionName];
     if (!fn) return reply(res, 404, { 'x-amzn-errortype': 'ResourceNotFoundException' }, { Type: 'User', Message: `Function not found: ${functionName}` });
-    if (invocationType !== 'RequestResponse') return reply(res, 400, { 'x-amzn-errortype': 'InvalidParameterValueException' }, { Type: 'User', Message: 'only RequestResponse is emulated' });
+    if (invocationType !== 'RequestResponse')
+      return reply(res, 400, { 'x-amzn-errortype': 'InvalidParameterValueException' }, { Type: 'User', Message: 'only RequestResponse is emulated' });
     const result = await fn.invoke(payload);
     const qualifier = functionName.split(':')[7] ?? '$LATEST';
     reply(res, 200, { 'x-amz-executed-version': qualifier, ...(result.kind === 'error' ? { 'x-amz-function-error': 'Unhandled' } : {}) }, result.body);

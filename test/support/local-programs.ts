@@ -18,8 +18,18 @@ export function programEnv(env: Record<string, string | undefined> = {}): NodeJS
 }
 
 /** Spawns program `name` (an entry of LOCAL_ENTRIES in infra/bundling.ts) with `args`, as `npm run <name> -- args` does. */
-export function spawnProgram(name: string, args: readonly string[], env: Record<string, string | undefined> = {}, options: { detached?: boolean } = {}): ChildProcess {
-  return spawn(process.execPath, [LAUNCHER, name, ...args], { cwd: ROOT, env: programEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+export function spawnProgram(
+  name: string,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  options: { detached?: boolean } = {},
+): ChildProcess {
+  return spawn(process.execPath, [LAUNCHER, name, ...args], {
+    cwd: ROOT,
+    env: programEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
 }
 
 export interface ProgramResult {
@@ -125,7 +135,11 @@ export async function startServer(env: Record<string, string | undefined> = {}):
 
 /** `npm run <script> -- args`, exactly as the README shows it (npm's own banner silenced with -s). */
 export function spawnNpm(script: string, args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
-  return spawn('npm', ['run', '-s', script, ...(args.length > 0 ? ['--', ...args] : [])], { cwd: ROOT, env: programEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('npm', ['run', '-s', script, ...(args.length > 0 ? ['--', ...args] : [])], {
+    cwd: ROOT,
+    env: programEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs `npm run <script> -- args` to its end. */

@@ -24,7 +24,14 @@ export function oneHotLinearModel(spec: OneHotLinearSpec): Uint8Array {
     outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
     initializers: [int64Tensor('onehot_shape', [-1, c], [2])],
     nodes: [
-      node({ op: 'OneHotEncoder', domain: 'ai.onnx.ml', inputs: ['PU_DO'], outputs: ['onehot'], attrs: { cats_strings: spec.categories, zeros: 1 }, ints: ['zeros'] }),
+      node({
+        op: 'OneHotEncoder',
+        domain: 'ai.onnx.ml',
+        inputs: ['PU_DO'],
+        outputs: ['onehot'],
+        attrs: { cats_strings: spec.categories, zeros: 1 },
+        ints: ['zeros'],
+      }),
       node({ op: 'Reshape', inputs: ['onehot', 'onehot_shape'], outputs: ['onehot_2d'] }),
       node({ op: 'Concat', inputs: ['onehot_2d', 'trip_distance'], outputs: ['features'], attrs: { axis: 1 }, ints: ['axis'] }),
       node({
@@ -71,7 +78,17 @@ export function treeEnsembleModel(): Uint8Array {
           target_ids: [0, 0, 0],
           target_weights: [5, 15, 40],
         },
-        ints: ['n_targets', 'nodes_treeids', 'nodes_nodeids', 'nodes_featureids', 'nodes_truenodeids', 'nodes_falsenodeids', 'target_treeids', 'target_nodeids', 'target_ids'],
+        ints: [
+          'n_targets',
+          'nodes_treeids',
+          'nodes_nodeids',
+          'nodes_featureids',
+          'nodes_truenodeids',
+          'nodes_falsenodeids',
+          'target_treeids',
+          'target_nodeids',
+          'target_ids',
+        ],
       }),
     ],
   });
@@ -141,7 +158,12 @@ export function mlmodelYaml(runId: string, signatureInputs?: { name: string; typ
     `run_id: ${runId}`,
   ];
   if (signatureInputs) {
-    lines.push('signature:', `  inputs: '${JSON.stringify(signatureInputs.map((i) => ({ type: i.type, name: i.name, required: true })))}'`, `  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'`, '  params: null');
+    lines.push(
+      'signature:',
+      `  inputs: '${JSON.stringify(signatureInputs.map((i) => ({ type: i.type, name: i.name, required: true })))}'`,
+      `  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'`,
+      '  params: null',
+    );
   }
   lines.push('utc_time_created: "2024-06-20 10:11:12.123456"');
   return `${lines.join('\n')}\n`;
@@ -158,7 +180,10 @@ export function overflowingModel(): Uint8Array {
     inputs: [valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
     outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
     initializers: [floatTensor('huge', [1e38], [1])],
-    nodes: [node({ op: 'Mul', inputs: ['trip_distance', 'huge'], outputs: ['scaled'] }), node({ op: 'Div', inputs: ['scaled', 'trip_distance'], outputs: ['variable'] })],
+    nodes: [
+      node({ op: 'Mul', inputs: ['trip_distance', 'huge'], outputs: ['scaled'] }),
+      node({ op: 'Div', inputs: ['scaled', 'trip_distance'], outputs: ['variable'] }),
+    ],
   });
 }
 
@@ -189,7 +214,11 @@ export function divergentModel(): Uint8Array {
 
 /** A graph input or output with any dims: a number is fixed, a string symbolic, `null` unknown (skl2onnx's None). */
 function tensorInfo(name: string, elemType: number, dims: (number | string | null)[]): ReturnType<typeof valueInfo> {
-  const info = valueInfo(name, elemType, dims.map(() => 1));
+  const info = valueInfo(
+    name,
+    elemType,
+    dims.map(() => 1),
+  );
   const dim = info.type?.tensorType?.shape?.dim ?? [];
   dims.forEach((d, i) => (dim[i] = d === null ? {} : typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
   return info;
@@ -227,14 +256,36 @@ export function floatInputModel(spec: FloatInputSpec): Uint8Array {
     features = 'as_float';
   }
   if (spec.imputed) {
-    nodes.push(node({ op: 'Imputer', domain: 'ai.onnx.ml', inputs: [features], outputs: ['imputed'], attrs: { imputed_value_floats: spec.imputed, replaced_value_float: Number.NaN } }));
+    nodes.push(
+      node({
+        op: 'Imputer',
+        domain: 'ai.onnx.ml',
+        inputs: [features],
+        outputs: ['imputed'],
+        attrs: { imputed_value_floats: spec.imputed, replaced_value_float: Number.NaN },
+      }),
+    );
     features = 'imputed';
   }
   if (elemType === ElemType.DOUBLE) {
-    initializers.push({ name: 'coef', dims: [k, 1], dataType: ElemType.DOUBLE, doubleData: spec.coefficients }, { name: 'intercept', dims: [1], dataType: ElemType.DOUBLE, doubleData: [spec.intercept] });
-    nodes.push(node({ op: 'MatMul', inputs: [features, 'coef'], outputs: ['product'] }), node({ op: 'Add', inputs: ['product', 'intercept'], outputs: ['variable'] }));
+    initializers.push(
+      { name: 'coef', dims: [k, 1], dataType: ElemType.DOUBLE, doubleData: spec.coefficients },
+      { name: 'intercept', dims: [1], dataType: ElemType.DOUBLE, doubleData: [spec.intercept] },
+    );
+    nodes.push(
+      node({ op: 'MatMul', inputs: [features, 'coef'], outputs: ['product'] }),
+      node({ op: 'Add', inputs: ['product', 'intercept'], outputs: ['variable'] }),
+    );
   } else {
-    nodes.push(node({ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: [features], outputs: ['variable'], attrs: { coefficients: spec.coefficients, intercepts: [spec.intercept] } }));
+    nodes.push(
+      node({
+        op: 'LinearRegressor',
+        domain: 'ai.onnx.ml',
+        inputs: [features],
+        outputs: ['variable'],
+        attrs: { coefficients: spec.coefficients, intercepts: [spec.intercept] },
+      }),
+    );
   }
   return encodeModel({
     name: 'skl2onnx_float_input',
@@ -256,7 +307,13 @@ export function imputedDistanceModel(fill: number, factor: number): Uint8Array {
     outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
     initializers: [floatTensor('factor', [factor], [1])],
     nodes: [
-      node({ op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['trip_distance'], outputs: ['filled'], attrs: { imputed_value_floats: [fill], replaced_value_float: Number.NaN } }),
+      node({
+        op: 'Imputer',
+        domain: 'ai.onnx.ml',
+        inputs: ['trip_distance'],
+        outputs: ['filled'],
+        attrs: { imputed_value_floats: [fill], replaced_value_float: Number.NaN },
+      }),
       node({ op: 'Mul', inputs: ['filled', 'factor'], outputs: ['variable'] }),
     ],
   });

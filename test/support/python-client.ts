@@ -32,13 +32,31 @@ export interface ClientResults {
     server: { name: string; version: string; extensions: string[] };
     live: number;
     ready: number;
-    models: Record<string, { metadata: { name: string; versions: string[]; platform: string }; ready: number; request: unknown; response: unknown; data: number[]; data_n1: number[] }>;
+    models: Record<
+      string,
+      {
+        metadata: { name: string; versions: string[]; platform: string };
+        ready: number;
+        request: unknown;
+        response: unknown;
+        data: number[];
+        data_n1: number[];
+      }
+    >;
   };
-  mlflow: Record<'dataframe_split' | 'dataframe_records' | 'inputs' | 'instances' | 'csv', (number | Record<string, number>)[]> & { ping: number; version: { status: number; text: string } };
+  mlflow: Record<'dataframe_split' | 'dataframe_records' | 'inputs' | 'instances' | 'csv', (number | Record<string, number>)[]> & {
+    ping: number;
+    version: { status: number; text: string };
+  };
 }
 
 /** Runs the Python client against `baseUrl` for `models`, with `rides` as its data frame. */
-export async function runSpecClient(baseUrl: string, models: readonly string[], rides: readonly Record<string, number>[], token?: string): Promise<ClientResults> {
+export async function runSpecClient(
+  baseUrl: string,
+  models: readonly string[],
+  rides: readonly Record<string, number>[],
+  token?: string,
+): Promise<ClientResults> {
   const dir = mkdtempSync(join(tmpdir(), 'spec-client-'));
   try {
     const file = join(dir, 'rides.json');
@@ -57,10 +75,20 @@ export async function runSpecClient(baseUrl: string, models: readonly string[], 
  */
 export function protocolNumbers(results: ClientResults, models: readonly string[]): Record<string, Record<string, number[]>> {
   const perModel = (predictions: (number | Record<string, number>)[]) =>
-    Object.fromEntries(models.map((name) => [name, predictions.map((p) => (typeof p === 'number' && models.length === 1 ? p : (p as Record<string, number>)[name] as number))]));
+    Object.fromEntries(
+      models.map((name) => [
+        name,
+        predictions.map((p) => (typeof p === 'number' && models.length === 1 ? p : ((p as Record<string, number>)[name] as number))),
+      ]),
+    );
   return {
     'OIP v2 infer (versioned path, [n] tensors)': Object.fromEntries(models.map((name) => [name, results.oip.models[name]?.data ?? []])),
     'OIP v2 infer ([n, 1] tensors, nested data)': Object.fromEntries(models.map((name) => [name, results.oip.models[name]?.data_n1 ?? []])),
-    ...Object.fromEntries((['dataframe_split', 'dataframe_records', 'inputs', 'instances', 'csv'] as const).map((format) => [`MLflow /invocations ${format}`, perModel(results.mlflow[format])])),
+    ...Object.fromEntries(
+      (['dataframe_split', 'dataframe_records', 'inputs', 'instances', 'csv'] as const).map((format) => [
+        `MLflow /invocations ${format}`,
+        perModel(results.mlflow[format]),
+      ]),
+    ),
   };
 }

@@ -9,9 +9,11 @@ export interface LogEntry {
 /** A logger that keeps what it is told, so tests can read the summary line. */
 export function recordingLogger(): KinesisDeps['logger'] & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
-  const at = (level: LogEntry['level']) => (message: unknown, ...extra: unknown[]) => {
-    entries.push({ level, message: String(message), extra: (extra[0] ?? {}) as Record<string, unknown> });
-  };
+  const at =
+    (level: LogEntry['level']) =>
+    (message: unknown, ...extra: unknown[]) => {
+      entries.push({ level, message: String(message), extra: (extra[0] ?? {}) as Record<string, unknown> });
+    };
   return { entries, info: at('info'), warn: at('warn'), error: at('error') };
 }
 

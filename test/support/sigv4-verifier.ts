@@ -48,7 +48,14 @@ export async function startSigV4Verifier(region: string, service = 'execute-api'
   };
 }
 
-async function verify(method: string, rawUrl: string, headers: IncomingHttpHeaders, body: Buffer, region: string, service: string): Promise<string | undefined> {
+async function verify(
+  method: string,
+  rawUrl: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  region: string,
+  service: string,
+): Promise<string | undefined> {
   const match = AUTHORIZATION.exec(String(headers.authorization ?? ''));
   if (!match) return 'missing or malformed Authorization header';
   const [, accessKeyId, day, signedRegion, signedService, signedHeaderList, signature] = match as unknown as string[];
@@ -63,7 +70,12 @@ async function verify(method: string, rawUrl: string, headers: IncomingHttpHeade
   const signedNames = (signedHeaderList as string).split(';');
   if (!signedNames.includes('host')) return 'host is not signed';
   const url = new URL(rawUrl, 'http://placeholder');
-  const signer = new SignatureV4({ service, region, credentials: { accessKeyId: FAKE_CREDENTIALS.accessKeyId, secretAccessKey: FAKE_CREDENTIALS.secretAccessKey }, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: { accessKeyId: FAKE_CREDENTIALS.accessKeyId, secretAccessKey: FAKE_CREDENTIALS.secretAccessKey },
+    sha256: Sha256,
+  });
   const resigned = await signer.sign(
     {
       method,

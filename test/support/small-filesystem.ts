@@ -45,7 +45,9 @@ function mountOn(path: string, args: string[]): Mount {
     execFileSync('mount', args, { stdio: 'pipe' });
   } catch (error) {
     rmSync(path, { recursive: true, force: true });
-    return { unavailable: `mount ${args.join(' ')} failed (tests that need a real small or read-only filesystem run as root): ${(error as Error).message.split('\n')[0]}` };
+    return {
+      unavailable: `mount ${args.join(' ')} failed (tests that need a real small or read-only filesystem run as root): ${(error as Error).message.split('\n')[0]}`,
+    };
   }
   return {
     path,

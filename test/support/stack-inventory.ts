@@ -13,7 +13,10 @@ export const RESOURCE_KINDS: Readonly<Record<string, { what: string; idle: strin
   'AWS::Logs::LogGroup': { what: "the functions', the API's and Firehose's logs", idle: 'what they store' },
   'AWS::Logs::LogStream': { what: "Firehose's delivery-error log stream", idle: 'no' },
   'AWS::KinesisFirehose::DeliveryStream': { what: 'prediction capture into the data bucket', idle: 'no (per GB put)' },
-  'AWS::Lambda::Function': { what: "predict (web + stream), batch, monitor, the canary's PreTraffic check, and the CDK helper that uploads the models", idle: 'no (per request and GB-second)' },
+  'AWS::Lambda::Function': {
+    what: "predict (web + stream), batch, monitor, the canary's PreTraffic check, and the CDK helper that uploads the models",
+    idle: 'no (per request and GB-second)',
+  },
   'AWS::Lambda::Version': { what: "the predict function's published version (kept for rollbacks)", idle: 'no' },
   'AWS::Lambda::Alias': { what: '`live`, which the API and the stream invoke', idle: 'no' },
   'AWS::Lambda::EventSourceMapping': { what: 'the ride-events stream → `live`', idle: 'no' },
@@ -83,20 +86,33 @@ function order(type: string): number {
  */
 export function retainedList(stack: Stack, template: Template): string {
   const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties?: { LoggingConfig?: unknown } }>;
-  const retained = new Set(Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate').map(([id]) => id));
+  const retained = new Set(
+    Object.entries(resources)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate')
+      .map(([id]) => id),
+  );
   const lines: string[] = [];
   for (const construct of stack.node.findAll()) {
     // A retained Lambda version is kept when a deploy replaces it, but cannot outlive its function.
     if (!(construct instanceof CfnResource) || construct.cfnResourceType === 'AWS::Lambda::Version') continue;
     if (!retained.has(stack.resolve(construct.logicalId) as string)) continue;
-    const path = construct.node.path.split('/').slice(1).filter((part) => part !== 'Resource').join('/');
+    const path = construct.node.path
+      .split('/')
+      .slice(1)
+      .filter((part) => part !== 'Resource')
+      .join('/');
     lines.push(`- \`${construct.cfnResourceType}\` ${path}`);
   }
   for (const construct of stack.node.findAll()) {
     if (!(construct instanceof CfnResource) || construct.cfnResourceType !== 'AWS::Lambda::Function') continue;
     if (resources[stack.resolve(construct.logicalId) as string]?.Properties?.LoggingConfig !== undefined) continue;
     // A singleton's id ends in a 32-digit hash: shown as …
-    const path = construct.node.path.split('/').slice(1).filter((part) => part !== 'Resource').join('/').replace(/[0-9A-F]{32}$/, '…');
+    const path = construct.node.path
+      .split('/')
+      .slice(1)
+      .filter((part) => part !== 'Resource')
+      .join('/')
+      .replace(/[0-9A-F]{32}$/, '…');
     lines.push(`- the log group \`/aws/lambda/<name>\` Lambda creates on the first run of ${path}, which has none in the template`);
   }
   return lines.join('\n');

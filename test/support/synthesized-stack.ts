@@ -52,6 +52,8 @@ export function readStatementsOf(template: Template, role: Parameters<typeof idO
 }
 
 /** The AwsSolutions report cdk-nag wrote for a synthesized app. */
-export function nagReportOf(outdir: string): Array<{ pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations?: Array<{ ruleName: string; reason: string }> }> {
+export function nagReportOf(
+  outdir: string,
+): Array<{ pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations?: Array<{ ruleName: string; reason: string }> }> {
   return JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')).pluginReports;
 }

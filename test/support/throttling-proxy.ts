@@ -31,7 +31,9 @@ export async function startThrottlingProxy(target: string, reject: (entry: PutEn
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const isPut = req.headers['x-amz-target'] === 'Kinesis_20131202.PutRecords';
-      const handled = isPut ? throttlePut(body, req.headers, target, reject, seen, proxy) : forward(target, req.method ?? 'POST', req.url ?? '/', req.headers, body);
+      const handled = isPut
+        ? throttlePut(body, req.headers, target, reject, seen, proxy)
+        : forward(target, req.method ?? 'POST', req.url ?? '/', req.headers, body);
       handled
         .then(({ status, headers, body: out }) => res.writeHead(status, { ...headers, 'content-length': String(out.length) }).end(out))
         .catch((error: Error) => res.writeHead(502).end(error.message));
@@ -84,23 +86,33 @@ async function throttlePut(
   }
   let next = 0;
   const merged = decisions.map((rejected) =>
-    rejected ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: `Rate exceeded for stream ${put.StreamName}` } : (results[next++] as Record<string, string>),
+    rejected
+      ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: `Rate exceeded for stream ${put.StreamName}` }
+      : (results[next++] as Record<string, string>),
   );
   const failed = merged.filter((r) => r.ErrorCode !== undefined).length;
-  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify({ FailedRecordCount: failed, Records: merged })) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: Buffer.from(JSON.stringify({ FailedRecordCount: failed, Records: merged })),
+  };
 }
 
 function forward(target: string, method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const upstream = request(`${target}${path}`, { method, headers: { ...headers, 'content-length': String(body.length), host: new URL(target).host } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const out: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string' && name !== 'content-length') out[name] = value;
-        resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
-      });
-    });
+    const upstream = request(
+      `${target}${path}`,
+      { method, headers: { ...headers, 'content-length': String(body.length), host: new URL(target).host } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string' && name !== 'content-length') out[name] = value;
+          resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+        });
+      },
+    );
     upstream.on('error', reject);
     upstream.end(body);
   });

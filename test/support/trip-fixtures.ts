@@ -32,9 +32,21 @@ export function fixtureRows(syntheticCount = 2_500): TripFileRow[] {
 }
 
 /** What the course's filter makes of the rows: the kept ones (with input index) and the skip counts. */
-export function expectedFilter(rows: readonly TripFileRow[]): { kept: { index: number; ride: Ride; duration: number; pickup: Date }[]; skipped: Record<SkipReason, number> } {
+export function expectedFilter(rows: readonly TripFileRow[]): {
+  kept: { index: number; ride: Ride; duration: number; pickup: Date }[];
+  skipped: Record<SkipReason, number>;
+} {
   const kept: { index: number; ride: Ride; duration: number; pickup: Date }[] = [];
-  const skipped: Record<SkipReason, number> = { null_zone: 0, null_distance: 0, null_datetime: 0, null_input: 0, invalid_time: 0, invalid_value: 0, duration_out_of_range: 0, non_finite_prediction: 0 };
+  const skipped: Record<SkipReason, number> = {
+    null_zone: 0,
+    null_distance: 0,
+    null_datetime: 0,
+    null_input: 0,
+    invalid_time: 0,
+    invalid_value: 0,
+    duration_out_of_range: 0,
+    non_finite_prediction: 0,
+  };
   rows.forEach((row, index) => {
     const result = classifyTrip(row);
     if (result.kind === 'kept') kept.push({ index, ride: result.ride, duration: result.duration, pickup: row.pickup as Date });
@@ -67,6 +79,8 @@ export async function readParquet(source: string | Uint8Array): Promise<ParquetC
   const bytes = typeof source === 'string' ? new Uint8Array(readFileSync(source)) : source;
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = parquetMetadata(file);
-  const columns = metadata.schema.slice(1).map((e) => ({ name: e.name, type: e.type, logical: e.logical_type?.type ?? e.converted_type, required: e.repetition_type === 'REQUIRED' }));
+  const columns = metadata.schema
+    .slice(1)
+    .map((e) => ({ name: e.name, type: e.type, logical: e.logical_type?.type ?? e.converted_type, required: e.repetition_type === 'REQUIRED' }));
   return { columns, rowGroups: metadata.row_groups.length, rows: await parquetReadObjects({ file, metadata, compressors }) };
 }

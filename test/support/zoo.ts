@@ -70,7 +70,10 @@ export function zooMismatches(entry: ZooEntry, actual: readonly unknown[], path?
   entry.expected.forEach((expected, row) => {
     const value = actual[row];
     const ok = typeof value === 'number' && Number.isFinite(value) && agrees(value, expected, entry.rtol);
-    const wanted = entry.expect === 'differs' && differsAt(entry, entry.rows[row] as Record<string, RowValue>) ? !ok && typeof value === 'number' && Number.isFinite(value) : ok;
+    const wanted =
+      entry.expect === 'differs' && differsAt(entry, entry.rows[row] as Record<string, RowValue>)
+        ? !ok && typeof value === 'number' && Number.isFinite(value)
+        : ok;
     if (!wanted || actual.length !== entry.expected.length) mismatches.push({ model: entry.id, row, expected, actual: value });
   });
   return mismatches;
@@ -95,7 +98,9 @@ export function modelsVariable(entries: readonly ZooEntry[], locate: (entry: Zoo
 export function zooFiles(entry: ZooEntry): Array<{ name: string; path: string }> {
   const location = zooPath(entry);
   const dir = statSync(location).isDirectory() ? location : join(location, '..');
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((name) => statSync(join(dir, name)).isFile()).map((name) => ({ name, path: join(dir, name) }));
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((name) => statSync(join(dir, name)).isFile())
+    .map((name) => ({ name, path: join(dir, name) }));
 }
 
 /** The entry's location relative to its directory: the model file's name, or '' for an MLflow directory. */

@@ -34,7 +34,11 @@ describe.each(['model', 'cost/model'])('the shipped %s.onnx within its sidecar b
     await fc.assert(
       fc.asyncProperty(fc.array(ride, { minLength: 1, maxLength: 64 }), async (rides) => {
         const feeds = {
-          PU_DO: new Tensor('string', rides.map((r) => `${r.pu}_${r.do}`), [rides.length, 1]),
+          PU_DO: new Tensor(
+            'string',
+            rides.map((r) => `${r.pu}_${r.do}`),
+            [rides.length, 1],
+          ),
           trip_distance: new Tensor('float32', Float32Array.from(rides.map((r) => r.distance)), [rides.length, 1]),
         };
         const output = (await session.run(feeds)).variable?.data as Float32Array;

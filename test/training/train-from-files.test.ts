@@ -58,7 +58,7 @@ describe('training from TLC trip files', () => {
     expect(parseTrainingSource('s3://b/green_tripdata_2021-01.parquet')).toEqual({ kind: 'file', uri: 's3://b/green_tripdata_2021-01.parquet' });
   });
 
-  it('fits the cost model on the files\' total_amount, on exactly the kept rows that have one', async () => {
+  it("fits the cost model on the files' total_amount, on exactly the kept rows that have one", async () => {
     const { cost } = await train(options());
     const withAmount = (rows: typeof trainRows) => expectedFilter(rows).kept.filter((k) => Number.isFinite(rows[k.index]?.fare?.total_amount ?? Number.NaN));
 
@@ -75,7 +75,11 @@ describe('npm run train -- --train <files> --out-dir <dir>', () => {
   const costPath = join(out, 'cost', 'model.onnx');
   const root = resolve(__dirname, '..', '..');
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const trainInto = (...extra: string[]) => spawnSync(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out-dir', out, ...extra], { cwd: root, encoding: 'utf8' });
+  const trainInto = (...extra: string[]) =>
+    spawnSync(tsx, ['models/training/train.ts', '--train', trainPath, '--validate', validationPath, '--out-dir', out, ...extra], {
+      cwd: root,
+      encoding: 'utf8',
+    });
   let stdout = '';
   beforeAll(() => {
     const run = trainInto();
@@ -99,7 +103,9 @@ describe('npm run train -- --train <files> --out-dir <dir>', () => {
 
     expect(again.status).toBe(2);
     expect(again.stdout).toBe('');
-    expect(again.stderr).toMatch(/^npm run train: .*model\.onnx, .*model\.json, .*reference-profile\.json.* already exist; pass --force to replace, or --out-dir another directory \(see `npm run train -- --help`\)\n$/);
+    expect(again.stderr).toMatch(
+      /^npm run train: .*model\.onnx, .*model\.json, .*reference-profile\.json.* already exist; pass --force to replace, or --out-dir another directory \(see `npm run train -- --help`\)\n$/,
+    );
     expect(readFileSync(durationPath).equals(before)).toBe(true);
   });
 

@@ -66,7 +66,10 @@ describe('npm run train', () => {
   });
 
   it('reproduces each committed reference profile byte for byte, a valid monitor profile of its training rows', () => {
-    for (const [model, dir] of [[result.duration, ''], [result.cost, 'cost/']] as const) {
+    for (const [model, dir] of [
+      [result.duration, ''],
+      [result.cost, 'cost/'],
+    ] as const) {
       const text = profileText(model?.profile as NonNullable<typeof model>['profile']);
       const profile = parseReferenceProfile(JSON.parse(text));
       const name = model?.target.name as string;
@@ -88,7 +91,9 @@ describe('npm run train', () => {
       { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
       { PULocationID: 132, DOLocationID: 161, trip_distance: 17.3 },
       { PULocationID: 264, DOLocationID: 1, trip_distance: 0 },
-      ...cost.model.vocabulary.slice(0, 50).map((pair, i) => ({ PULocationID: Number(pair.split('_')[0]), DOLocationID: Number(pair.split('_')[1]), trip_distance: i * 0.37 })),
+      ...cost.model.vocabulary
+        .slice(0, 50)
+        .map((pair, i) => ({ PULocationID: Number(pair.split('_')[0]), DOLocationID: Number(pair.split('_')[1]), trip_distance: i * 0.37 })),
     ];
 
     const served = await session.run([features(session, batchOf(rides))]);

@@ -56,7 +56,20 @@ describe('the Lambda handler for API Gateway events', () => {
 
   it('answers 503 while the model object is missing and recovers once it is uploaded (at the next retry, not per request)', async () => {
     // Only the monotonic clock the model cache's back-off reads is moved by hand; timers stay real.
-    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'Date',
+        'hrtime',
+        'nextTick',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     try {
       const { handler } = coldStart(envFor('v2/model.onnx'));
 
@@ -77,7 +90,11 @@ describe('the Lambda handler for API Gateway events', () => {
 
   it('finishes init when one model cannot load, and keeps serving the others', async () => {
     await s3.put('models', 'v1/model.onnx', defaultModelBytes());
-    const { handler, modelsSettled } = coldStart({ ...envFor('unused'), MODEL_LOCATION: '', MODELS: 'duration=s3://models/v1/model.onnx,cost=s3://models/absent/model.onnx' });
+    const { handler, modelsSettled } = coldStart({
+      ...envFor('unused'),
+      MODEL_LOCATION: '',
+      MODELS: 'duration=s3://models/v1/model.onnx,cost=s3://models/absent/model.onnx',
+    });
 
     await expect(modelsSettled).resolves.toBeUndefined();
     const one = await handler(apiGatewayEvent({ path: '/predict/duration', body: JSON.stringify(COURSE_RIDE) }));

@@ -8,7 +8,13 @@ import { filesUnder } from '../../storage/files-under';
 import { loadParquetReader } from '../../protocols/batch/trip-files/parquet-modules';
 import { openTextLines } from '../../protocols/batch/trip-files/text-lines';
 import { DEFAULT_READ_LIMITS } from '../../protocols/batch/trip-files/open-trips';
-import { MAX_DECOMPRESSED_BYTES, emptyReadStats, listCaptureFiles, streamCaptureDirectory, type CaptureReadStats } from '../../observability/capture/read-capture';
+import {
+  MAX_DECOMPRESSED_BYTES,
+  emptyReadStats,
+  listCaptureFiles,
+  streamCaptureDirectory,
+  type CaptureReadStats,
+} from '../../observability/capture/read-capture';
 import { mergeProfiles, observationsFromCapture, parseReferenceProfile, type MonitorSide, type ReferenceProfile } from '../../monitoring';
 import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { MonitorSourceError } from './monitor-source-error';
@@ -48,7 +54,8 @@ export async function openMonitorSource(path: string): Promise<MonitorSource> {
   const columns = await columnNames(location, format, path);
   const layout = scoredLayout(columns);
   if (layout) {
-    if (layout.inputs.length === 0) throw new MonitorSourceError('a batch output without PULocationID, DOLocationID or trip_distance has no inputs to monitor', path);
+    if (layout.inputs.length === 0)
+      throw new MonitorSourceError('a batch output without PULocationID, DOLocationID or trip_distance has no inputs to monitor', path);
     return { kind: 'batch-output', label: `batch output ${path}`, side: scoredFileObservations(location, format, layout), notes: [] };
   }
   return { kind: 'trip-file', label: `trip file ${path}`, side: tripFileObservations(location, format), notes: [] };

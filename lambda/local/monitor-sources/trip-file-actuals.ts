@@ -41,7 +41,11 @@ export async function writeActualsFile(tripPath: string, outPath: string, month?
         const rideId = rideIdOf(prefix, chunk.firstRow + i);
         const cost = chunk.extra?.[TOTAL_AMOUNT]?.[i];
         const values = [trip.duration, ...(withCost ? [cost !== undefined && Number.isFinite(cost) ? cost : null] : [])];
-        lines.push(format === 'csv' ? `${rideId},${values.map((v) => (v === null ? '' : String(v))).join(',')}\n` : `${JSON.stringify(Object.fromEntries([['ride_id', rideId], ...columns.slice(1).map((c, k) => [c, values[k]])]))}\n`);
+        lines.push(
+          format === 'csv'
+            ? `${rideId},${values.map((v) => (v === null ? '' : String(v))).join(',')}\n`
+            : `${JSON.stringify(Object.fromEntries([['ride_id', rideId], ...columns.slice(1).map((c, k) => [c, values[k]])]))}\n`,
+        );
         rows++;
       }
       await write(out, lines.join(''));

@@ -153,13 +153,17 @@ export function meterFare(trip: MeteredTrip, choices: FareChoices): TripFare {
   const ratecode = jfk ? 2 : newark ? 3 : 1;
   const fare = jfk ? TLC_RATES.jfkFlatCents : meteredCents(trip) + (newark ? TLC_RATES.newarkCents : 0);
   const extra = jfk
-    ? isWeekdayPeak(trip.pickup) ? TLC_RATES.jfkRushCents : 0
+    ? isWeekdayPeak(trip.pickup)
+      ? TLC_RATES.jfkRushCents
+      : 0
     : (isNight(trip.pickup) ? TLC_RATES.nightCents : 0) + (isWeekdayPeak(trip.pickup) ? TLC_RATES.peakCents : 0);
   const mta = newark ? 0 : TLC_RATES.mtaCents;
   const improvement = TLC_RATES.improvementCents;
   const congestion = CONGESTION_ZONES.has(trip.PULocationID) || CONGESTION_ZONES.has(trip.DOLocationID) ? TLC_RATES.congestionCents[trip.taxiType] : 0;
   const airportFee =
-    trip.taxiType === 'yellow' && (trip.PULocationID === JFK || trip.PULocationID === LAGUARDIA) && trip.pickup.getUTCFullYear() >= 2022 ? TLC_RATES.airportFeeCents : 0;
+    trip.taxiType === 'yellow' && (trip.PULocationID === JFK || trip.PULocationID === LAGUARDIA) && trip.pickup.getUTCFullYear() >= 2022
+      ? TLC_RATES.airportFeeCents
+      : 0;
   const tolls = choices.tolled || newark ? tollCents(trip) : 0;
   const tip = choices.card ? Math.round(choices.tipRate * (fare + extra + mta + improvement + congestion + airportFee)) : 0;
   const total = fare + extra + mta + tip + tolls + improvement + congestion + airportFee;

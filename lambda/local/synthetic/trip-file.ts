@@ -7,7 +7,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { formatCsvTime } from '../../protocols/batch/trip-files/csv';
-import { loadParquetWriter, type WriterColumnData as ColumnData, type WriterSchemaElement as SchemaElement } from '../../protocols/batch/trip-files/parquet-modules';
+import {
+  loadParquetWriter,
+  type WriterColumnData as ColumnData,
+  type WriterSchemaElement as SchemaElement,
+} from '../../protocols/batch/trip-files/parquet-modules';
 import { tripColumnNames, type TaxiType } from '../../protocols/batch/trip-files/trip-chunk';
 import { generateTrips, type TripGeneratorOptions } from './synthetic-trips';
 import type { TripFare } from './tlc-fares';
@@ -56,19 +60,34 @@ function tripColumns(taxiType: TaxiType): ColumnSpec[] {
   const distance = c('trip_distance', 'double', (row) => row.trip_distance);
   const zones = [c('PULocationID', 'zone', (row) => row.PULocationID), c('DOLocationID', 'zone', (row) => row.DOLocationID)];
   const ratecode = c('RatecodeID', 'double', fare('RatecodeID'));
-  const amounts = (['fare_amount', 'extra', 'mta_tax', 'tip_amount', 'tolls_amount', 'improvement_surcharge', 'total_amount'] as const).map((n) => c(n, 'double', fare(n)));
+  const amounts = (['fare_amount', 'extra', 'mta_tax', 'tip_amount', 'tolls_amount', 'improvement_surcharge', 'total_amount'] as const).map((n) =>
+    c(n, 'double', fare(n)),
+  );
   const congestion = c('congestion_surcharge', 'double', fare('congestion_surcharge'));
   if (taxiType === 'green') {
     return [vendor, pickup, dropoff, ratecode, ...zones, passengers, distance, ...amounts, c('payment_type', 'double', fare('payment_type')), congestion];
   }
-  return [vendor, pickup, dropoff, passengers, distance, ratecode, ...zones, c('payment_type', 'int64', fare('payment_type')), ...amounts, congestion, c('airport_fee', 'double', fare('airport_fee'))];
+  return [
+    vendor,
+    pickup,
+    dropoff,
+    passengers,
+    distance,
+    ratecode,
+    ...zones,
+    c('payment_type', 'int64', fare('payment_type')),
+    ...amounts,
+    congestion,
+    c('airport_fee', 'double', fare('airport_fee')),
+  ];
 }
 
 const UNIT_FACTOR = { MILLIS: 1n, MICROS: 1_000n, NANOS: 1_000_000n } as const;
 
 function schemaFor(columns: ColumnSpec[], options: Required<TripFileOptions>): SchemaElement[] {
   const element = ({ name, kind }: ColumnSpec): SchemaElement => {
-    if (kind === 'pickup' || kind === 'dropoff') return { name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: options.timestampUnit }, repetition_type: 'OPTIONAL' };
+    if (kind === 'pickup' || kind === 'dropoff')
+      return { name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: options.timestampUnit }, repetition_type: 'OPTIONAL' };
     if (kind === 'zone') return { name, type: options.zoneType, repetition_type: 'OPTIONAL' };
     return { name, type: kind === 'double' ? 'DOUBLE' : 'INT64', repetition_type: 'OPTIONAL' };
   };
@@ -147,6 +166,13 @@ export type SyntheticMonthOptions = TripGeneratorOptions;
 /** A synthetic month as file rows (./synthetic-trips.ts), nulls at `nullRate`. */
 export function* syntheticMonth(options: SyntheticMonthOptions): Generator<TripFileRow> {
   for (const trip of generateTrips(options)) {
-    yield { pickup: trip.pickup_datetime, dropoff: trip.dropoff_datetime, PULocationID: trip.PULocationID, DOLocationID: trip.DOLocationID, trip_distance: trip.trip_distance, fare: trip.fare };
+    yield {
+      pickup: trip.pickup_datetime,
+      dropoff: trip.dropoff_datetime,
+      PULocationID: trip.PULocationID,
+      DOLocationID: trip.DOLocationID,
+      trip_distance: trip.trip_distance,
+      fare: trip.fare,
+    };
   }
 }

@@ -95,14 +95,23 @@ export class CaptureBuffer {
    */
   isDue(maxAgeMs: number): boolean {
     const oldest = this.queue[0];
-    return this.inFlight !== undefined || (oldest !== undefined && performance.now() - oldest.at >= maxAgeMs) || this.counters.heldRecords * 2 >= this.options.maxRecords;
+    return (
+      this.inFlight !== undefined ||
+      (oldest !== undefined && performance.now() - oldest.at >= maxAgeMs) ||
+      this.counters.heldRecords * 2 >= this.options.maxRecords
+    );
   }
 
   /** Holds one line for sending; false when it was dropped because the buffer is full or closed. */
   add(line: string): boolean {
     const bytes = Buffer.byteLength(line);
     const c = this.counters;
-    if (this.closed || bytes > (this.options.sink.maxLineBytes ?? Number.POSITIVE_INFINITY) || c.heldRecords + 1 > this.options.maxRecords || c.heldBytes + bytes > this.options.maxBytes) {
+    if (
+      this.closed ||
+      bytes > (this.options.sink.maxLineBytes ?? Number.POSITIVE_INFINITY) ||
+      c.heldRecords + 1 > this.options.maxRecords ||
+      c.heldBytes + bytes > this.options.maxBytes
+    ) {
       c.dropped++;
       this.unreported++;
       return false;
@@ -169,7 +178,8 @@ export class CaptureBuffer {
   /** Releases delivered lines; puts the rest back at the head, ahead of newer records. */
   private settle(batch: readonly Held[], undelivered: readonly number[] | undefined): void {
     const failed = undelivered === undefined ? batch : undelivered.map((position) => batch[position] as Held);
-    if (undelivered !== undefined && failed.length > 0) this.options.onSendError(new Error(`${failed.length} of ${batch.length} capture lines not accepted`), failed.length);
+    if (undelivered !== undefined && failed.length > 0)
+      this.options.onSendError(new Error(`${failed.length} of ${batch.length} capture lines not accepted`), failed.length);
     if (failed.length > 0) this.counters.failedSends++;
     let releasedBytes = 0;
     for (const held of batch) releasedBytes += held.bytes;
@@ -191,7 +201,10 @@ export class CaptureBuffer {
 
 /** Resolves true when `promise` settles within `ms`, false otherwise; never rejects. */
 function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  const settled = promise.then(() => true, () => true);
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
   // setTimeout treats anything above 2^31-1 ms as 1 ms; an unbounded wait needs no timer.
   if (ms > 2 ** 31 - 1) return settled;
   let timer: NodeJS.Timeout | undefined;

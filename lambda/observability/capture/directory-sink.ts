@@ -106,7 +106,13 @@ async function makeDirectory(path: string): Promise<void> {
 async function firstMissing(path: string): Promise<string> {
   let missing = path;
   for (let parent = dirname(path); parent !== missing; missing = parent, parent = dirname(parent)) {
-    if (await access(parent).then(() => true, () => false)) return missing;
+    if (
+      await access(parent).then(
+        () => true,
+        () => false,
+      )
+    )
+      return missing;
   }
   return missing;
 }

@@ -93,5 +93,10 @@ export function createCapture(settings: CaptureSettings, deps: CaptureDeps): Cap
 
 function createSink(location: CaptureLocation, settings: CaptureSettings, deps: CaptureDeps): CaptureSink {
   if (location.kind === 'file') return createDirectorySink(location.path, { maxFileBytes: settings.maxFileBytes, maxFileSeconds: settings.maxFileSeconds });
-  return createFirehoseSink({ client: deps.firehose ?? createCaptureFirehoseClient(settings), streamName: location.streamName, maxResends: 2, resendDelayMs: 50 });
+  return createFirehoseSink({
+    client: deps.firehose ?? createCaptureFirehoseClient(settings),
+    streamName: location.streamName,
+    maxResends: 2,
+    resendDelayMs: 50,
+  });
 }

@@ -74,7 +74,12 @@ export function emptyReadStats(): CaptureReadStats {
  *
  * @example for await (const record of streamCaptureFromS3(s3, { bucket: 'data', prefix: 'capture/' }, periodBefore(new Date(), 7))) …
  */
-export async function* streamCaptureFromS3(s3: S3Client, where: { bucket: string; prefix: string }, period: Period, options: Omit<CaptureReadOptions, 'period'> = {}): AsyncGenerator<CaptureRecord> {
+export async function* streamCaptureFromS3(
+  s3: S3Client,
+  where: { bucket: string; prefix: string },
+  period: Period,
+  options: Omit<CaptureReadOptions, 'period'> = {},
+): AsyncGenerator<CaptureRecord> {
   const keys: string[] = [];
   for (const day of daysOf(period)) {
     let token: string | undefined;
@@ -126,7 +131,11 @@ async function collect(records: AsyncIterable<CaptureRecord>, stats: CaptureRead
 
 /** Every capture file below `directory` (names relative to it, sorted), walking real directories only. */
 function captureFilesUnder(directory: string, stats: CaptureReadStats): Promise<string[]> {
-  return filesUnder(directory, (name) => /\.(jsonl|gz)$/.test(name), () => stats.skippedLinks++);
+  return filesUnder(
+    directory,
+    (name) => /\.(jsonl|gz)$/.test(name),
+    () => stats.skippedLinks++,
+  );
 }
 
 /** The records of `files` (opened by `open`), in order, or spread over them once a bound may be reached. */
@@ -190,7 +199,8 @@ async function* linesOf(source: Readable, stats: CaptureReadStats): AsyncGenerat
     }
     let start = 0;
     for (let end = bytes.indexOf(10, start); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
-      const line = overlong || pendingBytes + end - start > MAX_LINE_BYTES ? undefined : Buffer.concat([...pending, bytes.subarray(start, end)]).toString('utf8');
+      const line =
+        overlong || pendingBytes + end - start > MAX_LINE_BYTES ? undefined : Buffer.concat([...pending, bytes.subarray(start, end)]).toString('utf8');
       pending = [];
       pendingBytes = 0;
       overlong = false;

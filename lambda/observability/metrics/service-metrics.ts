@@ -103,7 +103,10 @@ export class ServiceMetrics {
       publisher.publishStoredMetrics();
     }
     // Loaded only when shadows ran: a process without them never evaluates the statistics library.
-    const stats = this.shadows.size > 0 ? (require('../../monitoring/simple-statistics') as typeof import('../../monitoring/simple-statistics')).simpleStatistics : undefined;
+    const stats =
+      this.shadows.size > 0
+        ? (require('../../monitoring/simple-statistics') as typeof import('../../monitoring/simple-statistics')).simpleStatistics
+        : undefined;
     for (const [key, { rows, absDiffs }] of this.shadows) {
       const [model, version, shadowVersion] = key.split('\u0000') as [string, string, string];
       publisher.addDimensions({ [DIMENSIONS.model]: model, [DIMENSIONS.modelVersion]: version, shadow_version: shadowVersion });

@@ -50,7 +50,11 @@ export async function handleBatchEvent(event: unknown, deps: BatchDeps): Promise
     return summary;
   } catch (error) {
     const model = failedModelOf(error);
-    deps.log.error('batch job failed', { code: isPredictError(error) ? error.code : 'UNEXPECTED', error: (error as Error).message, ...(model === undefined ? {} : { model }) });
+    deps.log.error('batch job failed', {
+      code: isPredictError(error) ? error.code : 'UNEXPECTED',
+      error: (error as Error).message,
+      ...(model === undefined ? {} : { model }),
+    });
     throw error;
   }
 }

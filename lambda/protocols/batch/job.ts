@@ -97,7 +97,9 @@ function locationJob(request: z.infer<typeof LocationRequest>, defaults: JobDefa
   const year = request.year ?? fromName?.year;
   const month = request.month ?? fromName?.month;
   if (year === undefined || month === undefined) {
-    throw new BatchJobError(`cannot tell which month ${input} covers (ride ids are YYYY/MM_<row>): give year and month, or name the file like green_tripdata_2021-02.parquet`);
+    throw new BatchJobError(
+      `cannot tell which month ${input} covers (ride ids are YYYY/MM_<row>): give year and month, or name the file like green_tripdata_2021-02.parquet`,
+    );
   }
   return buildJob({ input, output: request.output, taxiType: request.taxi_type, year, month, runId });
 }

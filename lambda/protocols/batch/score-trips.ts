@@ -42,20 +42,38 @@ export function planScoring(set: ModelSet, columns: readonly string[], pickupCol
     if (COURSE_FIELDS.has(field.name)) continue;
     const users = set.names.filter((name) => set.require(name).fields.some((f) => f.name === field.name));
     if (!present.has(field.name)) {
-      throw new MissingInputError(`${where}: missing column ${field.name}, which the model${users.length > 1 ? 's' : ''} ${users.join(', ')} need${users.length > 1 ? '' : 's'}`, field.name);
+      throw new MissingInputError(
+        `${where}: missing column ${field.name}, which the model${users.length > 1 ? 's' : ''} ${users.join(', ')} need${users.length > 1 ? '' : 's'}`,
+        field.name,
+      );
     }
-    if (field.kind === 'string') throw new MissingInputError(`${where}: column ${field.name} is text; the batch job feeds models numeric columns only (model ${users.join(', ')})`, field.name);
+    if (field.kind === 'string')
+      throw new MissingInputError(
+        `${where}: column ${field.name} is text; the batch job feeds models numeric columns only (model ${users.join(', ')})`,
+        field.name,
+      );
     inputs.push(field);
   }
   const models = set.names.map((name) => {
     const { version, info } = set.require(name);
     return info.target !== undefined && present.has(info.target) && name !== PRIMARY_MODEL ? { name, version, target: info.target } : { name, version };
   });
-  const targets = [...new Set(models.flatMap((m): string[] => ('target' in m && m.target !== undefined ? [m.target] : [])))].filter((t) => !inputs.some((f) => f.name === t));
+  const targets = [...new Set(models.flatMap((m): string[] => ('target' in m && m.target !== undefined ? [m.target] : [])))].filter(
+    (t) => !inputs.some((f) => f.name === t),
+  );
   const nullableDistance = set.fields.some((f) => f.name === 'trip_distance' && f.nullable === true);
   const nullable = new Set([...(nullableDistance ? ['trip_distance'] : []), ...inputs.filter((f) => f.nullable).map((f) => f.name)]);
   const courseFields = set.fields.filter((f) => COURSE_FIELDS.has(f.name));
-  return { extra: { inputs, targets, nullableDistance, courseFields }, layout: outputLayout(pickupColumn, models, set.primary, inputs.map((f) => f.name), nullable) };
+  return {
+    extra: { inputs, targets, nullableDistance, courseFields },
+    layout: outputLayout(
+      pickupColumn,
+      models,
+      set.primary,
+      inputs.map((f) => f.name),
+      nullable,
+    ),
+  };
 }
 
 export interface ScoreTripsOptions {
@@ -76,7 +94,12 @@ export interface ScoreTripsOptions {
  */
 export async function scoreTrips(options: ScoreTripsOptions): Promise<ScoreCounts> {
   const { reader, sink, set, plan, rideIdPrefix } = options;
-  const counts: ScoreCounts = { rowsRead: 0, rowsKept: 0, rowsScored: 0, skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number> };
+  const counts: ScoreCounts = {
+    rowsRead: 0,
+    rowsKept: 0,
+    rowsScored: 0,
+    skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
+  };
   const extraNames = [...plan.extra.inputs.map((f) => f.name), ...plan.extra.targets];
   for await (const chunk of reader.chunks(extraNames)) {
     const filtered = filterTrips(chunk, counts.skipped, plan.extra);
@@ -109,7 +132,11 @@ function inferRequest(chunk: TripChunk, kept: KeptTrips, plan: ScoringPlan, ride
 }
 
 /** `kept` and its prediction without the rows the dataplane refused (NaN or ±Infinity, counted as `non_finite_prediction`). */
-function dropRefused(kept: KeptTrips, inferred: InferResponse | undefined, skipped: Record<SkipReason, number>): { kept: KeptTrips; prediction: SetPrediction | undefined } {
+function dropRefused(
+  kept: KeptTrips,
+  inferred: InferResponse | undefined,
+  skipped: Record<SkipReason, number>,
+): { kept: KeptTrips; prediction: SetPrediction | undefined } {
   if (!inferred) return { kept, prediction: undefined };
   const { prediction, refused: bad } = inferred;
   if (bad.size === 0) return { kept, prediction };
@@ -120,7 +147,8 @@ function dropRefused(kept: KeptTrips, inferred: InferResponse | undefined, skipp
     rows.forEach((row, j) => (out[j] = values[row] as number));
     return out;
   };
-  const mapValues = <T extends Float64Array | Int32Array>(record: Readonly<Record<string, T>>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, pick(v)]));
+  const mapValues = <T extends Float64Array | Int32Array>(record: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, pick(v)]));
   return {
     kept: {
       length: rows.length,

@@ -70,7 +70,8 @@ export function filterTrips(chunk: TripChunk, skipped: Record<SkipReason, number
       skipped[reason]++;
       continue;
     }
-    for (let c = 0; c < inputColumns.length; c++) (keptExtra[(extra.inputs[c] as RequestField).name] as Float64Array)[kept] = (inputColumns[c] as Float64Array)[i] as number;
+    for (let c = 0; c < inputColumns.length; c++)
+      (keptExtra[(extra.inputs[c] as RequestField).name] as Float64Array)[kept] = (inputColumns[c] as Float64Array)[i] as number;
     for (const [from, to] of targetPairs) to[kept] = from[i] as number;
     positions[kept] = i;
     keptPu[kept] = pu[i] as number;

@@ -1,5 +1,13 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidRideError, ModelLoadError, ModelUnavailableError, isPredictError, unhandledCode, type NonFinitePredictionError, type PredictError } from '../../serving/errors';
+import {
+  InvalidRideError,
+  ModelLoadError,
+  ModelUnavailableError,
+  isPredictError,
+  unhandledCode,
+  type NonFinitePredictionError,
+  type PredictError,
+} from '../../serving/errors';
 import { nonFiniteError } from '../../serving/non-finite';
 import type { Dataplane } from '../../serving/dataplane';
 import type { ModelSet } from '../../model/model-set';
@@ -112,7 +120,8 @@ async function health(deps: HttpDeps): Promise<HttpResponse> {
 
 async function predict(request: HttpRequest, deps: HttpDeps, traceId: string): Promise<HttpResponse> {
   const contentType = request.headers['content-type'];
-  if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) return error('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+  if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim()))
+    return error('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
   if (request.body.length > deps.maxBodyBytes) return error('BODY_TOO_LARGE', `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}`);
   let payload: unknown;
   try {
@@ -193,7 +202,11 @@ function rideIdsOf(payload: unknown): (RideId | undefined)[] | undefined {
     const id = (ride as { ride_id?: unknown }).ride_id;
     if (id === undefined) return undefined;
     const parsed = RideIdSchema.safeParse(id);
-    if (!parsed.success) throw new InvalidRideError(`ride_id must be a number or a string of 1–${MAX_RIDE_ID_LENGTH} characters`, Array.isArray(payload) ? `[${i}].ride_id` : 'ride_id');
+    if (!parsed.success)
+      throw new InvalidRideError(
+        `ride_id must be a number or a string of 1–${MAX_RIDE_ID_LENGTH} characters`,
+        Array.isArray(payload) ? `[${i}].ride_id` : 'ride_id',
+      );
     any = true;
     return parsed.data;
   });
@@ -221,7 +234,8 @@ function mapPredictError(error: PredictError, deps: HttpDeps, traceId: string): 
     case 'MODEL_LOAD_FAILED': {
       // Transient (S3 unreachable, throttled): Retry-After says when the next load attempt is due.
       const model = (error as ModelLoadError).model;
-      const body = model === undefined ? { error: 'model not available, retry shortly', code } : { error: `model '${model}' not available, retry shortly`, code, model };
+      const body =
+        model === undefined ? { error: 'model not available, retry shortly', code } : { error: `model '${model}' not available, retry shortly`, code, model };
       return json(503, body, retryAfter(error));
     }
     case 'MODEL_UNAVAILABLE':

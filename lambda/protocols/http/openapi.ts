@@ -43,13 +43,21 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     400: { description: 'a field is missing or invalid', content: { 'application/json': { schema: ErrorSchema } } },
     413: { description: 'body or array too large', content: { 'application/json': { schema: ErrorSchema } } },
     415: { description: 'content-type is not JSON', content: { 'application/json': { schema: ErrorSchema } } },
-    422: { description: 'the inputs are valid but a model returned NaN or Infinity for them (code NON_FINITE_PREDICTION; `rides` names each ride, model and input fields)', content: { 'application/json': { schema: ErrorSchema } } },
+    422: {
+      description:
+        'the inputs are valid but a model returned NaN or Infinity for them (code NON_FINITE_PREDICTION; `rides` names each ride, model and input fields)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
     503: {
-      description: 'a model the request needs is not loaded: MODEL_LOAD_FAILED is transient (Retry-After says when it is tried again), MODEL_UNAVAILABLE permanent (its files must change; GET /health says why)',
+      description:
+        'a model the request needs is not loaded: MODEL_LOAD_FAILED is transient (Retry-After says when it is tried again), MODEL_UNAVAILABLE permanent (its files must change; GET /health says why)',
       content: { 'application/json': { schema: ErrorSchema } },
     },
   };
-  const allRide = registry.register('Ride', rideObject(set.fields).describe(`One ride with every field the models (${set.names.join(', ')}) need; unknown fields are ignored`));
+  const allRide = registry.register(
+    'Ride',
+    rideObject(set.fields).describe(`One ride with every field the models (${set.names.join(', ')}) need; unknown fields are ignored`),
+  );
   const allReply = registry.register(
     'Prediction',
     z.object({
@@ -63,18 +71,37 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     path: '/predict',
     tags: [COURSE_TAG],
     summary: `Predict with every model (${set.names.join(', ')})`,
-    request: { body: { required: true, content: { 'application/json': { schema: z.union([allRide, z.array(allRide).min(1)]), example: exampleRows(set.fields, 1)[0] } } } },
-    responses: { 200: { description: 'one prediction per ride; an array for an array', content: { 'application/json': { schema: z.union([allReply, z.array(allReply)]) } } }, ...errors },
+    request: {
+      body: {
+        required: true,
+        content: { 'application/json': { schema: z.union([allRide, z.array(allRide).min(1)]), example: exampleRows(set.fields, 1)[0] } },
+      },
+    },
+    responses: {
+      200: {
+        description: 'one prediction per ride; an array for an array',
+        content: { 'application/json': { schema: z.union([allReply, z.array(allReply)]) } },
+      },
+      ...errors,
+    },
   });
   for (const name of set.names) {
     const ride = registry.register(`Ride_${name}`, rideObject(set.require(name).fields).describe(`One ride with the fields model '${name}' needs`));
-    const reply = registry.register(`Prediction_${name}`, z.object({ [name]: outputSchema(set, name), model_version: z.string().describe(`version of the model '${name}'`) }));
+    const reply = registry.register(
+      `Prediction_${name}`,
+      z.object({ [name]: outputSchema(set, name), model_version: z.string().describe(`version of the model '${name}'`) }),
+    );
     registry.registerPath({
       method: 'post',
       path: `/predict/${name}`,
       tags: [COURSE_TAG],
       summary: `Predict with the model '${name}' only`,
-      request: { body: { required: true, content: { 'application/json': { schema: z.union([ride, z.array(ride).min(1)]), example: exampleRows(set.require(name).fields, 1)[0] } } } },
+      request: {
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.union([ride, z.array(ride).min(1)]), example: exampleRows(set.require(name).fields, 1)[0] } },
+        },
+      },
       responses: { 200: { description: 'one prediction per ride', content: { 'application/json': { schema: z.union([reply, z.array(reply)]) } } }, ...errors },
     });
   }
@@ -82,13 +109,17 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
     method: 'get',
     path: '/health',
     tags: [COURSE_TAG],
-    summary: 'Each model with its version and load state (200 once every model is loaded: MLflow\'s /health too)',
+    summary: "Each model with its version and load state (200 once every model is loaded: MLflow's /health too)",
     responses: {
       200: {
         description: 'every model is loaded',
         content: {
           'application/json': {
-            schema: z.object({ status: z.string(), model_version: z.string(), models: z.array(z.object({ name: z.string(), version: z.string(), state: z.string() })) }),
+            schema: z.object({
+              status: z.string(),
+              model_version: z.string(),
+              models: z.array(z.object({ name: z.string(), version: z.string(), state: z.string() })),
+            }),
           },
         },
       },
@@ -99,7 +130,9 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
             schema: z.object({
               status: z.string(),
               code: z.string(),
-              models: z.array(z.object({ name: z.string(), state: z.string(), version: z.string().optional(), code: z.string().optional(), reason: z.string().optional() })),
+              models: z.array(
+                z.object({ name: z.string(), state: z.string(), version: z.string().optional(), code: z.string().optional(), reason: z.string().optional() }),
+              ),
             }),
           },
         },
@@ -120,12 +153,16 @@ export function buildOpenApiDocument(set: ModelSet): OpenApiDocument {
 function rideObject(fields: readonly RequestField[]): z.ZodObject {
   return z.object({
     ...Object.fromEntries(fields.map((field) => [field.name, describedField(field)])),
-    ride_id: RideIdSchema.optional().describe("the ride's own id, kept in its capture record so ground truth can be joined to it later; never read by the models"),
+    ride_id: RideIdSchema.optional().describe(
+      "the ride's own id, kept in its capture record so ground truth can be joined to it later; never read by the models",
+    ),
   });
 }
 
 function describedField(field: RequestField): z.ZodType {
-  const notes = [field.description, unitNote(field.description, field.unit), field.nullable && 'may be null or absent (fed to the model as a missing value)'].filter(Boolean).join(', ');
+  const notes = [field.description, unitNote(field.description, field.unit), field.nullable && 'may be null or absent (fed to the model as a missing value)']
+    .filter(Boolean)
+    .join(', ');
   return notes ? fieldSchema(field).describe(notes) : fieldSchema(field);
 }
 

@@ -33,6 +33,7 @@ export function answerOtherProtocol(request: HttpRequest, deps: HttpDeps, traceI
   const load = first && CODECS[first.route.path.split('/')[1] as string];
   if (!load) return undefined;
   // The request's trace id goes with every inference the codec asks for (capture records carry it).
-  const traced: HttpDeps = traceId === undefined ? deps : { ...deps, dataplane: { infer: (set, inference) => deps.dataplane.infer(set, { ...inference, traceId }) } };
+  const traced: HttpDeps =
+    traceId === undefined ? deps : { ...deps, dataplane: { infer: (set, inference) => deps.dataplane.infer(set, { ...inference, traceId }) } };
   return load().then((codec) => codec.answer(request, traced, matched));
 }

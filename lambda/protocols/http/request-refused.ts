@@ -86,7 +86,8 @@ const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
  */
 export function readJsonBody(request: HttpRequest, deps: HttpDeps): unknown {
   const contentType = request.headers['content-type'];
-  if (contentType !== undefined && !JSON_TYPE.test(contentType.trim())) throw new RequestRefusedError('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+  if (contentType !== undefined && !JSON_TYPE.test(contentType.trim()))
+    throw new RequestRefusedError('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
   checkBodySize(request, deps);
   try {
     return JSON.parse(request.body.toString('utf8'));
@@ -97,7 +98,8 @@ export function readJsonBody(request: HttpRequest, deps: HttpDeps): unknown {
 
 /** MAX_BODY_BYTES, for every protocol (npm start's server also refuses larger bodies before they reach a codec). */
 export function checkBodySize(request: HttpRequest, deps: HttpDeps): void {
-  if (request.body.length > deps.maxBodyBytes) throw new RequestRefusedError('BODY_TOO_LARGE', `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}`);
+  if (request.body.length > deps.maxBodyBytes)
+    throw new RequestRefusedError('BODY_TOO_LARGE', `body is ${request.body.length} bytes; the limit is ${deps.maxBodyBytes}`);
 }
 
 /** MAX_RIDES_PER_REQUEST, for every protocol: rows of a data frame, elements of an input tensor. */

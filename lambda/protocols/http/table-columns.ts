@@ -20,7 +20,12 @@ export type DescribePlace = (field: string, row?: number) => string;
  * @example
  * decodeColumns(set.fieldsOf(['duration']), 2, (name) => frame[name], (f, row) => `column '${f}' row ${row}`)
  */
-export function decodeColumns(fields: readonly RequestField[], rows: number, column: (name: string) => readonly unknown[] | undefined, place: DescribePlace): InputBatch {
+export function decodeColumns(
+  fields: readonly RequestField[],
+  rows: number,
+  column: (name: string) => readonly unknown[] | undefined,
+  place: DescribePlace,
+): InputBatch {
   const columns: Record<string, InputColumn> = {};
   for (const field of fields) {
     const values = column(field.name);

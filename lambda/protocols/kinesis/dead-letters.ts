@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeLocation, type Location } from '../../storage/location';
 
-
 /** One poison record: everything needed to find, inspect and replay it. */
 export interface DeadLetter {
   /** stable, for grouping: INVALID_RECORD, NOT_BASE64, NOT_JSON, INVALID_RIDE_ID, INVALID_RIDE */
@@ -69,7 +68,10 @@ function toJsonLines(letters: readonly DeadLetter[], now: Date): string {
 function objectName(letters: readonly DeadLetter[], now: Date): string {
   const first = letters[0];
   const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   // Random suffix: a re-delivered batch writes a second file rather than replacing the first.
   return `${day}/${stamp}-${namePart(first?.shardId, 'none', 40)}-${namePart(first?.sequenceNumber, '0', 64)}-${randomBytes(4).toString('hex')}.jsonl`;
 }

@@ -10,7 +10,11 @@ const load = once(() => import('./stream-handler.js'));
  */
 export function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
   const records = (event as Partial<KinesisStreamEvent> | null)?.Records as unknown;
-  return Array.isArray(records) && records.every((r: unknown) => sourceOf(r) === undefined || sourceOf(r) === 'aws:kinesis') && (records.length === 0 || records.some((r: unknown) => sourceOf(r) === 'aws:kinesis'));
+  return (
+    Array.isArray(records) &&
+    records.every((r: unknown) => sourceOf(r) === undefined || sourceOf(r) === 'aws:kinesis') &&
+    (records.length === 0 || records.some((r: unknown) => sourceOf(r) === 'aws:kinesis'))
+  );
 }
 
 function sourceOf(record: unknown): unknown {

@@ -93,7 +93,11 @@ interface BatchStats {
  * @example
  * const response = await handleKinesisEvent(event, deps); // { batchItemFailures: [] }
  */
-export async function handleKinesisEvent(event: KinesisStreamEvent, processDeps: KinesisDeps, trace: TraceContext = newTrace()): Promise<KinesisStreamBatchResponse | TestRunResponse> {
+export async function handleKinesisEvent(
+  event: KinesisStreamEvent,
+  processDeps: KinesisDeps,
+  trace: TraceContext = newTrace(),
+): Promise<KinesisStreamBatchResponse | TestRunResponse> {
   const started = performance.now();
   // The invocation's trace id is in each of its log lines, capture records and dead letters.
   const { traceId } = trace;
@@ -120,7 +124,10 @@ export async function handleKinesisEvent(event: KinesisStreamEvent, processDeps:
     // record is safe in any case: at worst some are written twice, none is lost.
     // A model the batch needs that cannot load is named (the others may be fine; the shard waits for it).
     const model = failedModelOf(error);
-    deps.logger.error('batch failed; reporting every record for retry', { error: error as Error, ...(model === undefined ? {} : { model, code: (error as PredictError).code }) });
+    deps.logger.error('batch failed; reporting every record for retry', {
+      error: error as Error,
+      ...(model === undefined ? {} : { model, code: (error as PredictError).code }),
+    });
     stats.failed = envelopes.length;
     // A record without a sequence number is reported as '', which makes Lambda retry the whole batch.
     return { batchItemFailures: envelopes.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
@@ -166,7 +173,10 @@ interface Predicted {
 async function predictAll(valid: readonly Valid[], set: ModelSet | undefined, deps: KinesisDeps, stats: BatchStats, traceId: string): Promise<Predicted> {
   if (valid.length === 0 || !set) return { prediction: { outputs: {}, versions: {} }, primary: '', rejected: new Set(), refusals: new Map(), traceId };
   const started = performance.now();
-  const inputs = toBatch(valid.map((item) => item.decoded.event.ride), set.fields);
+  const inputs = toBatch(
+    valid.map((item) => item.decoded.event.ride),
+    set.fields,
+  );
   const requestIds = valid.map((item) => String(item.decoded.event.rideId));
   const { prediction, refused, nonFinite } = await deps.dataplane.infer(set, { source: 'stream', inputs, requestIds, refuse: 'row', traceId });
   stats.modelMs = performance.now() - started;
@@ -183,8 +193,14 @@ function refusalsOf(valid: readonly Valid[], nonFinite: readonly NonFiniteOutput
   for (const { row, model, value } of nonFinite) {
     const index = (valid[row] as Valid).index;
     if (refusals.has(index)) continue;
-    const inputs = set.require(model).fields.map((f) => f.name).join(', ');
-    refusals.set(index, { code: 'NON_FINITE_PREDICTION', reason: `model '${model}' returned ${describeNonFinite(value)} for this ride: its inputs (${inputs}) are valid but outside what the model can score` });
+    const inputs = set
+      .require(model)
+      .fields.map((f) => f.name)
+      .join(', ');
+    refusals.set(index, {
+      code: 'NON_FINITE_PREDICTION',
+      reason: `model '${model}' returned ${describeNonFinite(value)} for this ride: its inputs (${inputs}) are valid but outside what the model can score`,
+    });
   }
   return refusals;
 }

@@ -16,7 +16,11 @@ import { openTextLines } from '../batch/trip-files/text-lines';
 export class ActualsFileError extends Error {
   readonly code = 'INVALID_ACTUALS' as const;
   override readonly name = 'ActualsFileError';
-  constructor(message: string, readonly where: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly where: string,
+    options?: ErrorOptions,
+  ) {
     super(`${where}: ${message}`, options);
   }
 }
@@ -107,7 +111,10 @@ export async function readOneOf(builder: ActualsTableBuilder, location: Location
 function checkColumns(columns: readonly string[], where: string): string[] {
   const actuals = columns.filter((c) => modelOfColumn(c) !== undefined);
   if (!columns.includes(RIDE_ID_COLUMN) || actuals.length === 0) {
-    throw new ActualsFileError(`an actuals file needs a ${RIDE_ID_COLUMN} column and at least one actual_<model> column (e.g. actual_duration); it has ${columns.slice(0, 12).join(', ') || 'none'}`, where);
+    throw new ActualsFileError(
+      `an actuals file needs a ${RIDE_ID_COLUMN} column and at least one actual_<model> column (e.g. actual_duration); it has ${columns.slice(0, 12).join(', ') || 'none'}`,
+      where,
+    );
   }
   return actuals;
 }
@@ -158,7 +165,10 @@ async function readParquet(builder: ActualsTableBuilder, location: Location, s3:
   const file = await openByteSource(location, s3);
   try {
     const metadata = await parquetMetadataAsync(file);
-    const actuals = checkColumns(metadata.schema.slice(1).map((element) => element.name), where);
+    const actuals = checkColumns(
+      metadata.schema.slice(1).map((element) => element.name),
+      where,
+    );
     const columns = [RIDE_ID_COLUMN, ...actuals];
     let rowStart = 0;
     for (const group of metadata.row_groups) {

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { emptyReadStats, periodBefore, streamCaptureDirectory, streamCaptureFromS3, type CaptureReadStats, type Period } from '../../observability/capture/read-capture';
+import {
+  emptyReadStats,
+  periodBefore,
+  streamCaptureDirectory,
+  streamCaptureFromS3,
+  type CaptureReadStats,
+  type Period,
+} from '../../observability/capture/read-capture';
 import type { CaptureRecord } from '../../observability/capture/capture-record';
 import { ActualsTableBuilder, runMonitorOnCapture, type MonitorSummary } from '../../monitoring';
 import { DIMENSIONS, METRICS, QUALITY_METRICS, SERVICE_NAME } from '../../contract';
@@ -81,7 +88,9 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
   const folder = end.toISOString().slice(0, 10);
   const summary = await writeOutput(deps, `${folder}/summary.json`, `${JSON.stringify(outcome.summary, null, 2)}\n`, 'application/json');
   const report = await writeOutput(deps, `${folder}/report.html`, outcome.html, 'text/html; charset=utf-8');
-  const drifted = Object.entries(outcome.summary.features).filter(([, feature]) => feature.drift).map(([name]) => name);
+  const drifted = Object.entries(outcome.summary.features)
+    .filter(([, feature]) => feature.drift)
+    .map(([name]) => name);
   const rmse = rmseOf(outcome.summary);
   const result: MonitorResult = {
     period: { from: period.from.toISOString(), to: period.to.toISOString() },
@@ -94,7 +103,15 @@ export async function handleMonitorEvent(event: unknown, deps: MonitorDeps): Pro
     ...(rmse === undefined ? {} : { rmse }),
     ...(actuals ? { actuals: { files: actuals.files, rows: actuals.table.rows, unreadable_files: actuals.unreadable.length } } : {}),
     quality: Object.entries(outcome.summary.quality).flatMap(([model, q]) =>
-      q.by_version.map((v) => ({ model, version: v.version, rows: v.rows, rmse: v.rmse, mae: v.mae, bias: v.bias, ...(v.rmse_over_train === undefined ? {} : { rmse_over_train: v.rmse_over_train }) })),
+      q.by_version.map((v) => ({
+        model,
+        version: v.version,
+        rows: v.rows,
+        rmse: v.rmse,
+        mae: v.mae,
+        bias: v.bias,
+        ...(v.rmse_over_train === undefined ? {} : { rmse_over_train: v.rmse_over_train }),
+      })),
     ),
     summary,
     report,
@@ -119,7 +136,10 @@ async function readActuals(deps: MonitorDeps, period: { from: Date; to: Date }):
       throw error;
     });
     // Files only, as the capture reader: a symbolic link is not followed (it would count a file twice).
-    for (const name of entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
+    for (const name of entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort()) {
       await readOneOf(builder, { kind: 'file', path: join(dir, name) }, undefined, unreadable);
       files++;
     }
@@ -142,7 +162,9 @@ function daysOf(period: { from: Date; to: Date }): string[] {
 function captureRecords(deps: MonitorDeps, period: Period, stats: CaptureReadStats): AsyncGenerator<CaptureRecord> {
   const where = deps.settings.captureLocation;
   const options = { maxRecords: deps.settings.maxRecords, stats };
-  return where.kind === 's3' ? streamCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, options) : streamCaptureDirectory(where.path, { ...options, period });
+  return where.kind === 's3'
+    ? streamCaptureFromS3(deps.s3, { bucket: where.bucket, prefix: where.key }, period, options)
+    : streamCaptureDirectory(where.path, { ...options, period });
 }
 
 async function readBytes(s3: S3Client, where: Location): Promise<Buffer> {
@@ -183,7 +205,11 @@ function rmseOf(summary: MonitorSummary): number | undefined {
  */
 function publish(result: MonitorResult, summary: MonitorSummary, deps: MonitorDeps): void {
   deps.logger.info('monitor report written', { ...result });
-  if (result.truncated > 0 || result.unread_objects > 0) deps.logger.warn('capture beyond MONITOR_MAX_RECORDS was left out; the records read are spread over the period', { truncated: result.truncated, unreadObjects: result.unread_objects });
+  if (result.truncated > 0 || result.unread_objects > 0)
+    deps.logger.warn('capture beyond MONITOR_MAX_RECORDS was left out; the records read are spread over the period', {
+      truncated: result.truncated,
+      unreadObjects: result.unread_objects,
+    });
   const { metrics } = deps;
   metrics.addMetric(METRICS.driftedInputs, MetricUnit.Count, result.drifted_inputs.length);
   metrics.addMetric('DatasetDrift', MetricUnit.Count, result.dataset_drift ? 1 : 0);

@@ -37,7 +37,9 @@ export async function handlePreTrafficCheck(event: PreTrafficCheck, deps: PreTra
     const stream = await deps.stream();
     return handleKinesisEvent(check.kinesis as Parameters<typeof handleKinesisEvent>[0], { ...stream, testRun: true, dataplane: UNOBSERVED });
   }
-  throw new InvalidPreTrafficCheckError(`a pretraffic check is {"describe": "examples"}, {"http": <API Gateway event>} or {"kinesis": <Kinesis event>}; got keys ${Object.keys(check).join(', ') || 'none'}`);
+  throw new InvalidPreTrafficCheckError(
+    `a pretraffic check is {"describe": "examples"}, {"http": <API Gateway event>} or {"kinesis": <Kinesis event>}; got keys ${Object.keys(check).join(', ') || 'none'}`,
+  );
 }
 
 /** Every configured model's state (each load attempted first) and, when loaded, its examples. */

@@ -7,5 +7,6 @@ const load = once(() => import('./check-handler.js'));
 export const preTrafficSource: EventSource = {
   name: 'PreTraffic check',
   matches: isPreTrafficCheck,
-  handle: async (event, services) => (await load()).handlePreTrafficCheck(event as PreTrafficCheck, { models: services.models, http: services.http, stream: services.stream }),
+  handle: async (event, services) =>
+    (await load()).handlePreTrafficCheck(event as PreTrafficCheck, { models: services.models, http: services.http, stream: services.stream }),
 };

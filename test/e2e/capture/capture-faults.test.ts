@@ -17,7 +17,8 @@ async function eventually(condition: () => boolean, ms = 30_000): Promise<void> 
   }
 }
 
-const predict = (url: string) => fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
+const predict = (url: string) =>
+  fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
 
 /** Runs `test` only where a real filesystem of that kind can be mounted (root; CI is), else says why it was skipped. */
 function withMount(mount: () => Mount, name: string, test: (path: string) => Promise<void>): void {
@@ -39,30 +40,34 @@ function withMount(mount: () => Mount, name: string, test: (path: string) => Pro
 }
 
 describe('npm start capturing to a disk that fills up (a real 1 MiB tmpfs)', () => {
-  withMount(() => mountTmpfs(1024 * 1024), 'writes each of 600 records exactly once and never a partial line, once space is freed', async (disk) => {
-    // Leave 52 KiB free: the first ~150 records fit, the rest meet ENOSPC part-way through a write.
-    const filler = join(disk, 'filler');
-    const free = () => Number(statfsSync(disk).bavail) * Number(statfsSync(disk).bsize);
-    writeFileSync(filler, Buffer.alloc(free() - 52 * 1024));
-    const capture = join(disk, 'capture');
-    const server = await startServer({ CAPTURE_LOCATION: capture, CAPTURE_FLUSH_INTERVAL_MS: '100' });
-    try {
-      const replies = [];
-      for (let i = 0; i < 600; i += 20) replies.push(...(await Promise.all(Array.from({ length: 20 }, () => predict(server.url)))));
-      expect(replies.map((reply) => reply.status).every((status) => status === 200)).toBe(true);
-      await eventually(() => server.output().includes('ENOSPC'));
+  withMount(
+    () => mountTmpfs(1024 * 1024),
+    'writes each of 600 records exactly once and never a partial line, once space is freed',
+    async (disk) => {
+      // Leave 52 KiB free: the first ~150 records fit, the rest meet ENOSPC part-way through a write.
+      const filler = join(disk, 'filler');
+      const free = () => Number(statfsSync(disk).bavail) * Number(statfsSync(disk).bsize);
+      writeFileSync(filler, Buffer.alloc(free() - 52 * 1024));
+      const capture = join(disk, 'capture');
+      const server = await startServer({ CAPTURE_LOCATION: capture, CAPTURE_FLUSH_INTERVAL_MS: '100' });
+      try {
+        const replies = [];
+        for (let i = 0; i < 600; i += 20) replies.push(...(await Promise.all(Array.from({ length: 20 }, () => predict(server.url)))));
+        expect(replies.map((reply) => reply.status).every((status) => status === 200)).toBe(true);
+        await eventually(() => server.output().includes('ENOSPC'));
 
-      rmSync(filler);
-      await eventually(() => captureLines(capture).length >= 600);
-    } finally {
-      await server.stop();
-    }
+        rmSync(filler);
+        await eventually(() => captureLines(capture).length >= 600);
+      } finally {
+        await server.stop();
+      }
 
-    const lines = captureLines(capture);
-    const ids = lines.map((line) => (JSON.parse(line) as { id: string }).id);
-    expect(lines).toHaveLength(600);
-    expect(new Set(ids).size).toBe(600);
-  });
+      const lines = captureLines(capture);
+      const ids = lines.map((line) => (JSON.parse(line) as { id: string }).id);
+      expect(lines).toHaveLength(600);
+      expect(new Set(ids).size).toBe(600);
+    },
+  );
 });
 
 describe('npm start capturing to a read-only directory (a read-only bind mount)', () => {
@@ -75,7 +80,10 @@ describe('npm start capturing to a read-only directory (a read-only bind mount)'
     } finally {
       await server.stop();
     }
-    const failure = server.output().split('\n').find((line) => line.includes('capture send failed')) as string;
+    const failure = server
+      .output()
+      .split('\n')
+      .find((line) => line.includes('capture send failed')) as string;
 
     expect(failure).toMatch(/EROFS/);
     expect(failure).not.toMatch(/ENOENT/);

@@ -17,7 +17,12 @@ import { LAUNCHER } from '../../support/local-programs';
 /** Every capture record under `dir`, in file (time) order. */
 function capturedRecords(dir: string): CaptureRecord[] {
   const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.jsonl')).sort();
-  return files.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CaptureRecord));
+  return files.flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as CaptureRecord),
+  );
 }
 
 describe('capture from the stream and batch paths, through the runtime the Lambda function builds', () => {
@@ -109,7 +114,13 @@ describe('capture from the stream and batch paths, through the runtime the Lambd
     const run = spawnSync(process.execPath, [LAUNCHER, 'batch', input, join(scratch, 'cli-out.parquet')], {
       encoding: 'utf8',
       cwd: resolve(__dirname, '..', '..', '..'),
-      env: { PATH: process.env.PATH, CAPTURE_LOCATION: join(scratch, 'cli-capture'), CAPTURE_BATCH_ROWS_PER_CHUNK: '50', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+      env: {
+        PATH: process.env.PATH,
+        CAPTURE_LOCATION: join(scratch, 'cli-capture'),
+        CAPTURE_BATCH_ROWS_PER_CHUNK: '50',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
     });
 
     expect(run.status).toBe(0);

@@ -33,7 +33,12 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
 /** Every capture record under `dir` so far, in file-name (time) order. */
 function capturedRecords(dir: string): CaptureRecord[] {
   const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.jsonl')).sort();
-  return files.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CaptureRecord));
+  return files.flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as CaptureRecord),
+  );
 }
 
 /** Polls until `count` records are on disk (the sink flushes every CAPTURE_FLUSH_INTERVAL_MS). */

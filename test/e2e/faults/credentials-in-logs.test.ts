@@ -38,7 +38,11 @@ describe('npm start against an S3 that echoes the credentials it was sent', () =
     try {
       // Powertools writes WARN and ERROR lines to stderr: wait on the whole output.
       await eventually(() => output().includes('shadow model failed') && output().includes('model cannot be loaded'));
-      const predicted = await fetch(`${server.url}/predict/duration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
+      const predicted = await fetch(`${server.url}/predict/duration`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(COURSE_RIDE),
+      });
       expect(predicted.status).toBe(200);
       health = await (await fetch(`${server.url}/health`)).text();
     } finally {
@@ -51,7 +55,9 @@ describe('npm start against an S3 that echoes the credentials it was sent', () =
       expect(text).not.toContain(ECHOED_CREDENTIALS.sessionToken);
       expect(text).not.toMatch(/CanonicalRequest|StringToSign|SignatureProvided|x-amz-security-token:(?!\[redacted\])/i);
     }
-    const shadowLine = output().split('\n').find((line) => line.includes('shadow model failed')) as string;
+    const shadowLine = output()
+      .split('\n')
+      .find((line) => line.includes('shadow model failed')) as string;
     expect(JSON.parse(shadowLine)).toMatchObject({ error: { code: 'MODEL_NOT_FOUND', cause: { name: 'SignatureDoesNotMatch', httpStatusCode: 403 } } });
   });
 });

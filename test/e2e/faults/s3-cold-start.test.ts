@@ -13,7 +13,14 @@ const predict = (runtime: Runtime) =>
 
 function runtimeFor(endpoint: string, key = 'model.onnx', extra: Record<string, string> = {}, now?: () => number): Runtime {
   return createRuntime(
-    loadConfig({ MODEL_LOCATION: `s3://models/${key}`, AWS_ENDPOINT_URL_S3: endpoint, S3_MAX_ATTEMPTS: '2', S3_REQUEST_TIMEOUT_MS: '300', S3_CONNECTION_TIMEOUT_MS: '300', ...extra }),
+    loadConfig({
+      MODEL_LOCATION: `s3://models/${key}`,
+      AWS_ENDPOINT_URL_S3: endpoint,
+      S3_MAX_ATTEMPTS: '2',
+      S3_REQUEST_TIMEOUT_MS: '300',
+      S3_CONNECTION_TIMEOUT_MS: '300',
+      ...extra,
+    }),
     { logger: silent(), ...(now ? { now } : {}) },
   );
 }

@@ -32,7 +32,8 @@ describe('npm run batch -- generate', () => {
     expect(moved).toMatchObject({ status: 0, stdout: expect.stringContaining('(drift distance=1.5, zones=0.5, hours=night)') });
     const before = (await readParquet(usual)).rows;
     const after = (await readParquet(drifted)).rows;
-    const nightShare = (rows: Record<string, unknown>[]) => rows.filter((r) => [20, 21, 22, 23, 0, 1, 2, 3, 4, 5].includes((r.lpep_pickup_datetime as Date).getUTCHours())).length / rows.length;
+    const nightShare = (rows: Record<string, unknown>[]) =>
+      rows.filter((r) => [20, 21, 22, 23, 0, 1, 2, 3, 4, 5].includes((r.lpep_pickup_datetime as Date).getUTCHours())).length / rows.length;
     expect(mean(after.map((r) => r.trip_distance))).toBeGreaterThan(1.3 * mean(before.map((r) => r.trip_distance)));
     expect(nightShare(after)).toBeGreaterThan(1.5 * nightShare(before));
     expect(mean(after.map((r) => r.total_amount))).toBeGreaterThan(mean(before.map((r) => r.total_amount)));

@@ -35,7 +35,7 @@ describe('npm run batch', () => {
     expect((await readParquet(output)).rowGroups).toBeGreaterThan(0);
   });
 
-  it('skips, as invalid values, zone ids outside the shipped models\' 1–265, which the web service answers with a 400', () => {
+  it("skips, as invalid values, zone ids outside the shipped models' 1–265, which the web service answers with a 400", () => {
     const csv = join(dir.path, 'green_tripdata_2021-04.csv');
     writeFileSync(
       csv,
@@ -69,7 +69,9 @@ describe('npm run batch', () => {
     const run = batchWith({ MODELS: models }, input, join(dir.path, 'broken-out', 'x.parquet'));
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^batch failed \[MODEL_UNAVAILABLE\]: model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from \S+: ENOENT[^\n]*\n$/);
+    expect(run.stderr).toMatch(
+      /^batch failed \[MODEL_UNAVAILABLE\]: model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from \S+: ENOENT[^\n]*\n$/,
+    );
     expect(existsSync(join(dir.path, 'broken-out', 'x.parquet'))).toBe(false);
   });
 });

@@ -40,11 +40,29 @@ describe('--help', () => {
 
 describe('a mistake is one line and exit 2', () => {
   const cases: Array<[string, string, string[], Record<string, string>, RegExp]> = [
-    ['bare npm run batch', 'batch', [], {}, /^npm run batch: give an input and an output file, or a month with --taxi-type green\|yellow and --month YYYY-MM \(see `npm run batch -- --help`\)$/],
+    [
+      'bare npm run batch',
+      'batch',
+      [],
+      {},
+      /^npm run batch: give an input and an output file, or a month with --taxi-type green\|yellow and --month YYYY-MM \(see `npm run batch -- --help`\)$/,
+    ],
     ['an unknown option', 'batch', ['--colour', 'red'], {}, /^npm run batch: Unknown option '--colour'/],
-    ['a setting outside its choices', 'batch', ['--taxi-type', 'green', '--month', '2021-02'], { BATCH_TAXI_TYPE: 'blue' }, /^npm run batch: invalid environment: BATCH_TAXI_TYPE: must be one of green, yellow$/],
+    [
+      'a setting outside its choices',
+      'batch',
+      ['--taxi-type', 'green', '--month', '2021-02'],
+      { BATCH_TAXI_TYPE: 'blue' },
+      /^npm run batch: invalid environment: BATCH_TAXI_TYPE: must be one of green, yellow$/,
+    ],
     ['a setting that is not a number', 'start', [], { PORT: 'eighty' }, /^npm start: invalid environment: PORT: must be a number$/],
-    ['arguments to a program configured by the environment', 'start', ['--port', '8080'], {}, /^npm start: takes no arguments, got '--port' '8080'; configure it with environment variables/],
+    [
+      'arguments to a program configured by the environment',
+      'start',
+      ['--port', '8080'],
+      {},
+      /^npm start: takes no arguments, got '--port' '8080'; configure it with environment variables/,
+    ],
     ['a setting out of range', 'stream', [], { LOCAL_KINESIS_PORT: '0' }, /^npm run stream: invalid environment: LOCAL_KINESIS_PORT: must be at least 1$/],
     ['a rate above 1', 'stream:demo', [], { CAPTURE_SAMPLE_RATE: '2' }, /^npm run stream:demo: invalid environment: CAPTURE_SAMPLE_RATE: must be at most 1$/],
     ['a missing option', 'monitor', ['--reference', 'models/'], {}, /^npm run monitor: --reference and --current are required/],
@@ -82,7 +100,10 @@ describe('npx cdk synth with a bad context value', () => {
     const [status] = (await once(child, 'exit')) as [number | null];
 
     // The app's line, then the CLI's own note that the app failed.
-    expect(stderr.split('\n').filter(Boolean)).toEqual(['invalid context deployment: must be one of canary, linear, allAtOnce', 'npx tsx infra/app.ts: Subprocess exited with error 1']);
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      'invalid context deployment: must be one of canary, linear, allAtOnce',
+      'npx tsx infra/app.ts: Subprocess exited with error 1',
+    ]);
     expect(status).not.toBe(0);
   }, 60_000);
 });

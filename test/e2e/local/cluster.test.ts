@@ -32,7 +32,8 @@ function startServer(env: Record<string, string>): { child: ChildProcess; lines:
   };
 }
 
-const listening = (lines: string[]) => lines.map((l) => JSON.parse(l) as { message?: string; port?: number }).filter((l) => l.message?.startsWith('listening on'));
+const listening = (lines: string[]) =>
+  lines.map((l) => JSON.parse(l) as { message?: string; port?: number }).filter((l) => l.message?.startsWith('listening on'));
 
 describe('npm start with WEB_CONCURRENCY=2', () => {
   it('serves predictions from a cluster of two workers sharing one port, and stops cleanly on SIGTERM', async () => {

@@ -57,13 +57,24 @@ describe('npm start stopped by SIGTERM with a request in flight', () => {
     captureDir = mkdtempSync(join(tmpdir(), 'graceful-stop-'));
     child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', CAPTURE_LOCATION: captureDir, CAPTURE_FLUSH_INTERVAL_MS: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: {
+        PATH: process.env.PATH,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        CAPTURE_LOCATION: captureDir,
+        CAPTURE_FLUSH_INTERVAL_MS: '0',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const log = logLines(child, lines);
     const { port } = await log.waitFor((line) => line.message?.startsWith('listening on') === true);
-    const first = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify(COURSE_RIDE), headers: { 'content-type': 'application/json' } });
+    const first = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      body: JSON.stringify(COURSE_RIDE),
+      headers: { 'content-type': 'application/json' },
+    });
     await first.text();
 
     inFlight = await startInFlightPost(Number(port), '/predict', JSON.stringify(COURSE_RIDE));

@@ -36,7 +36,7 @@ function upload(port: number, size: number, chunked: boolean, chunkSize: number)
     });
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     void (async () => {
-      for (let sent = 0; sent < size; ) {
+      for (let sent = 0; sent < size;) {
         const n = Math.min(chunkSize, size - sent, PAD.length);
         if (!req.write(PAD.subarray(0, n))) await once(req, 'drain');
         sent += n;
@@ -89,7 +89,9 @@ describe('oversized uploads', () => {
 
     const answered = outcomes.filter((o) => o.status === 413 && JSON.parse(o.body ?? '{}').code === 'BODY_TOO_LARGE');
     const failures = outcomes.filter((o) => o.error !== undefined).map((o) => o.error);
-    console.info(`oversized uploads: ${answered.length} of ${outcomes.length} got the 413; transport errors: ${failures.length} ${[...new Set(failures)].join(' ')}`);
+    console.info(
+      `oversized uploads: ${answered.length} of ${outcomes.length} got the 413; transport errors: ${failures.length} ${[...new Set(failures)].join(' ')}`,
+    );
     expect(failures).toEqual([]);
     expect(answered).toHaveLength(100);
   });
@@ -143,7 +145,11 @@ describe('slow clients', () => {
     const trickler: Trickler = { socket, kind, reply: '' };
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => (trickler.reply += chunk.toString()));
-    socket.write(kind === 'headers' ? 'POST /predict HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
+    socket.write(
+      kind === 'headers'
+        ? 'POST /predict HTTP/1.1\r\nHost: x\r\nX-Slow: '
+        : 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{',
+    );
     const timer = setInterval(() => socket.writable && socket.write('a'), 100);
     socket.on('close', () => {
       clearInterval(timer);

@@ -34,7 +34,15 @@ describe('hot swap in a cluster of two workers (model file, mtime + hash)', () =
     const expected = await expectedValues([first, second], RIDE);
     const child = spawn(process.execPath, [LAUNCHER, 'server'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', WEB_CONCURRENCY: '2', MODELS: `duration=${path}`, MODEL_REFRESH_SECONDS: '1' },
+      env: {
+        PATH: process.env.PATH,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        WEB_CONCURRENCY: '2',
+        MODELS: `duration=${path}`,
+        MODEL_REFRESH_SECONDS: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: LogLine[] = [];
@@ -46,7 +54,7 @@ describe('hot swap in a cluster of two workers (model file, mtime + hash)', () =
       lines.push(...complete.filter(Boolean).map((l) => JSON.parse(l) as LogLine));
     });
     const waitFor = async (predicate: () => boolean, what: string) => {
-      for (const deadline = performance.now() + 60_000; !predicate(); ) {
+      for (const deadline = performance.now() + 60_000; !predicate();) {
         if (performance.now() > deadline || child.exitCode !== null) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(lines)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -59,7 +67,11 @@ describe('hot swap in a cluster of two workers (model file, mtime + hash)', () =
       let stopped = false;
       const loop = async () => {
         while (!stopped) {
-          const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(RIDE) });
+          const response = await fetch(`http://127.0.0.1:${port}/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(RIDE),
+          });
           const text = await response.text();
           if (response.status !== 200) failures.push(`${response.status} ${text}`);
           else {

@@ -37,7 +37,14 @@ describe('npm start hot-swapping a large one-hot model under load', () => {
     };
     const client = async (i: number) => {
       while (running) {
-        const body = i === 0 ? await ask('/health') : await ask('/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_distance: 3.66 }) });
+        const body =
+          i === 0
+            ? await ask('/health')
+            : await ask('/predict', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_distance: 3.66 }),
+              });
         if (i !== 0) versions.set(String(body.model_version), (versions.get(String(body.model_version)) ?? 0) + 1);
       }
     };
@@ -46,7 +53,8 @@ describe('npm start hot-swapping a large one-hot model under load', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       copyFileSync(join(dir, 'second.onnx'), join(dir, 'next.onnx'));
       renameSync(join(dir, 'next.onnx'), join(dir, 'model.onnx'));
-      for (const started = Date.now(); !versions.has(contentVersion(second)) && Date.now() - started < 45_000; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const started = Date.now(); !versions.has(contentVersion(second)) && Date.now() - started < 45_000;)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
       running = false;

@@ -70,7 +70,10 @@ describe('hot swap in the local server under load (MODEL_REFRESH_SECONDS=1, mode
     expect(figures.repliesAfterRefusal).toBeGreaterThan(0);
     expect(figures.versionsAfterRefusal).toEqual([contentVersion(SECOND)]);
     expect(runtime.refresh?.stats()).toMatchObject({ swaps: 1, refused: 1 });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/refused/), expect.objectContaining({ metric: 'ModelRefreshRefused', model: 'duration', servedVersion: contentVersion(SECOND) }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/refused/),
+      expect.objectContaining({ metric: 'ModelRefreshRefused', model: 'duration', servedVersion: contentVersion(SECOND) }),
+    );
     // /health names the model now serving
     const health = (await (await fetch(url.replace('/predict', '/health'))).json()) as { models: { version: string }[] };
     expect(health.models[0]?.version).toBe(contentVersion(SECOND));

@@ -21,7 +21,13 @@ beforeAll(async () => {
   writeFileSync(fare, passengerModel());
   child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', MODELS: `duration=models/model.onnx,fare=${fare}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MODELS: `duration=models/model.onnx,fare=${fare}`,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -63,7 +69,13 @@ describe('npm start with MODELS=duration=…,fare=<a model needing passenger_cou
       ['/predict', ride],
       ['/predict/fare', ride],
       ['/predict', { ...ride, passenger_count: 1.5 }],
-      ['/predict/fare', [{ ...ride, passenger_count: 1 }, { ...ride, passenger_count: 1.5 }]],
+      [
+        '/predict/fare',
+        [
+          { ...ride, passenger_count: 1 },
+          { ...ride, passenger_count: 1.5 },
+        ],
+      ],
     ] as const) {
       const reply = await post(path, body);
 

@@ -107,7 +107,11 @@ describe('npm run monitor', () => {
   });
 
   it('exits 2 with one line for missing arguments and an unknown option', async () => {
-    expect(await monitor('--reference', jan)).toEqual({ status: 2, stdout: '', stderr: 'npm run monitor: --reference and --current are required (see `npm run monitor -- --help`)\n' });
+    expect(await monitor('--reference', jan)).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'npm run monitor: --reference and --current are required (see `npm run monitor -- --help`)\n',
+    });
     const unknown = await monitor('--reference', jan, '--current', jan, '--colour');
     expect(unknown).toMatchObject({ status: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^npm run monitor: Unknown option '--colour'.*\(see `npm run monitor -- --help`\)\n$/);

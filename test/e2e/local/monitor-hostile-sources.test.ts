@@ -19,7 +19,9 @@ describe('npm run monitor given hostile sources', () => {
     const run = await runProgram('monitor', ['--reference', reference, '--current', crafted, '--out', join(dir.path, 'crafted-report')]);
 
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^monitor failed \[INVALID_TRIP_FILE\]: .*crafted\.parquet.*has a page of 1,500,000 values, more than BATCH_MAX_PAGE_VALUES \(1,048,576 values\) allows$/);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^monitor failed \[INVALID_TRIP_FILE\]: .*crafted\.parquet.*has a page of 1,500,000 values, more than BATCH_MAX_PAGE_VALUES \(1,048,576 values\) allows$/,
+    );
   });
 
   it('reads a capture directory with a link to an hour and a link loop once, and keys named __proto__ and constructor as data', async () => {

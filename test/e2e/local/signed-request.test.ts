@@ -20,7 +20,9 @@ describe('signPredictRequest against a loopback SigV4 check', () => {
     const signed = await signPredictRequest(new URL(`${verifier.url}/predict`), JSON.stringify(COURSE_RIDE), FAKE_CREDENTIALS, REGION);
     const response = await send(signed);
 
-    expect(signed.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=.*host.*, Signature=/);
+    expect(signed.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=.*host.*, Signature=/,
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ verified: true, body: JSON.stringify(COURSE_RIDE) });
   });
@@ -45,8 +47,14 @@ describe('signPredictRequest against a loopback SigV4 check', () => {
   });
 
   it.each([
-    ['sent to another path', async () => ({ ...(await signPredictRequest(new URL(`${verifier.url}/predict`), '{}', FAKE_CREDENTIALS, REGION)), url: `${verifier.url}/predict/cost` })],
-    ['signed with a wrong secret', () => signPredictRequest(new URL(`${verifier.url}/predict`), '{}', { ...FAKE_CREDENTIALS, secretAccessKey: 'not-the-secret' }, REGION)],
+    [
+      'sent to another path',
+      async () => ({ ...(await signPredictRequest(new URL(`${verifier.url}/predict`), '{}', FAKE_CREDENTIALS, REGION)), url: `${verifier.url}/predict/cost` }),
+    ],
+    [
+      'signed with a wrong secret',
+      () => signPredictRequest(new URL(`${verifier.url}/predict`), '{}', { ...FAKE_CREDENTIALS, secretAccessKey: 'not-the-secret' }, REGION),
+    ],
     ['signed for another region', () => signPredictRequest(new URL(`${verifier.url}/predict`), '{}', FAKE_CREDENTIALS, 'us-east-1')],
   ])('is refused when %s', async (_case, build) => {
     expect((await send(await build())).status).toBe(403);
@@ -78,6 +86,9 @@ describe('signPredictRequest against a loopback SigV4 check', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.once('exit', done));
 
-    expect({ code, output: output.trim() }).toEqual({ code: 0, output: `200 ${JSON.stringify({ verified: true, body: '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}' })}` });
+    expect({ code, output: output.trim() }).toEqual({
+      code: 0,
+      output: `200 ${JSON.stringify({ verified: true, body: '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}' })}`,
+    });
   });
 });

@@ -14,7 +14,15 @@ const BROKEN = join(ROOT, 'no-such-dir', 'cost.onnx');
 function start(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [LAUNCHER, 'server'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', MODELS: `duration=${DEFAULT_MODEL_PATH},cost=${BROKEN}`, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      MODELS: `duration=${DEFAULT_MODEL_PATH},cost=${BROKEN}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };
@@ -23,22 +31,27 @@ function start(env: Record<string, string> = {}) {
   return { child, out };
 }
 
-const ONE_LINE = /^npm start: model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from \S+cost\.onnx: ENOENT[^\n]*\. Fix it, or set ALLOW_PARTIAL_MODELS=true to serve the other models\.\n$/;
+const ONE_LINE =
+  /^npm start: model 'cost' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'cost' from \S+cost\.onnx: ENOENT[^\n]*\. Fix it, or set ALLOW_PARTIAL_MODELS=true to serve the other models\.\n$/;
 
 describe('npm start with a model that cannot load', () => {
   it.each([
     ['one server process', {}],
     ['a cluster (WEB_CONCURRENCY=2)', { WEB_CONCURRENCY: '2' }],
-  ])('exits 1 at start, before listening, with one line naming the model and why (%s)', async (_case, env) => {
-    const { child, out } = start(env);
+  ])(
+    'exits 1 at start, before listening, with one line naming the model and why (%s)',
+    async (_case, env) => {
+      const { child, out } = start(env);
 
-    const [code] = (await once(child, 'exit')) as [number | null];
+      const [code] = (await once(child, 'exit')) as [number | null];
 
-    expect(code).toBe(1);
-    expect(out.stderr).toMatch(ONE_LINE);
-    expect(out.stdout).not.toContain('listening');
-    expect(out.stdout + out.stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+      expect(code).toBe(1);
+      expect(out.stderr).toMatch(ONE_LINE);
+      expect(out.stdout).not.toContain('listening');
+      expect(out.stdout + out.stderr).not.toMatch(/\n\s+at /);
+    },
+    60_000,
+  );
 
   it('serves the other models with ALLOW_PARTIAL_MODELS=true, and /health names the broken one', async () => {
     const { child, out } = start({ ALLOW_PARTIAL_MODELS: 'true' });
@@ -51,15 +64,25 @@ describe('npm start with a model that cannot load', () => {
         child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out.stderr}`)));
       });
 
-      const one = await fetch(`http://127.0.0.1:${port}/predict/duration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
-      const all = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE_RIDE) });
+      const one = await fetch(`http://127.0.0.1:${port}/predict/duration`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(COURSE_RIDE),
+      });
+      const all = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(COURSE_RIDE),
+      });
       const health = await fetch(`http://127.0.0.1:${port}/health`);
 
       expect(one.status).toBe(200);
       expect(all.status).toBe(503);
       expect(await all.json()).toMatchObject({ code: 'MODEL_UNAVAILABLE', model: 'cost' });
       expect(health.status).toBe(503);
-      expect(((await health.json()) as { models: unknown[] }).models).toContainEqual(expect.objectContaining({ name: 'cost', state: 'failed', code: 'MODEL_NOT_FOUND' }));
+      expect(((await health.json()) as { models: unknown[] }).models).toContainEqual(
+        expect.objectContaining({ name: 'cost', state: 'failed', code: 'MODEL_NOT_FOUND' }),
+      );
       // The load failure is logged once, as a line naming the model (no stack trace).
       const failures = (out.stdout + out.stderr).split('\n').filter((line) => line.includes('model cannot be loaded'));
       expect(failures).toHaveLength(1);

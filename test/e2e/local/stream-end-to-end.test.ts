@@ -47,7 +47,8 @@ async function putRides(inputStream: string): Promise<ReadRecord[]> {
 async function deps(outputStream: string, client: KinesisClient = kinesis.client): Promise<KinesisDeps> {
   const service = await defaultModels('v-e2e');
   return {
-    getModels: async () => service, dataplane: testDataplane(),
+    getModels: async () => service,
+    dataplane: testDataplane(),
     kinesis: client,
     predictionsStreamName: outputStream,
     testRun: false,
@@ -59,7 +60,13 @@ async function deps(outputStream: string, client: KinesisClient = kinesis.client
 }
 
 function poller(inputStream: string, streamDeps: KinesisDeps) {
-  return KinesisPoller.start({ kinesis: kinesis.client, streamName: inputStream, batchSize: 100, handler: (event) => handleKinesisEvent(event, streamDeps), retryDelayMs: () => 1 });
+  return KinesisPoller.start({
+    kinesis: kinesis.client,
+    streamName: inputStream,
+    batchSize: 100,
+    handler: (event) => handleKinesisEvent(event, streamDeps),
+    retryDelayMs: () => 1,
+  });
 }
 
 async function outputRideIds(outputStream: string): Promise<number[]> {
@@ -97,7 +104,12 @@ describe('the stream, end to end through the local event source mapping', () => 
       expect(written.filter((id) => fromShard.has(id))).toEqual(inShardOrder);
     }
     const letters = deadLetteredSequenceNumbers();
-    expect(letters.map((l) => l.sequenceNumber).sort()).toEqual(records.filter(isPoison).map((r) => r.sequenceNumber).sort());
+    expect(letters.map((l) => l.sequenceNumber).sort()).toEqual(
+      records
+        .filter(isPoison)
+        .map((r) => r.sequenceNumber)
+        .sort(),
+    );
     expect(letters.every((l) => l.reason.length > 0 && ['NOT_JSON', 'INVALID_RIDE_ID', 'INVALID_RIDE'].includes(l.code))).toBe(true);
     expect(written.length + letters.length).toBe(1_000);
     expect(stats.redeliveries).toBe(0);
@@ -139,6 +151,11 @@ describe('the stream, end to end through the local event source mapping', () => 
     await proxy.close();
     expect(stats.redeliveries).toBeGreaterThan(0);
     const written = new Set(await outputRideIds(output));
-    expect([...written].sort((a, b) => a - b)).toEqual(records.filter((r) => !isPoison(r)).map((r) => Number(r.partitionKey)).sort((a, b) => a - b));
+    expect([...written].sort((a, b) => a - b)).toEqual(
+      records
+        .filter((r) => !isPoison(r))
+        .map((r) => Number(r.partitionKey))
+        .sort((a, b) => a - b),
+    );
   });
 });

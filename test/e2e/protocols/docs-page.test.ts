@@ -24,18 +24,24 @@ if (missing) console.warn(`skipping the API reference in a browser: ${missing}`)
     await server?.stop();
   });
 
-  it('lists every model\'s routes on every protocol', async () => {
+  it("lists every model's routes on every protocol", async () => {
     const operations = await docs.operations();
 
     for (const name of ['duration', 'cost']) {
-      expect(operations).toEqual(expect.arrayContaining([`POST /predict/${name}`, `POST /v2/models/${name}/infer`, `GET /v2/models/${name}`, `GET /v2/models/${name}/ready`]));
+      expect(operations).toEqual(
+        expect.arrayContaining([`POST /predict/${name}`, `POST /v2/models/${name}/infer`, `GET /v2/models/${name}`, `GET /v2/models/${name}/ready`]),
+      );
     }
-    expect(operations).toEqual(expect.arrayContaining(['POST /predict', 'GET /health', 'POST /invocations', 'GET /ping', 'GET /version', 'GET /v2', 'GET /v2/health/ready']));
+    expect(operations).toEqual(
+      expect.arrayContaining(['POST /predict', 'GET /health', 'POST /invocations', 'GET /ping', 'GET /version', 'GET /v2', 'GET /v2/health/ready']),
+    );
   });
 
   it('loads everything from the server itself: no CDN, nothing from elsewhere', () => {
     expect(docs.requested.filter((url) => !url.startsWith(server.url))).toEqual([]);
-    expect(docs.requested).toEqual(expect.arrayContaining([`${server.url}/docs/swagger-ui-bundle.js`, `${server.url}/docs/swagger-ui.css`, `${server.url}/openapi.json`]));
+    expect(docs.requested).toEqual(
+      expect.arrayContaining([`${server.url}/docs/swagger-ui-bundle.js`, `${server.url}/docs/swagger-ui.css`, `${server.url}/openapi.json`]),
+    );
   });
 
   it.each([

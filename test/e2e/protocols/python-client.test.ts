@@ -53,16 +53,24 @@ describeWithPython('a Python client of every protocol, against npm start', () =>
     });
 
     if (env.API_TOKEN) {
-      it.each(['/predict/duration', '/v2/models/duration/infer', '/invocations'])('answers POST %s without the bearer token with 401, as /predict', async (path) => {
-        const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      it.each(['/predict/duration', '/v2/models/duration/infer', '/invocations'])(
+        'answers POST %s without the bearer token with 401, as /predict',
+        async (path) => {
+          const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 
-        expect(response.status).toBe(401);
-      });
+          expect(response.status).toBe(401);
+        },
+      );
     }
 
     it('gets from /predict/<name> what the models predict in process', async () => {
       const shipped = await shippedModels();
-      const fare = await servedModel('fare', new Uint8Array(readFileSync(join(ROOT, FARE))), 'fare', parseSidecar(readFileSync(join(ROOT, FARE.replace(/\.onnx$/, '.json')), 'utf8'), 'fare'));
+      const fare = await servedModel(
+        'fare',
+        new Uint8Array(readFileSync(join(ROOT, FARE))),
+        'fare',
+        parseSidecar(readFileSync(join(ROOT, FARE.replace(/\.onnx$/, '.json')), 'utf8'), 'fare'),
+      );
       const inProcess = createModelSet([shipped.require('duration'), shipped.require('cost'), fare]);
       const { outputs } = await inProcess.predict(batchOf(RIDES), models);
 
@@ -78,7 +86,12 @@ describeWithPython('a Python client of every protocol, against npm start', () =>
 
     it('reads the OIP v2 metadata and health the specification defines', () => {
       expect(results.oip).toMatchObject({ server: { name: expect.any(String), version: expect.any(String), extensions: [] }, live: 200, ready: 200 });
-      for (const name of models) expect(results.oip.models[name]).toMatchObject({ metadata: { name, platform: 'onnxruntime_onnx', versions: [expect.any(String)] }, ready: 200, response: { model_name: name, id: `client-${name}` } });
+      for (const name of models)
+        expect(results.oip.models[name]).toMatchObject({
+          metadata: { name, platform: 'onnxruntime_onnx', versions: [expect.any(String)] },
+          ready: 200,
+          response: { model_name: name, id: `client-${name}` },
+        });
     });
 
     it("reads SageMaker's /ping and MLflow's /version", () => {

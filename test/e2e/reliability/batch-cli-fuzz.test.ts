@@ -35,26 +35,66 @@ const row: fc.Arbitrary<Row> = fc.record({
   durationSeconds: fc.integer({ min: -300, max: 5_400 }),
   pu: fc.option(fc.integer({ min: 1, max: 265 }), { freq: 15 }),
   do: fc.option(fc.integer({ min: 1, max: 265 }), { freq: 15 }),
-  distance: fc.option(fc.integer({ min: 0, max: 4_000 }).map((d) => d / 100), { freq: 15 }),
+  distance: fc.option(
+    fc.integer({ min: 0, max: 4_000 }).map((d) => d / 100),
+    { freq: 15 },
+  ),
 });
 
 /** Cells a careless or hostile file holds where a number or a time belongs. */
-const badCell = fc.constantFrom('0x10', '0x0A', '0b11', '2021-02-30 10:00:00', '2021-02-01 24:00:00', '9999-12-31 23:59:60', '+275760-01-01 00:00:00', 'abc', '1e400', 'Infinity', '1_0', '१२', '"12"', ' 7 ', '-0', '');
+const badCell = fc.constantFrom(
+  '0x10',
+  '0x0A',
+  '0b11',
+  '2021-02-30 10:00:00',
+  '2021-02-01 24:00:00',
+  '9999-12-31 23:59:60',
+  '+275760-01-01 00:00:00',
+  'abc',
+  '1e400',
+  'Infinity',
+  '1_0',
+  '१२',
+  '"12"',
+  ' 7 ',
+  '-0',
+  '',
+);
 
 const encoding = fc.constantFrom('utf8', 'utf8-bom', 'crlf', 'utf16le', 'stray-bytes');
 
-const OUTPUT_KINDS = ['new', 'existing', 'dot-alias', 'dotdot-alias', 'relative-alias', 'symlink', 'hardlink', 'fifo', 'socket', 'device', 'directory', 'under-a-file', 'long-name'] as const;
+const OUTPUT_KINDS = [
+  'new',
+  'existing',
+  'dot-alias',
+  'dotdot-alias',
+  'relative-alias',
+  'symlink',
+  'hardlink',
+  'fifo',
+  'socket',
+  'device',
+  'directory',
+  'under-a-file',
+  'long-name',
+] as const;
 type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 const testCase = fc.record({
   rows: fc.array(row, { minLength: 0, maxLength: 60 }),
   format: fc.constantFrom('csv', 'parquet'),
   outputFormat: fc.constantFrom('csv', 'parquet'),
-  mutations: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 4 }), badCell), { minLength: 1, maxLength: 4 }) }),
+  mutations: fc.oneof(
+    { weight: 1, arbitrary: fc.constant([]) },
+    { weight: 1, arbitrary: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 4 }), badCell), { minLength: 1, maxLength: 4 }) },
+  ),
   encoding: fc.oneof({ weight: 3, arbitrary: fc.constant('utf8') }, { weight: 2, arbitrary: encoding }),
   truncateAt: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 100 }).map((n) => n / 100) }),
   // writable destinations more often, so that enough runs get as far as writing
-  output: fc.oneof({ weight: 12, arbitrary: fc.constantFrom<OutputKind>('new', 'existing', 'long-name') }, { weight: 8, arbitrary: fc.constantFrom(...OUTPUT_KINDS) }),
+  output: fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom<OutputKind>('new', 'existing', 'long-name') },
+    { weight: 8, arbitrary: fc.constantFrom(...OUTPUT_KINDS) },
+  ),
 });
 type Case = typeof testCase extends fc.Arbitrary<infer T> ? T : never;
 
@@ -77,19 +117,30 @@ function csvBytes(c: Case): Buffer {
   const text = ['lpep_pickup_datetime,lpep_dropoff_datetime,PULocationID,DOLocationID,trip_distance', ...lines.map((l) => l.join(','))].join(newline) + newline;
   if (c.encoding === 'utf16le') return Buffer.from(`\uFEFF${text}`, 'utf16le');
   if (c.encoding === 'utf8-bom') return Buffer.from(`\uFEFF${text}`);
-  if (c.encoding === 'stray-bytes') return Buffer.concat([Buffer.from(text.slice(0, text.length >> 1)), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(text.slice(text.length >> 1))]);
+  if (c.encoding === 'stray-bytes')
+    return Buffer.concat([Buffer.from(text.slice(0, text.length >> 1)), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(text.slice(text.length >> 1))]);
   return Buffer.from(text);
 }
 
 /** Is the file exactly its generated rows, so the run's counts can be predicted? */
 function isPristine(c: Case): boolean {
-  return c.mutations.length === 0 && c.truncateAt === null && (c.format === 'parquet' || c.encoding === 'utf8' || c.encoding === 'utf8-bom' || c.encoding === 'crlf');
+  return (
+    c.mutations.length === 0 && c.truncateAt === null && (c.format === 'parquet' || c.encoding === 'utf8' || c.encoding === 'utf8-bom' || c.encoding === 'crlf')
+  );
 }
 
 function expectedKept(rows: readonly Row[]): number {
   return rows.filter((r) => {
     const pickup = new Date(T0 + r.pickupSecond * 1000);
-    return classifyTrip({ pickup, dropoff: new Date(pickup.getTime() + r.durationSeconds * 1000), PULocationID: r.pu, DOLocationID: r.do, trip_distance: r.distance }).kind === 'kept';
+    return (
+      classifyTrip({
+        pickup,
+        dropoff: new Date(pickup.getTime() + r.durationSeconds * 1000),
+        PULocationID: r.pu,
+        DOLocationID: r.do,
+        trip_distance: r.distance,
+      }).kind === 'kept'
+    );
   }).length;
 }
 
@@ -140,7 +191,13 @@ describe('npm run batch under generated trip files and output paths', () => {
     else {
       await writeFixture(
         input,
-        c.rows.map((r) => ({ pickup: new Date(T0 + r.pickupSecond * 1000), dropoff: new Date(T0 + (r.pickupSecond + r.durationSeconds) * 1000), PULocationID: r.pu, DOLocationID: r.do, trip_distance: r.distance })),
+        c.rows.map((r) => ({
+          pickup: new Date(T0 + r.pickupSecond * 1000),
+          dropoff: new Date(T0 + (r.pickupSecond + r.durationSeconds) * 1000),
+          PULocationID: r.pu,
+          DOLocationID: r.do,
+          trip_distance: r.distance,
+        })),
         { rowGroupSize: 25 },
       );
       if (c.mutations.length > 0) {
@@ -239,7 +296,11 @@ describe('npm run batch under generated trip files and output paths', () => {
         if (isPristine(c)) expect(summary).toMatchObject({ rows_read: c.rows.length, rows_kept: expectedKept(c.rows) });
         const predictions =
           c.outputFormat === 'csv'
-            ? readFileSync(outputPath, 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[5]))
+            ? readFileSync(outputPath, 'utf8')
+                .trim()
+                .split('\n')
+                .slice(1)
+                .map((line) => Number(line.split(',')[5]))
             : (await readParquet(outputPath)).rows.map((r) => r.predicted_duration as number);
         expect(predictions).toHaveLength(summary.rows_kept);
         for (const p of predictions) expect(Number.isFinite(p)).toBe(true);

@@ -25,11 +25,12 @@ const anyValue = fc.oneof(
   fc.array(edgeNumber, { maxLength: 3 }),
   fc.dictionary(fc.string(), edgeNumber, { maxKeys: 3 }),
 );
-const rideLike = fc.record(
-  { PULocationID: anyValue, DOLocationID: anyValue, trip_distance: anyValue, [MARKER]: anyValue },
-  { requiredKeys: [] },
-);
-const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 265 }), DOLocationID: fc.integer({ min: 1, max: 265 }), trip_distance: fc.double({ min: 0, max: 1e6, noNaN: true }) });
+const rideLike = fc.record({ PULocationID: anyValue, DOLocationID: anyValue, trip_distance: anyValue, [MARKER]: anyValue }, { requiredKeys: [] });
+const validRide = fc.record({
+  PULocationID: fc.integer({ min: 1, max: 265 }),
+  DOLocationID: fc.integer({ min: 1, max: 265 }),
+  trip_distance: fc.double({ min: 0, max: 1e6, noNaN: true }),
+});
 const deepJson = fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
 
 const body = fc.oneof(
@@ -40,14 +41,31 @@ const body = fc.oneof(
   { weight: 2, arbitrary: fc.json().map((j) => `${j}`) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }).map((s) => `${MARKER}${s}`) },
   { weight: 1, arbitrary: deepJson },
-  { weight: 1, arbitrary: fc.integer({ min: 11, max: 3000 }).map((n) => JSON.stringify(Array(n).fill({ PULocationID: 1, DOLocationID: 2, trip_distance: 3 }))) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 11, max: 3000 }).map((n) => JSON.stringify(Array(n).fill({ PULocationID: 1, DOLocationID: 2, trip_distance: 3 }))),
+  },
   { weight: 1, arbitrary: fc.constant(`{"pad": "${'x'.repeat(70_000)}"}`) },
   { weight: 1, arbitrary: validRide.map((r) => JSON.stringify(r).slice(0, -3)) },
 );
-const method = fc.oneof({ weight: 8, arbitrary: fc.constant('POST') }, { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', MARKER) });
-const path = fc.oneof({ weight: 8, arbitrary: fc.constant('/predict') }, { weight: 2, arbitrary: fc.constantFrom('/health', '/', '/predict/', `/${MARKER}`, '/PREDICT', '/predict%00') });
+const method = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('POST') },
+  { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', MARKER) },
+);
+const path = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('/predict') },
+  { weight: 2, arbitrary: fc.constantFrom('/health', '/', '/predict/', `/${MARKER}`, '/PREDICT', '/predict%00') },
+);
 const contentType = fc.option(
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', 'text/plain', 'application/x-www-form-urlencoded', `${MARKER}/x`, ''),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/vnd.api+json',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    `${MARKER}/x`,
+    '',
+  ),
   { nil: undefined },
 );
 
@@ -71,13 +89,22 @@ describe('the web service under generated input', () => {
   let deps: HttpDeps;
   beforeAll(async () => {
     service = await defaultModels('v-fuzz');
-    deps = { getModels: async () => service, dataplane: testDataplane(), maxBodyBytes: 64 * 1024, maxRidesPerRequest: 1000, onUnexpectedError: (e) => unexpected.push(e) };
+    deps = {
+      getModels: async () => service,
+      dataplane: testDataplane(),
+      maxBodyBytes: 64 * 1024,
+      maxRidesPerRequest: 1000,
+      onUnexpectedError: (e) => unexpected.push(e),
+    };
   });
 
   it(`answers ${RUNS} generated requests with 2xx/4xx JSON and no echo`, async () => {
     await fc.assert(
       fc.asyncProperty(method, path, contentType, body, async (m, p, ct, b) => {
-        const response = await handleHttpRequest({ method: m, path: p, headers: ct === undefined ? {} : { 'content-type': ct }, body: Buffer.from(b, 'latin1') }, deps);
+        const response = await handleHttpRequest(
+          { method: m, path: p, headers: ct === undefined ? {} : { 'content-type': ct }, body: Buffer.from(b, 'latin1') },
+          deps,
+        );
         assertWellFormed(response);
       }),
       { numRuns: RUNS, seed: 20261127 },

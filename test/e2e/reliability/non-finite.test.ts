@@ -27,7 +27,10 @@ import { testDataplane } from '../../support/dataplane';
 
 let set: ModelSet;
 beforeAll(async () => {
-  set = createModelSet([await servedModel('duration', defaultModelBytes(), 'dur-v1', defaultSidecar()), await servedModel('overflow', overflowingModel(), 'ovf-v1')]);
+  set = createModelSet([
+    await servedModel('duration', defaultModelBytes(), 'dur-v1', defaultSidecar()),
+    await servedModel('overflow', overflowingModel(), 'ovf-v1'),
+  ]);
 });
 
 /** What the overflowing model alone says for these distances. */
@@ -40,9 +43,21 @@ const ride = (trip_distance: number) => ({ PULocationID: 10, DOLocationID: 50, t
 describe('HTTP: a non-finite prediction is a 422, never null', () => {
   const deps = (): HttpDeps & { unexpected: unknown[] } => {
     const unexpected: unknown[] = [];
-    return { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 100, onUnexpectedError: (e) => unexpected.push(e), unexpected };
+    return {
+      getModels: async () => set,
+      dataplane: testDataplane(),
+      maxBodyBytes: 1 << 20,
+      maxRidesPerRequest: 100,
+      onUnexpectedError: (e) => unexpected.push(e),
+      unexpected,
+    };
   };
-  const post = (body: unknown, path = '/predict') => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+  const post = (body: unknown, path = '/predict') => ({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(body)),
+  });
 
   it('answers 422 naming the ride, the model, what it returned and its input fields', async () => {
     const [value] = await overflowOutputs([50]);
@@ -108,7 +123,8 @@ describe('Stream: a non-finite prediction is dead-lettered with its reason, the 
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
   const depsFor = (streamName: string, testRun = false): KinesisDeps => ({
-    getModels: async () => set, dataplane: testDataplane(),
+    getModels: async () => set,
+    dataplane: testDataplane(),
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun,
@@ -121,7 +137,12 @@ describe('Stream: a non-finite prediction is dead-lettered with its reason, the 
     const root = join(scratch, 'dead-letters');
     return readdirSync(root, { recursive: true, withFileTypes: true })
       .filter((f) => f.isFile())
-      .flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+      .flatMap((f) =>
+        readFileSync(join(f.parentPath, f.name), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      );
   }
 
   it('writes the finite rides to the predictions stream and dead-letters the others, on the real Kinesis protocol', async () => {
@@ -139,7 +160,10 @@ describe('Stream: a non-finite prediction is dead-lettered with its reason, the 
     for (const record of written) expect(Object.values(record.prediction).every((v) => typeof v !== 'number' || Number.isFinite(v))).toBe(true);
     const letters = deadLetters();
     expect(letters.map((l) => l.code)).toEqual(distances.flatMap((_, i) => (Number.isFinite(own[i]) ? [] : ['NON_FINITE_PREDICTION'])));
-    expect(letters.map((l) => l.reason)).toEqual([expect.stringContaining("model 'overflow' returned Infinity"), expect.stringContaining("model 'overflow' returned NaN")]);
+    expect(letters.map((l) => l.reason)).toEqual([
+      expect.stringContaining("model 'overflow' returned Infinity"),
+      expect.stringContaining("model 'overflow' returned NaN"),
+    ]);
     expect(String(letters[0]?.reason)).toContain('trip_distance');
   });
 
@@ -178,7 +202,11 @@ describe('Batch: a non-finite prediction is a counted skip, never written', () =
     const own = await overflowOutputs(kept.map((k) => k.ride.trip_distance));
     const nonFinite = own.filter((v) => !Number.isFinite(v)).length;
     expect(nonFinite).toBeGreaterThan(0);
-    const job = resolveBatchJob(parseBatchRequest({ input, output }), { templates: { input: 'unused', output: 'unused' }, scheduledTaxiType: 'green', runId: 'run-1' });
+    const job = resolveBatchJob(parseBatchRequest({ input, output }), {
+      templates: { input: 'unused', output: 'unused' },
+      scheduledTaxiType: 'green',
+      runId: 'run-1',
+    });
 
     const summary = await runBatchJob(job, set, { dataplane: testDataplane(), chunkRows: 500 });
 

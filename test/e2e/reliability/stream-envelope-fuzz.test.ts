@@ -52,8 +52,18 @@ function validRecord(rideId: number, shardId: string, sequenceNumber: string): u
 function eventRecords(firstId: number): fc.Arbitrary<Sent[]> {
   const slot = (i: number): fc.Arbitrary<Sent> =>
     fc.oneof(
-      { weight: 3, arbitrary: fc.tuple(craftedId, craftedId).map(([shard, seq]): Sent => ({ kind: 'valid', rideId: firstId + i, record: validRecord(firstId + i, `shardId-${shard}`, seq || String(i)) })) },
-      { weight: 1, arbitrary: fc.tuple(craftedId, craftedId, fc.string({ maxLength: 20 })).map(([shard, seq, data]): Sent => ({ kind: 'poison', record: kinesisRecordWithData(`${data}!`, { shardId: shard, sequenceNumber: seq }) })) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(craftedId, craftedId)
+          .map(([shard, seq]): Sent => ({ kind: 'valid', rideId: firstId + i, record: validRecord(firstId + i, `shardId-${shard}`, seq || String(i)) })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(craftedId, craftedId, fc.string({ maxLength: 20 }))
+          .map(([shard, seq, data]): Sent => ({ kind: 'poison', record: kinesisRecordWithData(`${data}!`, { shardId: shard, sequenceNumber: seq }) })),
+      },
       { weight: 2, arbitrary: malformedRecord.map((record): Sent => ({ kind: 'poison', record })) },
     );
   return fc.integer({ min: 0, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => slot(i))));
@@ -83,7 +93,8 @@ describe('the stream adapter under generated malformed envelopes', () => {
   it(`returns, predicts or dead-letters every record and writes only inside the dead-letter directory, over ${RUNS} generated events`, async () => {
     const dlq = join(scratch, 'inside', 'dlq');
     const deps: KinesisDeps = {
-      getModels: async () => service, dataplane: testDataplane(),
+      getModels: async () => service,
+      dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: 'envelope_predictions',
       testRun: false,
@@ -115,7 +126,8 @@ describe('the stream adapter under generated malformed envelopes', () => {
         }
         const lines = written.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'));
         expect(lines).toHaveLength(expectedPoison);
-        for (const line of lines) expect(JSON.parse(line)).toMatchObject({ code: expect.stringMatching(/^(INVALID_RECORD|NOT_BASE64|NOT_JSON)$/), reason: expect.any(String) });
+        for (const line of lines)
+          expect(JSON.parse(line)).toMatchObject({ code: expect.stringMatching(/^(INVALID_RECORD|NOT_BASE64|NOT_JSON)$/), reason: expect.any(String) });
         valid += records.length - expectedPoison;
         poison += expectedPoison;
         letters += lines.length;
@@ -123,18 +135,30 @@ describe('the stream adapter under generated malformed envelopes', () => {
       { numRuns: RUNS, seed: 15 },
     );
 
-    const predicted = (await readAll(kinesis.client, 'envelope_predictions')).map((r) => (JSON.parse(r.data.toString('utf8')) as PredictionRecord).prediction.ride_id);
+    const predicted = (await readAll(kinesis.client, 'envelope_predictions')).map(
+      (r) => (JSON.parse(r.data.toString('utf8')) as PredictionRecord).prediction.ride_id,
+    );
     expect(valid).toBeGreaterThan(RUNS);
     expect(poison).toBeGreaterThan(RUNS);
     expect(letters).toBe(poison);
     expect(predicted).toHaveLength(valid);
     expect(new Set(predicted).size).toBe(valid);
-    process.stdout.write(`stream envelope fuzz: ${RUNS} events, ${valid + poison} records, ${valid} predicted once each, ${letters} dead-lettered inside the directory\n`);
+    process.stdout.write(
+      `stream envelope fuzz: ${RUNS} events, ${valid + poison} records, ${valid} predicted once each, ${letters} dead-lettered inside the directory\n`,
+    );
   });
 
   it('answers an empty batch with no failures and writes nothing', async () => {
     const logger = recordingLogger();
-    const deps = { getModels: async () => service, dataplane: testDataplane(), kinesis: kinesis.client, predictionsStreamName: 'envelope_predictions', testRun: false, logger, metrics: recordingMetrics() };
+    const deps = {
+      getModels: async () => service,
+      dataplane: testDataplane(),
+      kinesis: kinesis.client,
+      predictionsStreamName: 'envelope_predictions',
+      testRun: false,
+      logger,
+      metrics: recordingMetrics(),
+    };
 
     const response = await handleKinesisEvent({ Records: [] }, deps);
 
@@ -142,10 +166,32 @@ describe('the stream adapter under generated malformed envelopes', () => {
   });
 
   it('dead-letters a record without data with its reason in a test run instead of throwing a TypeError', async () => {
-    const deps = { getModels: async () => service, dataplane: testDataplane(), kinesis: kinesis.client, predictionsStreamName: 'unused', testRun: true, logger: recordingLogger(), metrics: recordingMetrics() };
+    const deps = {
+      getModels: async () => service,
+      dataplane: testDataplane(),
+      kinesis: kinesis.client,
+      predictionsStreamName: 'unused',
+      testRun: true,
+      logger: recordingLogger(),
+      metrics: recordingMetrics(),
+    };
 
-    const response = await handleKinesisEvent({ Records: [{ eventSource: 'aws:kinesis', eventID: 'shardId-1:5', kinesis: { sequenceNumber: '5' } }] } as unknown as KinesisStreamEvent, deps);
+    const response = await handleKinesisEvent(
+      { Records: [{ eventSource: 'aws:kinesis', eventID: 'shardId-1:5', kinesis: { sequenceNumber: '5' } }] } as unknown as KinesisStreamEvent,
+      deps,
+    );
 
-    expect(response).toEqual({ predictions: [], dead_letters: [expect.objectContaining({ code: 'INVALID_RECORD', field: 'kinesis.data', reason: 'kinesis.data must be a base64 string, got nothing', sequenceNumber: '5', shardId: 'shardId-1' })] });
+    expect(response).toEqual({
+      predictions: [],
+      dead_letters: [
+        expect.objectContaining({
+          code: 'INVALID_RECORD',
+          field: 'kinesis.data',
+          reason: 'kinesis.data must be a base64 string, got nothing',
+          sequenceNumber: '5',
+          shardId: 'shardId-1',
+        }),
+      ],
+    });
   });
 });

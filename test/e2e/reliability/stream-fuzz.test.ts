@@ -26,7 +26,11 @@ type Generated = { data: string; valid: false } | { data: string; valid: true; r
 
 const b64 = (text: string | Uint8Array) => Buffer.from(text).toString('base64');
 const HUGE_POISON = b64(JSON.stringify({ ride_id: 'huge', ride: 'h'.repeat(700_000) }));
-const validRide = fc.record({ PULocationID: fc.integer({ min: 1, max: 265 }), DOLocationID: fc.integer({ min: 1, max: 265 }), trip_distance: fc.double({ min: 0, max: 500, noNaN: true }) });
+const validRide = fc.record({
+  PULocationID: fc.integer({ min: 1, max: 265 }),
+  DOLocationID: fc.integer({ min: 1, max: 265 }),
+  trip_distance: fc.double({ min: 0, max: 500, noNaN: true }),
+});
 const badValue = fc.oneof(fc.constantFrom(null, -1, 0, 1.5, 'NaN', '12', true, [], {}), fc.string({ maxLength: 5 }));
 const invalidRide = fc.tuple(validRide, fc.constantFrom('PULocationID', 'DOLocationID', 'trip_distance'), badValue).map(([ride, key, bad]) => {
   if (key === 'trip_distance' && typeof bad === 'number' && bad >= 0) bad = -bad - 1;
@@ -35,11 +39,13 @@ const invalidRide = fc.tuple(validRide, fc.constantFrom('PULocationID', 'DOLocat
 
 function records(firstId: number): fc.Arbitrary<Generated[]> {
   const valid = (id: number) =>
-    fc.tuple(validRide, fc.boolean(), fc.oneof({ weight: 300, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([ride, extra, huge]): Generated => {
-      // now and then a valid record near Kinesis' 1 MB limit
-      const payload = { ride: extra ? { ...ride, VendorID: 2 } : ride, ride_id: id, ...(huge ? { pad: 'p'.repeat(700_000) } : {}) };
-      return { data: b64(JSON.stringify(payload)), valid: true, rideId: id, ride };
-    });
+    fc
+      .tuple(validRide, fc.boolean(), fc.oneof({ weight: 300, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }))
+      .map(([ride, extra, huge]): Generated => {
+        // now and then a valid record near Kinesis' 1 MB limit
+        const payload = { ride: extra ? { ...ride, VendorID: 2 } : ride, ride_id: id, ...(huge ? { pad: 'p'.repeat(700_000) } : {}) };
+        return { data: b64(JSON.stringify(payload)), valid: true, rideId: id, ride };
+      });
   const poison = (id: number): fc.Arbitrary<Generated> =>
     fc
       .oneof(
@@ -49,14 +55,20 @@ function records(firstId: number): fc.Arbitrary<Generated[]> {
         { weight: 20, arbitrary: invalidRide.map((ride) => b64(JSON.stringify({ ride, ride_id: id }))) },
         { weight: 10, arbitrary: validRide.map((ride) => b64(JSON.stringify({ ride }))) },
         { weight: 5, arbitrary: validRide.map((ride) => b64(JSON.stringify({ ride, ride_id: 'x'.repeat(300) }))) },
-        { weight: 10, arbitrary: fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => b64(JSON.stringify(v))) },
+        {
+          weight: 10,
+          arbitrary: fc
+            .jsonValue()
+            .filter((v) => typeof v !== 'object' || v === null || Array.isArray(v))
+            .map((v) => b64(JSON.stringify(v))),
+        },
         // a near-1 MB record (Kinesis' limit) now and then
         { weight: 1, arbitrary: fc.constant(HUGE_POISON) },
       )
       .map((data) => ({ data, valid: false }));
-  return fc.array(fc.boolean(), { minLength: RECORDS_PER_EVENT, maxLength: RECORDS_PER_EVENT }).chain((kinds) =>
-    fc.tuple(...kinds.map((isValid, i) => (isValid || i % 3 === 0 ? valid(firstId + i) : poison(firstId + i)))),
-  );
+  return fc
+    .array(fc.boolean(), { minLength: RECORDS_PER_EVENT, maxLength: RECORDS_PER_EVENT })
+    .chain((kinds) => fc.tuple(...kinds.map((isValid, i) => (isValid || i % 3 === 0 ? valid(firstId + i) : poison(firstId + i)))));
 }
 
 describe('the stream adapter under generated records', () => {
@@ -75,7 +87,8 @@ describe('the stream adapter under generated records', () => {
 
   function deps(outputStream: string, deadLetterDir: string): KinesisDeps {
     return {
-      getModels: async () => service, dataplane: testDataplane(),
+      getModels: async () => service,
+      dataplane: testDataplane(),
       kinesis: kinesis.client,
       predictionsStreamName: outputStream,
       testRun: false,
@@ -115,7 +128,10 @@ describe('the stream adapter under generated records', () => {
     const valid = sent.filter((g): g is Extract<Generated, { valid: true }> & { sequenceNumber: string } => g.valid);
     const poison = sent.filter((g) => !g.valid);
     const output = (await readAll(kinesis.client, 'fuzz_predictions')).map((r) => JSON.parse(r.data.toString('utf8')) as PredictionRecord);
-    const expected = await predictDurations(service, valid.map((g) => g.ride));
+    const expected = await predictDurations(
+      service,
+      valid.map((g) => g.ride),
+    );
     const byId = new Map(output.map((o) => [o.prediction.ride_id, o.prediction.ride_duration]));
     const letters = deadLetters(dlq);
 
@@ -162,7 +178,9 @@ describe('the stream adapter under generated records', () => {
     });
     const stats = await poller.drain();
 
-    const ids = (await readAll(kinesis.client, 'killed_predictions')).map((r) => (JSON.parse(r.data.toString('utf8')) as PredictionRecord).prediction.ride_id as number);
+    const ids = (await readAll(kinesis.client, 'killed_predictions')).map(
+      (r) => (JSON.parse(r.data.toString('utf8')) as PredictionRecord).prediction.ride_id as number,
+    );
     const distinct = new Set(ids);
     expect(kills).toBeGreaterThan(5);
     expect(stats.redeliveries).toBe(kills);

@@ -24,7 +24,12 @@ function snapshot() {
     .map((line) => ({ status: line.slice(0, 2), path: line.slice(3) }));
   const present = entries.filter(({ path }) => existsSync(join(ROOT, path)));
   // Hashed without writing objects into the repository (no -w).
-  const hashes = present.length === 0 ? [] : git(['hash-object', '--stdin-paths'], present.map(({ path }) => path).join('\n')).trim().split('\n');
+  const hashes =
+    present.length === 0
+      ? []
+      : git(['hash-object', '--stdin-paths'], present.map(({ path }) => path).join('\n'))
+          .trim()
+          .split('\n');
   const hashOf = new Map(present.map(({ path }, i) => [path, hashes[i]]));
   return new Map(entries.map(({ status, path }) => [path, `${status} ${hashOf.get(path) ?? 'absent'}`]));
 }
@@ -32,7 +37,9 @@ function snapshot() {
 /** The paths whose state differs between two snapshots, each with what it was and is. */
 function changesBetween(before, after) {
   const paths = new Set([...before.keys(), ...after.keys()]);
-  return [...paths].filter((path) => before.get(path) !== after.get(path)).map((path) => `${path} (${before.get(path) ?? 'clean'} → ${after.get(path) ?? 'clean'})`);
+  return [...paths]
+    .filter((path) => before.get(path) !== after.get(path))
+    .map((path) => `${path} (${before.get(path) ?? 'clean'} → ${after.get(path) ?? 'clean'})`);
 }
 
 module.exports = { snapshot, changesBetween };

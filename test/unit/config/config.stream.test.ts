@@ -3,7 +3,13 @@ import { loadConfig } from '../../../lambda/config/index';
 describe('loadConfig: stream settings', () => {
   it("defaults to the course's predictions stream, no test run, and no dead-letter location", () => {
     const { stream } = loadConfig({});
-    expect(stream).toMatchObject({ predictionsStreamName: 'ride_predictions', rideEventsStreamName: 'ride_events', testRun: false, localKinesisPort: 4567, localBatchSize: 100 });
+    expect(stream).toMatchObject({
+      predictionsStreamName: 'ride_predictions',
+      rideEventsStreamName: 'ride_events',
+      testRun: false,
+      localKinesisPort: 4567,
+      localBatchSize: 100,
+    });
     expect(stream.kinesisEndpoint).toBeUndefined();
     expect(stream.deadLetterLocation).toBeUndefined();
   });
@@ -23,6 +29,10 @@ describe('loadConfig: stream settings', () => {
   });
 
   it('parses DEAD_LETTER_LOCATION as an S3 prefix', () => {
-    expect(loadConfig({ DEAD_LETTER_LOCATION: 's3://ops/dead-letters/' }).stream.deadLetterLocation).toEqual({ kind: 's3', bucket: 'ops', key: 'dead-letters/' });
+    expect(loadConfig({ DEAD_LETTER_LOCATION: 's3://ops/dead-letters/' }).stream.deadLetterLocation).toEqual({
+      kind: 's3',
+      bucket: 'ops',
+      key: 'dead-letters/',
+    });
   });
 });

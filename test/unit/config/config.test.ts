@@ -14,7 +14,9 @@ describe('loadConfig', () => {
   });
 
   it('reads MODEL_LOCATION as the course did', () => {
-    expect(loadConfig({ MODEL_LOCATION: 's3://bucket/path/model.onnx' }).models).toEqual([{ name: 'duration', location: { kind: 's3', bucket: 'bucket', key: 'path/model.onnx' } }]);
+    expect(loadConfig({ MODEL_LOCATION: 's3://bucket/path/model.onnx' }).models).toEqual([
+      { name: 'duration', location: { kind: 's3', bucket: 'bucket', key: 'path/model.onnx' } },
+    ]);
   });
 
   it('accepts MODEL_BUCKET with MODEL_KEY', () => {
@@ -86,6 +88,8 @@ describe('loadConfig', () => {
   });
 
   it.each(['0', '-5', '1.5', 'sixty', '60s', '1e3'])('refuses MODEL_REFRESH_SECONDS=%s, naming the variable and what it wants', (value) => {
-    expect(() => loadConfig({ MODEL_REFRESH_SECONDS: value })).toThrow(/^invalid environment: MODEL_REFRESH_SECONDS: must be a whole number of seconds above 0/);
+    expect(() => loadConfig({ MODEL_REFRESH_SECONDS: value })).toThrow(
+      /^invalid environment: MODEL_REFRESH_SECONDS: must be a whole number of seconds above 0/,
+    );
   });
 });

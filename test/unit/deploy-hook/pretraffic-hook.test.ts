@@ -12,12 +12,19 @@ describe('the PreTraffic hook', () => {
     const arn = 'arn:aws:lambda:us-east-1:123456789012:function:RideDurationPrediction-Predict:7';
     expect(preTrafficSettings({ PRETRAFFIC_TARGET: arn })).toEqual({ target: arn });
     expect(() => preTrafficSettings({})).toThrow('PRETRAFFIC_TARGET is not set');
-    expect(() => preTrafficSettings({ PRETRAFFIC_TARGET: arn.replace(/:7$/, '') })).toThrow('PRETRAFFIC_TARGET must be a qualified function ARN (…:function:<name>:<version>)');
+    expect(() => preTrafficSettings({ PRETRAFFIC_TARGET: arn.replace(/:7$/, '') })).toThrow(
+      'PRETRAFFIC_TARGET must be a qualified function ARN (…:function:<name>:<version>)',
+    );
   });
 
-  it('refuses an event that is not CodeDeploy\'s, before invoking or reporting anything', async () => {
+  it("refuses an event that is not CodeDeploy's, before invoking or reporting anything", async () => {
     const sent: unknown[] = [];
-    const deps = { target: 'arn', lambda: { send: async (c: unknown) => sent.push(c) }, codedeploy: { send: async (c: unknown) => sent.push(c) }, logger: { info: () => undefined, error: () => undefined } };
+    const deps = {
+      target: 'arn',
+      lambda: { send: async (c: unknown) => sent.push(c) },
+      codedeploy: { send: async (c: unknown) => sent.push(c) },
+      logger: { info: () => undefined, error: () => undefined },
+    };
 
     await expect(handlePreTrafficHook({ DeploymentId: 'd-1' }, deps as never)).rejects.toThrow(/LifecycleEventHookExecutionId/);
     expect(sent).toEqual([]);

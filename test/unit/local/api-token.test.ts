@@ -25,9 +25,16 @@ describe('bearerTokenCheck', () => {
       expect(allowed(header)).toBe(false);
     }
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `Bearer ${s}`), fc.string({ minLength: 1 }).map((s) => `Bearer ${TOKEN}${s}`)), (header) => {
-        expect(allowed(header)).toBe(header.trim() === `Bearer ${TOKEN}`);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `Bearer ${s}`),
+          fc.string({ minLength: 1 }).map((s) => `Bearer ${TOKEN}${s}`),
+        ),
+        (header) => {
+          expect(allowed(header)).toBe(header.trim() === `Bearer ${TOKEN}`);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -59,16 +66,20 @@ describe('API_TOKEN', () => {
   it('stops npm start with one readable line and exit 2 (a configuration mistake), no stack trace, never echoing the token', async () => {
     const server = spawnServer({ API_TOKEN: 'correct horse battery staple' });
     // Whichever comes first: the exit this test expects, or a listening server (then stopped, and the test fails).
-    const listened = await server.waitFor((lines) => listeningPorts(lines).length > 0).then(
-      () => true,
-      () => false,
-    );
+    const listened = await server
+      .waitFor((lines) => listeningPorts(lines).length > 0)
+      .then(
+        () => true,
+        () => false,
+      );
     const status = await server.stop();
 
     expect(listened).toBe(false);
     expect(status).toBe(2);
     expect(server.lines).toEqual([]);
-    expect(server.output().trim().split('\n')).toEqual(['npm start: invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces (e.g. `openssl rand -hex 32`)']);
+    expect(server.output().trim().split('\n')).toEqual([
+      'npm start: invalid environment: API_TOKEN: API_TOKEN must be printable ASCII without spaces (e.g. `openssl rand -hex 32`)',
+    ]);
     expect(server.output()).not.toContain('horse');
   });
 });
@@ -148,7 +159,11 @@ describe('the local server with API_TOKEN', () => {
     );
     await fc.assert(
       fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), async (target, method) => {
-        const response = await fetch(`${base}${target}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+        const response = await fetch(`${base}${target}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: method === 'GET' ? undefined : '{}',
+        });
         await response.arrayBuffer();
         // fetch sends the path as the URL parser normalizes it (dot segments resolved).
         const open = OPEN.some((route) => route.test(new URL(`${base}${target}`).pathname));
@@ -158,12 +173,15 @@ describe('the local server with API_TOKEN', () => {
     );
   });
 
-  it.each(['/invocations', '/v2/models/duration/infer', '/v2/models/duration/versions/54c7ff65d8e2/infer'])('answers 401 to POST %s without the token, as to /predict', async (target) => {
-    const response = await fetch(`${base}${target}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  it.each(['/invocations', '/v2/models/duration/infer', '/v2/models/duration/versions/54c7ff65d8e2/infer'])(
+    'answers 401 to POST %s without the token, as to /predict',
+    async (target) => {
+      const response = await fetch(`${base}${target}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 
-    expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: expect.stringContaining('bearer token'), code: 'UNAUTHORIZED' });
-  });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: expect.stringContaining('bearer token'), code: 'UNAUTHORIZED' });
+    },
+  );
 
   it.each(['/ping', '/v2/health/ready', '/v2/models/duration', '/openapi.json'])('leaves GET %s open', async (target) => {
     const response = await fetch(`${base}${target}`);

@@ -14,15 +14,20 @@ describe('the local web server over real HTTP', () => {
   beforeAll(async () => {
     const service = await defaultModels('v-local');
     [expected] = (await predictDurations(service, [COURSE_RIDE])) as [number];
-    const deps: HttpDeps = { getModels: async () => service, dataplane: testDataplane(), maxBodyBytes: 4096, maxRidesPerRequest: 100, onUnexpectedError: () => undefined };
+    const deps: HttpDeps = {
+      getModels: async () => service,
+      dataplane: testDataplane(),
+      maxBodyBytes: 4096,
+      maxRidesPerRequest: 100,
+      onUnexpectedError: () => undefined,
+    };
     server = createHttpServer(deps);
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-  const postJson = (body: string, path = '/predict') =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const postJson = (body: string, path = '/predict') => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('answers the course request as the Flask service did', async () => {
     const response = await postJson(JSON.stringify(COURSE_RIDE));
@@ -81,7 +86,11 @@ describe('npm start', () => {
     const server = await startServer({ MODEL_LOCATION: '', MODEL_BUCKET: '', MODEL_KEY: '' });
     const port = server.port;
 
-    const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify(COURSE_RIDE), headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      body: JSON.stringify(COURSE_RIDE),
+      headers: { 'content-type': 'application/json' },
+    });
     const body = (await response.json()) as { duration: number; model_version: string };
     const exited = server.stop();
 

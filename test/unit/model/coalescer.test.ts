@@ -53,7 +53,11 @@ describe('Coalescer', () => {
     const results = await Promise.all([coalescer.run(rides(1, 2)), coalescer.run(rides(3, 4)), coalescer.run(rides(5, 6))]);
 
     expect(inner.runs).toEqual([4, 2]);
-    expect(results.map((r) => Array.from(r))).toEqual([[2, 4], [6, 8], [10, 12]]);
+    expect(results.map((r) => Array.from(r))).toEqual([
+      [2, 4],
+      [6, 8],
+      [10, 12],
+    ]);
   });
 
   it('passes a batch larger than half a run straight through as its own run', async () => {

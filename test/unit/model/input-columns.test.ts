@@ -12,7 +12,11 @@ import { floatInputModel, rankOneModel } from '../../support/onnx-models';
 const COLUMNS = ['PULocationID', 'DOLocationID', 'trip_distance'];
 const named = (columns: string[] = COLUMNS, extra: ModelSidecar['inputs'] = {}): ModelSidecar => ({ inputs: { float_input: { columns }, ...extra } });
 const column = (name: string, type: string, kind: SignatureColumn['kind']): SignatureColumn => ({ name, type, kind });
-const SIGNATURE: SignatureColumn[] = [column('PULocationID', 'long', 'integer'), column('DOLocationID', 'long', 'integer'), column('trip_distance', 'double', 'number')];
+const SIGNATURE: SignatureColumn[] = [
+  column('PULocationID', 'long', 'integer'),
+  column('DOLocationID', 'long', 'integer'),
+  column('trip_distance', 'double', 'number'),
+];
 
 async function served(bytes: Uint8Array, options: { sidecar?: ModelSidecar; signature?: SignatureColumn[] } = {}) {
   return createServedModel({ name: 'zoo', version: 'v1', runner: await OnnxModel.fromBytes(bytes), preprocessing: RIDE_FEATURES, source: 'test', ...options });
@@ -29,10 +33,12 @@ describe("a single 2-D input [None, k] (skl2onnx's float_input)", () => {
   it('is served when the sidecar names its columns: each column a request field, the tensor row-major', async () => {
     const model = await served(bytes, { sidecar: named() });
 
-    const output = await model.predict(batchOf([
-      { PULocationID: 1, DOLocationID: 2, trip_distance: 3 },
-      { PULocationID: 4, DOLocationID: 5, trip_distance: 6 },
-    ]));
+    const output = await model.predict(
+      batchOf([
+        { PULocationID: 1, DOLocationID: 2, trip_distance: 3 },
+        { PULocationID: 4, DOLocationID: 5, trip_distance: 6 },
+      ]),
+    );
 
     expect(model.fields.map((f) => f.name)).toEqual(COLUMNS);
     // Row-major: ride 1 is (1, 2, 3); a column-major tensor would have fed it (1, 4, 2).
@@ -98,7 +104,11 @@ describe("a single 2-D input [None, k] (skl2onnx's float_input)", () => {
   });
 
   it.each([
-    ['the sidecar', { sidecar: named(['PULocationID', 'trip_distance']) }, /input 'float_input' is \[N,3\] but the sidecar names 2 columns \(PULocationID, trip_distance\)/],
+    [
+      'the sidecar',
+      { sidecar: named(['PULocationID', 'trip_distance']) },
+      /input 'float_input' is \[N,3\] but the sidecar names 2 columns \(PULocationID, trip_distance\)/,
+    ],
     ['the MLmodel signature', { signature: SIGNATURE.slice(0, 2) }, /input 'float_input' is \[N,3\] but the MLmodel signature names 2 columns/],
     ['the sidecar (too many)', { sidecar: named([...COLUMNS, 'passenger_count']) }, /is \[N,3\] but the sidecar names 4 columns/],
   ])('is refused at load when %s names a number of columns other than k, naming both numbers', async (_case, options, message) => {
@@ -112,8 +122,12 @@ describe("a single 2-D input [None, k] (skl2onnx's float_input)", () => {
   });
 
   it('refuses columns for an input that has none, and for an input the model lacks', async () => {
-    await expect(served(rankOneModel(), { sidecar: { inputs: { trip_distance: { columns: ['a'] } } } })).rejects.toThrow(/names columns of 'trip_distance', a \[N\] input; only an \[N,k\] input has columns/);
-    await expect(served(bytes, { sidecar: { inputs: { ...named().inputs, other_input: { columns: ['a'] } } } })).rejects.toThrow(/names the columns of 'other_input', which is not one of its inputs \(float_input\)/);
+    await expect(served(rankOneModel(), { sidecar: { inputs: { trip_distance: { columns: ['a'] } } } })).rejects.toThrow(
+      /names columns of 'trip_distance', a \[N\] input; only an \[N,k\] input has columns/,
+    );
+    await expect(served(bytes, { sidecar: { inputs: { ...named().inputs, other_input: { columns: ['a'] } } } })).rejects.toThrow(
+      /names the columns of 'other_input', which is not one of its inputs \(float_input\)/,
+    );
   });
 
   it('refuses duplicate column names in the sidecar', () => {
@@ -138,6 +152,8 @@ describe('MLflow signature types checked against the ONNX input types', () => {
   });
 
   it('refuses text into a number input, naming both types', async () => {
-    await expect(served(floatModel, { signature: [column('PULocationID', 'string', 'string'), ...SIGNATURE.slice(1)] })).rejects.toThrow(/'PULocationID' \(a column of 'float_input'\) is string in the signature but float32 in the graph/);
+    await expect(served(floatModel, { signature: [column('PULocationID', 'string', 'string'), ...SIGNATURE.slice(1)] })).rejects.toThrow(
+      /'PULocationID' \(a column of 'float_input'\) is string in the signature but float32 in the graph/,
+    );
   });
 });

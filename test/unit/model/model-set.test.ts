@@ -7,7 +7,8 @@ import { COURSE_RIDE, batchOf, defaultModels, servedModel } from '../../support/
 import { RecordingRunner } from '../../support/fake-model';
 import { modelWithInput, rankOneModel } from '../../support/onnx-models';
 
-const rides = (n: number) => Array.from({ length: n }, (_, i) => ({ PULocationID: 1 + (i % 265), DOLocationID: 1 + ((i * 31) % 265), trip_distance: (i % 97) / 7 }));
+const rides = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ PULocationID: 1 + (i % 265), DOLocationID: 1 + ((i * 31) % 265), trip_distance: (i % 97) / 7 }));
 
 describe('a model set', () => {
   it('runs each model once for many rides', async () => {
@@ -46,7 +47,14 @@ describe('a model set', () => {
   it('predicts longer trips take longer on the default model', async () => {
     const set = await defaultModels();
 
-    const [short, long] = (await set.predict(batchOf([{ PULocationID: 130, DOLocationID: 205, trip_distance: 1 }, { PULocationID: 130, DOLocationID: 205, trip_distance: 10 }]))).outputs.duration!;
+    const [short, long] = (
+      await set.predict(
+        batchOf([
+          { PULocationID: 130, DOLocationID: 205, trip_distance: 1 },
+          { PULocationID: 130, DOLocationID: 205, trip_distance: 10 },
+        ]),
+      )
+    ).outputs.duration!;
 
     expect(long! - short!).toBeGreaterThan(10);
   });

@@ -17,7 +17,10 @@ describe('a nullable request field', () => {
     expect(parser.parseOne({ PULocationID: 1, trip_distance: null }).trip_distance).toBeNaN();
     expect(parser.parseOne({ PULocationID: 1 }).trip_distance).toBeNaN();
     expect(parser.parseOne({ PULocationID: 1, trip_distance: 2.5 }).trip_distance).toBe(2.5);
-    expect(Array.from(parser.parse([{ PULocationID: 1 }, { PULocationID: 2, trip_distance: 3 }]).batch.columns.trip_distance as Float64Array)).toEqual([Number.NaN, 3]);
+    expect(Array.from(parser.parse([{ PULocationID: 1 }, { PULocationID: 2, trip_distance: 3 }]).batch.columns.trip_distance as Float64Array)).toEqual([
+      Number.NaN,
+      3,
+    ]);
   });
 
   it('answers any JSON value with NaN (null or absent), the number itself (valid), or an InvalidRideError with a code naming the field', () => {
@@ -50,7 +53,9 @@ describe('a nullable request field', () => {
   it('without the mark, null and absence stay a 400 (INVALID_RIDE, MISSING_INPUT)', () => {
     const strict = createRequestParser([ZONE, { ...DISTANCE, nullable: undefined }]);
 
-    expect(() => strict.parseOne({ PULocationID: 1, trip_distance: null })).toThrow(expect.objectContaining({ code: 'INVALID_RIDE', message: 'trip_distance must be a number, got null' }));
+    expect(() => strict.parseOne({ PULocationID: 1, trip_distance: null })).toThrow(
+      expect.objectContaining({ code: 'INVALID_RIDE', message: 'trip_distance must be a number, got null' }),
+    );
     expect(() => strict.parseOne({ PULocationID: 1 })).toThrow(expect.objectContaining({ code: 'MISSING_INPUT' }));
   });
 });
@@ -76,10 +81,30 @@ describe("a sidecar's nullable mark", () => {
   });
 
   it.each([
-    ['an int64 input', () => passengerModel(), { passenger_count: { nullable: true } }, /marks 'passenger_count' nullable, but it feeds the int64 input 'passenger_count'; only float and double inputs can take a missing value/],
-    ['an int32 input', () => modelWithInput('zone', ElemType.INT32), { zone: { nullable: true } }, /marks 'zone' nullable, but it feeds the int32 input 'zone'/],
-    ['a zone of the PU_DO string input', () => defaultModelBytes(), { PULocationID: { nullable: true } }, /marks 'PULocationID' nullable, but it feeds the string input 'PU_DO'/],
-    ['a column of an int64 2-D input', () => floatInputModel({ coefficients: [1, 1], intercept: 0, elemType: ElemType.INT64 }), { float_input: { columns: ['a', 'b'] }, b: { nullable: true } }, /marks 'b' nullable, but it feeds the int64 input 'float_input'/],
+    [
+      'an int64 input',
+      () => passengerModel(),
+      { passenger_count: { nullable: true } },
+      /marks 'passenger_count' nullable, but it feeds the int64 input 'passenger_count'; only float and double inputs can take a missing value/,
+    ],
+    [
+      'an int32 input',
+      () => modelWithInput('zone', ElemType.INT32),
+      { zone: { nullable: true } },
+      /marks 'zone' nullable, but it feeds the int32 input 'zone'/,
+    ],
+    [
+      'a zone of the PU_DO string input',
+      () => defaultModelBytes(),
+      { PULocationID: { nullable: true } },
+      /marks 'PULocationID' nullable, but it feeds the string input 'PU_DO'/,
+    ],
+    [
+      'a column of an int64 2-D input',
+      () => floatInputModel({ coefficients: [1, 1], intercept: 0, elemType: ElemType.INT64 }),
+      { float_input: { columns: ['a', 'b'] }, b: { nullable: true } },
+      /marks 'b' nullable, but it feeds the int64 input 'float_input'/,
+    ],
   ])('is refused at load on %s, naming it', async (_case, bytes, inputs, message) => {
     const error = await servedModel('m', bytes(), 'v', { inputs }).catch((e: unknown) => e);
 

@@ -38,7 +38,13 @@ describe('the default model set request schema (PU_DO + trip_distance with its s
     ['a negative zone', { ...COURSE_RIDE, DOLocationID: -3 }, 'DOLocationID', 'DOLocationID must be ≥ 1', 'INVALID_RIDE'],
     ['a negative distance (the sidecar says min 0)', { ...COURSE_RIDE, trip_distance: -0.1 }, 'trip_distance', 'trip_distance must be ≥ 0', 'INVALID_RIDE'],
     ['a NaN distance', { ...COURSE_RIDE, trip_distance: Number.NaN }, 'trip_distance', 'trip_distance must be a finite number', 'INVALID_RIDE'],
-    ['an infinite distance', { ...COURSE_RIDE, trip_distance: Number.POSITIVE_INFINITY }, 'trip_distance', 'trip_distance must be a finite number', 'INVALID_RIDE'],
+    [
+      'an infinite distance',
+      { ...COURSE_RIDE, trip_distance: Number.POSITIVE_INFINITY },
+      'trip_distance',
+      'trip_distance must be a finite number',
+      'INVALID_RIDE',
+    ],
   ])('rejects %s, naming the field', (_case, input, field, message, code) => {
     const error = errorOf(() => parser.parseOne(input));
     expect(error.field).toBe(field);
@@ -89,15 +95,29 @@ const valueFor = (type: ElementType): fc.Arbitrary<{ value: unknown; ok: boolean
     case 'float64':
       return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map(ok), fc.string().map(bad), fc.constant(bad(true)));
     case 'int32':
-      return fc.oneof(fc.integer().map(ok), fc.constant(bad(2 ** 31)), fc.double({ min: 0.1, max: 0.9 }).map((d) => bad(3 + d)), fc.string().map(bad));
+      return fc.oneof(
+        fc.integer().map(ok),
+        fc.constant(bad(2 ** 31)),
+        fc.double({ min: 0.1, max: 0.9 }).map((d) => bad(3 + d)),
+        fc.string().map(bad),
+      );
     case 'int64':
-      return fc.oneof(fc.maxSafeInteger().map(ok), fc.constant(bad(2 ** 60)), fc.double({ min: 0.1, max: 0.9 }).map((d) => bad(-7 + d)), fc.constant(bad([])));
+      return fc.oneof(
+        fc.maxSafeInteger().map(ok),
+        fc.constant(bad(2 ** 60)),
+        fc.double({ min: 0.1, max: 0.9 }).map((d) => bad(-7 + d)),
+        fc.constant(bad([])),
+      );
   }
 };
 
 describe('request schemas built from generated model signatures', () => {
   it('accept exactly the values each input type allows, naming the first bad field without echoing its value', () => {
-    const signature = fc.uniqueArray(fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), type: fc.constantFrom(...ELEMENT_TYPES) }), { selector: (i) => i.name, minLength: 1, maxLength: 5 });
+    const signature = fc.uniqueArray(fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), type: fc.constantFrom(...ELEMENT_TYPES) }), {
+      selector: (i) => i.name,
+      minLength: 1,
+      maxLength: 5,
+    });
     fc.assert(
       fc.property(
         signature.chain((inputs) => fc.tuple(fc.constant(inputs), fc.tuple(...inputs.map((i) => valueFor(i.type))))),

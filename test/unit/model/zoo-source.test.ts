@@ -32,20 +32,25 @@ describe('the zoo manifest', () => {
     for (const id of ids) expect(id).toMatch(/^[a-z0-9_]+$/);
   });
 
-  it.each(zoo.map((e) => [e.id, e] as const))('%s: 6–10 rides with the same TLC trip fields, zones 1–265, distances 0–100, one finite expected value each', (_, entry) => {
-    const fields = Object.keys(entry.rows[0] ?? {}).sort();
+  it.each(zoo.map((e) => [e.id, e] as const))(
+    '%s: 6–10 rides with the same TLC trip fields, zones 1–265, distances 0–100, one finite expected value each',
+    (_, entry) => {
+      const fields = Object.keys(entry.rows[0] ?? {}).sort();
 
-    expect(entry.rows.length).toBeGreaterThanOrEqual(6);
-    expect(entry.rows.length).toBeLessThanOrEqual(10);
-    expect(entry.expected).toHaveLength(entry.rows.length);
-    expect(entry.expected.every(Number.isFinite)).toBe(true);
-    for (const field of fields) expect(TRIP_FIELDS).toContain(field);
-    for (const row of entry.rows) {
-      expect(Object.keys(row).sort()).toEqual(fields);
-      for (const zone of [row.PULocationID, row.DOLocationID]) if (zone !== undefined) expect(Number.isInteger(zone) && Number(zone) >= 1 && Number(zone) <= 265).toBe(true);
-      if (row.trip_distance !== undefined && row.trip_distance !== null) expect(Number(row.trip_distance) >= 0 && Number(row.trip_distance) <= 100).toBe(true);
-    }
-  });
+      expect(entry.rows.length).toBeGreaterThanOrEqual(6);
+      expect(entry.rows.length).toBeLessThanOrEqual(10);
+      expect(entry.expected).toHaveLength(entry.rows.length);
+      expect(entry.expected.every(Number.isFinite)).toBe(true);
+      for (const field of fields) expect(TRIP_FIELDS).toContain(field);
+      for (const row of entry.rows) {
+        expect(Object.keys(row).sort()).toEqual(fields);
+        for (const zone of [row.PULocationID, row.DOLocationID])
+          if (zone !== undefined) expect(Number.isInteger(zone) && Number(zone) >= 1 && Number(zone) <= 265).toBe(true);
+        if (row.trip_distance !== undefined && row.trip_distance !== null)
+          expect(Number(row.trip_distance) >= 0 && Number(row.trip_distance) <= 100).toBe(true);
+      }
+    },
+  );
 
   it('asks only for runtime features the service has', () => {
     expect(zoo.flatMap((e) => e.needs).filter((need) => !KNOWN_NEEDS.has(need))).toEqual([]);
@@ -137,7 +142,11 @@ function tensorFor(input: InferenceSession.ValueMetadata, rows: readonly Readonl
     case 'float64':
       return new Tensor('float64', Float64Array.from(values, number), dims);
     case 'int64':
-      return new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(number(v))), dims);
+      return new Tensor(
+        'int64',
+        BigInt64Array.from(values, (v) => BigInt(number(v))),
+        dims,
+      );
     default:
       throw new Error(`input ${input.name}: no zoo model has element type ${input.type}`);
   }

@@ -43,7 +43,9 @@ describe('drift on generated months (fixed seeds)', () => {
 });
 
 describe('drift scores on small samples equal a direct computation', () => {
-  const sample = (values: number[], zones: number[]) => [{ length: values.length, inputs: { trip_distance: Float64Array.from(values), PULocationID: Float64Array.from(zones) } }];
+  const sample = (values: number[], zones: number[]) => [
+    { length: values.length, inputs: { trip_distance: Float64Array.from(values), PULocationID: Float64Array.from(zones) } },
+  ];
   const A = [0.61, 1.2, 1.9, 2.4, 3.3, 3.9, 4.8, 5.1, 6.6, 7.2];
   const B = [2.2, 3.1, 3.4, 4.5, 5.9, 6.1, 7.7, 8.3, 9.0, 9.4, 10.2, 11.5];
   const zonesA = [1, 1, 1, 2, 2, 3, 3, 3, 3, 4];
@@ -76,6 +78,12 @@ describe('drift scores on small samples equal a direct computation', () => {
     const zones = columnDrift(r.features.PULocationID!, c.features.PULocationID!);
     expect(zones.method).toBe('jensenshannon');
     const share = (zs: number[], z: number) => zs.filter((v) => v === z).length;
-    expect(zones.score).toBeCloseTo(jensenShannonDrift(new Map([1, 2, 3, 4, 5].map((z) => [String(z), share(zonesA, z)])), new Map([1, 2, 3, 4, 5].map((z) => [String(z), share(zonesB, z)]))), 12);
+    expect(zones.score).toBeCloseTo(
+      jensenShannonDrift(
+        new Map([1, 2, 3, 4, 5].map((z) => [String(z), share(zonesA, z)])),
+        new Map([1, 2, 3, 4, 5].map((z) => [String(z), share(zonesB, z)])),
+      ),
+      12,
+    );
   });
 });

@@ -53,16 +53,21 @@ describe('an actuals table', () => {
 
   it('never throws on hostile rows, and keeps only finite actuals of well-formed ride ids', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.jsonValue(), fc.dictionary(fc.oneof(fc.constant('actual_duration'), fc.string()), fc.oneof(fc.jsonValue(), fc.double()))), { maxLength: 30 }), (rows) => {
-        const actuals = table(rows);
+      fc.property(
+        fc.array(fc.tuple(fc.jsonValue(), fc.dictionary(fc.oneof(fc.constant('actual_duration'), fc.string()), fc.oneof(fc.jsonValue(), fc.double()))), {
+          maxLength: 30,
+        }),
+        (rows) => {
+          const actuals = table(rows);
 
-        expect(actuals.rows).toBe(rows.length);
-        expect(actuals.byRide.size + actuals.duplicates + actuals.unusable).toBe(rows.length);
-        for (const [ride, truth] of actuals.byRide) {
-          expect(ride.length).toBeGreaterThan(0);
-          for (const value of Object.values(truth)) expect(Number.isFinite(value)).toBe(true);
-        }
-      }),
+          expect(actuals.rows).toBe(rows.length);
+          expect(actuals.byRide.size + actuals.duplicates + actuals.unusable).toBe(rows.length);
+          for (const [ride, truth] of actuals.byRide) {
+            expect(ride.length).toBeGreaterThan(0);
+            for (const value of Object.values(truth)) expect(Number.isFinite(value)).toBe(true);
+          }
+        },
+      ),
     );
   });
 
@@ -101,18 +106,22 @@ describe('joining captured predictions to ground truth', () => {
 
   it('accounts for every captured ride and every actual: joined plus unmatched equals each side, for any rides', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }), (capturedRides, actualRides) => {
-        const records = capturedRides.map((ride) => captured(String(ride), 'stream', ride));
-        const actuals = table(actualRides.map((ride) => [ride, { actual_duration: ride + 1 }]));
-        const both = capturedRides.filter((ride) => actualRides.includes(ride)).length;
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }),
+        (capturedRides, actualRides) => {
+          const records = capturedRides.map((ride) => captured(String(ride), 'stream', ride));
+          const actuals = table(actualRides.map((ride) => [ride, { actual_duration: ride + 1 }]));
+          const both = capturedRides.filter((ride) => actualRides.includes(ride)).length;
 
-        const { unmatched, records: joined } = joinActuals(records, actuals);
+          const { unmatched, records: joined } = joinActuals(records, actuals);
 
-        const counts = unmatched.duration ?? { captured_without_actual: 0, actuals_without_capture: 0 };
-        expect(joined.filter((r) => r.actuals?.duration !== undefined)).toHaveLength(both);
-        expect(both + counts.captured_without_actual).toBe(capturedRides.length);
-        expect(both + counts.actuals_without_capture).toBe(actualRides.length);
-      }),
+          const counts = unmatched.duration ?? { captured_without_actual: 0, actuals_without_capture: 0 };
+          expect(joined.filter((r) => r.actuals?.duration !== undefined)).toHaveLength(both);
+          expect(both + counts.captured_without_actual).toBe(capturedRides.length);
+          expect(both + counts.actuals_without_capture).toBe(actualRides.length);
+        },
+      ),
     );
   });
 });
@@ -126,13 +135,33 @@ describe('quality of joined rides in the summary', () => {
       captured('3', 'stream', 20, { time: day(24) }, 'v2'),
       captured('4', 'stream', 5, { time: day(24) }, 'v2'),
     ];
-    const joined = joinActuals(records, table([[1, { actual_duration: 11 }], [2, { actual_duration: 12 }], [3, { actual_duration: 16 }], [9, { actual_duration: 1 }]]));
-    const reference = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1, 2) } }], { source: 'r', models: { duration: { version: 'v2', metrics: { train_rmse: 2 } } } });
+    const joined = joinActuals(
+      records,
+      table([
+        [1, { actual_duration: 11 }],
+        [2, { actual_duration: 12 }],
+        [3, { actual_duration: 16 }],
+        [9, { actual_duration: 1 }],
+      ]),
+    );
+    const reference = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1, 2) } }], {
+      source: 'r',
+      models: { duration: { version: 'v2', metrics: { train_rmse: 2 } } },
+    });
 
-    const { summary } = await runMonitor({ reference, current: observationsFromCapture(joined.records), groundTruth: { unmatched: joined.unmatched, counts: joined.counts } });
+    const { summary } = await runMonitor({
+      reference,
+      current: observationsFromCapture(joined.records),
+      groundTruth: { unmatched: joined.unmatched, counts: joined.counts },
+    });
 
     const quality = summary.quality.duration;
-    expect(quality).toMatchObject({ rows_joined: 3, bias: (-1 + 2 + 4) / 3, unmatched: { captured_without_actual: 1, actuals_without_capture: 1 }, train_rmse: 2 });
+    expect(quality).toMatchObject({
+      rows_joined: 3,
+      bias: (-1 + 2 + 4) / 3,
+      unmatched: { captured_without_actual: 1, actuals_without_capture: 1 },
+      train_rmse: 2,
+    });
     expect(quality?.rmse).toBeCloseTo(Math.sqrt((1 + 4 + 16) / 3), 12);
     expect(quality?.by_day.map((d) => [d.day, d.rows])).toEqual([
       ['2026-11-23', 2],
@@ -146,10 +175,20 @@ describe('quality of joined rides in the summary', () => {
   });
 
   it("compares each version with its own training RMSE when the reference merges two versions' profiles", async () => {
-    const profile = (version: string, trainRmse: number) => buildProfile([{ length: 1, inputs: { trip_distance: Float64Array.of(1) } }], { source: version, models: { duration: { version, metrics: { train_rmse: trainRmse } } } });
+    const profile = (version: string, trainRmse: number) =>
+      buildProfile([{ length: 1, inputs: { trip_distance: Float64Array.of(1) } }], {
+        source: version,
+        models: { duration: { version, metrics: { train_rmse: trainRmse } } },
+      });
     const reference = mergeProfiles([await profile('v2', 2), await profile('v1', 4)]);
     const records = [captured('1', 'stream', 10, {}, 'v1'), captured('2', 'stream', 10, {}, 'v2')];
-    const joined = joinActuals(records, table([[1, { actual_duration: 12 }], [2, { actual_duration: 13 }]]));
+    const joined = joinActuals(
+      records,
+      table([
+        [1, { actual_duration: 12 }],
+        [2, { actual_duration: 13 }],
+      ]),
+    );
 
     const { summary } = await runMonitor({ reference, current: observationsFromCapture(joined.records) });
 

@@ -36,7 +36,12 @@ describe('hostile inputs', () => {
       {
         numRuns: 60,
         // Found by CI (seed 1774446957): subnormal distances made vega ask for an impossible number of axis ticks.
-        examples: [[{ distance: [-4e-323], zone: ['<script>alert(1)</script>'] }, { distance: [4e-323], zone: [''] }]],
+        examples: [
+          [
+            { distance: [-4e-323], zone: ['<script>alert(1)</script>'] },
+            { distance: [4e-323], zone: [''] },
+          ],
+        ],
       },
     );
   });

@@ -7,7 +7,10 @@ import { monthObservations } from './generated-months';
 
 describe('reference profile', () => {
   it('round-trips through JSON and its zod schema, bounded in size for a 60,000-row month', async () => {
-    const profile = await buildProfile([monthObservations({ year: 2021, month: 1, rows: 60_000 })], { source: 'synthetic 2021-01', models: { duration: { version: 'v1', metrics: { train_rmse: 5.5 } } } });
+    const profile = await buildProfile([monthObservations({ year: 2021, month: 1, rows: 60_000 })], {
+      source: 'synthetic 2021-01',
+      models: { duration: { version: 'v1', metrics: { train_rmse: 5.5 } } },
+    });
     const text = JSON.stringify(profile);
     expect(ReferenceProfileSchema.parse(JSON.parse(text))).toEqual(profile);
     const pairs = profile.context.PU_DO;
@@ -20,7 +23,15 @@ describe('reference profile', () => {
   });
 
   it('counts NaN as missing and ±Infinity as invalid, apart from the values', async () => {
-    const profile = await buildProfile([{ length: 5, inputs: { trip_distance: Float64Array.of(1, Number.NaN, Infinity, 2, -Infinity), PULocationID: Float64Array.of(1, 2, Number.NaN, Infinity, 3) } }], { source: 't' });
+    const profile = await buildProfile(
+      [
+        {
+          length: 5,
+          inputs: { trip_distance: Float64Array.of(1, Number.NaN, Infinity, 2, -Infinity), PULocationID: Float64Array.of(1, 2, Number.NaN, Infinity, 3) },
+        },
+      ],
+      { source: 't' },
+    );
     expect(profile.features.trip_distance).toMatchObject({ count: 2, missing: 1, invalid: 2, mean: 1.5, std: 0.5 });
     expect(profile.features.PULocationID).toMatchObject({ count: 3, missing: 1, invalid: 1 });
   });
@@ -29,8 +40,19 @@ describe('reference profile', () => {
     const day = (d: number, h: number) => Date.UTC(2021, 1, d, h);
     const predicted = Float64Array.of(10, 12, 8, 20);
     const actual = Float64Array.of(11, 10, 8, 16);
-    const current = [{ length: 4, inputs: { trip_distance: Float64Array.of(1, 2, 3, 4) }, predictions: { duration: predicted }, actuals: { duration: actual }, time: Float64Array.of(day(1, 8), day(1, 9), day(2, 8), day(2, 9)) }];
-    const reference = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1, 2) } }], { source: 'r', models: { duration: { metrics: { train_rmse: 1.25 } } } });
+    const current = [
+      {
+        length: 4,
+        inputs: { trip_distance: Float64Array.of(1, 2, 3, 4) },
+        predictions: { duration: predicted },
+        actuals: { duration: actual },
+        time: Float64Array.of(day(1, 8), day(1, 9), day(2, 8), day(2, 9)),
+      },
+    ];
+    const reference = await buildProfile([{ length: 2, inputs: { trip_distance: Float64Array.of(1, 2) } }], {
+      source: 'r',
+      models: { duration: { metrics: { train_rmse: 1.25 } } },
+    });
     const { summary } = await runMonitor({ reference, current });
     const quality = summary.quality.duration!;
     expect(quality).toMatchObject({ rows_joined: 4, train_rmse: 1.25 });
@@ -55,7 +77,11 @@ describe('capture records as observations', () => {
   });
 
   it('turns inputs, outputs, actuals and times into columns; a null output is missing', async () => {
-    const records = [record(0), record(1, { actuals: { duration: 9 } }), record(2, { outputs: { duration: { output: null as unknown as number, version: 'v1' } } })];
+    const records = [
+      record(0),
+      record(1, { actuals: { duration: 9 } }),
+      record(2, { outputs: { duration: { output: null as unknown as number, version: 'v1' } } }),
+    ];
     const chunks = [];
     for await (const chunk of observationsFromCapture(records)) chunks.push(chunk);
     const [chunk, more] = chunks;

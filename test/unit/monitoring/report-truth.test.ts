@@ -17,20 +17,33 @@ import { monthObservations } from './generated-months';
 const now = new Date('2026-11-28T18:00:00Z');
 const models = join(__dirname, '..', '..', '..', 'models');
 const shippedReference = (): ReferenceProfile =>
-  mergeProfiles(['reference-profile.json', 'cost/reference-profile.json'].map((file) => parseReferenceProfile(JSON.parse(readFileSync(join(models, file), 'utf8')))));
+  mergeProfiles(
+    ['reference-profile.json', 'cost/reference-profile.json'].map((file) => parseReferenceProfile(JSON.parse(readFileSync(join(models, file), 'utf8')))),
+  );
 
 /** The first `n` rows of a chunk. */
 function head(chunk: ObservationChunk, n: number): ObservationChunk {
   const cut = <T extends Float64Array | readonly (string | null)[]>(column: T) => column.slice(0, n) as T;
-  const mapValues = <V extends Float64Array | readonly (string | null)[]>(record: Readonly<Record<string, V>> | undefined) => record && Object.fromEntries(Object.entries(record).map(([k, v]) => [k, cut(v)]));
-  return { length: n, inputs: mapValues(chunk.inputs) ?? {}, ...(chunk.time ? { time: chunk.time.slice(0, n) } : {}), ...(chunk.actuals ? { actuals: mapValues(chunk.actuals) } : {}) };
+  const mapValues = <V extends Float64Array | readonly (string | null)[]>(record: Readonly<Record<string, V>> | undefined) =>
+    record && Object.fromEntries(Object.entries(record).map(([k, v]) => [k, cut(v)]));
+  return {
+    length: n,
+    inputs: mapValues(chunk.inputs) ?? {},
+    ...(chunk.time ? { time: chunk.time.slice(0, n) } : {}),
+    ...(chunk.actuals ? { actuals: mapValues(chunk.actuals) } : {}),
+  };
 }
 
 describe('counts in the report', () => {
   it('are exact: 109,582 joined rows read 109,582, never a rounded 109600', async () => {
     const n = 109_582;
     const distance = Float64Array.from({ length: n }, (_, i) => (i % 50) / 3);
-    const current: ObservationChunk = { length: n, inputs: { trip_distance: distance }, predictions: { duration: distance.map((d) => 5 + 3 * d) }, actuals: { duration: distance.map((d) => 6 + 3 * d) } };
+    const current: ObservationChunk = {
+      length: n,
+      inputs: { trip_distance: distance },
+      predictions: { duration: distance.map((d) => 5 + 3 * d) },
+      actuals: { duration: distance.map((d) => 6 + 3 * d) },
+    };
     const reference = await buildProfile([{ length: 500, inputs: { trip_distance: distance.slice(0, 500) } }], { source: 'reference' });
 
     const { summary, html } = await runMonitor({ reference, current: [current], now });
@@ -43,10 +56,13 @@ describe('counts in the report', () => {
 });
 
 describe('missing values', () => {
-  it("are counted over every row the source read, rows its filter left out included", async () => {
+  it('are counted over every row the source read, rows its filter left out included', async () => {
     const kept: ObservationChunk = { length: 3, inputs: { PULocationID: Float64Array.of(1, 2, 3), trip_distance: Float64Array.of(1, 2, 3) } };
     // Two rows the filter dropped: one without a zone, one with a zone but an out-of-range duration.
-    const chunk = { ...kept, excluded: { length: 2, inputs: { PULocationID: Float64Array.of(Number.NaN, 4), trip_distance: Float64Array.of(2, Number.POSITIVE_INFINITY) } } };
+    const chunk = {
+      ...kept,
+      excluded: { length: 2, inputs: { PULocationID: Float64Array.of(Number.NaN, 4), trip_distance: Float64Array.of(2, Number.POSITIVE_INFINITY) } },
+    };
 
     const profile = await buildProfile([chunk], { source: 'a month' });
     const { summary } = await runMonitor({ reference: profile, current: profile, now });
@@ -67,9 +83,19 @@ describe('a sample too small for its test', () => {
   it('warns on each verdict 101 captured rows cannot support, in the summary and the report', async () => {
     const { summary, html } = await runMonitor({ reference: [reference], current: [head(monthObservations({ year: 2021, month: 2, rows: 2_000 }), 101)], now });
 
-    expect(summary.features.PULocationID?.sample_warning).toMatch(/^the current side has 101 values over \d+ categories: sampling noise alone gives a Jensen–Shannon distance of about 0\.\d\d \(threshold 0\.1\)$/);
-    expect(summary.features.trip_distance?.sample_warning).toMatch(/^the current side has 101 values: sampling noise alone gives a normed Wasserstein distance of about 0\.08 \(threshold 0\.1\)$/);
-    expect(summary.sample_warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^input PULocationID: /), expect.stringMatching(/^input DOLocationID: /), expect.stringMatching(/^input trip_distance: /)]));
+    expect(summary.features.PULocationID?.sample_warning).toMatch(
+      /^the current side has 101 values over \d+ categories: sampling noise alone gives a Jensen–Shannon distance of about 0\.\d\d \(threshold 0\.1\)$/,
+    );
+    expect(summary.features.trip_distance?.sample_warning).toMatch(
+      /^the current side has 101 values: sampling noise alone gives a normed Wasserstein distance of about 0\.08 \(threshold 0\.1\)$/,
+    );
+    expect(summary.sample_warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^input PULocationID: /),
+        expect.stringMatching(/^input DOLocationID: /),
+        expect.stringMatching(/^input trip_distance: /),
+      ]),
+    );
     expect(html).toContain('Too small a sample for some verdicts');
     expect(html).toContain('⚠ too small');
   });
@@ -77,11 +103,20 @@ describe('a sample too small for its test', () => {
   it('warns a K-S verdict on fewer than 30 values and a chi-squared one under 5 expected values per category', async () => {
     const numbers = (values: number[]) => buildProfile([{ length: values.length, inputs: { x: Float64Array.from(values) } }], { source: 's' });
     const zones = (values: number[]) => buildProfile([{ length: values.length, inputs: { PULocationID: Float64Array.from(values) } }], { source: 's' });
-    const small = columnDrift((await numbers(Array.from({ length: 200 }, (_, i) => i % 17))).features.x as never, (await numbers(Array.from({ length: 20 }, (_, i) => i % 17))).features.x as never);
-    const sparse = columnDrift((await zones(Array.from({ length: 500 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never, (await zones(Array.from({ length: 40 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never);
+    const small = columnDrift(
+      (await numbers(Array.from({ length: 200 }, (_, i) => i % 17))).features.x as never,
+      (await numbers(Array.from({ length: 20 }, (_, i) => i % 17))).features.x as never,
+    );
+    const sparse = columnDrift(
+      (await zones(Array.from({ length: 500 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never,
+      (await zones(Array.from({ length: 40 }, (_, i) => 1 + (i % 10)))).features.PULocationID as never,
+    );
 
     expect(small).toMatchObject({ method: 'ks', sample_warning: 'the current side has 20 values; K-S needs 30 to detect any but a gross shift' });
-    expect(sparse).toMatchObject({ method: 'chisquare', sample_warning: 'the current side has 40 values over 10 categories; chi-squared wants 5 per category (50)' });
+    expect(sparse).toMatchObject({
+      method: 'chisquare',
+      sample_warning: 'the current side has 40 values over 10 categories; chi-squared wants 5 per category (50)',
+    });
   });
 
   it('gives no warning for a month of 40,000 rows', async () => {
@@ -113,17 +148,27 @@ describe('every model', () => {
     const { summary, html } = await runMonitor({ reference: shippedReference(), current: [month], now });
 
     expect(summary.models).toEqual(['duration', 'cost']);
-    expect(summary.predictions.cost).toMatchObject({ method: null, method_title: 'not tested: the current data has no predictions of cost', reference_mean: expect.any(Number) });
+    expect(summary.predictions.cost).toMatchObject({
+      method: null,
+      method_title: 'not tested: the current data has no predictions of cost',
+      reference_mean: expect.any(Number),
+    });
     for (const model of ['duration', 'cost']) {
       expect(html).toContain(`<section id="predictions-${model}">`);
       expect(html).toContain(`<section id="quality-${model}">`);
     }
-    expect(html).toMatch(/Quality of cost is not measured: the current data has no row with both its prediction and an actual\. The reference gives its training RMSE 4\.175, validation RMSE 5\.491\./);
+    expect(html).toMatch(
+      /Quality of cost is not measured: the current data has no row with both its prediction and an actual\. The reference gives its training RMSE 4\.175, validation RMSE 5\.491\./,
+    );
   });
 
   it("compares the cost model's predictions and quality against its own reference when both sides have them", async () => {
     const month = monthObservations({ year: 2021, month: 2, rows: 5_000 });
-    const current = { ...month, predictions: { duration: month.actuals?.duration as Float64Array, cost: (month.actuals?.duration as Float64Array).map((m) => 3 + m) }, actuals: { ...month.actuals, cost: (month.actuals?.duration as Float64Array).map((m) => 4 + m) } };
+    const current = {
+      ...month,
+      predictions: { duration: month.actuals?.duration as Float64Array, cost: (month.actuals?.duration as Float64Array).map((m) => 3 + m) },
+      actuals: { ...month.actuals, cost: (month.actuals?.duration as Float64Array).map((m) => 4 + m) },
+    };
 
     const { summary, html } = await runMonitor({ reference: shippedReference(), current: [current], now });
 

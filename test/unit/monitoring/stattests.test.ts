@@ -52,13 +52,34 @@ describe('chi-squared', () => {
   });
 
   it('scales reference counts to the current total as Evidently does: chisquare([30,30,30],[45,27,18]) p = 0.0012726338013398094', () => {
-    const reference = new Map([['1', 50], ['2', 30], ['3', 20]]);
-    const current = new Map([['1', 30], ['2', 30], ['3', 30]]);
+    const reference = new Map([
+      ['1', 50],
+      ['2', 30],
+      ['3', 20],
+    ]);
+    const current = new Map([
+      ['1', 30],
+      ['2', 30],
+      ['3', 30],
+    ]);
     expect(chiSquareDriftPValue(reference, current)).toBeCloseTo(0.0012726338013398094, 9);
   });
 
   it('gives p = 0 when the current data has a category the reference never saw', () => {
-    expect(chiSquareDriftPValue(new Map([['1', 5], ['2', 5], ['3', 5]]), new Map([['1', 5], ['2', 5], ['4', 5]]))).toBe(0);
+    expect(
+      chiSquareDriftPValue(
+        new Map([
+          ['1', 5],
+          ['2', 5],
+          ['3', 5],
+        ]),
+        new Map([
+          ['1', 5],
+          ['2', 5],
+          ['4', 5],
+        ]),
+      ),
+    ).toBe(0);
   });
 });
 
@@ -69,8 +90,17 @@ describe('Jensen–Shannon distance', () => {
   });
 
   it('compares category counts over the union of both sides', () => {
-    const reference = new Map([['a', 10], ['b', 20], ['c', 30]]);
-    const current = new Map([['a', 5], ['b', 25], ['c', 20], ['d', 10]]);
+    const reference = new Map([
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+    ]);
+    const current = new Map([
+      ['a', 5],
+      ['b', 25],
+      ['c', 20],
+      ['d', 10],
+    ]);
     expect(jensenShannonDrift(reference, current)).toBeCloseTo(0.27486504029900555, 12);
   });
 });
@@ -89,7 +119,18 @@ describe('Wasserstein distance', () => {
 
 describe('two-proportion z-test', () => {
   it('gives the p-value of Evidently z_stat_test for 30/70 against 45/55: 0.02845973691631065', () => {
-    expect(proportionZTestPValue(new Map([['a', 30], ['b', 70]]), new Map([['a', 45], ['b', 55]]))).toBeCloseTo(0.02845973691631065, 9);
+    expect(
+      proportionZTestPValue(
+        new Map([
+          ['a', 30],
+          ['b', 70],
+        ]),
+        new Map([
+          ['a', 45],
+          ['b', 55],
+        ]),
+      ),
+    ).toBeCloseTo(0.02845973691631065, 9);
   });
 
   it('gives p = 1 when both sides hold the same single value', () => {

@@ -103,7 +103,7 @@ describe('the work after an invocation', () => {
     expect(calls).toEqual(['shadows settle', 'metrics flush', 'capture flush', 'reply posted']);
   });
 
-  it('tells the extension an invocation is done only once its work is, and runs capture\'s timer only while an invocation does', async () => {
+  it("tells the extension an invocation is done only once its work is, and runs capture's timer only while an invocation does", async () => {
     const { parts, calls, shadowRuns, timer } = recordingParts();
     const after = new AfterInvocation(parts);
     after.setMode('extension');

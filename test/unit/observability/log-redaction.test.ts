@@ -19,7 +19,14 @@ function expectNoSecret(text: string, signature: string | undefined): void {
 
 /** The S3 error a client with those credentials gets from `endpoint`. */
 async function s3ErrorFrom(endpoint: string): Promise<Error> {
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { ...ECHOED_CREDENTIALS }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { ...ECHOED_CREDENTIALS },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   try {
     await client.send(new GetObjectCommand({ Bucket: 'models', Key: 'duration/model.onnx' }));
   } catch (error) {
@@ -71,7 +78,9 @@ describe('the service logger, given errors from S3 peers that echo credentials',
 
     expect(lines).toHaveLength(3);
     for (const line of lines) expectNoSecret(line, error.SignatureProvided);
-    const [direct, wrapped] = lines.map((line) => JSON.parse(line) as Record<string, { name: string; code?: string; httpStatusCode?: number; cause?: { name: string; httpStatusCode?: number } }>);
+    const [direct, wrapped] = lines.map(
+      (line) => JSON.parse(line) as Record<string, { name: string; code?: string; httpStatusCode?: number; cause?: { name: string; httpStatusCode?: number } }>,
+    );
     expect(direct?.error).toMatchObject({ name, httpStatusCode: 403 });
     expect(wrapped?.error).toMatchObject({ name: 'ModelNotFoundError', code: 'MODEL_NOT_FOUND', cause: { name, httpStatusCode: 403 } });
   });
@@ -98,7 +107,11 @@ describe('the service logger, given errors from S3 peers that echo credentials',
   });
 
   it('leaves ordinary log text alone', () => {
-    for (const text of ['model loaded', 'cannot fetch model \'cost\' from s3://models/cost/model.onnx: NoSuchKey', 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']) {
+    for (const text of [
+      'model loaded',
+      "cannot fetch model 'cost' from s3://models/cost/model.onnx: NoSuchKey",
+      'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    ]) {
       expect(redactSecrets(text)).toBe(text);
     }
   });

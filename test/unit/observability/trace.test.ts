@@ -36,21 +36,33 @@ describe('traceFrom, the trace of a request', () => {
   });
 
   it('never throws and always answers a valid, non-zero trace id, whatever the headers hold', () => {
-    const header = fc.oneof(fc.string(), fc.stringMatching(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/), fc.stringMatching(/^Root=1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}(;.*)?$/));
+    const header = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/),
+      fc.stringMatching(/^Root=1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}(;.*)?$/),
+    );
     fc.assert(
-      fc.property(fc.option(header, { nil: undefined }), fc.option(header, { nil: undefined }), fc.option(header, { nil: undefined }), (traceparent, xray, fallback) => {
-        const trace = traceFrom({ ...(traceparent !== undefined ? { traceparent } : {}), ...(xray !== undefined ? { 'x-amzn-trace-id': xray } : {}) }, fallback);
-        expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/);
-        expect(trace.traceId).not.toMatch(/^0+$/);
-        expect(traceparentOf(trace)).toMatch(W3C_TRACEPARENT);
-      }),
+      fc.property(
+        fc.option(header, { nil: undefined }),
+        fc.option(header, { nil: undefined }),
+        fc.option(header, { nil: undefined }),
+        (traceparent, xray, fallback) => {
+          const trace = traceFrom(
+            { ...(traceparent !== undefined ? { traceparent } : {}), ...(xray !== undefined ? { 'x-amzn-trace-id': xray } : {}) },
+            fallback,
+          );
+          expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+          expect(trace.traceId).not.toMatch(/^0+$/);
+          expect(traceparentOf(trace)).toMatch(W3C_TRACEPARENT);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 });
 
 describe('traceparentOf, the header a reply carries', () => {
-  it("keeps the trace id and the sampled flag, with a new span of its own each time", () => {
+  it('keeps the trace id and the sampled flag, with a new span of its own each time', () => {
     const trace = { traceId: TRACE_ID, parentId: '00f067aa0ba902b7', sampled: true };
 
     const first = W3C_TRACEPARENT.exec(traceparentOf(trace));

@@ -17,7 +17,12 @@ const fields = fc.uniqueArray(field, { selector: (f) => f.name, maxLength: 4 });
 /** Does every value `field` accepts pass `other` as well (bounds, kind, missing)? */
 function widens(field: RequestField, other: RequestField): boolean {
   const kindOk = field.kind === other.kind || (field.kind === 'integer' && other.kind === 'number');
-  return kindOk && (other.min === undefined || (field.min !== undefined && other.min <= field.min)) && (other.max === undefined || (field.max !== undefined && other.max >= field.max)) && (!field.nullable || other.nullable === true);
+  return (
+    kindOk &&
+    (other.min === undefined || (field.min !== undefined && other.min <= field.min)) &&
+    (other.max === undefined || (field.max !== undefined && other.max >= field.max)) &&
+    (!field.nullable || other.nullable === true)
+  );
 }
 
 describe('contractChanges', () => {

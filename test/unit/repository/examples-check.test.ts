@@ -50,7 +50,9 @@ describe('the shipped models', () => {
   });
 
   it('is refused when one of its examples is edited to be wrong, the message naming that example', async () => {
-    const sidecar = JSON.parse(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as { examples: { inputs: Record<string, number>; output: number }[] };
+    const sidecar = JSON.parse(readFileSync(DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as {
+      examples: { inputs: Record<string, number>; output: number }[];
+    };
     sidecar.examples[2] = { ...(sidecar.examples[2] as (typeof sidecar.examples)[number]), output: 99 };
     mkdirSync(join(dir, 'edited'));
     writeFileSync(join(dir, 'edited', 'model.onnx'), readFileSync(DEFAULT_MODEL_PATH));
@@ -60,7 +62,9 @@ describe('the shipped models', () => {
 
     await expect(load).rejects.toBeInstanceOf(ExamplesMismatchError);
     await expect(load).rejects.toMatchObject({ code: 'INVALID_MODEL', worst: { index: 2, expected: 99 }, mismatched: 1, total: 6 });
-    await expect(load).rejects.toThrow(/model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 \{"PULocationID":53,"DOLocationID":53,"trip_distance":0\.26\} expects 99, got 2\.64/);
+    await expect(load).rejects.toThrow(
+      /model 'duration' version 54c7ff65d8e2 does not reproduce its examples \(1 of 6 differ\); the worst: example 2 \{"PULocationID":53,"DOLocationID":53,"trip_distance":0\.26\} expects 99, got 2\.64/,
+    );
   });
 });
 
@@ -84,7 +88,9 @@ describe('the example check at load', () => {
     const load = loadServedModel(spec('m', writeModel('bad', 2, { examples: [{ inputs: { trip_distance: 'far' }, output: 1 }] })));
 
     await expect(load).rejects.toBeInstanceOf(InvalidModelError);
-    await expect(load).rejects.toThrow(/model 'm' version \S+ cannot run its examples \(.*model\.json\): INVALID_RIDE: examples\[0\]\.trip_distance must be a number/);
+    await expect(load).rejects.toThrow(
+      /model 'm' version \S+ cannot run its examples \(.*model\.json\): INVALID_RIDE: examples\[0\]\.trip_distance must be a number/,
+    );
   });
 
   it('refuses a sidecar whose examples are not examples, naming the key', async () => {
@@ -125,16 +131,24 @@ describe("an MLflow directory's examples", () => {
       { inputs: { trip_distance: 1.5 }, output: 3 },
       { inputs: { trip_distance: 4 }, output: 8 },
     ]);
-    expect(model.info.examples?.source).toBe('s3://mlflow/1/good/artifacts/model/serving_input_example.json with s3://mlflow/1/good/artifacts/model/model.json');
+    expect(model.info.examples?.source).toBe(
+      's3://mlflow/1/good/artifacts/model/serving_input_example.json with s3://mlflow/1/good/artifacts/model/model.json',
+    );
   });
 
   it('refuse the model when an expected output is wrong', async () => {
-    await expect(loadServedModel(await putRun('wrong', { inputs: [{ trip_distance: 1.5 }, { trip_distance: 4 }] }, [3, 9]), s3.client)).rejects.toMatchObject({ worst: { index: 1, expected: 9, actual: 8 } });
+    await expect(loadServedModel(await putRun('wrong', { inputs: [{ trip_distance: 1.5 }, { trip_distance: 4 }] }, [3, 9]), s3.client)).rejects.toMatchObject({
+      worst: { index: 1, expected: 9, actual: 8 },
+    });
   });
 
   it('refuse the model when the sidecar expects outputs for a serving input example the directory lacks, or for a different number of rows', async () => {
-    await expect(loadServedModel(await putRun('missing', undefined, [3]), s3.client)).rejects.toThrow(/gives example_outputs, but the model directory has no serving input example/);
-    await expect(loadServedModel(await putRun('short', { inputs: { trip_distance: [1, 2, 3] } }, [2, 4]), s3.client)).rejects.toThrow(/gives 2 example_outputs for the 3 rows of/);
+    await expect(loadServedModel(await putRun('missing', undefined, [3]), s3.client)).rejects.toThrow(
+      /gives example_outputs, but the model directory has no serving input example/,
+    );
+    await expect(loadServedModel(await putRun('short', { inputs: { trip_distance: [1, 2, 3] } }, [2, 4]), s3.client)).rejects.toThrow(
+      /gives 2 example_outputs for the 3 rows of/,
+    );
   });
 
   it('read every shape MLflow writes: a DataFrame split, a list of records, a dict of columns or of scalars', () => {
@@ -142,7 +156,20 @@ describe("an MLflow directory's examples", () => {
       { PULocationID: 1, trip_distance: 2 },
       { PULocationID: 3, trip_distance: 4 },
     ];
-    expect(parseServingInput(JSON.stringify({ dataframe_split: { columns: ['PULocationID', 'trip_distance'], data: [[1, 2], [3, 4]] } }), 'f')).toEqual(rows);
+    expect(
+      parseServingInput(
+        JSON.stringify({
+          dataframe_split: {
+            columns: ['PULocationID', 'trip_distance'],
+            data: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        }),
+        'f',
+      ),
+    ).toEqual(rows);
     expect(parseServingInput(JSON.stringify({ inputs: rows }), 'f')).toEqual(rows);
     expect(parseServingInput(JSON.stringify({ inputs: { PULocationID: [1, 3], trip_distance: [2, 4] } }), 'f')).toEqual(rows);
     expect(parseServingInput(JSON.stringify({ inputs: { PULocationID: 1, trip_distance: 2 } }), 'f')).toEqual([rows[0]]);
@@ -177,6 +204,9 @@ describe('the example check before a hot swap', () => {
     const served = await (await cache.get()).predict(batchOf([{ trip_distance: 5 }]));
     expect(served.outputs.duration?.[0]).toBe(10);
     expect(refresher.stats()).toMatchObject({ swaps: 0, refused: 1 });
-    expect(logged.at(-1)).toMatchObject({ message: 'model refresh refused; the served model stays', extra: { code: 'INVALID_MODEL', reason: expect.stringContaining('(2 of 2 differ); the worst: example 0 {"trip_distance":1} expects 2, got 3') } });
+    expect(logged.at(-1)).toMatchObject({
+      message: 'model refresh refused; the served model stays',
+      extra: { code: 'INVALID_MODEL', reason: expect.stringContaining('(2 of 2 differ); the worst: example 0 {"trip_distance":1} expects 2, got 3') },
+    });
   });
 });

@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ModelLoadError } from '../../../lambda/serving/errors';
-import { ModelRefresher, ModelSetCache, contentVersion, fingerprintModel, loadServedModel, parseModelLocation, representativeBatch, type ModelRefresherOptions, type ModelSpec } from '../../../lambda/repository';
+import {
+  ModelRefresher,
+  ModelSetCache,
+  contentVersion,
+  fingerprintModel,
+  loadServedModel,
+  parseModelLocation,
+  representativeBatch,
+  type ModelRefresherOptions,
+  type ModelSpec,
+} from '../../../lambda/repository';
 import { createServedModel, type ServedModel } from '../../../lambda/model/served-model';
 import type { RequestField } from '../../../lambda/model/model-input';
 import { batchOf } from '../../support/fixtures';
@@ -37,7 +47,12 @@ function watchUnhandledRejections(): { reasons: unknown[]; stop(): void } {
 }
 
 /** A refresher over a cache of one model, on a clock the test moves; loads are counted. */
-function harness(spec: ModelSpec, s3?: S3Client, load: (spec: ModelSpec) => Promise<ServedModel> = (s) => loadServedModel(s, s3), options: Pick<ModelRefresherOptions, 'allowContractChange'> = {}) {
+function harness(
+  spec: ModelSpec,
+  s3?: S3Client,
+  load: (spec: ModelSpec) => Promise<ServedModel> = (s) => loadServedModel(s, s3),
+  options: Pick<ModelRefresherOptions, 'allowContractChange'> = {},
+) {
   let clock = 0;
   const logged: { level: string; message: string; extra: Record<string, unknown> }[] = [];
   const loads = { count: 0 };
@@ -159,14 +174,20 @@ describe('hot swap: checking a model file', () => {
   });
 
   it.each([
-    ['copied beside it with its mtime (cp, touch -r) and moved over it (mv)', (live: string, next: string) => {
-      execFileSync('touch', ['-r', live, next]);
-      renameSync(next, live);
-    }],
-    ['copied over it in place keeping the mtime (cp -p)', (live: string, next: string) => {
-      execFileSync('touch', ['-r', live, next]);
-      execFileSync('cp', ['-p', next, live]);
-    }],
+    [
+      'copied beside it with its mtime (cp, touch -r) and moved over it (mv)',
+      (live: string, next: string) => {
+        execFileSync('touch', ['-r', live, next]);
+        renameSync(next, live);
+      },
+    ],
+    [
+      'copied over it in place keeping the mtime (cp -p)',
+      (live: string, next: string) => {
+        execFileSync('touch', ['-r', live, next]);
+        execFileSync('cp', ['-p', next, live]);
+      },
+    ],
   ])('swaps in a replacement of the same size %s', async (_case, replace) => {
     const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
     await cache.get();
@@ -194,7 +215,12 @@ describe('hot swap: checking a model file', () => {
     expect(loads.count).toBe(2);
     expect(await served()).toEqual(before);
     expect(refresher.stats().refused).toBe(1);
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'INVALID_MODEL', servedVersion: before.version }) }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'INVALID_MODEL', servedVersion: before.version }),
+      }),
+    );
 
     writeFileSync(path, divergentModel());
     await check();
@@ -262,18 +288,27 @@ describe('hot swap: a new model that changes what clients must send', () => {
   it.each([
     ['a new required field', () => moveIn(passengerModel()), ["new required field 'passenger_count'"]],
     ['a narrower bound', () => moveIn(scaledDistanceModel(3), 50), ["'trip_distance' maximum falls from 1000 to 50"]],
-  ])('is refused when it needs %s: the served model keeps answering the same requests, and the refusal is logged and counted', async (_case, change, changes) => {
-    const { cache, check, served, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
-    const before = await (await cache.get(), served());
+  ])(
+    'is refused when it needs %s: the served model keeps answering the same requests, and the refusal is logged and counted',
+    async (_case, change, changes) => {
+      const { cache, check, served, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) });
+      const before = await (await cache.get(), served());
 
-    change();
-    await check();
+      change();
+      await check();
 
-    expect(await served()).toEqual(before);
-    expect((await cache.get()).require('duration').fields.map((f) => f.name)).toEqual(['trip_distance']);
-    expect(refresher.stats()).toMatchObject({ swaps: 0, refused: 1 });
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('refused'), extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'CONTRACT_CHANGE', changes, servedVersion: before.version }) }));
-  });
+      expect(await served()).toEqual(before);
+      expect((await cache.get()).require('duration').fields.map((f) => f.name)).toEqual(['trip_distance']);
+      expect(refresher.stats()).toMatchObject({ swaps: 0, refused: 1 });
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringContaining('refused'),
+          extra: expect.objectContaining({ metric: 'ModelRefreshRefused', code: 'CONTRACT_CHANGE', changes, servedVersion: before.version }),
+        }),
+      );
+    },
+  );
 
   it('swaps in a model that accepts more (a wider bound) without asking', async () => {
     const { cache, check, served, refresher } = harness({ name: 'duration', location: parseModelLocation(path) });
@@ -287,15 +322,24 @@ describe('hot swap: a new model that changes what clients must send', () => {
   });
 
   it('swaps in a contract change when MODEL_REFRESH_ALLOW_CONTRACT_CHANGE allows it, with a warning naming the change', async () => {
-    const { cache, check, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) }, undefined, undefined, { allowContractChange: true });
+    const { cache, check, refresher, logged } = harness({ name: 'duration', location: parseModelLocation(path) }, undefined, undefined, {
+      allowContractChange: true,
+    });
     await cache.get();
 
     moveIn(passengerModel());
     await check();
 
-    expect((await cache.get()).require('duration').fields.map((f) => f.name).sort()).toEqual(['passenger_count', 'trip_distance']);
+    expect(
+      (await cache.get())
+        .require('duration')
+        .fields.map((f) => f.name)
+        .sort(),
+    ).toEqual(['passenger_count', 'trip_distance']);
     expect(refresher.stats()).toMatchObject({ swaps: 1, refused: 0 });
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ changes: ["new required field 'passenger_count'"] }) }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'warn', extra: expect.objectContaining({ changes: ["new required field 'passenger_count'"] }) }),
+    );
   });
 });
 
@@ -379,8 +423,20 @@ describe('a changed model the rest of the set disagrees with', () => {
       writeFileSync(join(dir, 'cost', 'model.onnx'), scaledDistanceModel(3));
       writeFileSync(join(dir, 'cost', 'model.json'), JSON.stringify({ inputs: { trip_distance: { max: 1000 } } }));
       let clock = 0;
-      const refresher = new ModelRefresher({ intervalMs: 1000, now: () => clock, fingerprint: (s, previous) => fingerprintModel(s, undefined, previous), load: (s) => loadServedModel(s), log: { info: () => undefined, warn: () => undefined } });
-      const cache = new ModelSetCache([{ name: 'duration', location: parseModelLocation(join(dir, 'model.onnx')) }, { name: 'cost', location: parseModelLocation(join(dir, 'cost', 'model.onnx')) }], (s) => refresher.loadWatched(s));
+      const refresher = new ModelRefresher({
+        intervalMs: 1000,
+        now: () => clock,
+        fingerprint: (s, previous) => fingerprintModel(s, undefined, previous),
+        load: (s) => loadServedModel(s),
+        log: { info: () => undefined, warn: () => undefined },
+      });
+      const cache = new ModelSetCache(
+        [
+          { name: 'duration', location: parseModelLocation(join(dir, 'model.onnx')) },
+          { name: 'cost', location: parseModelLocation(join(dir, 'cost', 'model.onnx')) },
+        ],
+        (s) => refresher.loadWatched(s),
+      );
       refresher.watch(cache);
       const before = await cache.get();
 
@@ -417,7 +473,9 @@ describe('a check that cannot be made', () => {
       await new Promise((resolve) => setImmediate(resolve));
 
       expect(refresher.stats()).toMatchObject({ failedChecks: 1, refused: 0, swaps: 0 });
-      expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/check failed/), extra: expect.objectContaining({ model: 'duration' }) }));
+      expect(logged).toContainEqual(
+        expect.objectContaining({ level: 'warn', message: expect.stringMatching(/check failed/), extra: expect.objectContaining({ model: 'duration' }) }),
+      );
       expect(await served()).toEqual(before);
       expect(unhandled.reasons).toEqual([]);
 
@@ -470,8 +528,17 @@ describe('the smoke test ride', () => {
   const field = fc.oneof(
     fc.record({ name: fc.constant('z'), kind: fc.constant<'string'>('string') }),
     fc
-      .tuple(fc.constantFrom<'number' | 'integer'>('number', 'integer'), fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }))
-      .map(([kind, min, span]) => ({ name: 'x', kind, ...(min === undefined ? {} : { min }), ...(min === undefined || span === undefined ? {} : { max: min + span }) })),
+      .tuple(
+        fc.constantFrom<'number' | 'integer'>('number', 'integer'),
+        fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }),
+      )
+      .map(([kind, min, span]) => ({
+        name: 'x',
+        kind,
+        ...(min === undefined ? {} : { min }),
+        ...(min === undefined || span === undefined ? {} : { max: min + span }),
+      })),
   );
 
   it('gives every field a value its kind and range accept', () => {

@@ -4,8 +4,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { InvalidModelError, ModelLoadError, ModelNotFoundError, ModelUnavailableError, UnknownModelError, UnsupportedModelError } from '../../../lambda/serving/errors';
-import { ModelSetCache, RETRY_PERMANENT_MS, RETRY_TRANSIENT_MS, loadServedModel, parseModelLocation, representativeBatch, type ModelLoadFailure, type ModelSpec } from '../../../lambda/repository';
+import {
+  InvalidModelError,
+  ModelLoadError,
+  ModelNotFoundError,
+  ModelUnavailableError,
+  UnknownModelError,
+  UnsupportedModelError,
+} from '../../../lambda/serving/errors';
+import {
+  ModelSetCache,
+  RETRY_PERMANENT_MS,
+  RETRY_TRANSIENT_MS,
+  loadServedModel,
+  parseModelLocation,
+  representativeBatch,
+  type ModelLoadFailure,
+  type ModelSpec,
+} from '../../../lambda/repository';
 import type { RequestField } from '../../../lambda/model/model-input';
 import { createRequestParser } from '../../../lambda/model/request-schema';
 import type { ServedModel } from '../../../lambda/model/served-model';
@@ -35,12 +51,16 @@ describe('no model is marked loaded before it has answered', () => {
     const error = await loadServedModel(spec('broken', modelFile('broken', failsEveryRunModel()))).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(InvalidModelError);
-    expect((error as Error).message).toMatch(/^model 'broken' version [0-9a-f]{12} fails its first run, on the well-formed ride \{"trip_distance":1\}: .*(dimension|MatMul)/i);
+    expect((error as Error).message).toMatch(
+      /^model 'broken' version [0-9a-f]{12} fails its first run, on the well-formed ride \{"trip_distance":1\}: .*(dimension|MatMul)/i,
+    );
     expect((error as Error).message).not.toContain('\n');
   });
 
   it('refuses at load a model whose first prediction is not a finite number', async () => {
-    await expect(loadServedModel(spec('divergent', modelFile('divergent', divergentModel())))).rejects.toThrow(/^model 'divergent' version \w+ predicts Infinity for the ride \{"trip_distance":1\}$/);
+    await expect(loadServedModel(spec('divergent', modelFile('divergent', divergentModel())))).rejects.toThrow(
+      /^model 'divergent' version \w+ predicts Infinity for the ride \{"trip_distance":1\}$/,
+    );
   });
 
   it("refuses skl2onnx's [None, 3] float_input at load when nothing names its columns, instead of answering 500 to every request", async () => {
@@ -72,7 +92,9 @@ describe('no model is marked loaded before it has answered', () => {
 
 describe('a failed model, the others, and retries', () => {
   it('answers the models asked for while another failed; the whole set rejects naming the broken one', async () => {
-    const cache = new ModelSetCache([spec('duration', modelFile('good', scaledDistanceModel(2))), spec('cost', join(dir, 'missing.onnx'))], (s) => loadServedModel(s));
+    const cache = new ModelSetCache([spec('duration', modelFile('good', scaledDistanceModel(2))), spec('cost', join(dir, 'missing.onnx'))], (s) =>
+      loadServedModel(s),
+    );
 
     const one = await cache.get(['duration']);
     const all = await cache.get().catch((e: unknown) => e);
@@ -96,10 +118,14 @@ describe('a failed model, the others, and retries', () => {
     let clock = 0;
     let attempts = 0;
     const failures: ModelLoadFailure[] = [];
-    const cache = new ModelSetCache([spec('duration', 'models/model.onnx')], async () => {
-      attempts++;
-      throw failure();
-    }, { now: () => clock, onLoadFailed: (f) => failures.push(f) });
+    const cache = new ModelSetCache(
+      [spec('duration', 'models/model.onnx')],
+      async () => {
+        attempts++;
+        throw failure();
+      },
+      { now: () => clock, onLoadFailed: (f) => failures.push(f) },
+    );
 
     for (let i = 0; i < 20; i++) await cache.get().catch(() => undefined);
     clock += interval - 1;
@@ -137,7 +163,11 @@ describe('a failure is permanent or transient by its class, never its message', 
     await s3.createBucket('models');
     await s3.put('models', 'garbage/model.onnx', 'not an onnx model');
     // An S3 that answers every request 503 SlowDown, as a throttled bucket does.
-    throttling = createServer((_req, res) => res.writeHead(503, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'));
+    throttling = createServer((_req, res) =>
+      res
+        .writeHead(503, { 'content-type': 'application/xml' })
+        .end('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'),
+    );
     await new Promise<void>((resolve) => throttling.listen(0, '127.0.0.1', resolve));
     throttlingEndpoint = `http://127.0.0.1:${(throttling.address() as AddressInfo).port}`;
   });
@@ -183,7 +213,9 @@ describe('hot swap with a failed model beside the loaded ones', () => {
   it('swaps a loaded model while another is failed, and builds the whole set once the failed one loads', async () => {
     let clock = 0;
     const missing = join(dir, 'later.onnx');
-    const cache = new ModelSetCache([spec('duration', modelFile('one', scaledDistanceModel(2))), spec('later', missing)], (s) => loadServedModel(s), { now: () => clock });
+    const cache = new ModelSetCache([spec('duration', modelFile('one', scaledDistanceModel(2))), spec('later', missing)], (s) => loadServedModel(s), {
+      now: () => clock,
+    });
     await cache.get().catch(() => undefined);
     const swapped: ServedModel = await loadServedModel(spec('duration', modelFile('two', scaledDistanceModel(3))));
 

@@ -22,7 +22,11 @@ function countGets(client: S3Client): { keys: string[] } {
   return counter;
 }
 
-const spec = (name: string, location: string, versionOverride?: string): ModelSpec => ({ name, location: parseModelLocation(location), ...(versionOverride ? { versionOverride } : {}) });
+const spec = (name: string, location: string, versionOverride?: string): ModelSpec => ({
+  name,
+  location: parseModelLocation(location),
+  ...(versionOverride ? { versionOverride } : {}),
+});
 const PASSENGER_SIGNATURE = [
   { name: 'passenger_count', type: 'long' },
   { name: 'trip_distance', type: 'double' },
@@ -92,13 +96,21 @@ describe('loading models from S3', () => {
 
   it('loads every model of a set concurrently, one GET per file, shared between concurrent first callers', async () => {
     const gets = countGets(s3.client);
-    const cache = new ModelSetCache([spec('duration', 's3://models/ride/model.onnx'), spec('fare', 's3://models/1/run42/artifacts/model')], (s) => loadServedModel(s, s3.client));
+    const cache = new ModelSetCache([spec('duration', 's3://models/ride/model.onnx'), spec('fare', 's3://models/1/run42/artifacts/model')], (s) =>
+      loadServedModel(s, s3.client),
+    );
 
     const sets = await Promise.all(Array.from({ length: 10 }, () => cache.get()));
 
     expect(new Set(sets).size).toBe(1);
     expect(cache.current()).toBe(sets[0]);
-    expect(gets.keys.sort()).toEqual(['1/run42/artifacts/model/MLmodel', '1/run42/artifacts/model/model.json', '1/run42/artifacts/model/model.onnx', 'ride/model.json', 'ride/model.onnx']);
+    expect(gets.keys.sort()).toEqual([
+      '1/run42/artifacts/model/MLmodel',
+      '1/run42/artifacts/model/model.json',
+      '1/run42/artifacts/model/model.onnx',
+      'ride/model.json',
+      'ride/model.onnx',
+    ]);
     expect(cache.status()).toEqual([
       { name: 'duration', state: 'loaded', version: contentVersion(bytes) },
       { name: 'fare', state: 'loaded', version: 'run42' },
@@ -108,13 +120,22 @@ describe('loading models from S3', () => {
   it('never hands out a half-loaded set: fails while one model is missing, then recovers loading only that one', async () => {
     const gets = countGets(s3.client);
     let clock = 0;
-    const cache = new ModelSetCache([spec('duration', 's3://models/ride/model.onnx'), spec('later', 's3://models/later/model.onnx')], (s) => loadServedModel(s, s3.client), { now: () => clock });
+    const cache = new ModelSetCache(
+      [spec('duration', 's3://models/ride/model.onnx'), spec('later', 's3://models/later/model.onnx')],
+      (s) => loadServedModel(s, s3.client),
+      { now: () => clock },
+    );
 
     const error = await cache.get().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelUnavailableError);
-    expect((error as Error).message).toMatch(/^model 'later' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'later' from s3:\/\/models\/later\/model.onnx: /);
+    expect((error as Error).message).toMatch(
+      /^model 'later' cannot be loaded \(MODEL_NOT_FOUND\): cannot fetch model 'later' from s3:\/\/models\/later\/model.onnx: /,
+    );
     expect(cache.current()).toBeUndefined();
-    expect(cache.status()).toEqual([expect.objectContaining({ name: 'duration' }), { name: 'later', state: 'failed', code: 'MODEL_NOT_FOUND', reason: expect.stringMatching(/^cannot fetch model 'later' from /) }]);
+    expect(cache.status()).toEqual([
+      expect.objectContaining({ name: 'duration' }),
+      { name: 'later', state: 'failed', code: 'MODEL_NOT_FOUND', reason: expect.stringMatching(/^cannot fetch model 'later' from /) },
+    ]);
 
     await s3.put('models', 'later/model.onnx', bytes);
     gets.keys.length = 0;
@@ -186,7 +207,11 @@ describe('loading models from disk', () => {
   it.each([
     ['names an input the graph lacks', [...PASSENGER_SIGNATURE, { name: 'tip', type: 'double' }], /signature's inputs tip are not ONNX inputs/],
     ['lacks an input the graph has', [PASSENGER_SIGNATURE[1]!], /ONNX graph's inputs passenger_count are not in the signature/],
-    ['types a number input as text', [{ name: 'passenger_count', type: 'string' }, PASSENGER_SIGNATURE[1]!], /'passenger_count' is string in the signature but int64 in the graph/],
+    [
+      'types a number input as text',
+      [{ name: 'passenger_count', type: 'string' }, PASSENGER_SIGNATURE[1]!],
+      /'passenger_count' is string in the signature but int64 in the graph/,
+    ],
   ])('fails at load when the MLmodel signature %s', async (_case, signature, message) => {
     const model = join(dir, 'model');
     mkdirSync(model);
@@ -203,7 +228,10 @@ describe('loading models from disk', () => {
   it('fails at load, naming what is missing, for a directory without an onnx flavor', async () => {
     const model = join(dir, 'model');
     mkdirSync(model);
-    writeFileSync(join(model, 'MLmodel'), 'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\nrun_id: abc\n');
+    writeFileSync(
+      join(model, 'MLmodel'),
+      'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\nrun_id: abc\n',
+    );
 
     const error = await loadServedModel(spec('x', model)).catch((e: unknown) => e);
 
@@ -215,12 +243,22 @@ describe('loading models from disk', () => {
     writeFileSync(join(dir, 'double.onnx'), rankOneModel());
     writeFileSync(join(dir, 'double.json'), JSON.stringify({ inputs: { passenger_count: { min: 1 } } }));
 
-    await expect(loadServedModel(spec('double', join(dir, 'double.onnx')))).rejects.toThrow(/sidecar constrains 'passenger_count', which is not one of its request fields \(trip_distance\)/);
+    await expect(loadServedModel(spec('double', join(dir, 'double.onnx')))).rejects.toThrow(
+      /sidecar constrains 'passenger_count', which is not one of its request fields \(trip_distance\)/,
+    );
   });
 
   it.each([
-    ['flow-nested 200,000 levels deep', `run_id: r\nflavors:\n  onnx:\n    data: model.onnx\nsignature: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`, /MLmodel nests deeper than 32 levels/],
-    ['block-nested past 128 columns', `run_id: r\nx:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}- `).join('\n')}\n`, /MLmodel is indented deeper than 128 columns/],
+    [
+      'flow-nested 200,000 levels deep',
+      `run_id: r\nflavors:\n  onnx:\n    data: model.onnx\nsignature: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`,
+      /MLmodel nests deeper than 32 levels/,
+    ],
+    [
+      'block-nested past 128 columns',
+      `run_id: r\nx:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}- `).join('\n')}\n`,
+      /MLmodel is indented deeper than 128 columns/,
+    ],
   ])('refuses an MLmodel %s as INVALID_MODEL, before the YAML parser recurses through it', async (_case, text, message) => {
     const model = join(dir, 'model');
     mkdirSync(model);
@@ -247,7 +285,9 @@ describe('loading models from disk', () => {
   });
 
   it('names the path when the file does not exist', async () => {
-    await expect(loadServedModel(spec('duration', '/nonexistent/model.onnx'))).rejects.toThrow(/^cannot fetch model 'duration' from \/nonexistent\/model.onnx: ENOENT/);
+    await expect(loadServedModel(spec('duration', '/nonexistent/model.onnx'))).rejects.toThrow(
+      /^cannot fetch model 'duration' from \/nonexistent\/model.onnx: ENOENT/,
+    );
   });
 });
 

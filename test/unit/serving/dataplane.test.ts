@@ -24,7 +24,12 @@ describe('the dataplane', () => {
     const events: PredictionEvent[] = [];
     const dataplane = createDataplane({ observe: (event) => events.push(event), onObserverError: (error) => fail(error) });
 
-    const response = await dataplane.infer(set, { source: 'stream', inputs: batchOf([ride(1), ride(50), ride(2)]), requestIds: ['a', 'b', 'c'], refuse: 'row' });
+    const response = await dataplane.infer(set, {
+      source: 'stream',
+      inputs: batchOf([ride(1), ride(50), ride(2)]),
+      requestIds: ['a', 'b', 'c'],
+      refuse: 'row',
+    });
 
     expect([...response.refused]).toEqual([1]);
     expect(response.nonFinite).toEqual([{ row: 1, model: 'overflow', value: Infinity }]);
@@ -109,19 +114,32 @@ describe('a Kinesis batch with one non-finite record, through the runtime Lambda
     const model = join(scratch, 'overflow.onnx');
     writeFileSync(model, overflowingModel());
     const runtime = createRuntime(
-      loadConfig({ MODELS: `overflow=${model}`, CAPTURE_LOCATION: join(scratch, 'capture'), DEAD_LETTER_LOCATION: join(scratch, 'dead-letters'), PREDICTIONS_STREAM_NAME: 'dataplane_predictions' }),
+      loadConfig({
+        MODELS: `overflow=${model}`,
+        CAPTURE_LOCATION: join(scratch, 'capture'),
+        DEAD_LETTER_LOCATION: join(scratch, 'dead-letters'),
+        PREDICTIONS_STREAM_NAME: 'dataplane_predictions',
+      }),
       { logger: recordingLogger() as never, kinesis: kinesis.client, metrics: recordingMetrics() },
     );
     const distances = [1, 2, 50, 3, 0.5];
 
-    const response = (await handleKinesisEvent(kinesisEvent(distances.map((d, i) => rideRecord(700 + i, ride(d)))), await runtime.stream())) as KinesisStreamBatchResponse;
+    const response = (await handleKinesisEvent(
+      kinesisEvent(distances.map((d, i) => rideRecord(700 + i, ride(d)))),
+      await runtime.stream(),
+    )) as KinesisStreamBatchResponse;
     await runtime.capture?.close(5_000);
     runtime.metrics.flush();
 
     expect(response.batchItemFailures).toEqual([]);
     const captured = readdirSync(join(scratch, 'capture'), { recursive: true, withFileTypes: true })
       .filter((f) => f.isFile())
-      .flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CaptureRecord));
+      .flatMap((f) =>
+        readFileSync(join(f.parentPath, f.name), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as CaptureRecord),
+      );
     expect(captured.map((r) => r.id).sort()).toEqual(['700', '701', '703', '704']);
     const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const predictions = emf.filter((r) => METRICS.predictions in r && r[DIMENSIONS.model] === 'overflow').map((r) => r[METRICS.predictions]);

@@ -51,7 +51,12 @@ function runtimeWith(shadow?: string): { runtime: Runtime; logs: LogEntry[] } {
   return { runtime: createRuntime(loadConfig(env), { logger: logger as never, metrics: recordingMetrics() }), logs: logger.entries };
 }
 
-const post = (body: unknown) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+const post = (body: unknown) => ({
+  method: 'POST',
+  path: '/predict',
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
 
 async function replies(runtime: Runtime): Promise<string[]> {
   const out: string[] = [];
@@ -77,7 +82,15 @@ describe('shadow models', () => {
     const primary = Array.from((await set.predict(batchOf(RIDES))).outputs.duration as Float64Array);
     const comparisons = shadowed.logs.filter((e) => e.message === 'shadow comparison').map((e) => e.extra);
     expect(comparisons.map((c) => c.rows)).toEqual([3, 1, 1, 1]);
-    expect(comparisons.every((c) => c.model === 'duration' && c.modelVersion === set.require('duration').version && typeof c.shadowVersion === 'string' && c.shadowVersion !== c.modelVersion)).toBe(true);
+    expect(
+      comparisons.every(
+        (c) =>
+          c.model === 'duration' &&
+          c.modelVersion === set.require('duration').version &&
+          typeof c.shadowVersion === 'string' &&
+          c.shadowVersion !== c.modelVersion,
+      ),
+    ).toBe(true);
     const direct = await shadowOutputsDirect();
     const diffs = direct.map((v, i) => Math.abs(v - (primary[i] as number)));
     expect(comparisons[0]?.meanAbsDiff).toBeCloseTo(diffs.reduce((a, b) => a + b, 0) / diffs.length, 9);
@@ -130,7 +143,13 @@ describe('shadow models', () => {
     const captureDir = join(scratch, 'capture');
     const logger = recordingLogger();
     const runtime = createRuntime(
-      loadConfig({ MODELS: `duration=${DURATION}`, SHADOW_MODELS: 'duration=s3://models/candidate/model.onnx', AWS_ENDPOINT_URL_S3: s3.endpoint, TEST_RUN: 'True', CAPTURE_LOCATION: captureDir }),
+      loadConfig({
+        MODELS: `duration=${DURATION}`,
+        SHADOW_MODELS: 'duration=s3://models/candidate/model.onnx',
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        TEST_RUN: 'True',
+        CAPTURE_LOCATION: captureDir,
+      }),
       { logger: logger as never, metrics: recordingMetrics() },
     );
     await runtime.shadows?.settle(5_000);
@@ -151,7 +170,9 @@ describe('shadow models', () => {
   });
 
   it('SHADOW_MODELS must name served models', () => {
-    expect(() => loadConfig({ MODELS: `duration=${DURATION}`, SHADOW_MODELS: `cost=${COST}` })).toThrow("SHADOW_MODELS: 'cost' shadows no served model (served: duration)");
+    expect(() => loadConfig({ MODELS: `duration=${DURATION}`, SHADOW_MODELS: `cost=${COST}` })).toThrow(
+      "SHADOW_MODELS: 'cost' shadows no served model (served: duration)",
+    );
     expect(() => loadConfig({ SHADOW_MODELS: 'duration' })).toThrow('SHADOW_MODELS');
   });
 });

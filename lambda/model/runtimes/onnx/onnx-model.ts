@@ -117,7 +117,9 @@ export function inputsWithColumns(inputs: readonly ModelInput[], columns: InputC
     const names = columns.get(input.name);
     if (!names) return input;
     if (input.rank !== 2 || (input.width !== undefined && input.width !== names.length)) {
-      throw new UnsupportedModelError(`model input '${input.name}' is ${input.rank === 1 ? '[N]' : `[N,${input.width}]`}; it cannot take ${names.length} columns`);
+      throw new UnsupportedModelError(
+        `model input '${input.name}' is ${input.rank === 1 ? '[N]' : `[N,${input.width}]`}; it cannot take ${names.length} columns`,
+      );
     }
     return { ...input, columns: Object.freeze([...names]) };
   });

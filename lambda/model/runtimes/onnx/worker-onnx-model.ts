@@ -58,7 +58,10 @@ export class WorkerOnnxModel implements ModelRunner {
   /** One session run over the rows of `segments`, in the worker; one output per row. */
   run(segments: readonly InputBatch[]): Promise<Float64Array> {
     const needed = neededColumns(this.inputs);
-    return this.host.run(this.variant, segments.map((segment) => compactSegment(segment, needed)));
+    return this.host.run(
+      this.variant,
+      segments.map((segment) => compactSegment(segment, needed)),
+    );
   }
 
   /** Frees the session and ends the worker. */

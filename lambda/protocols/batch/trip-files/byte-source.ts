@@ -43,7 +43,9 @@ async function openFileSource(path: string): Promise<ByteSource> {
 async function openS3Source(s3: S3Client, bucket: string, key: string): Promise<ByteSource> {
   const where = `s3://${bucket}/${key}`;
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((error: Error & { name: string }) => {
-    throw isMissing(error) ? new TripFileNotFoundError(where, { cause: error }) : new TripFileError(`cannot read (${error.name}): ${error.message}`, where, { cause: error });
+    throw isMissing(error)
+      ? new TripFileNotFoundError(where, { cause: error })
+      : new TripFileError(`cannot read (${error.name}): ${error.message}`, where, { cause: error });
   });
   const size = head.ContentLength ?? 0;
   return {

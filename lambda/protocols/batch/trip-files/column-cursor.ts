@@ -47,14 +47,22 @@ export class ColumnCursor {
       if (reader.offset >= reader.view.byteLength) throw new Error(`column ${decoder.pathInSchema.join('.')} has fewer values than its row group's rows`);
       const header = decoders.parquetHeader(reader);
       const size = header.compressed_page_size;
-      if (!Number.isInteger(size) || size < 0 || reader.offset + size > reader.view.byteLength) throw new Error(`column ${decoder.pathInSchema.join('.')} has a page header out of bounds`);
+      if (!Number.isInteger(size) || size < 0 || reader.offset + size > reader.view.byteLength)
+        throw new Error(`column ${decoder.pathInSchema.join('.')} has a page header out of bounds`);
       this.checkPageSize(header);
       const compressed = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, size);
       reader.offset += size;
       if (header.type === 'DICTIONARY_PAGE') {
         const page = decoders.decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors ?? {});
         const count = header.dictionary_page_header?.num_values ?? 0;
-        this.dictionary = this.toNumbers(decoders.readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, decoder.type, count, decoder.element.type_length));
+        this.dictionary = this.toNumbers(
+          decoders.readPlain(
+            { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 },
+            decoder.type,
+            count,
+            decoder.element.type_length,
+          ),
+        );
         continue;
       }
       if (header.type === 'DATA_PAGE' && header.data_page_header) {
@@ -82,7 +90,9 @@ export class ColumnCursor {
     const bytes = Number(header.uncompressed_page_size);
     if (values > this.maxPageValues || bytes > this.maxPageValues * 16) {
       const what = values > this.maxPageValues ? `${values.toLocaleString('en-US')} values` : `${bytes.toLocaleString('en-US')} bytes`;
-      throw new Error(`column ${this.decoder.pathInSchema.join('.')} has a page of ${what}, more than BATCH_MAX_PAGE_VALUES (${this.maxPageValues.toLocaleString('en-US')} values) allows`);
+      throw new Error(
+        `column ${this.decoder.pathInSchema.join('.')} has a page of ${what}, more than BATCH_MAX_PAGE_VALUES (${this.maxPageValues.toLocaleString('en-US')} values) allows`,
+      );
     }
   }
 
@@ -108,7 +118,14 @@ export class ColumnCursor {
 }
 
 /** The decoder hyparquet's page functions take for one column chunk. */
-export function columnDecoder(decoders: PageDecoders, metadata: FileMetaData, schemaTree: Parameters<PageDecoders['getTreePath']>[0], chunk: ColumnChunk, parsers: ColumnDecoder['parsers'], compressors: ColumnDecoder['compressors']): ColumnDecoder {
+export function columnDecoder(
+  decoders: PageDecoders,
+  metadata: FileMetaData,
+  schemaTree: Parameters<PageDecoders['getTreePath']>[0],
+  chunk: ColumnChunk,
+  parsers: ColumnDecoder['parsers'],
+  compressors: ColumnDecoder['compressors'],
+): ColumnDecoder {
   const meta = chunk.meta_data;
   if (!meta) throw new Error('parquet column metadata is undefined');
   const schemaPath = decoders.getTreePath(schemaTree, meta.path_in_schema);
@@ -134,8 +151,19 @@ function numberConverter(decoders: PageDecoders, decoder: ColumnDecoder): (value
   const { type, element } = decoder;
   const annotation = element.logical_type?.type ?? element.converted_type;
   const unsigned = element.converted_type?.startsWith('UINT') || (element.logical_type?.type === 'INTEGER' && !element.logical_type.isSigned);
-  const unit = element.logical_type?.type === 'TIMESTAMP' ? element.logical_type.unit : element.converted_type === 'TIMESTAMP_MILLIS' ? 'MILLIS' : element.converted_type === 'TIMESTAMP_MICROS' ? 'MICROS' : undefined;
-  if (type === 'INT64' && !unsigned && (annotation === undefined || annotation === 'INTEGER' || annotation === 'INT_64' || unit === 'MILLIS' || unit === 'MICROS')) {
+  const unit =
+    element.logical_type?.type === 'TIMESTAMP'
+      ? element.logical_type.unit
+      : element.converted_type === 'TIMESTAMP_MILLIS'
+        ? 'MILLIS'
+        : element.converted_type === 'TIMESTAMP_MICROS'
+          ? 'MICROS'
+          : undefined;
+  if (
+    type === 'INT64' &&
+    !unsigned &&
+    (annotation === undefined || annotation === 'INTEGER' || annotation === 'INT_64' || unit === 'MILLIS' || unit === 'MICROS')
+  ) {
     const divisor = unit === 'MICROS' ? 1_000 : 1;
     return (values) => (values instanceof BigInt64Array ? int64ToNumbers(values, divisor) : generic(decoders, decoder, values));
   }

@@ -23,12 +23,23 @@ export async function openCsvTrips(text: TextLines, where: string, options: { ta
     taxiType,
     pickupColumn: names.pickup,
     columns: header,
-    chunks: (extra: readonly string[] = []) => readCsvChunks(lines, indexes, options.chunkRows, extra.map((name) => ({ name, at: header.indexOf(name) }))),
+    chunks: (extra: readonly string[] = []) =>
+      readCsvChunks(
+        lines,
+        indexes,
+        options.chunkRows,
+        extra.map((name) => ({ name, at: header.indexOf(name) })),
+      ),
     close: async () => text.close(),
   };
 }
 
-async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: number[], chunkRows: number, extraAt: readonly { name: string; at: number }[]): AsyncGenerator<TripChunk> {
+async function* readCsvChunks(
+  lines: AsyncIterableIterator<string>,
+  indexes: number[],
+  chunkRows: number,
+  extraAt: readonly { name: string; at: number }[],
+): AsyncGenerator<TripChunk> {
   const [pickupAt, dropoffAt, puAt, doAt, distanceAt] = indexes as [number, number, number, number, number];
   // Columns grow with the rows actually read (doubling up to chunkRows): a 2,000-row file costs
   // 2,000 rows of memory whatever BATCH_CHUNK_ROWS says.
@@ -57,7 +68,13 @@ async function* readCsvChunks(lines: AsyncIterableIterator<string>, indexes: num
       extra = emptyExtra(extraAt, columns.pickup.length);
     }
   }
-  if (n > 0) yield { firstRow, length: n, ...sliceColumns(columns, n), extra: Object.fromEntries(Object.entries(extra).map(([name, column]) => [name, column.subarray(0, n)])) };
+  if (n > 0)
+    yield {
+      firstRow,
+      length: n,
+      ...sliceColumns(columns, n),
+      extra: Object.fromEntries(Object.entries(extra).map(([name, column]) => [name, column.subarray(0, n)])),
+    };
 }
 
 const FIRST_CAPACITY = 4096;
@@ -88,7 +105,13 @@ function grownExtra(extra: Record<string, Float64Array>, capacity: number): Reco
 
 function sliceColumns(columns: ReturnType<typeof emptyTripColumns>, n: number): ReturnType<typeof emptyTripColumns> {
   const { pickup, dropoff, PULocationID, DOLocationID, trip_distance } = columns;
-  return { pickup: pickup.subarray(0, n), dropoff: dropoff.subarray(0, n), PULocationID: PULocationID.subarray(0, n), DOLocationID: DOLocationID.subarray(0, n), trip_distance: trip_distance.subarray(0, n) };
+  return {
+    pickup: pickup.subarray(0, n),
+    dropoff: dropoff.subarray(0, n),
+    PULocationID: PULocationID.subarray(0, n),
+    DOLocationID: DOLocationID.subarray(0, n),
+    trip_distance: trip_distance.subarray(0, n),
+  };
 }
 
 /** Splits one CSV line; `"a,b"` is one cell and `""` inside quotes is a quote. */
@@ -172,7 +195,8 @@ function daysIn(year: number, month: number): number {
  * (a `T`, a `Z`, a stray character) is left to the regex.
  */
 function parseFixedTime(t: string): number | undefined {
-  if (t.length < 19 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  if (t.length < 19 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58)
+    return undefined;
   const year = digitsAt(t, 0, 4);
   const month = digitsAt(t, 5, 2);
   const day = digitsAt(t, 8, 2);

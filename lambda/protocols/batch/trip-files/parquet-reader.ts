@@ -51,7 +51,15 @@ export async function openParquetTrips(source: ByteSource, where: string, option
     columns: [...topLevel.keys()],
     chunks: (extra: readonly string[] = []) => {
       for (const name of extra) checkNumericColumn(topLevel, name, where);
-      return readChunks(source, where, metadata, [...requiredColumns(names), ...extra], options.chunkRows, options.maxPageValues ?? Number.MAX_SAFE_INTEGER, extra);
+      return readChunks(
+        source,
+        where,
+        metadata,
+        [...requiredColumns(names), ...extra],
+        options.chunkRows,
+        options.maxPageValues ?? Number.MAX_SAFE_INTEGER,
+        extra,
+      );
     },
     close: () => source.close(),
   };
@@ -66,7 +74,8 @@ function describeType(element: SchemaElement): string {
 function checkTimestampColumn(columns: Map<string, SchemaElement>, name: string, where: string): void {
   const element = columns.get(name) as SchemaElement;
   const isTimestamp =
-    (element.type === 'INT64' && (element.logical_type?.type === 'TIMESTAMP' || element.converted_type === 'TIMESTAMP_MILLIS' || element.converted_type === 'TIMESTAMP_MICROS')) ||
+    (element.type === 'INT64' &&
+      (element.logical_type?.type === 'TIMESTAMP' || element.converted_type === 'TIMESTAMP_MILLIS' || element.converted_type === 'TIMESTAMP_MICROS')) ||
     (element.type === 'INT96' && !element.converted_type);
   if (!isTimestamp || element.num_children) {
     throw new TripFileError(`column ${name} must be a timestamp (INT64 TIMESTAMP or INT96), got ${describeType(element)}`, where);
@@ -84,7 +93,15 @@ function checkNumericColumn(columns: Map<string, SchemaElement>, name: string, w
   }
 }
 
-async function* readChunks(source: ByteSource, where: string, metadata: FileMetaData, columns: string[], chunkRows: number, maxPageValues: number, extraNames: readonly string[]): AsyncGenerator<TripChunk> {
+async function* readChunks(
+  source: ByteSource,
+  where: string,
+  metadata: FileMetaData,
+  columns: string[],
+  chunkRows: number,
+  maxPageValues: number,
+  extraNames: readonly string[],
+): AsyncGenerator<TripChunk> {
   const { parquetSchema } = await loadParquetReader();
   const decoders = await loadPageDecoders();
   const compressors = await loadDecompressors();
@@ -92,13 +109,29 @@ async function* readChunks(source: ByteSource, where: string, metadata: FileMeta
   let groupStart = 0;
   for (const [group, rowGroup] of metadata.row_groups.entries()) {
     const groupEnd = groupStart + Number(rowGroup.num_rows);
-    const cursors = await openCursors(source, where, group, rowGroup.columns, columns, (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders, maxPageValues);
+    const cursors = await openCursors(
+      source,
+      where,
+      group,
+      rowGroup.columns,
+      columns,
+      (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors),
+      decoders,
+      maxPageValues,
+    );
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
       const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
       const extra = Object.fromEntries(extraNames.map((name) => [name, new Float64Array(rowEnd - rowStart).fill(Number.NaN)]));
       const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart), extra };
       // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance, then the extra columns.
-      const targets = [chunk.pickup, chunk.dropoff, chunk.PULocationID, chunk.DOLocationID, chunk.trip_distance, ...extraNames.map((name) => extra[name] as Float64Array)];
+      const targets = [
+        chunk.pickup,
+        chunk.dropoff,
+        chunk.PULocationID,
+        chunk.DOLocationID,
+        chunk.trip_distance,
+        ...extraNames.map((name) => extra[name] as Float64Array),
+      ];
       try {
         cursors.forEach((cursor, i) => cursor.read(targets[i] as Float64Array));
       } catch (cause) {
@@ -123,7 +156,14 @@ export interface NumericSlice {
  * decoded, and memory holds one decoded page per column plus one slice, whatever a row group
  * claims to hold (the monitor reads batch outputs through here).
  */
-export async function* numericColumnSlices(source: ByteSource, where: string, metadata: FileMetaData, columns: readonly string[], sliceRows: number, maxPageValues: number): AsyncGenerator<NumericSlice> {
+export async function* numericColumnSlices(
+  source: ByteSource,
+  where: string,
+  metadata: FileMetaData,
+  columns: readonly string[],
+  sliceRows: number,
+  maxPageValues: number,
+): AsyncGenerator<NumericSlice> {
   const { parquetSchema } = await loadParquetReader();
   const decoders = await loadPageDecoders();
   const compressors = await loadDecompressors();
@@ -131,7 +171,16 @@ export async function* numericColumnSlices(source: ByteSource, where: string, me
   let groupStart = 0;
   for (const [group, rowGroup] of metadata.row_groups.entries()) {
     const groupEnd = groupStart + Number(rowGroup.num_rows);
-    const cursors = await openCursors(source, where, group, rowGroup.columns, [...columns], (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors), decoders, maxPageValues);
+    const cursors = await openCursors(
+      source,
+      where,
+      group,
+      rowGroup.columns,
+      [...columns],
+      (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors),
+      decoders,
+      maxPageValues,
+    );
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += sliceRows) {
       const length = Math.min(groupEnd, rowStart + sliceRows) - rowStart;
       const slice = new Map(columns.map((name) => [name, new Float64Array(length)]));

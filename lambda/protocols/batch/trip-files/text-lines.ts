@@ -74,7 +74,9 @@ function openFileStream(path: string): Promise<Readable> {
 async function openS3Stream(bucket: string, key: string, where: string, s3?: S3Client): Promise<Readable> {
   if (!s3) throw new TripFileError('no S3 client configured', where);
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch((error: Error) => {
-    throw isMissing(error) ? new TripFileNotFoundError(where, { cause: error }) : new TripFileError(`cannot read (${error.name}): ${error.message}`, where, { cause: error });
+    throw isMissing(error)
+      ? new TripFileNotFoundError(where, { cause: error })
+      : new TripFileError(`cannot read (${error.name}): ${error.message}`, where, { cause: error });
   });
   return response.Body as Readable;
 }

@@ -49,6 +49,6 @@ export type ScoringResponse = z.infer<typeof ScoringResponse>;
 export const ScoringError = z.object({
   error_code: z.string().describe("MLflow's error class: BAD_REQUEST, RESOURCE_DOES_NOT_EXIST, TEMPORARILY_UNAVAILABLE, INTERNAL_ERROR"),
   message: z.string(),
-  code: z.string().optional().describe('the service\'s stable code (the same table as /predict): INVALID_RIDE, MISSING_INPUT, INVALID_REQUEST, …'),
+  code: z.string().optional().describe("the service's stable code (the same table as /predict): INVALID_RIDE, MISSING_INPUT, INVALID_REQUEST, …"),
 });
 export type ScoringError = z.infer<typeof ScoringError>;

@@ -28,7 +28,8 @@ export function decodeJsonFrame(payload: unknown, fields: readonly RequestField[
     throw invalid(`${REQUIRED_INPUT_FORMAT}. Received ${Array.isArray(payload) ? 'a list' : `a ${payload === null ? 'null' : typeof payload}`}`);
   }
   const present = FORMATS.filter((format) => format in payload);
-  if (present.length !== 1) throw invalid(`${REQUIRED_INPUT_FORMAT}. Received a dictionary with input fields: ${present.length === 0 ? 'none of them' : present.join(', ')}`);
+  if (present.length !== 1)
+    throw invalid(`${REQUIRED_INPUT_FORMAT}. Received a dictionary with input fields: ${present.length === 0 ? 'none of them' : present.join(', ')}`);
   const format = present[0] as InputFormat;
   const parsed = INPUT_FORMATS[format].safeParse((payload as Record<string, unknown>)[format]);
   if (!parsed.success) throw invalid(`${format}: ${describeIssue(parsed.error.issues[0])}`);
@@ -94,7 +95,12 @@ function splitFrame(split: { columns: string[]; data: unknown[][] }): Frame {
 function toBatch(frame: Frame, fields: readonly RequestField[], maxRows: number): InputBatch {
   if (frame.rows === 0) throw invalid('the frame holds no rows');
   checkRowCount(frame.rows, maxRows);
-  return decodeColumns(fields, frame.rows, (name) => frame.column(name), (name, row) => (row === undefined ? `column '${name}'` : `column '${name}' row ${row}`));
+  return decodeColumns(
+    fields,
+    frame.rows,
+    (name) => frame.column(name),
+    (name, row) => (row === undefined ? `column '${name}'` : `column '${name}' row ${row}`),
+  );
 }
 
 function describeIssue(issue: { path: readonly PropertyKey[]; message: string } | undefined): string {

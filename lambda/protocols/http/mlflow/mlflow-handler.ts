@@ -108,7 +108,11 @@ function predictionsOf(outputs: Readonly<Record<string, Float64Array>>, names: r
 function mediaTypeOf(contentType: string | undefined): 'json' | 'csv' {
   const [type = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
   const media = type === 'application/json' ? 'json' : type === 'text/csv' ? 'csv' : undefined;
-  if (!media) throw new RequestRefusedError('UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or text/csv, got ${contentType === undefined ? 'none' : `'${type}'`}`);
+  if (!media)
+    throw new RequestRefusedError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json or text/csv, got ${contentType === undefined ? 'none' : `'${type}'`}`,
+    );
   for (const parameter of parameters) {
     const [name, value] = parameter.split('=').map((part) => part.trim().replace(/^"|"$/g, ''));
     if (name !== 'charset') throw new RequestRefusedError('UNSUPPORTED_MEDIA_TYPE', `content-type parameter '${name}' is not supported; only charset=utf-8`);

@@ -31,13 +31,19 @@ export function registerMlflowPaths(registry: OpenAPIRegistry, set: ModelSet): v
           'application/json': {
             schema: registry.register('MlflowScoringRequest', fresh(ScoringRequest)),
             examples: {
-              dataframe_split: { summary: 'pandas to_dict(orient="split")', value: { dataframe_split: { index: [0, 1], columns: names, data: rows.map((row) => names.map((name) => row[name])) } } },
+              dataframe_split: {
+                summary: 'pandas to_dict(orient="split")',
+                value: { dataframe_split: { index: [0, 1], columns: names, data: rows.map((row) => names.map((name) => row[name])) } },
+              },
               dataframe_records: { summary: 'pandas to_dict(orient="records")', value: { dataframe_records: rows } },
               inputs: { summary: 'columns: pandas to_dict(orient="list")', value: { inputs: columnsOf(rows) } },
               instances: { summary: 'records', value: { instances: rows } },
             },
           },
-          'text/csv': { schema: z.string(), example: `,${names.join(',')}\n${rows.map((row, i) => [i, ...names.map((name) => row[name])].join(',')).join('\n')}\n` },
+          'text/csv': {
+            schema: z.string(),
+            example: `,${names.join(',')}\n${rows.map((row, i) => [i, ...names.map((name) => row[name])].join(',')).join('\n')}\n`,
+          },
         },
       },
     },

@@ -92,7 +92,13 @@ function modelIn(set: ModelSet, name: string, version: string | undefined): Serv
 }
 
 function metadata(model: ServedModel): MetadataModelResponse {
-  return { name: model.name, versions: [model.version], platform: PLATFORMS[model.format] ?? model.format, inputs: inputMetadata(model), outputs: outputMetadata(model) };
+  return {
+    name: model.name,
+    versions: [model.version],
+    platform: PLATFORMS[model.format] ?? model.format,
+    inputs: inputMetadata(model),
+    outputs: outputMetadata(model),
+  };
 }
 
 /** `POST …/infer`: decode the tensors, one dataplane inference, the prediction as one output tensor. */
@@ -120,7 +126,14 @@ async function infer(request: HttpRequest, deps: HttpDeps, name: string, version
     model_name: model.name,
     model_version: prediction.versions[model.name] as string,
     ...(body.id === undefined ? {} : { id: body.id }),
-    outputs: [{ name: model.name, datatype: outputDatatype(model.outputs[0]), shape: [inputs.length], data: Array.from(prediction.outputs[model.name] as Float64Array) }],
+    outputs: [
+      {
+        name: model.name,
+        datatype: outputDatatype(model.outputs[0]),
+        shape: [inputs.length],
+        data: Array.from(prediction.outputs[model.name] as Float64Array),
+      },
+    ],
   };
   return jsonReply(200, reply);
 }
@@ -128,12 +141,16 @@ async function infer(request: HttpRequest, deps: HttpDeps, name: string, version
 /** The outputs a request may ask for: the prediction, named after the model. */
 function checkOutputs(body: InferenceRequest, model: ServedModel): void {
   for (const output of body.outputs ?? []) {
-    if (output.name !== model.name) throw new RequestRefusedError('INVALID_REQUEST', `model '${model.name}' has no output '${output.name}'; its output is '${model.name}'`);
+    if (output.name !== model.name)
+      throw new RequestRefusedError('INVALID_REQUEST', `model '${model.name}' has no output '${output.name}'; its output is '${model.name}'`);
   }
 }
 
 /** The first schema problem of a request body, as one line naming where it is (`inputs[0].shape`). */
 function invalidRequest(issue: { path: readonly PropertyKey[]; message: string } | undefined): RequestRefusedError {
-  const where = (issue?.path ?? []).map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+  const where = (issue?.path ?? [])
+    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+    .join('')
+    .replace(/^\./, '');
   return new RequestRefusedError('INVALID_REQUEST', `not an inference request: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`);
 }

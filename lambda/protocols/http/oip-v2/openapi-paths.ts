@@ -30,15 +30,29 @@ export function registerOipV2Paths(registry: OpenAPIRegistry, set: ModelSet): vo
   const metadata = registry.register('OipModelMetadata', fresh(MetadataModelResponse));
   const ready = registry.register('OipModelReady', fresh(ReadyModelResponse));
   const inferErrors = {
-    400: errorReply('the request is not an inference request of this model (datatype, shape, data, a missing input, a value out of bounds), or the model returned NaN or Infinity'),
+    400: errorReply(
+      'the request is not an inference request of this model (datatype, shape, data, a missing input, a value out of bounds), or the model returned NaN or Infinity',
+    ),
     404: errorReply('no such model, or not the version served'),
     413: errorReply('body over MAX_BODY_BYTES, or more rows than MAX_RIDES_PER_REQUEST'),
     415: errorReply('content-type is not JSON'),
     503: errorReply('the model is not loaded (MODEL_LOAD_FAILED: retry after Retry-After; MODEL_UNAVAILABLE: its files must change)'),
   };
   const tags = [OIP_TAG];
-  registry.registerPath({ method: 'get', path: '/v2', tags, summary: 'Server metadata', responses: { 200: { description: 'name, version, extensions', content: { 'application/json': { schema: MetadataServerResponse } } } } });
-  registry.registerPath({ method: 'get', path: '/v2/health/live', tags, summary: 'Server live', responses: { 200: { description: 'the server answers', content: { 'application/json': { schema: LiveServerResponse } } } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/v2',
+    tags,
+    summary: 'Server metadata',
+    responses: { 200: { description: 'name, version, extensions', content: { 'application/json': { schema: MetadataServerResponse } } } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v2/health/live',
+    tags,
+    summary: 'Server live',
+    responses: { 200: { description: 'the server answers', content: { 'application/json': { schema: LiveServerResponse } } } },
+  });
   registry.registerPath({
     method: 'get',
     path: '/v2/health/ready',
@@ -52,31 +66,46 @@ export function registerOipV2Paths(registry: OpenAPIRegistry, set: ModelSet): vo
   for (const name of set.names) {
     const model = set.require(name);
     const columns = columnsOf(exampleRows(model.fields, 2));
-    const example = { id: 'example-1', inputs: inputMetadata(model).map((tensor) => ({ name: tensor.name, shape: [2], datatype: tensor.datatype, data: columns[tensor.name] })) };
+    const example = {
+      id: 'example-1',
+      inputs: inputMetadata(model).map((tensor) => ({ name: tensor.name, shape: [2], datatype: tensor.datatype, data: columns[tensor.name] })),
+    };
     registry.registerPath({
       method: 'post',
       path: `/v2/models/${name}/infer`,
       tags,
       summary: `Infer with the model '${name}' (one input tensor per column: ${model.fields.map((f) => f.name).join(', ')})`,
       request: { body: { required: true, content: { 'application/json': { schema: request, example } } } },
-      responses: { 200: { description: `one output tensor '${name}', one value per row`, content: { 'application/json': { schema: response } } }, ...inferErrors },
+      responses: {
+        200: { description: `one output tensor '${name}', one value per row`, content: { 'application/json': { schema: response } } },
+        ...inferErrors,
+      },
     });
     registry.registerPath({
       method: 'get',
       path: `/v2/models/${name}`,
       tags,
       summary: `Metadata of the model '${name}': versions, platform, inputs, outputs`,
-      responses: { 200: { description: `version ${model.version}`, content: { 'application/json': { schema: metadata } } }, 503: errorReply('the model is not loaded') },
+      responses: {
+        200: { description: `version ${model.version}`, content: { 'application/json': { schema: metadata } } },
+        503: errorReply('the model is not loaded'),
+      },
     });
     registry.registerPath({
       method: 'get',
       path: `/v2/models/${name}/ready`,
       tags,
       summary: `Is the model '${name}' loaded?`,
-      responses: { 200: { description: 'loaded', content: { 'application/json': { schema: ready } } }, 503: { description: 'not loaded', content: { 'application/json': { schema: ready } } } },
+      responses: {
+        200: { description: 'loaded', content: { 'application/json': { schema: ready } } },
+        503: { description: 'not loaded', content: { 'application/json': { schema: ready } } },
+      },
     });
   }
-  const params = z.object({ name: z.enum(set.names as [string, ...string[]]), version: z.string().describe('the version served (GET /v2/models/{name} lists it); another is a 404') });
+  const params = z.object({
+    name: z.enum(set.names as [string, ...string[]]),
+    version: z.string().describe('the version served (GET /v2/models/{name} lists it); another is a 404'),
+  });
   registry.registerPath({
     method: 'post',
     path: '/v2/models/{name}/versions/{version}/infer',
@@ -95,7 +124,10 @@ export function registerOipV2Paths(registry: OpenAPIRegistry, set: ModelSet): vo
       tags,
       summary,
       request: { params },
-      responses: { 200: { description: 'the version served', content: { 'application/json': { schema } } }, 404: errorReply('no such model, or not the version served') },
+      responses: {
+        200: { description: 'the version served', content: { 'application/json': { schema } } },
+        404: errorReply('no such model, or not the version served'),
+      },
     });
   }
 }

@@ -98,13 +98,21 @@ export function decodeInputs(request: InferenceRequest, model: ServedModel, maxR
     const input = byName.get(field.name);
     if (!input) continue;
     const values = columnOf(input, field);
-    if (rows !== undefined && values.length !== rows) throw invalid(`input '${input.name}' has ${values.length} rows but input '${[...columns.keys()][0]}' has ${rows}; every input is one column of the same rows`);
+    if (rows !== undefined && values.length !== rows)
+      throw invalid(
+        `input '${input.name}' has ${values.length} rows but input '${[...columns.keys()][0]}' has ${rows}; every input is one column of the same rows`,
+      );
     rows = values.length;
     columns.set(field.name, values);
   }
   if (rows === undefined || rows === 0) throw invalid('the inputs hold no rows');
   checkRowCount(rows, maxRows);
-  return decodeColumns(fields, rows, (name) => columns.get(name), (name, row) => (row === undefined ? `input '${name}'` : `input '${name}' element ${row}`));
+  return decodeColumns(
+    fields,
+    rows,
+    (name) => columns.get(name),
+    (name, row) => (row === undefined ? `input '${name}'` : `input '${name}' element ${row}`),
+  );
 }
 
 /** MLServer's request-level content type: `pd` (a data frame, one input per column) is what this server takes anyway. */
@@ -118,7 +126,8 @@ function checkContentType(parameters: Record<string, unknown> | undefined): void
 /** One input tensor's elements as a column: its datatype checked against the field, its shape against its data. */
 function columnOf(input: RequestInput, field: RequestField): unknown[] {
   const datatype = input.datatype;
-  if (!(DATATYPES as readonly string[]).includes(datatype)) throw invalid(`input '${input.name}' has datatype '${datatype}', which is not an OIP datatype (${DATATYPES.join(', ')})`);
+  if (!(DATATYPES as readonly string[]).includes(datatype))
+    throw invalid(`input '${input.name}' has datatype '${datatype}', which is not an OIP datatype (${DATATYPES.join(', ')})`);
   const wants = field.kind === 'string' ? 'BYTES' : 'a numeric datatype (INT64, INT32, FP32, FP64, …)';
   if (field.kind === 'string' ? datatype !== 'BYTES' : !NUMERIC.has(datatype)) throw invalid(`input '${input.name}' is ${datatype}; it takes ${wants}`);
   const { shape } = input;

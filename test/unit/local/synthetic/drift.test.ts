@@ -23,7 +23,9 @@ describe('the --drift spec', () => {
   it('either parses a hostile spec into knobs in range or throws a DriftSpecError, never anything else', () => {
     const hostile = fc.oneof(
       fc.string(),
-      fc.array(fc.tuple(fc.constantFrom('distance', 'zones', 'hours', 'x', ''), fc.oneof(fc.string(), fc.double().map(String))), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(',')),
+      fc
+        .array(fc.tuple(fc.constantFrom('distance', 'zones', 'hours', 'x', ''), fc.oneof(fc.string(), fc.double().map(String))), { maxLength: 4 })
+        .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(',')),
     );
     fc.assert(
       fc.property(hostile, (spec) => {

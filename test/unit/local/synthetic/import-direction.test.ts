@@ -18,7 +18,11 @@ function importsOf(file: string): string[] {
 
 describe('the generator and training code', () => {
   it('keeps runtime code (lambda/) free of imports of training code (models/training/)', () => {
-    const offenders = sources('lambda').flatMap((file) => importsOf(file).filter((target) => target.startsWith('models/')).map((target) => `${file} → ${target}`));
+    const offenders = sources('lambda').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('models/'))
+        .map((target) => `${file} → ${target}`),
+    );
 
     expect(offenders).toEqual([]);
   });
@@ -40,7 +44,15 @@ describe('the generator and training code', () => {
     for (const node of graph.keys()) visit(node, []);
 
     expect(loops).toEqual([]);
-    const serving = [...graph.values()].flat().filter((t) => /^lambda\/(protocols\/(http|kinesis|monitor)|serving|rides|model|repository|observability\/capture|monitoring)\//.test(t) || t === 'lambda/protocols/batch/batch-handler' || /^lambda\/local\/(?!synthetic\/)/.test(t) || t === 'lambda/handler');
+    const serving = [...graph.values()]
+      .flat()
+      .filter(
+        (t) =>
+          /^lambda\/(protocols\/(http|kinesis|monitor)|serving|rides|model|repository|observability\/capture|monitoring)\//.test(t) ||
+          t === 'lambda/protocols/batch/batch-handler' ||
+          /^lambda\/local\/(?!synthetic\/)/.test(t) ||
+          t === 'lambda/handler',
+      );
     expect(serving).toEqual([]);
   });
 

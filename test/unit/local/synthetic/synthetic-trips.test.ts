@@ -62,7 +62,7 @@ describe('the synthetic trip generator', () => {
 
     longer.forEach((r, i) => {
       const was = (base[i] as TripRow).trip_distance;
-      if (r.trip_distance !== null && was !== null) expect(Math.abs(r.trip_distance - was * 1.5)).toBeLessThanOrEqual(0.0126) // both rounded to the cent of a mile;
+      if (r.trip_distance !== null && was !== null) expect(Math.abs(r.trip_distance - was * 1.5)).toBeLessThanOrEqual(0.0126); // both rounded to the cent of a mile;
     });
     expect(total(longer, minutes)).toBeGreaterThan(total(base, minutes) * 1.2);
     expect(total(longer, (r) => r.fare.total_amount)).toBeGreaterThan(total(base, (r) => r.fare.total_amount) * 1.2);
@@ -75,7 +75,10 @@ describe('the synthetic trip generator', () => {
       return c;
     };
     const before = counts(base);
-    const top10 = [...before.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([zone]) => zone);
+    const top10 = [...before.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([zone]) => zone);
     const after = counts(all({ ...month, drift: { zones: 0.8 } }));
     const topShare = (c: Map<number, number>) => top10.reduce((s, z) => s + (c.get(z) ?? 0), 0) / month.rows;
 
@@ -102,7 +105,18 @@ describe('the synthetic trip generator', () => {
     const names = read.columns.map((c) => c.name);
 
     expect(names).toEqual(header?.split(','));
-    expect(names.slice(-10)).toEqual(['payment_type', 'fare_amount', 'extra', 'mta_tax', 'tip_amount', 'tolls_amount', 'improvement_surcharge', 'total_amount', 'congestion_surcharge', 'airport_fee']);
+    expect(names.slice(-10)).toEqual([
+      'payment_type',
+      'fare_amount',
+      'extra',
+      'mta_tax',
+      'tip_amount',
+      'tolls_amount',
+      'improvement_surcharge',
+      'total_amount',
+      'congestion_surcharge',
+      'airport_fee',
+    ]);
     expect(read.columns.find((c) => c.name === 'total_amount')).toMatchObject({ type: 'DOUBLE' });
     expect(read.columns.find((c) => c.name === 'payment_type')).toMatchObject({ type: 'INT64' });
     expect(read.rows.map((r) => r.total_amount)).toEqual(rows.map((r) => r.fare?.total_amount));
@@ -122,6 +136,10 @@ describe('the synthetic trip generator', () => {
     const jfk = base.filter((r) => r.fare.RatecodeID === 2);
 
     expect(jfk.every((r) => r.fare.fare_amount === 52 && [r.PULocationID, r.DOLocationID].includes(132))).toBe(true);
-    expect(jfk.every((r) => MANHATTAN_ZONES.has((r.PULocationID === 132 ? r.DOLocationID : r.PULocationID) ?? 0) || r.PULocationID === null || r.DOLocationID === null)).toBe(true);
+    expect(
+      jfk.every(
+        (r) => MANHATTAN_ZONES.has((r.PULocationID === 132 ? r.DOLocationID : r.PULocationID) ?? 0) || r.PULocationID === null || r.DOLocationID === null,
+      ),
+    ).toBe(true);
   });
 });

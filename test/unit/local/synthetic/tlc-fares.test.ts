@@ -7,7 +7,15 @@ const CASH: FareChoices = { card: false, tipRate: 0, tolled: false };
 const at = (day: number, hh: number, mm = 0) => new Date(Date.UTC(2021, 2, day, hh, mm));
 const trip = (over: Partial<MeteredTrip> & { minutes?: number } = {}): MeteredTrip => {
   const pickup = over.pickup ?? at(3, 10);
-  return { taxiType: 'green', PULocationID: 10, DOLocationID: 7, trip_distance: 2, ...over, pickup, dropoff: over.dropoff ?? new Date(pickup.getTime() + (over.minutes ?? 20) * 60_000) };
+  return {
+    taxiType: 'green',
+    PULocationID: 10,
+    DOLocationID: 7,
+    trip_distance: 2,
+    ...over,
+    pickup,
+    dropoff: over.dropoff ?? new Date(pickup.getTime() + (over.minutes ?? 20) * 60_000),
+  };
 };
 
 describe('the TLC meter', () => {
@@ -16,7 +24,16 @@ describe('the TLC meter', () => {
     const fare = meterFare(trip(), CASH);
 
     expect(slowTrafficMinutes(trip())).toBeCloseTo(14, 9);
-    expect(fare).toMatchObject({ RatecodeID: 1, fare_amount: 14.5, extra: 0, mta_tax: 0.5, improvement_surcharge: 0.3, congestion_surcharge: 0, tolls_amount: 0, tip_amount: 0 });
+    expect(fare).toMatchObject({
+      RatecodeID: 1,
+      fare_amount: 14.5,
+      extra: 0,
+      mta_tax: 0.5,
+      improvement_surcharge: 0.3,
+      congestion_surcharge: 0,
+      tolls_amount: 0,
+      tip_amount: 0,
+    });
     expect(fare.total_amount).toBe(15.3);
   });
 

@@ -22,7 +22,10 @@ function streamEvent(prefix: string, n: number): PredictionEvent {
   return {
     source: 'stream',
     requestIds: Array.from({ length: n }, (_, i) => `${prefix}-${i}`),
-    batch: { length: n, columns: { PULocationID: new Float64Array(n).fill(130), DOLocationID: new Float64Array(n).fill(205), trip_distance: new Float64Array(n).fill(3.66) } },
+    batch: {
+      length: n,
+      columns: { PULocationID: new Float64Array(n).fill(130), DOLocationID: new Float64Array(n).fill(205), trip_distance: new Float64Array(n).fill(3.66) },
+    },
     prediction: { outputs: { duration: new Float64Array(n).fill(18.2) }, versions: { duration: 'v1' } },
     refused: new Set(),
     failures: 0,
@@ -135,7 +138,8 @@ describe('when the capture buffer says a send is due (the work after a Lambda re
     };
     return { sink, sends };
   }
-  const buffer = (sink: ReturnType<typeof heldSink>['sink'], maxRecords = 10) => new CaptureBuffer({ sink, maxRecords, maxBytes: 1 << 20, flushIntervalMs: 0, onDrop: () => undefined, onSendError: () => undefined });
+  const buffer = (sink: ReturnType<typeof heldSink>['sink'], maxRecords = 10) =>
+    new CaptureBuffer({ sink, maxRecords, maxBytes: 1 << 20, flushIntervalMs: 0, onDrop: () => undefined, onSendError: () => undefined });
 
   it('is not due while nothing is held', () => {
     expect(buffer(heldSink().sink).isDue(0)).toBe(false);

@@ -10,7 +10,11 @@ describe('capture settings from the environment', () => {
 
   it('reads a directory or a firehose:// delivery stream, the sample rate and the endpoint', () => {
     expect(loadConfig({ CAPTURE_LOCATION: './capture' }).capture.location).toEqual({ kind: 'file', path: `${process.cwd()}/capture` });
-    const { capture } = loadConfig({ CAPTURE_LOCATION: 'firehose://ride-capture', CAPTURE_SAMPLE_RATE: '0.25', AWS_ENDPOINT_URL_FIREHOSE: 'http://127.0.0.1:1' });
+    const { capture } = loadConfig({
+      CAPTURE_LOCATION: 'firehose://ride-capture',
+      CAPTURE_SAMPLE_RATE: '0.25',
+      AWS_ENDPOINT_URL_FIREHOSE: 'http://127.0.0.1:1',
+    });
     expect(capture).toMatchObject({ location: { kind: 'firehose', streamName: 'ride-capture' }, sampleRate: 0.25, firehoseEndpoint: 'http://127.0.0.1:1' });
   });
 

@@ -24,7 +24,9 @@ describe('the directory capture sink', () => {
 
     await sink.send(['{"id":"1"}\n']);
 
-    expect(captureFiles(dir)).toEqual([join('dt=2026-11-28', 'hour=17', `capture-20261128T170509123Z-${process.pid}-${captureFiles(dir)[0]?.split('-').at(-1)}`)]);
+    expect(captureFiles(dir)).toEqual([
+      join('dt=2026-11-28', 'hour=17', `capture-20261128T170509123Z-${process.pid}-${captureFiles(dir)[0]?.split('-').at(-1)}`),
+    ]);
   });
 
   it('rotates by size, by age and at the hour, and the file names sort in the order the lines were written', async () => {
@@ -52,7 +54,12 @@ describe('the directory capture sink', () => {
       const [file] = captureFiles(dir);
       const text = readFileSync(join(dir, file as string), 'utf8');
       expect(text.endsWith('\n')).toBe(true);
-      expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toHaveLength((round + 1) * 100);
+      expect(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as unknown),
+      ).toHaveLength((round + 1) * 100);
     }
   });
 
@@ -69,7 +76,12 @@ describe('the directory capture sink', () => {
     const files = captureFiles(dir);
     const pids = new Set(files.map((f) => relative('', f).split('-').at(-2)));
     expect(pids.size).toBe(2);
-    const records = files.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { pid: number; i: number }));
+    const records = files.flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { pid: number; i: number }),
+    );
     expect(records).toHaveLength(400);
     for (const pid of new Set(records.map((r) => r.pid))) {
       expect(records.filter((r) => r.pid === pid).map((r) => r.i)).toEqual(Array.from({ length: 200 }, (_, i) => i));

@@ -22,7 +22,14 @@ function keepingSink(): CaptureSink & { records(): CaptureRecord[] } {
 function setup(options: { sampleRate?: number; maxBatchRecordsPerChunk?: number } = {}) {
   const sink = keepingSink();
   const errors: unknown[] = [];
-  const buffer = new CaptureBuffer({ sink, maxRecords: 1_000_000, maxBytes: 1 << 30, flushIntervalMs: 0, onDrop: () => undefined, onSendError: () => undefined });
+  const buffer = new CaptureBuffer({
+    sink,
+    maxRecords: 1_000_000,
+    maxBytes: 1 << 30,
+    flushIntervalMs: 0,
+    onDrop: () => undefined,
+    onSendError: () => undefined,
+  });
   const observe = createPredictionCapture({
     buffer,
     sampleRate: options.sampleRate ?? 1,

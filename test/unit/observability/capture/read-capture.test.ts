@@ -7,7 +7,8 @@ import { periodBefore, readCaptureDirectory, readCaptureFromS3, streamCaptureDir
 import { buildProfile, observationsFromCapture } from '../../../../lambda/monitoring';
 import { startS3Server, type LocalS3 } from '../../../support/s3-server';
 
-const line = (id: string, time: string) => `${JSON.stringify({ time, source: 'stream', id, inputs: { trip_distance: 1 }, outputs: { duration: { output: 10, version: 'v' } } })}\n`;
+const line = (id: string, time: string) =>
+  `${JSON.stringify({ time, source: 'stream', id, inputs: { trip_distance: 1 }, outputs: { duration: { output: 10, version: 'v' } } })}\n`;
 
 describe('reading capture back', () => {
   let s3: LocalS3;
@@ -15,7 +16,11 @@ describe('reading capture back', () => {
     s3 = await startS3Server();
     await s3.createBucket('data');
     // Two gzip members in one object, as Firehose may write; one object outside the period.
-    await s3.put('data', 'capture/dt=2026-11-23/hour=05/a.gz', Buffer.concat([gzipSync(line('in-1', '2026-11-23T05:10:00.000Z')), gzipSync(line('in-2', '2026-11-23T05:20:00.000Z'))]));
+    await s3.put(
+      'data',
+      'capture/dt=2026-11-23/hour=05/a.gz',
+      Buffer.concat([gzipSync(line('in-1', '2026-11-23T05:10:00.000Z')), gzipSync(line('in-2', '2026-11-23T05:20:00.000Z'))]),
+    );
     await s3.put('data', 'capture/dt=2026-11-29/hour=23/b.gz', gzipSync(line('in-3', '2026-11-29T23:59:59.000Z') + 'not json\n'));
     await s3.put('data', 'capture/dt=2026-11-30/hour=04/c.gz', gzipSync(line('after', '2026-11-30T04:00:01.000Z')));
     await s3.put('data', 'capture/dt=2026-11-16/hour=04/d.gz', gzipSync(line('before', '2026-11-16T04:00:00.000Z')));
@@ -60,7 +65,10 @@ describe('reading capture back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-read-'));
     try {
       mkdirSync(join(dir, 'dt=2026-11-28', 'hour=17'), { recursive: true });
-      writeFileSync(join(dir, 'dt=2026-11-28', 'hour=17', 'capture-1.jsonl'), line('a', '2026-11-28T17:00:00.000Z') + line('b', '2026-11-28T17:00:01.000Z') + '{"time":"2026-11-28T17');
+      writeFileSync(
+        join(dir, 'dt=2026-11-28', 'hour=17', 'capture-1.jsonl'),
+        line('a', '2026-11-28T17:00:00.000Z') + line('b', '2026-11-28T17:00:01.000Z') + '{"time":"2026-11-28T17',
+      );
 
       const read = await readCaptureDirectory(dir, 1000);
 
@@ -123,18 +131,22 @@ describe('reading hostile capture files', () => {
     expect(read.skippedLinks).toBe(3);
   });
 
-  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('treats an input, output or actual named %s as data: nothing reaches Object.prototype, and the profile counts it', async (key) => {
-    const hostile = (i: number) => `{"time":"2026-11-28T00:00:0${i % 10}.000Z","source":"http","id":"h${i}","inputs":{"${key}":{"polluted":true},"0":"x","trip_distance":${i}},"outputs":{"${key}":{"output":${i},"version":"v"}},"actuals":{"${key}":${i}}}\n`;
-    writeFileSync(file('hostile.jsonl'), Array.from({ length: 50 }, (_, i) => hostile(i)).join(''));
-    const before = Object.getOwnPropertyNames(Object.prototype).sort();
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'treats an input, output or actual named %s as data: nothing reaches Object.prototype, and the profile counts it',
+    async (key) => {
+      const hostile = (i: number) =>
+        `{"time":"2026-11-28T00:00:0${i % 10}.000Z","source":"http","id":"h${i}","inputs":{"${key}":{"polluted":true},"0":"x","trip_distance":${i}},"outputs":{"${key}":{"output":${i},"version":"v"}},"actuals":{"${key}":${i}}}\n`;
+      writeFileSync(file('hostile.jsonl'), Array.from({ length: 50 }, (_, i) => hostile(i)).join(''));
+      const before = Object.getOwnPropertyNames(Object.prototype).sort();
 
-    const profile = await buildProfile(observationsFromCapture(streamCaptureDirectory(dir)), { source: 'hostile' });
+      const profile = await buildProfile(observationsFromCapture(streamCaptureDirectory(dir)), { source: 'hostile' });
 
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(({} as Record<string, unknown>)[0]).toBeUndefined();
-    expect(profile.rows).toBe(50);
-    expect(Object.hasOwn(profile.predictions, key)).toBe(true);
-    expect(profile.predictions[key]).toMatchObject({ type: 'numeric', count: 50 });
-  });
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(({} as Record<string, unknown>)[0]).toBeUndefined();
+      expect(profile.rows).toBe(50);
+      expect(Object.hasOwn(profile.predictions, key)).toBe(true);
+      expect(profile.predictions[key]).toMatchObject({ type: 'numeric', count: 50 });
+    },
+  );
 });

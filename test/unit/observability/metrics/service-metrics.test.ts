@@ -54,15 +54,30 @@ afterEach(() => {
 });
 
 function runtimeWith(env: Record<string, string>): Runtime {
-  return createRuntime(loadConfig({ MODELS, AWS_LAMBDA_FUNCTION_VERSION: '42', POWERTOOLS_METRICS_NAMESPACE: 'TestNamespace', DEAD_LETTER_LOCATION: join(scratch, 'dead-letters'), PREDICTIONS_STREAM_NAME: 'metrics_predictions', ...env }), {
-    logger: recordingLogger() as never,
-    kinesis: kinesis.client,
-    metrics: recordingMetrics(),
-  });
+  return createRuntime(
+    loadConfig({
+      MODELS,
+      AWS_LAMBDA_FUNCTION_VERSION: '42',
+      POWERTOOLS_METRICS_NAMESPACE: 'TestNamespace',
+      DEAD_LETTER_LOCATION: join(scratch, 'dead-letters'),
+      PREDICTIONS_STREAM_NAME: 'metrics_predictions',
+      ...env,
+    }),
+    {
+      logger: recordingLogger() as never,
+      kinesis: kinesis.client,
+      metrics: recordingMetrics(),
+    },
+  );
 }
 
 const emf = () => lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Emf);
-const post = (body: unknown) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+const post = (body: unknown) => ({
+  method: 'POST',
+  path: '/predict',
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
 
 function datapoints(name: string): Emf[] {
   return emf().filter((r) => r._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
@@ -82,7 +97,11 @@ describe('ServiceMetrics through the real runtime', () => {
     for (const record of records) {
       const [definition] = record._aws.CloudWatchMetrics;
       expect(definition?.Namespace).toBe('TestNamespace');
-      expect(definition?.Dimensions).toEqual([[DIMENSIONS.service], [DIMENSIONS.service, DIMENSIONS.functionVersion], [DIMENSIONS.service, DIMENSIONS.model, DIMENSIONS.modelVersion]]);
+      expect(definition?.Dimensions).toEqual([
+        [DIMENSIONS.service],
+        [DIMENSIONS.service, DIMENSIONS.functionVersion],
+        [DIMENSIONS.service, DIMENSIONS.model, DIMENSIONS.modelVersion],
+      ]);
       expect(definition?.Metrics).toEqual([{ Name: 'Predictions', Unit: 'Count' }]);
       expect(record.Predictions).toBe(6);
       expect(record[DIMENSIONS.service]).toBe(SERVICE_NAME);
@@ -135,7 +154,11 @@ describe('ServiceMetrics through the real runtime', () => {
     runtime.metrics.flush();
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(datapoints(METRICS.predictions).map((r) => [r[DIMENSIONS.model], r.Predictions]).sort()).toEqual([
+    expect(
+      datapoints(METRICS.predictions)
+        .map((r) => [r[DIMENSIONS.model], r.Predictions])
+        .sort(),
+    ).toEqual([
       ['cost', 2],
       ['duration', 2],
     ]);

@@ -22,7 +22,8 @@ const logged: { level: string; message: string; extra?: Record<string, unknown> 
 
 function deps(): BatchDeps {
   return {
-    getModels: async () => service, dataplane: testDataplane(),
+    getModels: async () => service,
+    dataplane: testDataplane(),
     s3: s3.client,
     settings: {
       inputTemplate: `s3://${BUCKET}/trip-data/{taxi_type}_tripdata_{year}-{month}.parquet`,
@@ -32,7 +33,10 @@ function deps(): BatchDeps {
       maxLineChars: 65_536,
       maxPageValues: 1_048_576,
     },
-    log: { info: (message, extra) => logged.push({ level: 'info', message, extra }), error: (message, extra) => logged.push({ level: 'error', message, extra }) },
+    log: {
+      info: (message, extra) => logged.push({ level: 'info', message, extra }),
+      error: (message, extra) => logged.push({ level: 'error', message, extra }),
+    },
   };
 }
 
@@ -83,7 +87,10 @@ describe('handleBatchEvent against a local S3 server', () => {
 
   it("stores the core's predictions with ride ids and an exact diff", async () => {
     const { kept } = expectedFilter(rows);
-    const predictions = await predictDurations(service, kept.map((k) => k.ride));
+    const predictions = await predictDurations(
+      service,
+      kept.map((k) => k.ride),
+    );
 
     await handleBatchEvent({ taxi_type: 'green', year: 2021, month: 2 }, deps());
     const { rows: written } = await readParquet(await objectBytes(outputKey));
@@ -114,7 +121,9 @@ describe('handleBatchEvent against a local S3 server', () => {
     );
 
     const text = new TextDecoder().decode(await objectBytes('adhoc/scored.csv'));
-    expect(text.split('\n')[0]).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions');
+    expect(text.split('\n')[0]).toBe(
+      'ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions',
+    );
     expect(text.trim().split('\n')).toHaveLength(summary.rows_scored + 1);
   });
 
@@ -161,7 +170,10 @@ describe('handleBatchEvent against a local S3 server', () => {
   });
 
   it('fails with a coded error when the output bucket does not exist, leaving nothing in /tmp', async () => {
-    const error = await handleBatchEvent({ input: `s3://${BUCKET}/trip-data/green_tripdata_2021-02.parquet`, output: 's3://no-such-bucket/out.parquet' }, deps()).catch((e: unknown) => e);
+    const error = await handleBatchEvent(
+      { input: `s3://${BUCKET}/trip-data/green_tripdata_2021-02.parquet`, output: 's3://no-such-bucket/out.parquet' },
+      deps(),
+    ).catch((e: unknown) => e);
 
     expect((error as { code?: string }).code).toBe('BATCH_OUTPUT_FAILED');
     expect((error as BatchOutputError).reason).toBe('NoSuchBucket');
@@ -169,7 +181,9 @@ describe('handleBatchEvent against a local S3 server', () => {
   });
 
   it('fails with TRIP_FILE_NOT_FOUND when the input bucket does not exist', async () => {
-    const error = await handleBatchEvent({ input: 's3://no-such-bucket/green_tripdata_2021-02.parquet', output: `s3://${BUCKET}/x.parquet` }, deps()).catch((e: unknown) => e);
+    const error = await handleBatchEvent({ input: 's3://no-such-bucket/green_tripdata_2021-02.parquet', output: `s3://${BUCKET}/x.parquet` }, deps()).catch(
+      (e: unknown) => e,
+    );
 
     expect((error as { code?: string }).code).toBe('TRIP_FILE_NOT_FOUND');
   });

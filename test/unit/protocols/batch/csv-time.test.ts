@@ -12,7 +12,13 @@ function referenceParse(text: string): number {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
-  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  const exists =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return exists ? date.getTime() + (m[7] ? Number(`0.${m[7]}`) * 1000 : 0) : Number.NaN;
 }
 
@@ -24,17 +30,38 @@ function referenceFormat(epochMs: number): string {
 
 const digits = (n: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((d) => d.join(''));
 const timeText = fc
-  .tuple(digits(4), fc.oneof(digits(2), fc.constantFrom('01', '02', '12')), fc.oneof(digits(2), fc.constantFrom('28', '29', '30', '31')), fc.constantFrom(' ', 'T', 'x'), fc.oneof(digits(2), fc.constantFrom('23', '24')), digits(2), fc.oneof(digits(2), fc.constantFrom('59', '60')), fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 10 }).chain((n) => digits(n).map((d) => `.${d}`))), fc.constantFrom('', 'Z', 'a'))
+  .tuple(
+    digits(4),
+    fc.oneof(digits(2), fc.constantFrom('01', '02', '12')),
+    fc.oneof(digits(2), fc.constantFrom('28', '29', '30', '31')),
+    fc.constantFrom(' ', 'T', 'x'),
+    fc.oneof(digits(2), fc.constantFrom('23', '24')),
+    digits(2),
+    fc.oneof(digits(2), fc.constantFrom('59', '60')),
+    fc.oneof(
+      fc.constant(''),
+      fc.integer({ min: 0, max: 10 }).chain((n) => digits(n).map((d) => `.${d}`)),
+    ),
+    fc.constantFrom('', 'Z', 'a'),
+  )
   .map(([y, mo, d, sep, h, mi, s, frac, z]) => `${y}-${mo}-${d}${sep}${h}:${mi}:${s}${frac}${z}`);
 
 describe('CSV times', () => {
   it('reads every cell as the regex definition does', () => {
-    fc.assert(fc.property(fc.oneof(timeText, fc.string()), (text) => expect(Object.is(parseCsvTime(text), text.trim() === '' ? null : referenceParse(text.trim()))).toBe(true)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.oneof(timeText, fc.string()), (text) =>
+        expect(Object.is(parseCsvTime(text), text.trim() === '' ? null : referenceParse(text.trim()))).toBe(true),
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('writes every time as Date.toISOString does', () => {
     const instant = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double({ min: -1e12, max: 4e12, noNaN: true }));
-    fc.assert(fc.property(instant, (ms) => expect(formatCsvTime(ms)).toBe(referenceFormat(ms))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(instant, (ms) => expect(formatCsvTime(ms)).toBe(referenceFormat(ms))),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses times that do not exist on the calendar', () => {

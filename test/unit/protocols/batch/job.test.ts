@@ -60,7 +60,13 @@ describe('batch requests', () => {
   it('takes explicit locations and reads the month from a TLC file name', () => {
     const job = resolve({ input: 'data/green_tripdata_2021-01.parquet', output: 'out/scored.csv' });
 
-    expect(job).toMatchObject({ input: { kind: 'file', path: 'data/green_tripdata_2021-01.parquet' }, outputFormat: 'csv', inputFormat: 'parquet', year: 2021, month: 1 });
+    expect(job).toMatchObject({
+      input: { kind: 'file', path: 'data/green_tripdata_2021-01.parquet' },
+      outputFormat: 'csv',
+      inputFormat: 'parquet',
+      year: 2021,
+      month: 1,
+    });
   });
 
   it('asks for the month when the input name does not tell it', () => {

@@ -29,7 +29,9 @@ describe('what the batch reader bounds and refuses', () => {
     const input = join(dir.path, 'long_2021-02.csv');
     writeFileSync(input, HEADER + GOOD + `${GOOD.trim()},${'x'.repeat(5_000)}\n` + GOOD);
 
-    const error = await runBatchJob(job(input, join(dir.path, 'long.csv')), service, { dataplane: testDataplane(), chunkRows: 100, maxLineChars: 1_000 }).catch((e: unknown) => e);
+    const error = await runBatchJob(job(input, join(dir.path, 'long.csv')), service, { dataplane: testDataplane(), chunkRows: 100, maxLineChars: 1_000 }).catch(
+      (e: unknown) => e,
+    );
 
     expect(isPredictError(error) && error.code).toBe('INVALID_TRIP_FILE');
     expect((error as Error).message).toContain('line 3 is longer than 1,000 characters');
@@ -81,8 +83,16 @@ describe('what the batch reader bounds and refuses', () => {
     const input = join(dir.path, 'one-page_2021-02.parquet');
     await writeOnePageTripFile(input, 120_000);
 
-    const error = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { dataplane: testDataplane(), chunkRows: 1_000, maxPageValues: 100_000 }).catch((e: unknown) => e);
-    const allowed = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, { dataplane: testDataplane(), chunkRows: 50_000, maxPageValues: 200_000 });
+    const error = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, {
+      dataplane: testDataplane(),
+      chunkRows: 1_000,
+      maxPageValues: 100_000,
+    }).catch((e: unknown) => e);
+    const allowed = await runBatchJob(job(input, join(dir.path, 'one-page.parquet')), service, {
+      dataplane: testDataplane(),
+      chunkRows: 50_000,
+      maxPageValues: 200_000,
+    });
 
     expect(isPredictError(error) && error.code).toBe('INVALID_TRIP_FILE');
     expect((error as Error).message).toContain('has a page of 120,000 values, more than BATCH_MAX_PAGE_VALUES (100,000 values)');

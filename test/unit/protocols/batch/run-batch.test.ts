@@ -35,7 +35,12 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
 
     const summary = await runBatchJob(job(input, output), service, options);
 
-    expect(summary).toMatchObject({ rows_read: rows.length, rows_kept: expected.kept.length, rows_scored: expected.kept.length, rows_skipped: expected.skipped });
+    expect(summary).toMatchObject({
+      rows_read: rows.length,
+      rows_kept: expected.kept.length,
+      rows_scored: expected.kept.length,
+      rows_skipped: expected.skipped,
+    });
     expect(summary.rows_skipped.null_zone + summary.rows_skipped.null_distance + summary.rows_skipped.null_datetime).toBeGreaterThan(0);
     expect(summary.rows_skipped.duration_out_of_range).toBeGreaterThan(0);
   });
@@ -61,7 +66,10 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
 
   it("writes one row per kept trip with the core's prediction, an exact diff and the model version", async () => {
     const { kept } = expectedFilter(rows);
-    const predictions = await predictDurations(service, kept.map((k) => k.ride));
+    const predictions = await predictDurations(
+      service,
+      kept.map((k) => k.ride),
+    );
 
     await runBatchJob(job(input, output), service, options);
     const { rows: written } = await readParquet(output);
@@ -109,13 +117,18 @@ describe('runBatchJob from a local parquet file to a local parquet file', () => 
   it('writes CSV when the output name ends in .csv, with the same numbers', async () => {
     const csvOutput = join(dir.path, 'out', 'scored.csv');
     const { kept } = expectedFilter(rows);
-    const predictions = await predictDurations(service, kept.map((k) => k.ride));
+    const predictions = await predictDurations(
+      service,
+      kept.map((k) => k.ride),
+    );
 
     await runBatchJob(job(input, csvOutput), service, options);
     const [header, first] = readFileSync(csvOutput, 'utf8').split('\n');
     const cells = (first as string).split(',');
 
-    expect(header).toBe('ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions');
+    expect(header).toBe(
+      'ride_id,lpep_pickup_datetime,PULocationID,DOLocationID,trip_distance,actual_duration,predicted_duration,diff,model_version,model_versions',
+    );
     expect(cells[0]).toBe('2021/02_0');
     expect(cells[1]).toBe('2021-02-03 08:00:00');
     expect(Number(cells[6])).toBe(predictions[0]);

@@ -6,7 +6,10 @@ import { filterTrips } from '../../../../lambda/protocols/batch/trip-filter';
 const T0 = Date.UTC(2021, 1, 3, 8);
 
 /** Cells as readers produce them: ordinary values, missing (NaN), unreadable, and edge cases. */
-const time = fc.oneof(fc.integer({ min: -90, max: 90 * 60 }).map((s) => T0 + s * 1000), fc.constantFrom(Number.NaN, UNREADABLE, 8.64e15, -1e17, 253_402_300_800_000));
+const time = fc.oneof(
+  fc.integer({ min: -90, max: 90 * 60 }).map((s) => T0 + s * 1000),
+  fc.constantFrom(Number.NaN, UNREADABLE, 8.64e15, -1e17, 253_402_300_800_000),
+);
 const zone = fc.oneof(fc.integer({ min: 1, max: 265 }), fc.constantFrom(Number.NaN, UNREADABLE, 0, -3, 2.5, 2 ** 31, 2 ** 31 - 1));
 const distance = fc.oneof(fc.double({ min: 0, max: 80, noNaN: true }), fc.constantFrom(Number.NaN, UNREADABLE, -1, -0));
 const row = fc.record({ pickup: fc.constant(T0), dropoff: time, PULocationID: zone, DOLocationID: zone, trip_distance: distance, nullPickup: fc.boolean() });
@@ -52,10 +55,25 @@ describe('filterTrips, the batch job’s one-pass filter', () => {
           const trip = classifyTrip(tripAt(chunk, i));
           if (trip.kind === 'skipped') expectedSkips[trip.reason]++;
           else if (trip.ride.PULocationID > 2 ** 31 - 1 || trip.ride.DOLocationID > 2 ** 31 - 1) expectedSkips.invalid_value++;
-          else expectedKept.push({ position: i, pu: trip.ride.PULocationID, do: trip.ride.DOLocationID, distance: trip.ride.trip_distance, duration: trip.duration });
+          else
+            expectedKept.push({
+              position: i,
+              pu: trip.ride.PULocationID,
+              do: trip.ride.DOLocationID,
+              distance: trip.ride.trip_distance,
+              duration: trip.duration,
+            });
         }
         expect(skipped).toEqual(expectedSkips);
-        expect(Array.from({ length: kept.length }, (_, j) => ({ position: kept.positions[j], pu: kept.PULocationID[j], do: kept.DOLocationID[j], distance: kept.trip_distance[j], duration: kept.duration[j] }))).toEqual(expectedKept);
+        expect(
+          Array.from({ length: kept.length }, (_, j) => ({
+            position: kept.positions[j],
+            pu: kept.PULocationID[j],
+            do: kept.DOLocationID[j],
+            distance: kept.trip_distance[j],
+            duration: kept.duration[j],
+          })),
+        ).toEqual(expectedKept);
       }),
       { numRuns: 300 },
     );
@@ -71,13 +89,20 @@ describe('filterTrips, the batch job’s one-pass filter', () => {
     expect(skipped.null_datetime).toBe(0);
   });
 
-  it('skips as an invalid value a zone id outside the bounds the models declare (a sidecar\'s 1–265)', () => {
+  it("skips as an invalid value a zone id outside the bounds the models declare (a sidecar's 1–265)", () => {
     const zone = { kind: 'integer', min: 1, max: 265 } as const;
     const courseFields = [
       { name: 'PULocationID', ...zone },
       { name: 'DOLocationID', ...zone },
     ];
-    const rows = [265, 266, 99_999].map((pu) => ({ pickup: T0, dropoff: T0 + 600_000, PULocationID: pu, DOLocationID: 1, trip_distance: 2, nullPickup: false }));
+    const rows = [265, 266, 99_999].map((pu) => ({
+      pickup: T0,
+      dropoff: T0 + 600_000,
+      PULocationID: pu,
+      DOLocationID: 1,
+      trip_distance: 2,
+      nullPickup: false,
+    }));
     const skipped = noSkips();
 
     const kept = filterTrips(chunkOf(rows), skipped, { inputs: [], targets: [], courseFields });

@@ -42,16 +42,30 @@ const invocations = (body: unknown, contentType: string | null = 'application/js
   body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
 });
 
-async function answer(request: HttpRequest, set: ModelSet = shipped): Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> }> {
-  const response = await handleHttpRequest(request, deps(() => set));
-  return { status: response.statusCode, text: response.body, body: /^[[{]/.test(response.body) ? (JSON.parse(response.body) as Record<string, unknown>) : {}, headers: response.headers };
+async function answer(
+  request: HttpRequest,
+  set: ModelSet = shipped,
+): Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Record<string, string> }> {
+  const response = await handleHttpRequest(
+    request,
+    deps(() => set),
+  );
+  return {
+    status: response.statusCode,
+    text: response.body,
+    body: /^[[{]/.test(response.body) ? (JSON.parse(response.body) as Record<string, unknown>) : {},
+    headers: response.headers,
+  };
 }
 
 /** `/predict/<name>`'s numbers for the rides, per model. */
 async function predictEach(set: ModelSet, rides: readonly object[]): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   for (const name of set.names) {
-    const { body } = await answer({ method: 'POST', path: `/predict/${name}`, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(rides)) }, set);
+    const { body } = await answer(
+      { method: 'POST', path: `/predict/${name}`, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(rides)) },
+      set,
+    );
     out[name] = (body as unknown as Record<string, number>[]).map((reply) => reply[name] as number);
   }
   return out;
@@ -59,7 +73,9 @@ async function predictEach(set: ModelSet, rides: readonly object[]): Promise<Rec
 
 /** The rides as each of MLflow's JSON formats writes them (pandas' to_dict orients). */
 const FORMATS: Record<string, (rides: readonly Record<string, number>[]) => unknown> = {
-  dataframe_split: (rides) => ({ dataframe_split: { index: rides.map((_, i) => i), columns: [...COLUMNS], data: rides.map((ride) => COLUMNS.map((c) => ride[c])) } }),
+  dataframe_split: (rides) => ({
+    dataframe_split: { index: rides.map((_, i) => i), columns: [...COLUMNS], data: rides.map((ride) => COLUMNS.map((c) => ride[c])) },
+  }),
   dataframe_records: (rides) => ({ dataframe_records: rides }),
   'inputs (columns)': (rides) => ({ inputs: Object.fromEntries(COLUMNS.map((c) => [c, rides.map((ride) => ride[c])])) }),
   'inputs (records)': (rides) => ({ inputs: rides }),
@@ -69,7 +85,8 @@ const FORMATS: Record<string, (rides: readonly Record<string, number>[]) => unkn
 };
 
 /** pandas' `df.to_csv()`: the unnamed index first, floats as floats. */
-const csvOf = (rides: readonly Record<string, number>[]) => `,${COLUMNS.join(',')}\n${rides.map((ride, i) => [i, ride.PULocationID, ride.DOLocationID, (ride.trip_distance as number).toFixed(2)].join(',')).join('\n')}\n`;
+const csvOf = (rides: readonly Record<string, number>[]) =>
+  `,${COLUMNS.join(',')}\n${rides.map((ride, i) => [i, ride.PULocationID, ride.DOLocationID, (ride.trip_distance as number).toFixed(2)].join(',')).join('\n')}\n`;
 
 describe('POST /invocations', () => {
   it.each(Object.keys(FORMATS))('answers %s with one object per row, every served model in it, as /predict/<name> does', async (format) => {
@@ -90,14 +107,17 @@ describe('POST /invocations', () => {
     expect(body).toEqual({ predictions: expected.duration });
   });
 
-  it.each(['text/csv', 'text/csv; charset=utf-8', 'TEXT/CSV;charset=UTF-8'])('answers a CSV frame (pandas to_csv, index column included) sent as %s', async (contentType) => {
-    const expected = await predictEach(shipped, RIDES);
+  it.each(['text/csv', 'text/csv; charset=utf-8', 'TEXT/CSV;charset=UTF-8'])(
+    'answers a CSV frame (pandas to_csv, index column included) sent as %s',
+    async (contentType) => {
+      const expected = await predictEach(shipped, RIDES);
 
-    const { status, body } = await answer(invocations(csvOf(RIDES), contentType));
+      const { status, body } = await answer(invocations(csvOf(RIDES), contentType));
 
-    expect(status).toBe(200);
-    expect(body).toEqual({ predictions: RIDES.map((_, i) => ({ duration: expected.duration?.[i], cost: expected.cost?.[i] })) });
-  });
+      expect(status).toBe(200);
+      expect(body).toEqual({ predictions: RIDES.map((_, i) => ({ duration: expected.duration?.[i], cost: expected.cost?.[i] })) });
+    },
+  );
 
   it('reads an empty CSV cell or NaN as a missing value: fed as NaN to a model that takes one, required otherwise', async () => {
     const imputer = createModelSet([await servedModel('imputed', imputedDistanceModel(2, 3), 'i1', { inputs: { trip_distance: { nullable: true } } })]);
@@ -108,21 +128,66 @@ describe('POST /invocations', () => {
 
     // the blank line is skipped, as pandas skips it
     expect(csv).toMatchObject({ status: 200, body: { predictions: [expected.imputed?.[1], expected.imputed?.[0]] } });
-    expect(required).toMatchObject({ status: 400, body: { error_code: 'BAD_REQUEST', message: "column 'trip_distance' row 0 is required", code: 'MISSING_INPUT' } });
+    expect(required).toMatchObject({
+      status: 400,
+      body: { error_code: 'BAD_REQUEST', message: "column 'trip_distance' row 0 is required", code: 'MISSING_INPUT' },
+    });
   });
 
   it.each([
-    ['a list', [COURSE_RIDE], 400, 'INVALID_REQUEST', /exactly one of the input fields \{dataframe_split, dataframe_records, inputs, instances\}\. Received a list$/],
-    ['two formats', { dataframe_records: [COURSE_RIDE], instances: [COURSE_RIDE] }, 400, 'INVALID_REQUEST', /Received a dictionary with input fields: dataframe_records, instances$/],
+    [
+      'a list',
+      [COURSE_RIDE],
+      400,
+      'INVALID_REQUEST',
+      /exactly one of the input fields \{dataframe_split, dataframe_records, inputs, instances\}\. Received a list$/,
+    ],
+    [
+      'two formats',
+      { dataframe_records: [COURSE_RIDE], instances: [COURSE_RIDE] },
+      400,
+      'INVALID_REQUEST',
+      /Received a dictionary with input fields: dataframe_records, instances$/,
+    ],
     ['no format', { data: [COURSE_RIDE] }, 400, 'INVALID_REQUEST', /Received a dictionary with input fields: none of them$/],
     ['a split frame without columns', { dataframe_split: { data: [[10, 50, 40]] } }, 400, 'INVALID_REQUEST', /^dataframe_split: columns: /],
-    ['a split row of another width', { dataframe_split: { columns: [...COLUMNS], data: [[10, 50]] } }, 400, 'INVALID_REQUEST', /^dataframe_split: data\[0\] has 2 values; columns names 3$/],
-    ['columns of unequal length', { inputs: { PULocationID: [10, 11], DOLocationID: [50], trip_distance: [40] } }, 400, 'INVALID_REQUEST', /the columns have different lengths/],
+    [
+      'a split row of another width',
+      { dataframe_split: { columns: [...COLUMNS], data: [[10, 50]] } },
+      400,
+      'INVALID_REQUEST',
+      /^dataframe_split: data\[0\] has 2 values; columns names 3$/,
+    ],
+    [
+      'columns of unequal length',
+      { inputs: { PULocationID: [10, 11], DOLocationID: [50], trip_distance: [40] } },
+      400,
+      'INVALID_REQUEST',
+      /the columns have different lengths/,
+    ],
     ['no rows', { dataframe_records: [] }, 400, 'INVALID_REQUEST', /^the frame holds no rows$/],
     ['a missing column', { dataframe_records: [{ PULocationID: 10, DOLocationID: 50 }] }, 400, 'MISSING_INPUT', /^column 'trip_distance' is required$/],
-    ['a row missing a value', { dataframe_records: [COURSE_RIDE, { PULocationID: 10, DOLocationID: 50 }] }, 400, 'MISSING_INPUT', /^column 'trip_distance' row 1 is required$/],
-    ['an out-of-bounds value', { dataframe_records: [{ ...COURSE_RIDE, trip_distance: -1 }] }, 400, 'INVALID_RIDE', /^column 'trip_distance' row 0 must be ≥ 0$/],
-    ['a string for a number', { dataframe_records: [{ ...COURSE_RIDE, PULocationID: 'ten' }] }, 400, 'INVALID_RIDE', /^column 'PULocationID' row 0 must be a number, got a string$/],
+    [
+      'a row missing a value',
+      { dataframe_records: [COURSE_RIDE, { PULocationID: 10, DOLocationID: 50 }] },
+      400,
+      'MISSING_INPUT',
+      /^column 'trip_distance' row 1 is required$/,
+    ],
+    [
+      'an out-of-bounds value',
+      { dataframe_records: [{ ...COURSE_RIDE, trip_distance: -1 }] },
+      400,
+      'INVALID_RIDE',
+      /^column 'trip_distance' row 0 must be ≥ 0$/,
+    ],
+    [
+      'a string for a number',
+      { dataframe_records: [{ ...COURSE_RIDE, PULocationID: 'ten' }] },
+      400,
+      'INVALID_RIDE',
+      /^column 'PULocationID' row 0 must be a number, got a string$/,
+    ],
     ['malformed JSON', '{"dataframe_records": [', 400, 'INVALID_JSON', /^body is not valid JSON$/],
     ['101 rows', { dataframe_records: Array(101).fill(COURSE_RIDE) }, 413, 'TOO_MANY_RIDES', /^101 rows in one request; the limit is 100$/],
     ['a body over MAX_BODY_BYTES', ' '.repeat(64 * 1024 + 1), 413, 'BODY_TOO_LARGE', /the limit is 65536$/],
@@ -165,7 +230,11 @@ describe('POST /invocations', () => {
     const reply = await answer(invocations({ dataframe_records: [{ trip_distance: 1 }, { trip_distance: 50 }] }), overflow);
 
     expect(reply.status).toBe(400);
-    expect(reply.body).toEqual({ error_code: 'BAD_REQUEST', message: expect.stringContaining("model 'overflow' returned Infinity for ride [1]"), code: 'NON_FINITE_PREDICTION' });
+    expect(reply.body).toEqual({
+      error_code: 'BAD_REQUEST',
+      message: expect.stringContaining("model 'overflow' returned Infinity for ride [1]"),
+      code: 'NON_FINITE_PREDICTION',
+    });
   });
 
   it('answers 503 TEMPORARILY_UNAVAILABLE, counted as a service failure, while a model cannot be loaded', async () => {
@@ -177,7 +246,11 @@ describe('POST /invocations', () => {
     const ping = await handleHttpRequest({ method: 'GET', path: '/ping', headers: {}, body: Buffer.alloc(0) }, d);
 
     expect(response.statusCode).toBe(503);
-    expect(JSON.parse(response.body)).toEqual({ error_code: 'TEMPORARILY_UNAVAILABLE', message: expect.stringContaining("model 'cost' cannot be loaded"), code: 'MODEL_UNAVAILABLE' });
+    expect(JSON.parse(response.body)).toEqual({
+      error_code: 'TEMPORARILY_UNAVAILABLE',
+      message: expect.stringContaining("model 'cost' cannot be loaded"),
+      code: 'MODEL_UNAVAILABLE',
+    });
     expect(ping.statusCode).toBe(503);
     expect(d.failures).toBe(1);
   });
@@ -187,7 +260,12 @@ describe('POST /invocations', () => {
     const row = fc.dictionary(fc.constantFrom(...COLUMNS, 'other'), value);
     const frame = fc.oneof(
       fc.record({ dataframe_records: fc.array(row, { maxLength: 3 }) }),
-      fc.record({ dataframe_split: fc.record({ columns: fc.array(fc.constantFrom(...COLUMNS), { maxLength: 3 }), data: fc.array(fc.array(value, { maxLength: 3 }), { maxLength: 3 }) }) }),
+      fc.record({
+        dataframe_split: fc.record({
+          columns: fc.array(fc.constantFrom(...COLUMNS), { maxLength: 3 }),
+          data: fc.array(fc.array(value, { maxLength: 3 }), { maxLength: 3 }),
+        }),
+      }),
       fc.record({ inputs: fc.oneof(fc.dictionary(fc.constantFrom(...COLUMNS), fc.array(value, { maxLength: 3 })), fc.array(row, { maxLength: 3 })) }),
       fc.record({ instances: fc.oneof(fc.array(row, { maxLength: 3 }), fc.jsonValue()) }),
       fc.jsonValue(),
@@ -197,7 +275,8 @@ describe('POST /invocations', () => {
       fc.asyncProperty(frame, async (payload) => {
         const response = await handleHttpRequest(invocations(payload), d);
         const reply = JSON.parse(response.body) as Record<string, unknown>;
-        if (response.statusCode === 200) expect((reply.predictions as Record<string, number>[]).every((p) => Number.isFinite(p.duration) && Number.isFinite(p.cost))).toBe(true);
+        if (response.statusCode === 200)
+          expect((reply.predictions as Record<string, number>[]).every((p) => Number.isFinite(p.duration) && Number.isFinite(p.cost))).toBe(true);
         else {
           expect([400, 413]).toContain(response.statusCode);
           expect(reply).toEqual({ error_code: 'BAD_REQUEST', message: expect.any(String), code: expect.any(String) });
@@ -237,13 +316,16 @@ describe('parseCsv', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', '1', ',', '"', '\n', '\r\n', ' ', 'é') });
     const quote = (text: string) => (/[",\r\n]/.test(text) || text === '' ? `"${text.replaceAll('"', '""')}"` : text);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }).chain((width) => fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 5 })), (table) => {
-        const text = `${table.map((row) => row.map(quote).join(',')).join('\r\n')}\n`;
+      fc.property(
+        fc.integer({ min: 1, max: 4 }).chain((width) => fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 5 })),
+        (table) => {
+          const text = `${table.map((row) => row.map(quote).join(',')).join('\r\n')}\n`;
 
-        const parsed = parseCsv(text);
+          const parsed = parseCsv(text);
 
-        expect([parsed.header, ...parsed.rows]).toEqual(table);
-      }),
+          expect([parsed.header, ...parsed.rows]).toEqual(table);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -31,7 +31,8 @@ ajv.addSchema(JSON.parse(JSON.stringify({ $id: 'oip', definitions: spec.componen
 /** The schema the specification gives a path (written with its `${MODEL_NAME}` placeholders), method and status. */
 function validatorFor(path: string, method: 'get' | 'post', status: string | 'request'): ValidateFunction {
   const operation = spec.paths[path]?.[method];
-  const schema = status === 'request' ? operation?.requestBody?.content['application/json']?.schema : operation?.responses[status]?.content?.['application/json']?.schema;
+  const schema =
+    status === 'request' ? operation?.requestBody?.content['application/json']?.schema : operation?.responses[status]?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`the specification gives no schema for ${method.toUpperCase()} ${path} ${status}`);
   return ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', 'oip#/definitions/')));
 }
@@ -45,7 +46,15 @@ beforeAll(async () => {
 });
 
 async function reply(request: HttpRequest): Promise<{ status: number; body: unknown }> {
-  const response = await handleHttpRequest(request, { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 100, onUnexpectedError: (e) => { throw e; } });
+  const response = await handleHttpRequest(request, {
+    getModels: async () => set,
+    dataplane: testDataplane(),
+    maxBodyBytes: 1 << 20,
+    maxRidesPerRequest: 100,
+    onUnexpectedError: (e) => {
+      throw e;
+    },
+  });
   return { status: response.statusCode, body: JSON.parse(response.body) as unknown };
 }
 
@@ -64,7 +73,12 @@ const inferRequest = {
   ],
   outputs: [{ name: 'duration' }],
 };
-const post = (path: string, body: unknown): HttpRequest => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+const post = (path: string, body: unknown): HttpRequest => ({
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
 const get = (path: string): HttpRequest => ({ method: 'GET', path, headers: {}, body: Buffer.alloc(0) });
 
 describe("OIP v2 replies against the specification's OpenAPI file", () => {
@@ -81,12 +95,15 @@ describe("OIP v2 replies against the specification's OpenAPI file", () => {
     expect(validatorFor(METADATA, 'get', '200')({ name: 'duration', inputs: [] })).toBe(false);
   });
 
-  it.each(['/v2/models/duration/infer', '/v2/models/duration/versions/54c7ff65d8e2/infer', '/v2/models/cost/infer'])('answers POST %s with an inference_response', async (path) => {
-    const { status, body } = await reply(post(path, { ...inferRequest, outputs: undefined }));
+  it.each(['/v2/models/duration/infer', '/v2/models/duration/versions/54c7ff65d8e2/infer', '/v2/models/cost/infer'])(
+    'answers POST %s with an inference_response',
+    async (path) => {
+      const { status, body } = await reply(post(path, { ...inferRequest, outputs: undefined }));
 
-    expect(status).toBe(200);
-    expectValid(validatorFor(INFER, 'post', '200'), body);
-  });
+      expect(status).toBe(200);
+      expectValid(validatorFor(INFER, 'post', '200'), body);
+    },
+  );
 
   it.each([
     ['an out-of-bounds value', { inputs: inferRequest.inputs.map((input) => (input.name === 'trip_distance' ? { ...input, data: [-1, 1] } : input)) }],

@@ -56,8 +56,14 @@ function columnsOf(rides: readonly Record<string, number | string>[], datatypes:
   }));
 }
 
-async function answer(request: HttpRequest, set: ModelSet = shipped): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }> {
-  const response = await handleHttpRequest(request, deps(() => set));
+async function answer(
+  request: HttpRequest,
+  set: ModelSet = shipped,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+  const response = await handleHttpRequest(
+    request,
+    deps(() => set),
+  );
   return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown>, headers: response.headers };
 }
 
@@ -77,25 +83,28 @@ describe('OIP v2 metadata and health', () => {
     expect((await answer(get('/v2/'))).body).toEqual(body);
   });
 
-  it.each(['duration', 'cost'])("describes the model '%s': its version, platform onnxruntime_onnx, one input per request field and its output", async (name) => {
-    const model = shipped.require(name);
+  it.each(['duration', 'cost'])(
+    "describes the model '%s': its version, platform onnxruntime_onnx, one input per request field and its output",
+    async (name) => {
+      const model = shipped.require(name);
 
-    const { status, body } = await answer(get(`/v2/models/${name}`));
+      const { status, body } = await answer(get(`/v2/models/${name}`));
 
-    expect(status).toBe(200);
-    expect(body).toEqual({
-      name,
-      versions: [model.version],
-      platform: 'onnxruntime_onnx',
-      inputs: [
-        { name: 'PULocationID', datatype: 'INT64', shape: [-1] },
-        { name: 'DOLocationID', datatype: 'INT64', shape: [-1] },
-        { name: 'trip_distance', datatype: 'FP32', shape: [-1] },
-      ],
-      outputs: [{ name, datatype: 'FP32', shape: [-1] }],
-    });
-    expect((await answer(get(`/v2/models/${name}/versions/${model.version}`))).body).toEqual(body);
-  });
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        name,
+        versions: [model.version],
+        platform: 'onnxruntime_onnx',
+        inputs: [
+          { name: 'PULocationID', datatype: 'INT64', shape: [-1] },
+          { name: 'DOLocationID', datatype: 'INT64', shape: [-1] },
+          { name: 'trip_distance', datatype: 'FP32', shape: [-1] },
+        ],
+        outputs: [{ name, datatype: 'FP32', shape: [-1] }],
+      });
+      expect((await answer(get(`/v2/models/${name}/versions/${model.version}`))).body).toEqual(body);
+    },
+  );
 
   it('answers live, ready and model-ready with 200 while every model is loaded', async () => {
     expect(await answer(get('/v2/health/live'))).toMatchObject({ status: 200, body: { live: true } });
@@ -120,20 +129,28 @@ describe('OIP v2 metadata and health', () => {
     expect([before.statusCode, JSON.parse(before.body)]).toEqual([503, { ready: false }]);
     expect([model.statusCode, JSON.parse(model.body)]).toEqual([503, { name: 'duration', ready: false }]);
     expect(live.statusCode).toBe(200);
-    expect([infer.statusCode, JSON.parse(infer.body), infer.headers['retry-after']]).toEqual([503, { error: "model 'duration' not available, retry shortly", code: 'MODEL_LOAD_FAILED' }, '3']);
+    expect([infer.statusCode, JSON.parse(infer.body), infer.headers['retry-after']]).toEqual([
+      503,
+      { error: "model 'duration' not available, retry shortly", code: 'MODEL_LOAD_FAILED' },
+      '3',
+    ]);
     expect(d.failures).toBe(1);
     expect(after.statusCode).toBe(200);
   });
 
   it('answers 404 with an error for a model or a version that is not served', async () => {
-    expect(await answer(get('/v2/models/fare'))).toEqual({ status: 404, headers: expect.anything(), body: { error: "no model named 'fare'", code: 'UNKNOWN_MODEL' } });
+    expect(await answer(get('/v2/models/fare'))).toEqual({
+      status: 404,
+      headers: expect.anything(),
+      body: { error: "no model named 'fare'", code: 'UNKNOWN_MODEL' },
+    });
     expect(await answer(get('/v2/models/fare/ready'))).toMatchObject({ status: 404, body: { code: 'UNKNOWN_MODEL' } });
     expect(await answer(get('/v2/models/duration/versions/0/ready'))).toMatchObject({ status: 404, body: { code: 'UNKNOWN_MODEL_VERSION' } });
   });
 });
 
 describe('OIP v2 infer', () => {
-  it.each(['duration', 'cost'])("answers the same numbers as /predict/%s, one output named after the model, the id echoed", async (name) => {
+  it.each(['duration', 'cost'])('answers the same numbers as /predict/%s, one output named after the model, the id echoed', async (name) => {
     const expected = await predictOne(name, RIDES);
 
     const { status, body } = await answer(post(`/v2/models/${name}/infer`, { id: 'req-42', inputs: columnsOf(RIDES) }));
@@ -155,7 +172,13 @@ describe('OIP v2 infer', () => {
       data: i === 0 ? input.data.map((value) => [value]) : input.data,
     }));
 
-    const { status, body } = await answer(post(`/v2/models/duration/versions/${shipped.require('duration').version}/infer`, { inputs, outputs: [{ name: 'duration' }], parameters: { content_type: 'pd' } }));
+    const { status, body } = await answer(
+      post(`/v2/models/duration/versions/${shipped.require('duration').version}/infer`, {
+        inputs,
+        outputs: [{ name: 'duration' }],
+        parameters: { content_type: 'pd' },
+      }),
+    );
 
     expect(status).toBe(200);
     expect((body.outputs as { data: number[] }[])[0]?.data).toEqual(expected);
@@ -175,24 +198,69 @@ describe('OIP v2 infer', () => {
   const ride = (overrides: Record<string, unknown> = {}) => columnsOf([COURSE_RIDE]).map((input) => ({ ...input, ...(overrides[input.name] as object) }));
 
   it.each([
-    ['a datatype that is not OIP', { inputs: ride({ trip_distance: { datatype: 'FLOAT' } }) }, 'INVALID_REQUEST', /datatype 'FLOAT', which is not an OIP datatype/],
-    ['BYTES for a number', { inputs: ride({ trip_distance: { datatype: 'BYTES', data: ['40'] } }) }, 'INVALID_REQUEST', /input 'trip_distance' is BYTES; it takes a numeric datatype/],
-    ['a fraction in an INT64 tensor', { inputs: ride({ trip_distance: { datatype: 'INT64', data: [40.5] } }) }, 'INVALID_REQUEST', /is INT64 but element 0 is not an integer/],
+    [
+      'a datatype that is not OIP',
+      { inputs: ride({ trip_distance: { datatype: 'FLOAT' } }) },
+      'INVALID_REQUEST',
+      /datatype 'FLOAT', which is not an OIP datatype/,
+    ],
+    [
+      'BYTES for a number',
+      { inputs: ride({ trip_distance: { datatype: 'BYTES', data: ['40'] } }) },
+      'INVALID_REQUEST',
+      /input 'trip_distance' is BYTES; it takes a numeric datatype/,
+    ],
+    [
+      'a fraction in an INT64 tensor',
+      { inputs: ride({ trip_distance: { datatype: 'INT64', data: [40.5] } }) },
+      'INVALID_REQUEST',
+      /is INT64 but element 0 is not an integer/,
+    ],
     ['a shape the data does not fill', { inputs: ride({ trip_distance: { shape: [2] } }) }, 'INVALID_REQUEST', /shape \[2\] but 1 data elements/],
-    ['a two-column tensor', { inputs: ride({ trip_distance: { shape: [1, 2], data: [40, 41] } }) }, 'INVALID_REQUEST', /each input is one column: \[n\] or \[n, 1\]/],
+    [
+      'a two-column tensor',
+      { inputs: ride({ trip_distance: { shape: [1, 2], data: [40, 41] } }) },
+      'INVALID_REQUEST',
+      /each input is one column: \[n\] or \[n, 1\]/,
+    ],
     ['data nested unlike its shape', { inputs: ride({ trip_distance: { data: [[40]] } }) }, 'INVALID_REQUEST', /nested differently from its shape \[1\]/],
-    ['inputs of different lengths', { inputs: ride({ trip_distance: { shape: [2], data: [40, 41] } }) }, 'INVALID_REQUEST', /has 2 rows but input 'PULocationID' has 1/],
-    ['an input the model lacks', { inputs: [...ride(), { name: 'passengers', shape: [1], datatype: 'INT64', data: [2] }] }, 'INVALID_REQUEST', /model 'duration' has no input 'passengers'; its inputs are PULocationID, DOLocationID, trip_distance/],
+    [
+      'inputs of different lengths',
+      { inputs: ride({ trip_distance: { shape: [2], data: [40, 41] } }) },
+      'INVALID_REQUEST',
+      /has 2 rows but input 'PULocationID' has 1/,
+    ],
+    [
+      'an input the model lacks',
+      { inputs: [...ride(), { name: 'passengers', shape: [1], datatype: 'INT64', data: [2] }] },
+      'INVALID_REQUEST',
+      /model 'duration' has no input 'passengers'; its inputs are PULocationID, DOLocationID, trip_distance/,
+    ],
     ['an input given twice', { inputs: [...ride(), ...ride()] }, 'INVALID_REQUEST', /input 'PULocationID' is given twice/],
     ['an output the model lacks', { inputs: ride(), outputs: [{ name: 'variable' }] }, 'INVALID_REQUEST', /has no output 'variable'; its output is 'duration'/],
     ['another content type', { inputs: ride(), parameters: { content_type: 'np' } }, 'INVALID_REQUEST', /content_type 'np' is not supported/],
     ['no inputs', { inputs: [] }, 'INVALID_REQUEST', /^not an inference request: inputs:/],
-    ['a missing shape', { inputs: [{ name: 'trip_distance', datatype: 'FP64', data: [1] }] }, 'INVALID_REQUEST', /^not an inference request: inputs\[0\]\.shape:/],
+    [
+      'a missing shape',
+      { inputs: [{ name: 'trip_distance', datatype: 'FP64', data: [1] }] },
+      'INVALID_REQUEST',
+      /^not an inference request: inputs\[0\]\.shape:/,
+    ],
     ['a list for a body', [], 'INVALID_REQUEST', /^not an inference request: /],
     ['a missing input', { inputs: ride().slice(0, 2) }, 'MISSING_INPUT', /^input 'trip_distance' is required$/],
     ['an out-of-bounds value', { inputs: ride({ trip_distance: { data: [-1] } }) }, 'INVALID_RIDE', /^input 'trip_distance' element 0 must be ≥ 0$/],
-    ['a string among numbers', { inputs: ride({ PULocationID: { data: ['10'] } }) }, 'INVALID_RIDE', /^input 'PULocationID' element 0 must be a number, got a string$/],
-    ['a zone that is not an integer', { inputs: ride({ PULocationID: { datatype: 'FP64', data: [10.5] } }) }, 'INVALID_RIDE', /^input 'PULocationID' element 0 must be an integer$/],
+    [
+      'a string among numbers',
+      { inputs: ride({ PULocationID: { data: ['10'] } }) },
+      'INVALID_RIDE',
+      /^input 'PULocationID' element 0 must be a number, got a string$/,
+    ],
+    [
+      'a zone that is not an integer',
+      { inputs: ride({ PULocationID: { datatype: 'FP64', data: [10.5] } }) },
+      'INVALID_RIDE',
+      /^input 'PULocationID' element 0 must be an integer$/,
+    ],
   ])('answers 400 with {"error", "code"} for %s', async (_case, body, code, message) => {
     const { status, body: reply } = await answer(post('/v2/models/duration/infer', body));
 
@@ -208,20 +276,32 @@ describe('OIP v2 infer', () => {
   });
 
   it('answers 404 for an unknown model and for a version that is not the one served', async () => {
-    expect(await answer(post('/v2/models/fare/infer', { inputs: columnsOf([COURSE_RIDE]) }))).toMatchObject({ status: 404, body: { error: "no model named 'fare'", code: 'UNKNOWN_MODEL' } });
+    expect(await answer(post('/v2/models/fare/infer', { inputs: columnsOf([COURSE_RIDE]) }))).toMatchObject({
+      status: 404,
+      body: { error: "no model named 'fare'", code: 'UNKNOWN_MODEL' },
+    });
     expect(await answer(post('/v2/models/duration/versions/0000/infer', { inputs: columnsOf([COURSE_RIDE]) }))).toMatchObject({
       status: 404,
       body: { error: `model 'duration' has no version '0000'; it serves version '${shipped.require('duration').version}'`, code: 'UNKNOWN_MODEL_VERSION' },
     });
   });
 
-  it('applies /predict\'s limits: 413 over MAX_BODY_BYTES or MAX_RIDES_PER_REQUEST, 415 for a body that is not JSON, 405 for GET', async () => {
+  it("applies /predict's limits: 413 over MAX_BODY_BYTES or MAX_RIDES_PER_REQUEST, 415 for a body that is not JSON, 405 for GET", async () => {
     const many = Array.from({ length: 101 }, () => COURSE_RIDE);
 
     expect(await answer(post('/v2/models/duration/infer', ' '.repeat(64 * 1024 + 1)))).toMatchObject({ status: 413, body: { code: 'BODY_TOO_LARGE' } });
-    expect(await answer(post('/v2/models/duration/infer', { inputs: columnsOf(many) }))).toMatchObject({ status: 413, body: { error: '101 rows in one request; the limit is 100', code: 'TOO_MANY_RIDES' } });
-    expect(await answer(post('/v2/models/duration/infer', 'inputs=1', { 'content-type': 'application/x-www-form-urlencoded' }))).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
-    expect(await answer(post('/v2/models/duration/infer', '{"inputs": ['))).toMatchObject({ status: 400, body: { error: 'body is not valid JSON', code: 'INVALID_JSON' } });
+    expect(await answer(post('/v2/models/duration/infer', { inputs: columnsOf(many) }))).toMatchObject({
+      status: 413,
+      body: { error: '101 rows in one request; the limit is 100', code: 'TOO_MANY_RIDES' },
+    });
+    expect(await answer(post('/v2/models/duration/infer', 'inputs=1', { 'content-type': 'application/x-www-form-urlencoded' }))).toMatchObject({
+      status: 415,
+      body: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+    });
+    expect(await answer(post('/v2/models/duration/infer', '{"inputs": ['))).toMatchObject({
+      status: 400,
+      body: { error: 'body is not valid JSON', code: 'INVALID_JSON' },
+    });
     const wrongMethod = await answer(get('/v2/models/duration/infer'));
     expect(wrongMethod).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
     expect(wrongMethod.headers.allow).toBe('POST');
@@ -239,7 +319,13 @@ describe('OIP v2 infer', () => {
       },
       { requiredKeys: ['name'] },
     );
-    const body = fc.oneof(fc.record({ id: fc.oneof(fc.string(), fc.integer()), inputs: fc.array(input, { maxLength: 4 }), outputs: fc.array(fc.record({ name: fc.string() })) }, { requiredKeys: ['inputs'] }), fc.jsonValue());
+    const body = fc.oneof(
+      fc.record(
+        { id: fc.oneof(fc.string(), fc.integer()), inputs: fc.array(input, { maxLength: 4 }), outputs: fc.array(fc.record({ name: fc.string() })) },
+        { requiredKeys: ['inputs'] },
+      ),
+      fc.jsonValue(),
+    );
     const d = deps(() => shipped);
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
@@ -259,11 +345,19 @@ describe('OIP v2 infer', () => {
 });
 
 describe('the routes around OIP v2', () => {
-  it('leaves the course\'s /predict reply byte for byte as it was', async () => {
-    const response = await handleHttpRequest(post('/predict', COURSE_RIDE), deps(() => shipped));
+  it("leaves the course's /predict reply byte for byte as it was", async () => {
+    const response = await handleHttpRequest(
+      post('/predict', COURSE_RIDE),
+      deps(() => shipped),
+    );
 
-    const { outputs, versions } = await shipped.predict({ length: 1, columns: { PULocationID: Float64Array.of(10), DOLocationID: Float64Array.of(50), trip_distance: Float64Array.of(40) } });
-    expect(response.body).toBe(JSON.stringify({ duration: outputs.duration?.[0], cost: outputs.cost?.[0], model_version: versions.duration, model_versions: versions }));
+    const { outputs, versions } = await shipped.predict({
+      length: 1,
+      columns: { PULocationID: Float64Array.of(10), DOLocationID: Float64Array.of(50), trip_distance: Float64Array.of(40) },
+    });
+    expect(response.body).toBe(
+      JSON.stringify({ duration: outputs.duration?.[0], cost: outputs.cost?.[0], model_version: versions.duration, model_versions: versions }),
+    );
   });
 
   it('answers an unknown path under /v2 with the 404 every unknown path gets', async () => {

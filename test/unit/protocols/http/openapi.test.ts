@@ -20,7 +20,13 @@ interface JsonSchema {
 }
 interface OpenApi {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> }
+    >
+  >;
   components: { schemas: Record<string, JsonSchema> };
 }
 
@@ -39,7 +45,9 @@ function validate(document: unknown): Promise<{ valid: boolean; version?: string
     'process.stdout.write(JSON.stringify({ valid: result.valid, version: validator.version, errors: result.errors }));',
   ].join('\n');
   return new Promise((done, fail) => {
-    const child = execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root }, (error, stdout) => (error ? fail(error) : done(JSON.parse(stdout))));
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root }, (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout)),
+    );
     child.stdin?.end(JSON.stringify(document));
   });
 }
@@ -49,13 +57,17 @@ let document: OpenApi;
 beforeAll(async () => {
   const shipped = await shippedModels();
   set = createModelSet([shipped.require('duration'), shipped.require('cost'), await servedModel('fare', passengerModel(), 'f1')]);
-  const response = await handleHttpRequest({ method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) }, { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined });
+  const response = await handleHttpRequest(
+    { method: 'GET', path: '/openapi.json', headers: {}, body: Buffer.alloc(0) },
+    { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1024, maxRidesPerRequest: 5, onUnexpectedError: () => undefined },
+  );
   expect(response.statusCode).toBe(200);
   document = JSON.parse(response.body) as OpenApi;
 });
 
 /** A `$ref` to a component, resolved. */
-const deref = (schema: JsonSchema): JsonSchema => (schema.$ref ? (document.components.schemas[schema.$ref.replace('#/components/schemas/', '')] as JsonSchema) : schema);
+const deref = (schema: JsonSchema): JsonSchema =>
+  schema.$ref ? (document.components.schemas[schema.$ref.replace('#/components/schemas/', '')] as JsonSchema) : schema;
 
 /** The single-ride schema of a route's request body (the body is a ride or an array of rides). */
 function rideSchemaOf(path: string): JsonSchema {
@@ -88,7 +100,11 @@ describe('GET /openapi.json', () => {
   });
 
   it('has a /predict/<name> route per loaded model, next to /predict and /health', () => {
-    expect(Object.keys(document.paths).filter((path) => !/^\/(v2|invocations|ping|version)\b/.test(path)).sort()).toEqual(['/health', '/predict', '/predict/cost', '/predict/duration', '/predict/fare']);
+    expect(
+      Object.keys(document.paths)
+        .filter((path) => !/^\/(v2|invocations|ping|version)\b/.test(path))
+        .sort(),
+    ).toEqual(['/health', '/predict', '/predict/cost', '/predict/duration', '/predict/fare']);
   });
 
   it('documents every route the service answers but the page and the document themselves, per loaded model where a route names one', () => {
@@ -103,8 +119,11 @@ describe('GET /openapi.json', () => {
 
   it('gives every prediction route an example built from the models that the service then scores (200)', async () => {
     const examples = Object.entries(document.paths).flatMap(([path, item]) =>
-      Object.entries((item.post?.requestBody?.content ?? {}) as Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>).flatMap(([type, media]) =>
-        [media.example, ...Object.values(media.examples ?? {}).map((e) => e.value)].filter((e) => e !== undefined).map((example) => ({ path, type, example })),
+      Object.entries((item.post?.requestBody?.content ?? {}) as Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>).flatMap(
+        ([type, media]) =>
+          [media.example, ...Object.values(media.examples ?? {}).map((e) => e.value)]
+            .filter((e) => e !== undefined)
+            .map((example) => ({ path, type, example })),
       ),
     );
     expect(examples.map((e) => `${e.path} ${e.type}`).sort()).toEqual(
@@ -119,7 +138,15 @@ describe('GET /openapi.json', () => {
     for (const { path, type, example } of examples) {
       const response = await handleHttpRequest(
         { method: 'POST', path, headers: { 'content-type': type }, body: Buffer.from(typeof example === 'string' ? example : JSON.stringify(example)) },
-        { getModels: async () => set, dataplane: testDataplane(), maxBodyBytes: 1 << 20, maxRidesPerRequest: 5, onUnexpectedError: (error) => { throw error; } },
+        {
+          getModels: async () => set,
+          dataplane: testDataplane(),
+          maxBodyBytes: 1 << 20,
+          maxRidesPerRequest: 5,
+          onUnexpectedError: (error) => {
+            throw error;
+          },
+        },
       );
       expect({ path, type, status: response.statusCode }).toEqual({ path, type, status: 200 });
     }
@@ -154,7 +181,10 @@ describe('GET /openapi.json', () => {
     expect(all.required?.slice().sort()).toEqual([...set.names, 'model_version', 'model_versions'].sort());
     for (const name of set.names) {
       expect(all.properties?.[name]).toMatchObject({ type: 'number' });
-      expect(replySchemaOf(`/predict/${name}`)).toMatchObject({ required: [name, 'model_version'], properties: { [name]: { type: 'number' }, model_version: { type: 'string' } } });
+      expect(replySchemaOf(`/predict/${name}`)).toMatchObject({
+        required: [name, 'model_version'],
+        properties: { [name]: { type: 'number' }, model_version: { type: 'string' } },
+      });
     }
     expect(all.properties?.model_versions?.required).toEqual(set.names);
   });

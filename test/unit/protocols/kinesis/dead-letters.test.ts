@@ -54,7 +54,10 @@ describe('createDeadLetterWriter', () => {
     expect(listed.Contents?.map((o) => `s3://ops/${o.Key}`)).toEqual([where]);
     expect(where).toMatch(/^s3:\/\/ops\/dead-letters\/\d{4}\/\d{2}\/\d{2}\/\d{8}T\d{6}Z-shardId-000000000001-7-[0-9a-f]{8}\.jsonl$/);
     const object = await s3.client.send(new GetObjectCommand({ Bucket: 'ops', Key: where.slice('s3://ops/'.length) }));
-    const lines = (await object.Body?.transformToString())?.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await object.Body?.transformToString())
+      ?.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { ...letter('7'), deadLetteredAt: expect.any(String) },
       { ...letter('9', 'INVALID_RIDE'), deadLetteredAt: expect.any(String) },

@@ -3,7 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisStreamBatchResponse } from 'aws-lambda';
-import { handleKinesisEvent, MODEL_NAME, type KinesisDeps, type PredictionRecord, type TestRunResponse } from '../../../../lambda/protocols/kinesis/stream-handler';
+import {
+  handleKinesisEvent,
+  MODEL_NAME,
+  type KinesisDeps,
+  type PredictionRecord,
+  type TestRunResponse,
+} from '../../../../lambda/protocols/kinesis/stream-handler';
 import { ModelLoadError } from '../../../../lambda/serving/errors';
 import type { ModelSet } from '../../../../lambda/model/model-set';
 import { createDeadLetterWriter } from '../../../../lambda/protocols/kinesis/dead-letters';
@@ -46,7 +52,8 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
   const logger = recordingLogger();
   const metrics = recordingMetrics();
   const deps: KinesisDeps = {
-    getModels: async () => service, dataplane: testDataplane(),
+    getModels: async () => service,
+    dataplane: testDataplane(),
     kinesis: kinesis.client,
     predictionsStreamName: streamName,
     testRun: false,
@@ -60,7 +67,10 @@ function depsFor(streamName: string, overrides: Partial<KinesisDeps> = {}) {
 }
 
 async function predictionsIn(streamName: string): Promise<Array<{ partitionKey: string; record: PredictionRecord }>> {
-  return (await readAll(kinesis.client, streamName)).map((r) => ({ partitionKey: r.partitionKey, record: JSON.parse(r.data.toString('utf8')) as PredictionRecord }));
+  return (await readAll(kinesis.client, streamName)).map((r) => ({
+    partitionKey: r.partitionKey,
+    record: JSON.parse(r.data.toString('utf8')) as PredictionRecord,
+  }));
 }
 
 function deadLetterLines(): Array<Record<string, unknown>> {
@@ -86,7 +96,16 @@ describe('handleKinesisEvent', () => {
 
     const response = await handleKinesisEvent(COURSE_KINESIS_EVENT, deps);
 
-    expect(response).toEqual({ predictions: [{ model: 'ride_duration_prediction_model', version: 'Test123', prediction: { ride_duration: expected, ride_id: 256 }, versions: { duration: 'Test123' } }] });
+    expect(response).toEqual({
+      predictions: [
+        {
+          model: 'ride_duration_prediction_model',
+          version: 'Test123',
+          prediction: { ride_duration: expected, ride_id: 256 },
+          versions: { duration: 'Test123' },
+        },
+      ],
+    });
     expect(expected).toBeGreaterThan(0);
     expect(await readAll(kinesis.client, streamName)).toHaveLength(0);
   });
@@ -101,9 +120,18 @@ describe('handleKinesisEvent', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await predictionsIn(streamName)).toEqual([
-      { partitionKey: '101', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[0], ride_id: 101 }, versions: { duration: 'v-test' } } },
-      { partitionKey: 'ride-102', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[1], ride_id: 'ride-102' }, versions: { duration: 'v-test' } } },
-      { partitionKey: '103', record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[2], ride_id: 103 }, versions: { duration: 'v-test' } } },
+      {
+        partitionKey: '101',
+        record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[0], ride_id: 101 }, versions: { duration: 'v-test' } },
+      },
+      {
+        partitionKey: 'ride-102',
+        record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[1], ride_id: 'ride-102' }, versions: { duration: 'v-test' } },
+      },
+      {
+        partitionKey: '103',
+        record: { model: MODEL_NAME, version: 'v-test', prediction: { ride_duration: durations[2], ride_id: 103 }, versions: { duration: 'v-test' } },
+      },
     ]);
   });
 
@@ -130,7 +158,12 @@ describe('handleKinesisEvent', () => {
       ['14', 'INVALID_RIDE', 'ride.trip_distance'],
       ['15', 'INVALID_RIDE', 'ride'],
     ]);
-    expect(letters[0]).toMatchObject({ data: '%%% not base64 %%%', shardId: SHARD_0, eventSourceARN: poison[0]?.eventSourceARN, reason: expect.stringContaining('base64') });
+    expect(letters[0]).toMatchObject({
+      data: '%%% not base64 %%%',
+      shardId: SHARD_0,
+      eventSourceARN: poison[0]?.eventSourceARN,
+      reason: expect.stringContaining('base64'),
+    });
     expect(letters[3]?.reason).toContain('trip_distance must be ≥ 0');
   });
 
@@ -276,7 +309,9 @@ describe('handleKinesisEvent', () => {
     const streamName = await freshStream();
     const event = kinesisEvent([rideRecord(1, rideNumber(1)), rideRecord(2, rideNumber(2)), kinesisRecordWithData('!')]);
     const counted = { deadLettered: 0, failed: 0 };
-    const { deps, logger, metrics } = depsFor(streamName, { serviceMetrics: { recordsDeadLettered: (n) => void (counted.deadLettered += n), failed: (n = 1) => void (counted.failed += n) } });
+    const { deps, logger, metrics } = depsFor(streamName, {
+      serviceMetrics: { recordsDeadLettered: (n) => void (counted.deadLettered += n), failed: (n = 1) => void (counted.failed += n) },
+    });
 
     await handleKinesisEvent(event, deps);
 

@@ -24,24 +24,42 @@ async function writeParquet(path: string, rides: bigint[], durations: (number | 
       { name: 'actual_duration', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
     ],
   });
-  await writer.write({ columnData: [{ name: 'ride_id', data: BigInt64Array.from(rides) }, { name: 'actual_duration', data: durations }], rowGroupSize: 2 });
+  await writer.write({
+    columnData: [
+      { name: 'ride_id', data: BigInt64Array.from(rides) },
+      { name: 'actual_duration', data: durations },
+    ],
+    rowGroupSize: 2,
+  });
   await writer.finish();
 }
 
 describe('an actuals file', () => {
   it('is read by its extension: CSV, JSON lines, else parquet', () => {
-    expect(['a.csv', 'a.CSV', 'a.jsonl', 'a.ndjson', 'a.json', 'a.parquet', 'a'].map(actualsFormatOf)).toEqual(['csv', 'csv', 'jsonl', 'jsonl', 'jsonl', 'parquet', 'parquet']);
+    expect(['a.csv', 'a.CSV', 'a.jsonl', 'a.ndjson', 'a.json', 'a.parquet', 'a'].map(actualsFormatOf)).toEqual([
+      'csv',
+      'csv',
+      'jsonl',
+      'jsonl',
+      'jsonl',
+      'parquet',
+      'parquet',
+    ]);
   });
 
   it('as CSV: a ride_id column and actual_<model> columns, other columns ignored, an empty cell no actual', async () => {
-    const table = await readActualsFile(file('truth.csv', 'ride_id,actual_duration,note,actual_cost\n747624005,14.5,"late, rainy",20.5\n"2021/02_3",7,,\nr-9,,x,\n'));
+    const table = await readActualsFile(
+      file('truth.csv', 'ride_id,actual_duration,note,actual_cost\n747624005,14.5,"late, rainy",20.5\n"2021/02_3",7,,\nr-9,,x,\n'),
+    );
 
     expect(Object.fromEntries(table.byRide)).toEqual({ '747624005': { duration: 14.5, cost: 20.5 }, '2021/02_3': { duration: 7 } });
     expect(table).toMatchObject({ rows: 3, unusable: 1 });
   });
 
   it('as JSON lines: one object per line; a line that is not one is counted, never fatal', async () => {
-    const table = await readActualsFile(file('truth.jsonl', '{"ride_id": 256, "actual_duration": 12.25}\n\nnot json\n[1,2]\n{"ride_id": "r-1", "actual_cost": 8}\n'));
+    const table = await readActualsFile(
+      file('truth.jsonl', '{"ride_id": 256, "actual_duration": 12.25}\n\nnot json\n[1,2]\n{"ride_id": "r-1", "actual_cost": 8}\n'),
+    );
 
     expect(Object.fromEntries(table.byRide)).toEqual({ '256': { duration: 12.25 }, 'r-1': { cost: 8 } });
     expect(table).toMatchObject({ rows: 4, unusable: 2 });
@@ -60,7 +78,9 @@ describe('an actuals file', () => {
   it('without a ride_id or an actual_<model> column is refused in one line naming what it has', async () => {
     const refused = readActualsFile(file('bad.csv', 'id,duration\n1,2\n'));
     await expect(refused).rejects.toBeInstanceOf(ActualsFileError);
-    await expect(refused).rejects.toThrow(/bad\.csv: an actuals file needs a ride_id column and at least one actual_<model> column \(e\.g\. actual_duration\); it has id, duration$/);
+    await expect(refused).rejects.toThrow(
+      /bad\.csv: an actuals file needs a ride_id column and at least one actual_<model> column \(e\.g\. actual_duration\); it has id, duration$/,
+    );
     await expect(readActualsFile(file('bad.parquet', 'not parquet'))).rejects.toThrow(/bad\.parquet: cannot read as parquet \(/);
   });
 });

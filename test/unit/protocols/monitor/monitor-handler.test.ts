@@ -47,7 +47,17 @@ describe('the scheduled monitor through the Lambda handler', () => {
     await s3.createBucket('data');
     const reference = rides(5000, 1, false);
     const profile = await buildProfile(
-      [{ length: reference.length, inputs: { PULocationID: Float64Array.from(reference, (r) => r.PULocationID), DOLocationID: Float64Array.from(reference, (r) => r.DOLocationID), trip_distance: Float64Array.from(reference, (r) => r.trip_distance) }, predictions: { duration: Float64Array.from(reference, duration) } }],
+      [
+        {
+          length: reference.length,
+          inputs: {
+            PULocationID: Float64Array.from(reference, (r) => r.PULocationID),
+            DOLocationID: Float64Array.from(reference, (r) => r.DOLocationID),
+            trip_distance: Float64Array.from(reference, (r) => r.trip_distance),
+          },
+          predictions: { duration: Float64Array.from(reference, duration) },
+        },
+      ],
       { source: 'generated reference', created: new Date('2026-11-01T00:00:00Z') },
     );
     await s3.put('models', 'models/reference-profile.json', JSON.stringify(profile));
@@ -55,8 +65,14 @@ describe('the scheduled monitor through the Lambda handler', () => {
     await s3.put('data', 'capture/dt=2026-11-17/hour=10/ride-capture-1.gz', gzipSync(captureLines(1500, 2, false, new Date('2026-11-17T10:00:00Z'))));
     await s3.put('data', 'capture/dt=2026-11-25/hour=10/ride-capture-2.gz', gzipSync(captureLines(1500, 3, true, new Date('2026-11-25T10:00:00Z'))));
     // Ground truth for week 2, by the stream's ride ids: 1,000 of its rides, each 2 minutes longer than predicted, and 5 rides never captured.
-    const truth = rides(1500, 3, true).slice(0, 1000).map((ride, i) => `3-${i},${duration(ride) + 2}`);
-    await s3.put('data', 'actuals/dt=2026-11-25/rides.csv', Buffer.from(['ride_id,actual_duration', ...truth, ...['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => `${id},9`)].join('\n')));
+    const truth = rides(1500, 3, true)
+      .slice(0, 1000)
+      .map((ride, i) => `3-${i},${duration(ride) + 2}`);
+    await s3.put(
+      'data',
+      'actuals/dt=2026-11-25/rides.csv',
+      Buffer.from(['ride_id,actual_duration', ...truth, ...['x1', 'x2', 'x3', 'x4', 'x5'].map((id) => `${id},9`)].join('\n')),
+    );
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_REGION: 'us-east-1',
@@ -87,7 +103,13 @@ describe('the scheduled monitor through the Lambda handler', () => {
   it('finds no drift in a week like the training data, and writes its summary and report under monitoring/', async () => {
     const result = (await handler({ monitor: 'scheduled', time: '2026-11-23T04:00:00Z' })) as MonitorResult;
 
-    expect(result).toMatchObject({ records: 1500, dataset_drift: false, drifted_inputs: [], summary: 's3://data/monitoring/2026-11-23/summary.json', report: 's3://data/monitoring/2026-11-23/report.html' });
+    expect(result).toMatchObject({
+      records: 1500,
+      dataset_drift: false,
+      drifted_inputs: [],
+      summary: 's3://data/monitoring/2026-11-23/summary.json',
+      report: 's3://data/monitoring/2026-11-23/report.html',
+    });
     const summary = JSON.parse(await read('monitoring/2026-11-23/summary.json')) as { dataset_drift: boolean; features: Record<string, { drift: boolean }> };
     expect(summary.dataset_drift).toBe(false);
     expect(Object.keys(summary.features).sort()).toEqual(['DOLocationID', 'PULocationID', 'trip_distance']);
@@ -98,7 +120,9 @@ describe('the scheduled monitor through the Lambda handler', () => {
     const result = (await handler({ monitor: 'scheduled', time: '2026-11-30T04:00:00Z' })) as MonitorResult;
 
     expect(result.actuals).toEqual({ files: 1, rows: 1005, unreadable_files: 0 });
-    expect(result.quality).toEqual([{ model: 'duration', version: 'v1', rows: 1000, rmse: expect.closeTo(2, 9), mae: expect.closeTo(2, 9), bias: expect.closeTo(-2, 9) }]);
+    expect(result.quality).toEqual([
+      { model: 'duration', version: 'v1', rows: 1000, rmse: expect.closeTo(2, 9), mae: expect.closeTo(2, 9), bias: expect.closeTo(-2, 9) },
+    ]);
     const summary = JSON.parse(await read('monitoring/2026-11-30/summary.json')) as { quality: Record<string, { unmatched: unknown }> };
     expect(summary.quality.duration?.unmatched).toEqual({ captured_without_actual: 500, actuals_without_capture: 5 });
   });
@@ -110,7 +134,12 @@ describe('the scheduled monitor through the Lambda handler', () => {
     expect(result.dataset_drift).toBe(true);
     expect(result.drifted_inputs.sort()).toEqual(['DOLocationID', 'PULocationID', 'trip_distance']);
     const summary = JSON.parse(await read('monitoring/2026-11-30/summary.json')) as { dataset_drift: boolean; features: Record<string, { drift: boolean }> };
-    expect(Object.entries(summary.features).filter(([, f]) => f.drift).map(([name]) => name).sort()).toEqual(result.drifted_inputs.sort());
+    expect(
+      Object.entries(summary.features)
+        .filter(([, f]) => f.drift)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(result.drifted_inputs.sort());
     const written = await s3.client.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'monitoring/' }));
     expect((written.Contents ?? []).map((o) => o.Key).sort()).toEqual([
       'monitoring/2026-11-23/report.html',

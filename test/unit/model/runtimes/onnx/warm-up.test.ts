@@ -3,7 +3,7 @@ import { SESSION_OPTIONS } from '../../../../../lambda/model/runtimes/onnx/onnx-
 import { WARM_UP_MODEL } from '../../../../../lambda/model/runtimes/onnx/warm-up';
 
 describe('the model that sets onnxruntime up before the real ones arrive', () => {
-  it('is a valid ONNX model onnxruntime loads with the service\'s session options, and answers y = x', async () => {
+  it("is a valid ONNX model onnxruntime loads with the service's session options, and answers y = x", async () => {
     const session = await InferenceSession.create(WARM_UP_MODEL, SESSION_OPTIONS);
 
     const { y } = await session.run({ x: new Tensor('float32', Float32Array.from([4.5]), [1]) });
