@@ -5,6 +5,7 @@ import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { WorkerOnnxModel } from '../../lambda/model/runtimes/onnx/worker-onnx-model';
 import { ElemType, encodeModel, int64Tensor, node, valueInfo } from '../../models/training/onnx-graph';
 import { batchOf } from '../../test/support/fixtures';
+import { puDo } from '../../lambda/rides/features';
 import type { BenchContext, Section } from '../section';
 import { freePort, startServer } from '../servers';
 import { fmt, fmtSummary, summarize } from '../stats';
@@ -117,7 +118,8 @@ async function runCost(
   samples: number,
   calls: number,
 ): Promise<{ wall: number[]; cpu: number[] }> {
-  const batch = batchOf([RIDE]);
+  // As a served model hands its runner a batch: with the course's PU_DO column added (rides/features.ts).
+  const batch = batchOf([{ ...RIDE, PU_DO: puDo(RIDE) }]);
   for (let i = 0; i < calls; i++) await runner.run([batch]);
   const wall: number[] = [];
   const cpu: number[] = [];
