@@ -177,3 +177,34 @@ describe('when the capture buffer says a send is due (the work after a Lambda re
     expect(b.isDue(60_000)).toBe(true);
   });
 });
+
+describe('a line longer than its sink takes in one record', () => {
+  it('is dropped and counted, never handed to the sink, and the lines around it are kept', async () => {
+    const sent: string[] = [];
+    const drops: number[] = [];
+    const sink = {
+      description: 'records of at most 16 bytes',
+      maxLineBytes: 16,
+      send: async (lines: readonly string[]) => {
+        sent.push(...lines);
+        return [];
+      },
+      close: async () => undefined,
+    };
+    const buffer = new CaptureBuffer({
+      sink,
+      maxRecords: 10,
+      maxBytes: 1 << 20,
+      flushIntervalMs: 0,
+      onDrop: (report) => drops.push(report.dropped),
+      onSendError: () => undefined,
+    });
+
+    const kept = [buffer.add('short\n'), buffer.add(`${'x'.repeat(16)}\n`), buffer.add('also short\n')];
+    await buffer.flush();
+
+    expect(kept).toEqual([true, false, true]);
+    expect(sent).toEqual(['short\n', 'also short\n']);
+    expect(drops.reduce((sum, n) => sum + n, 0)).toBe(1);
+  });
+});
