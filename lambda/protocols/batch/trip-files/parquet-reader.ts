@@ -3,7 +3,7 @@ import type { ByteSource } from './byte-source';
 import { ColumnCursor, columnByteRange, columnDecoder } from './column-cursor';
 import { TripFileError } from '../errors';
 import { loadDecompressors, loadPageDecoders, loadParquetReader, type PageDecoders } from './parquet-modules';
-import { emptyTripColumns, requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
+import { requiredColumns, resolveTaxiType, tripColumnNames, type TaxiType, type TripChunk, type TripReader } from './trip-chunk';
 
 export interface ParquetTripOptions {
   /** what the job expects; otherwise told by the file's columns */
@@ -102,44 +102,11 @@ async function* readChunks(
   maxPageValues: number,
   extraNames: readonly string[],
 ): AsyncGenerator<TripChunk> {
-  const { parquetSchema } = await loadParquetReader();
-  const decoders = await loadPageDecoders();
-  const compressors = await loadDecompressors();
-  const schemaTree = parquetSchema(metadata);
-  let groupStart = 0;
-  for (const [group, rowGroup] of metadata.row_groups.entries()) {
-    const groupEnd = groupStart + Number(rowGroup.num_rows);
-    const cursors = await openCursors(
-      source,
-      where,
-      group,
-      rowGroup.columns,
-      columns,
-      (chunk) => columnDecoder(decoders, metadata, schemaTree, chunk, EPOCH_MS_PARSERS as never, compressors),
-      decoders,
-      maxPageValues,
-    );
-    for (let rowStart = groupStart; rowStart < groupEnd; rowStart += chunkRows) {
-      const rowEnd = Math.min(groupEnd, rowStart + chunkRows);
-      const extra = Object.fromEntries(extraNames.map((name) => [name, new Float64Array(rowEnd - rowStart).fill(Number.NaN)]));
-      const chunk = { firstRow: rowStart, length: rowEnd - rowStart, ...emptyTripColumns(rowEnd - rowStart), extra };
-      // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance, then the extra columns.
-      const targets = [
-        chunk.pickup,
-        chunk.dropoff,
-        chunk.PULocationID,
-        chunk.DOLocationID,
-        chunk.trip_distance,
-        ...extraNames.map((name) => extra[name] as Float64Array),
-      ];
-      try {
-        cursors.forEach((cursor, i) => cursor.read(targets[i] as Float64Array));
-      } catch (cause) {
-        throw new TripFileError(`cannot decode row group ${group} (rows ${rowStart}–${rowEnd - 1}): ${(cause as Error).message}`, where, { cause });
-      }
-      yield chunk;
-    }
-    groupStart = groupEnd;
+  for await (const slice of numericColumnSlices(source, where, metadata, columns, chunkRows, maxPageValues)) {
+    // In requiredColumns order: pickup, dropoff, PULocationID, DOLocationID, trip_distance, then the extra columns.
+    const [pickup, dropoff, PULocationID, DOLocationID, trip_distance, ...extras] = columns.map((name) => slice.columns.get(name) as Float64Array);
+    const extra = Object.fromEntries(extraNames.map((name, i) => [name, extras[i] as Float64Array]));
+    yield { firstRow: slice.firstRow, length: slice.length, pickup, dropoff, PULocationID, DOLocationID, trip_distance, extra } as TripChunk;
   }
 }
 
@@ -183,7 +150,8 @@ export async function* numericColumnSlices(
     );
     for (let rowStart = groupStart; rowStart < groupEnd; rowStart += sliceRows) {
       const length = Math.min(groupEnd, rowStart + sliceRows) - rowStart;
-      const slice = new Map(columns.map((name) => [name, new Float64Array(length)]));
+      // NaN until read: a cell the file leaves empty stays missing, never 0.
+      const slice = new Map(columns.map((name) => [name, new Float64Array(length).fill(Number.NaN)]));
       try {
         cursors.forEach((cursor, i) => cursor.read(slice.get(columns[i] as string) as Float64Array));
       } catch (cause) {
