@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { contentVersion } from '../../lambda/repository';
 import { OnnxModel } from '../../lambda/model/runtimes/onnx/onnx-model';
 import { WorkerOnnxModel } from '../../lambda/model/runtimes/onnx/worker-onnx-model';
-import { ElemType, encodeModel, int64Tensor, node, valueInfo } from '../../models/training/onnx-graph';
 import { batchOf } from '../../test/support/fixtures';
+import { oneHotLinearModel } from '../../test/support/onnx-models';
 import { puDo } from '../../lambda/rides/features';
 import type { BenchContext, Section } from '../section';
 import { freePort, startServer } from '../servers';
@@ -19,24 +19,7 @@ const RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 3.66 };
  */
 function oneHotModel(categories: number, shift: number): Uint8Array {
   const names = Array.from({ length: categories }, (_, i) => `${(i % 265) + 1}_${Math.floor(i / 265) + 1}_${'x'.repeat(20)}`);
-  return encodeModel({
-    name: 'sklearn_pipeline',
-    inputs: [valueInfo('PU_DO', ElemType.STRING, [null, 1]), valueInfo('trip_distance', ElemType.FLOAT, [null, 1])],
-    outputs: [valueInfo('variable', ElemType.FLOAT, [null, 1])],
-    initializers: [int64Tensor('onehot_shape', [-1, categories], [2])],
-    nodes: [
-      node({ op: 'OneHotEncoder', domain: 'ai.onnx.ml', inputs: ['PU_DO'], outputs: ['onehot'], attrs: { cats_strings: names, zeros: 1 }, ints: ['zeros'] }),
-      node({ op: 'Reshape', inputs: ['onehot', 'onehot_shape'], outputs: ['onehot_2d'] }),
-      node({ op: 'Concat', inputs: ['onehot_2d', 'trip_distance'], outputs: ['features'], attrs: { axis: 1 }, ints: ['axis'] }),
-      node({
-        op: 'LinearRegressor',
-        domain: 'ai.onnx.ml',
-        inputs: ['features'],
-        outputs: ['variable'],
-        attrs: { coefficients: [...names.map((_, i) => ((i % 7) + shift) / 10), 2 + shift], intercepts: [1] },
-      }),
-    ],
-  });
+  return oneHotLinearModel({ categories: names, coefficients: [...names.map((_, i) => ((i % 7) + shift) / 10), 2 + shift], intercept: 1 });
 }
 
 interface Reply {
