@@ -9,6 +9,7 @@ import { createLocalKinesisClient, createStream, startLocalKinesis } from '../la
 import { defaultModels } from '../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../test/support/events';
 import { testDataplane } from '../test/support/dataplane';
+import { median } from './stats';
 
 const SIZES = [100, 1_000];
 const RUNS: Record<number, number> = { 100: 60, 1_000: 20 };
@@ -29,12 +30,6 @@ function timed(service: ModelSet, spent: { ms: number }): ModelSet {
       }
     },
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main(): Promise<void> {

@@ -14,6 +14,19 @@ export function summarize(samples: readonly number[]): Summary {
   return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number, runs: sorted.length };
 }
 
+/** The middle value of `samples` (the mean of the two middle ones for an even count). */
+export function median(samples: readonly number[]): number {
+  return summarize(samples).median;
+}
+
+/** CPU time (user + system, every thread of the process: onnxruntime's included) spent in `work`, in µs. */
+export async function cpuMicros(work: () => Promise<void>): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
+  const spent = process.cpuUsage(before);
+  return spent.user + spent.system;
+}
+
 /** Three significant digits, enough to compare and no false precision. */
 export function fmt(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value);

@@ -11,7 +11,7 @@ import { shippedModels } from '../../test/support/fixtures';
 import { rideNumber } from '../../test/support/events';
 import { testDataplane } from '../../test/support/dataplane';
 import type { BenchContext, Section } from '../section';
-import { fmt } from '../stats';
+import { cpuMicros, fmt, median } from '../stats';
 
 type Ride = ReturnType<typeof rideNumber>;
 const COLUMNS = ['PULocationID', 'DOLocationID', 'trip_distance'] as const;
@@ -60,20 +60,6 @@ const PROTOCOLS: readonly Protocol[] = [
     body: (rides) => `${COLUMNS.join(',')}\n${rides.map((ride) => COLUMNS.map((c) => ride[c]).join(',')).join('\n')}\n`,
   },
 ];
-
-/** CPU time (user + system, every thread: onnxruntime's included) spent in `work`, in µs. */
-async function cpuMicros(work: () => Promise<void>): Promise<number> {
-  const before = process.cpuUsage();
-  await work();
-  const spent = process.cpuUsage(before);
-  return spent.user + spent.system;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** A way to send `requests` requests of one protocol: in process, or over loopback HTTP. */
 type Runner = (protocol: Protocol, bodies: readonly string[]) => Promise<void>;

@@ -9,7 +9,7 @@ import { createHttpServer } from '../../lambda/local/server';
 import { shippedModels } from '../../test/support/fixtures';
 import { kinesisEvent, rideNumber, rideRecord } from '../../test/support/events';
 import type { BenchContext, Section, TargetCheck } from '../section';
-import { fmt } from '../stats';
+import { cpuMicros, fmt, median } from '../stats';
 import { testDataplane } from '../../test/support/dataplane';
 
 /** The issue's bound: two models per request or record cost at most this many times one model. */
@@ -19,20 +19,6 @@ const RECORDS_PER_EVENT = 100;
 
 // Logs and EMF lines are left out: they go to stdout in Lambda and would measure the terminal here.
 const quiet = { info() {}, warn() {}, error() {}, addMetric() {}, publishStoredMetrics() {} };
-
-/** CPU time (user + system, every thread of the process: onnxruntime's included) spent in `work`, in µs. */
-async function cpuMicros(work: () => Promise<void>): Promise<number> {
-  const before = process.cpuUsage();
-  await work();
-  const spent = process.cpuUsage(before);
-  return spent.user + spent.system;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 interface Workload {
   name: string;
