@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLoopbackPeer } from './loopback-peer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** One PutLifecycleEventHookExecutionStatus call as CodeDeploy received it. */
 export interface HookStatusReport {
@@ -26,17 +26,6 @@ const TARGET = 'CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus';
  */
 export async function startCodeDeployServer(): Promise<LocalCodeDeploy> {
   const reports: HookStatusReport[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => answer(req, res, Buffer.concat(chunks)));
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
       return error(res, 400, 'MissingAuthenticationTokenException', 'request is not signed');
@@ -54,17 +43,8 @@ export async function startCodeDeployServer(): Promise<LocalCodeDeploy> {
     res.end(JSON.stringify({ lifecycleEventHookExecutionId: input.lifecycleEventHookExecutionId }));
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    reports,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const peer = await startLoopbackPeer(answer);
+  return { endpoint: peer.endpoint, reports, close: () => peer.close() };
 }
 
 function error(res: ServerResponse, status: number, type: string, message: string): void {

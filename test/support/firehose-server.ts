@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLoopbackPeer } from './loopback-peer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -44,7 +44,6 @@ export interface LocalFirehose {
  */
 export async function startFirehoseServer(streams: readonly string[]): Promise<LocalFirehose> {
   const known = new Set(streams);
-  const sockets = new Set<Socket>();
   let nextId = 0;
   const stalled = new Set<ServerResponse>();
   const held: Array<() => void> = [];
@@ -55,16 +54,6 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
     mode: 'ok' as FirehoseMode,
     failEntry: (() => true) as LocalFirehose['failEntry'],
   };
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => answer(req, res, Buffer.concat(chunks)));
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
 
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     if (state.mode === 'hold') {
@@ -107,8 +96,8 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
     reply(res, 200, { FailedPutCount: failed, Encrypted: false, RequestResponses: responses });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const peer = await startLoopbackPeer(answer);
+  const { endpoint } = peer;
   const clients: FirehoseClient[] = [];
   return Object.assign(state, {
     endpoint,
@@ -135,12 +124,10 @@ export async function startFirehoseServer(streams: readonly string[]): Promise<L
       clients.push(client);
       return client;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of clients) client.destroy();
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const client of clients) client.destroy();
+      return peer.close();
+    },
   });
 }
 

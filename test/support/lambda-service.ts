@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLoopbackPeer } from './loopback-peer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvocationResult } from './lambda-runtime-api';
 
 /** A function the service can invoke: anything that runs an event and gives Lambda's answer. */
@@ -33,21 +33,6 @@ export interface LocalLambdaService {
  */
 export async function startLambdaService(functions: Readonly<Record<string, InvocableFunction>>): Promise<LocalLambdaService> {
   const invokes: RecordedInvoke[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      answer(req, res, Buffer.concat(chunks)).catch((error: unknown) =>
-        reply(res, 500, { 'x-amzn-errortype': 'ServiceException' }, { Type: 'Service', Message: String(error) }),
-      );
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
   async function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const match = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(\?.*)?$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match)
@@ -65,17 +50,10 @@ export async function startLambdaService(functions: Readonly<Record<string, Invo
     reply(res, 200, { 'x-amz-executed-version': qualifier, ...(result.kind === 'error' ? { 'x-amz-function-error': 'Unhandled' } : {}) }, result.body);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    invokes,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const peer = await startLoopbackPeer((req, res, body) => {
+    answer(req, res, body).catch((error: unknown) => reply(res, 500, { 'x-amzn-errortype': 'ServiceException' }, { Type: 'Service', Message: String(error) }));
+  });
+  return { endpoint: peer.endpoint, invokes, close: () => peer.close() };
 }
 
 function reply(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
